@@ -1,0 +1,1 @@
+"""The admin area: a district's own settings and its API keys."""

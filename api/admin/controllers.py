@@ -1,0 +1,81 @@
+"""Admin routes: the caller's district and its API keys, behind the `admin` scope."""
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.admin.services import DistrictService, KeyService
+from api.auth import Scope, principal_of, requires
+from api.db import Sessions
+from api.errors import problems
+from schemas.admin import ApiKeyCreate, ApiKeyCreated, ApiKeyView, DistrictView
+
+
+def provide_keys(request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]) -> KeyService:
+    return KeyService(sessions, principal_of(request).district_id)
+
+
+def provide_districts(sessions: NamedDependency[Sessions]) -> DistrictService:
+    return DistrictService(sessions)
+
+
+class AdminController(Controller):
+    path = "/api/v1"
+    tags = ["admin"]
+    guards = [requires(Scope.ADMIN)]
+    dependencies = {
+        "keys": Provide(provide_keys, sync_to_thread=False),
+        "districts": Provide(provide_districts, sync_to_thread=False),
+    }
+
+    @get(
+        "/district", operation_id="getDistrict", summary="The caller's district", responses=problems(401, 403)
+    )
+    async def get_district(
+        self, request: Request[Any, Any, Any], districts: NamedDependency[DistrictService]
+    ) -> DistrictView:
+        return await districts.get(principal_of(request).district_id)
+
+    @get(
+        "/keys",
+        operation_id="listApiKeys",
+        summary="List the district's API keys (never their secrets)",
+        responses=problems(401, 403),
+    )
+    async def list_keys(self, keys: NamedDependency[KeyService]) -> list[ApiKeyView]:
+        return await keys.list()
+
+    @post(
+        "/keys",
+        operation_id="createApiKey",
+        summary="Create an API key; its secret is shown once",
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 413, 415),
+    )
+    async def create_key(
+        self, data: JSONBody[ApiKeyCreate], keys: NamedDependency[KeyService]
+    ) -> ApiKeyCreated:
+        return await keys.create(data.name, list(data.scopes))
+
+    @get(
+        "/keys/{key_id:uuid}",
+        operation_id="getApiKey",
+        summary="One API key",
+        responses=problems(401, 403, 404),
+    )
+    async def get_key(self, key_id: FromPath[uuid.UUID], keys: NamedDependency[KeyService]) -> ApiKeyView:
+        return await keys.get(key_id)
+
+    @delete(
+        "/keys/{key_id:uuid}",
+        operation_id="revokeApiKey",
+        summary="Revoke an API key",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404),
+    )
+    async def revoke_key(self, key_id: FromPath[uuid.UUID], keys: NamedDependency[KeyService]) -> ApiKeyView:
+        return await keys.revoke(key_id)

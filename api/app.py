@@ -1,0 +1,24 @@
+"""The app factory: `create_app(settings)` builds the whole service; nothing happens at import."""
+
+from litestar import Litestar
+
+from api.context import Metrics, RequestContext
+from api.core import Core
+from api.settings import Settings
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The Front Office ASGI app for `settings`."""
+    # The body limit goes to the constructor: Litestar 2 ignores it when a plugin sets it.
+    app = Litestar(plugins=[Core(settings)], request_max_body_size=settings.max_body_bytes)
+    metrics = Metrics()
+    app.state.metrics = metrics
+    # Outermost wrap, around routing too, so that even unknown routes get an id, a log line
+    # and a count (Litestar middleware only runs for matched routes).
+    app.asgi_handler = RequestContext(app.asgi_handler, metrics)
+    return app
+
+
+def app_from_env() -> Litestar:
+    """For ASGI servers: `uvicorn --factory api.app:app_from_env`."""
+    return create_app(Settings.from_env())

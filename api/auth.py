@@ -1,0 +1,121 @@
+"""Authentication and authorization: API keys (hashed, scoped) and the scope guard.
+
+A key reads `fo_<prefix>_<secret>`. The prefix finds the row; the SHA-256 of the whole key
+must match the stored hash (keys are 256-bit random, so a fast hash is as safe as a slow
+one and keeps every request cheap). The principal a request acts as is `request.auth`.
+"""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy import select, update
+
+from api.db import Sessions
+from api.errors import Forbidden, Unauthorized
+from api.models import ApiKey, utcnow
+
+
+class Scope(StrEnum):
+    """What a key may do. `admin` manages the district's keys and settings."""
+
+    ADMIN = "admin"
+    CONTENT_READ = "content:read"
+    CONTENT_FACILITATE = "content:facilitate"
+    PROGRESS_WRITE = "progress:write"
+    REPORTS_READ = "reports:read"
+    HR_READ = "hr:read"
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who a request acts for: a district, through one key, with its scopes."""
+
+    district_id: uuid.UUID
+    key_id: uuid.UUID
+    scopes: frozenset[str]
+
+
+# Touching last_used_at on every request would make each read a write; a minute is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def new_key() -> tuple[str, str, str]:
+    """A fresh key: (the key as shown once, its prefix, its hash)."""
+    prefix = secrets.token_hex(6)
+    key = f"fo_{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, hash_key(key)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _prefix_of(key: str) -> str | None:
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != "fo" or len(parts[1]) != 12:
+        return None
+    return parts[1]
+
+
+async def authenticate_key(sessions: Sessions, key: str, now: datetime | None = None) -> Principal:
+    """The principal for `key`, or Unauthorized if it is unknown, malformed or revoked."""
+    prefix = _prefix_of(key)
+    if prefix is None:
+        raise Unauthorized("The API key is malformed; keys look like fo_<prefix>_<secret>.")
+    now = now or utcnow()
+    async with sessions.begin() as session:
+        row = (await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))).scalar_one_or_none()
+        if row is None or not hmac.compare_digest(row.secret_hash, hash_key(key)):
+            raise Unauthorized("The API key is not valid; check it, or ask your administrator for one.")
+        if row.revoked_at is not None:
+            raise Unauthorized("The API key has been revoked; ask your administrator for a new one.")
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        return Principal(district_id=row.district_id, key_id=row.id, scopes=frozenset(row.scopes))
+
+
+class BearerAuth(AbstractAuthenticationMiddleware):
+    """Reads `Authorization: Bearer <key>` on every route not marked public."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+        sessions: Sessions = connection.app.state.sessions
+        principal = await authenticate_key(sessions, credentials.strip())
+        return AuthenticationResult(user=principal, auth=principal)
+
+
+def requires(*needed: Scope) -> Any:
+    """A guard: the caller's key must hold every scope in `needed`."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return  # Litestar answers OPTIONS itself (the Allow header) without authenticating
+        principal = connection.scope.get("auth")
+        missing = [
+            s.value for s in needed if not isinstance(principal, Principal) or s.value not in principal.scopes
+        ]
+        if missing:
+            raise Forbidden(f"This API key lacks the scope {', '.join(missing)} that this route needs.")
+
+    return guard
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The authenticated principal; routes behind BearerAuth always have one."""
+    principal = connection.scope.get("auth")
+    if not isinstance(principal, Principal):
+        raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    return principal

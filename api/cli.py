@@ -1,0 +1,181 @@
+"""The `frontoffice` command: serve, migrate, openapi, districts and keys."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+import msgspec
+
+from api.admin.services import DistrictService, KeyService
+from api.db import Sessions, create_engine, create_sessions
+from api.errors import FrontOfficeError
+from api.migrate import upgrade
+from api.settings import Settings
+
+T = TypeVar("T")
+ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
+DEMO_SLUG = "demo"
+OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def _with_sessions(work: Callable[[Sessions], Awaitable[T]], *, migrate: bool = False) -> T:
+    """Run `work` against the configured database, turning domain errors into CLI errors."""
+
+    async def main() -> T:
+        engine = create_engine(Settings.from_env().database_url)
+        try:
+            if migrate:
+                await upgrade(engine)
+            return await work(create_sessions(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except FrontOfficeError as exc:
+        raise click.ClickException(exc.detail) from None
+
+
+@click.group()
+def main() -> None:
+    """Front Office: training content, learner progress and completions for school districts."""
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database to the newest migration."""
+    _with_sessions(lambda _: asyncio.sleep(0), migrate=True)
+    click.echo("database is at the newest migration")
+
+
+async def _demo_key(sessions: Sessions) -> str:
+    districts = DistrictService(sessions)
+    try:
+        district = await districts.by_slug(DEMO_SLUG)
+    except FrontOfficeError:
+        district = await districts.create(DEMO_SLUG, "Demo Unified School District")
+    keys = KeyService(sessions, district.id)
+    for key in await keys.list():
+        if key.name == "demo key" and key.revoked_at is None:
+            await keys.revoke(key.id)
+    return (await keys.create("demo key", ALL_SCOPES)).key
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Create the demo district and print a fresh demo API key.")
+def serve(demo: bool) -> None:
+    """Run the API server (uvicorn with uvloop), migrating an SQLite database first."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings.from_env()
+    if demo:
+        key = _with_sessions(_demo_key, migrate=True)
+        base = settings.base_url
+        click.echo(
+            f"\nDemo district ready. Its API key (all scopes; a new one each start):\n\n  {key}\n\n"
+            f"Try:\n  curl -s -H 'Authorization: Bearer {key}' {base}/api/v1/keys\n"
+            f"API docs: {base}/docs\n"
+        )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=OPENAPI_PATH, show_default=True)
+def openapi(out: Path) -> None:
+    """Write the OpenAPI document generated from the code."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(openapi_text())
+    click.echo(f"wrote {out}")
+
+
+def openapi_text() -> str:
+    """The OpenAPI document as checked in: pretty JSON with sorted keys."""
+    from api.app import create_app
+
+    schema = create_app(Settings()).openapi_schema.to_schema()
+    return msgspec.json.format(msgspec.json.encode(schema, order="sorted"), indent=2).decode() + "\n"
+
+
+@main.group()
+def districts() -> None:
+    """Create and list districts (tenants)."""
+
+
+@districts.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The district's full name.")
+def districts_create(slug: str, name: str) -> None:
+    """Create a district."""
+    district = _with_sessions(lambda s: DistrictService(s).create(slug, name), migrate=True)
+    click.echo(f"created district {district.slug} ({district.id})")
+
+
+@districts.command("list")
+def districts_list() -> None:
+    """List districts."""
+    for d in _with_sessions(lambda s: DistrictService(s).list()):
+        click.echo(f"{d.slug}\t{d.id}\t{d.name}")
+
+
+@main.group()
+def keys() -> None:
+    """Create, list and revoke a district's API keys."""
+
+
+async def _keys_for(sessions: Sessions, slug: str) -> KeyService:
+    district = await DistrictService(sessions).by_slug(slug)
+    return KeyService(sessions, district.id)
+
+
+@keys.command("create")
+@click.option("--district", "slug", required=True, help="District slug.")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(ALL_SCOPES))
+@click.option("--name", default="cli key", show_default=True, help="What the key is for.")
+def keys_create(slug: str, scopes: tuple[str, ...], name: str) -> None:
+    """Create an API key and print it (once: it is stored only as a hash)."""
+
+    async def work(s: Sessions) -> str:
+        return (await (await _keys_for(s, slug)).create(name, list(scopes))).key
+
+    click.echo(_with_sessions(work))
+
+
+@keys.command("list")
+@click.option("--district", "slug", required=True, help="District slug.")
+def keys_list(slug: str) -> None:
+    """List a district's keys (prefix, scopes, created, last used, revoked)."""
+
+    async def work(s: Sessions) -> None:
+        for k in await (await _keys_for(s, slug)).list():
+            click.echo(
+                f"{k.id}\tfo_{k.prefix}_…\t{' '.join(k.scopes)}\t{k.created_at:%Y-%m-%d}\t"
+                f"used {k.last_used_at or '-'}\trevoked {k.revoked_at or '-'}"
+            )
+
+    _with_sessions(work)
+
+
+@keys.command("revoke")
+@click.option("--district", "slug", required=True, help="District slug.")
+@click.argument("key_id", type=click.UUID)
+def keys_revoke(slug: str, key_id: uuid.UUID) -> None:
+    """Revoke a key by id."""
+
+    async def work(s: Sessions) -> None:
+        await (await _keys_for(s, slug)).revoke(key_id)
+
+    _with_sessions(work)
+    click.echo(f"revoked {key_id}")

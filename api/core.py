@@ -1,0 +1,100 @@
+"""The core plugin: assembles the app from the settings (routes, auth, errors, storage, docs)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins import InitPlugin
+
+from api.admin.controllers import AdminController
+from api.auth import BearerAuth
+from api.db import Sessions, create_engine, create_sessions
+from api.errors import EXCEPTION_HANDLERS, UnsupportedMediaType
+from api.logs import configure_logging
+from api.migrate import upgrade
+from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
+from api.ops.controllers import OpsController
+from api.settings import Settings
+
+VERSION = "0.1.0"
+JSON_TYPES = ("application/json",)
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """A body must be JSON unless the route lists other types in `opt["accepts"]`."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    if not has_body:
+        return
+    accepted: tuple[str, ...] = request.route_handler.opt.get("accepts", JSON_TYPES)
+    media_type = request.content_type[0]
+    if media_type not in accepted:
+        raise UnsupportedMediaType(
+            f"This route takes a body of type {' or '.join(accepted)}, not {media_type or 'none'}; "
+            "set the Content-Type header."
+        )
+
+
+def provide_sessions(state: State) -> Sessions:
+    sessions: Sessions = state.sessions
+    return sessions
+
+
+class Core(InitPlugin):
+    """Registers everything Front Office is made of; `create_app` adds only this plugin."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @asynccontextmanager
+    async def storage(self, app: Litestar) -> AsyncIterator[None]:
+        """Open the database for the app's lifetime; migrate first where the settings say so."""
+        engine = create_engine(self.settings.database_url)
+        migrate = self.settings.migrate_on_start
+        if migrate or (migrate is None and self.settings.is_sqlite):
+            await upgrade(engine)
+        app.state.engine = engine
+        app.state.sessions = create_sessions(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        configure_logging(self.settings.log_level)
+        app_config.route_handlers.extend([OpsController, AdminController])
+        app_config.dependencies["sessions"] = Provide(provide_sessions, sync_to_thread=False)
+        app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        # Replace Litestar's Struct schema plugin in place (appending would come after it, and
+        # inserting would shift the list Litestar is iterating to call on_app_init).
+        app_config.plugins[:] = [
+            StrictStructSchemaPlugin() if type(p) is StructSchemaPlugin else p for p in app_config.plugins
+        ]
+        app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=["^/docs"]))
+        app_config.before_request = require_json_body
+        app_config.lifespan.append(self.storage)
+        app_config.state["settings"] = self.settings
+        app_config.openapi_config = OpenAPIConfig(
+            title="Front Office",
+            version=VERSION,
+            description="Training content, learner progress and completions for school districts.",
+            path="/docs",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+            use_handler_docstrings=True,
+        )
+        if self.settings.cors_origins:
+            app_config.cors_config = CORSConfig(
+                allow_origins=self.settings.cors_origins,
+                allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"],
+                expose_headers=["ETag", "X-Request-ID", "Content-Language"],
+            )
+        return app_config

@@ -1,0 +1,1 @@
+"""Operations: liveness, readiness, metrics and problem-type descriptions."""

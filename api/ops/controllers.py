@@ -1,0 +1,90 @@
+"""Public operational routes: `/healthz`, `/readyz`, `/metrics`, `/problems/{slug}`."""
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.errors import PROBLEM_DESCRIPTIONS, NotFound, problems
+from api.migrate import current_revision, head_revision
+from schemas.base import Wire
+
+
+class Health(Wire):
+    """Liveness: the process answers."""
+
+    status: str
+
+
+class Readiness(Wire, kw_only=True):
+    """Readiness: the database answers and is migrated to the code's head."""
+
+    status: str
+    database: str
+    migration: str | None
+    expected_migration: str | None
+
+
+class ProblemType(Wire):
+    """What a problem type means."""
+
+    type: str
+    title: str
+
+
+class OpsController(Controller):
+    tags = ["operations"]
+    opt = {"exclude_from_auth": True}
+
+    @get("/healthz", operation_id="healthz", summary="Liveness: the process is up")
+    async def healthz(self) -> Health:
+        return Health(status="ok")
+
+    @get(
+        "/readyz",
+        operation_id="readyz",
+        summary="Readiness: database reachable and migrated",
+        responses=problems(503),
+    )
+    async def readyz(self, request: Request[Any, Any, Any]) -> Response[Readiness]:
+        engine: AsyncEngine = request.app.state.engine
+        expected = head_revision()
+        try:
+            current = await current_revision(engine)
+        except Exception as exc:  # any driver error means "not ready", never a 500
+            body = Readiness(
+                status="unavailable", database=type(exc).__name__, migration=None, expected_migration=expected
+            )
+            return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        ready = current == expected
+        body = Readiness(
+            status="ok" if ready else "migration-pending",
+            database="ok",
+            migration=current,
+            expected_migration=expected,
+        )
+        return Response(body, status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE)
+
+    @get(
+        "/metrics",
+        operation_id="metrics",
+        summary="Prometheus metrics",
+        media_type=CONTENT_TYPE_LATEST,
+        include_in_schema=True,
+    )
+    async def metrics(self, request: Request[Any, Any, Any]) -> bytes:
+        return generate_latest(request.app.state.metrics.registry)
+
+    @get(
+        "/problems/{slug:str}",
+        operation_id="getProblemType",
+        summary="What a problem type means",
+        responses=problems(404),
+    )
+    async def problem_type(self, slug: FromPath[str]) -> ProblemType:
+        if slug not in PROBLEM_DESCRIPTIONS:
+            raise NotFound(f"There is no problem type {slug!r}.")
+        return ProblemType(type=f"/problems/{slug}", title=PROBLEM_DESCRIPTIONS[slug])

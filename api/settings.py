@@ -1,0 +1,59 @@
+"""Service settings: one typed object, read from `FRONTOFFICE_*` environment variables once."""
+
+import os
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+PREFIX = "FRONTOFFICE_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Every setting with its default; the README lists them with the same words."""
+
+    database_url: str = "sqlite+aiosqlite:///./frontoffice.db"
+    """SQLAlchemy URL: SQLite (aiosqlite, the embedded default) or postgresql+asyncpg."""
+    base_url: str = "http://127.0.0.1:8000"
+    """Public URL of this service, used in links, LTI configuration and problem types."""
+    secret_key: str = ""
+    """Key for signing learner tokens; empty: one is generated and kept in the database."""
+    cors_origins: list[str] = []
+    """Origins allowed to call the API from a browser (comma-separated); empty: none."""
+    max_body_bytes: Annotated[int, Meta(ge=1024)] = 1_048_576
+    """Largest request body accepted, in bytes; larger bodies get 413."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Level of the JSON logs written to standard error."""
+    host: str = "127.0.0.1"
+    """Address `frontoffice serve` listens on."""
+    port: Annotated[int, Meta(ge=1, le=65535)] = 8000
+    """Port `frontoffice serve` listens on."""
+    migrate_on_start: bool | None = None
+    """Migrate the database when `serve` starts; unset: only for SQLite."""
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from `FRONTOFFICE_<NAME>` variables; unknown names are an error, not ignored."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, object] = {}
+        for key, value in env.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX) :].lower()
+            raw[name] = [v.strip() for v in value.split(",") if v.strip()] if name in _LISTS else value
+        try:
+            return msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(f"Bad FRONTOFFICE_* setting: {exc}") from None
+
+
+_LISTS = {"cors_origins"}
+
+
+class SettingsError(Exception):
+    """Raised when an environment variable does not fit its setting."""

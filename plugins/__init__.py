@@ -1,0 +1,1 @@
+"""Plugins: the protocol every plugin implements and the registry that loads them."""

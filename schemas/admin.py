@@ -1,0 +1,50 @@
+"""Payloads of the admin area: the district and its API keys."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta
+
+from schemas.base import Wire
+
+ScopeName = Literal[
+    "admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"
+]
+
+
+class DistrictView(Wire):
+    """A district (tenant)."""
+
+    id: uuid.UUID
+    slug: Annotated[str, Meta(description="Short unique name, e.g. `springfield`.")]
+    name: str
+    created_at: datetime
+
+
+class ApiKeyCreate(Wire, kw_only=True):
+    """A request for a new API key."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=200, description="What the key is for.")]
+    scopes: Annotated[
+        list[ScopeName], Meta(min_length=1, description="What the key may do; grant the fewest that work.")
+    ]
+
+
+class ApiKeyView(Wire, kw_only=True):
+    """An API key as listed: never its secret."""
+
+    id: uuid.UUID
+    name: str
+    prefix: Annotated[str, Meta(description="The key's visible prefix: `fo_<prefix>_...`.")]
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: Annotated[datetime | None, Meta(description="Last use, to the minute.")] = None
+    revoked_at: datetime | None = None
+
+
+class ApiKeyCreated(Wire, kw_only=True):
+    """A new API key. `key` is shown this once and cannot be recovered: store it now."""
+
+    key: Annotated[str, Meta(description="The secret key; send it as `Authorization: Bearer <key>`.")]
+    api_key: ApiKeyView

@@ -1,0 +1,153 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, the app, a client, districts.
+
+Every test that asks for `database_url` (directly or through `app`/`client`) runs twice, once
+per backend. PostgreSQL is at FRONTOFFICE_TEST_POSTGRES_URL (default: 127.0.0.1:5432, user
+postgres, database test); the suite makes a database of its own there and drops it at the end.
+Under CI=true a PostgreSQL that cannot be reached fails the run instead of skipping.
+"""
+
+import asyncio
+import os
+import secrets
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import msgspec
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from api.admin.services import DistrictService, KeyService
+from api.app import create_app
+from api.db import Sessions, create_engine, create_sessions
+from api.migrate import upgrade
+from api.models import Base
+from api.settings import Settings
+
+ADMIN_URL = os.environ.get("FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _migrate(url: str) -> None:
+    async def main() -> None:
+        engine = create_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(main())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (faster than migrating per test)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    _migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    name = f"frontoffice_test_{secrets.token_hex(4)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(ADMIN_URL, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable at {ADMIN_URL}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {exc}")
+    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    _migrate(url)
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a copy of the SQLite template, or the emptied PostgreSQL one."""
+    if request.param == "sqlite":
+        path = tmp_path / "frontoffice.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+
+    async def empty() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(empty())
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, migrate_on_start=False, log_level="WARNING")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    """A session factory of the test's own: the test client runs the app on another event loop,
+    whose connections cannot be shared with the test's."""
+    engine = create_engine(database_url)
+    yield create_sessions(engine)
+    await engine.dispose()
+
+
+class Tenant(msgspec.Struct):
+    """A district and a key of it with every scope, for tests."""
+
+    id: uuid.UUID
+    slug: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+async def make_tenant(sessions: Sessions, slug: str, scopes: list[str] | None = None) -> Tenant:
+    district = await DistrictService(sessions).create(slug, f"{slug.title()} School District")
+    created = await KeyService(sessions, district.id).create("test", scopes or ALL_SCOPES)
+    return Tenant(id=district.id, slug=slug, key=created.key)
+
+
+@pytest.fixture
+async def district_a(sessions: Sessions) -> Tenant:
+    return await make_tenant(sessions, "district-a")
+
+
+@pytest.fixture
+async def district_b(sessions: Sessions) -> Tenant:
+    return await make_tenant(sessions, "district-b")

@@ -1,0 +1,47 @@
+"""Liveness, readiness and metrics."""
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from api.migrate import head_revision
+from api.settings import Settings
+
+pytestmark = pytest.mark.anyio
+Client = AsyncTestClient[Litestar]
+
+
+async def test_healthz(client: Client) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_database_and_migration(client: Client) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["migration"] == head_revision()
+
+
+async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: object) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db", migrate_on_start=False)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "migration-pending"
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
+    settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", migrate_on_start=False)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+
+
+async def test_metrics_count_requests_by_route(client: Client) -> None:
+    await client.get("/healthz")
+    await client.get("/nowhere")
+    text = (await client.get("/metrics")).text
+    assert 'frontoffice_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
+    assert 'route="<unmatched>",status="404"' in text
+    assert "frontoffice_request_duration_seconds_bucket" in text
