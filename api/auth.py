@@ -8,6 +8,7 @@ one and keeps every request cheap). The principal a request acts as is `request.
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -65,21 +66,54 @@ def _prefix_of(key: str) -> str | None:
     return parts[1]
 
 
-async def authenticate_key(sessions: Sessions, key: str, now: datetime | None = None) -> Principal:
+class KeyCache:
+    """Principals of keys seen in the last `ttl` seconds, so a repeat request does no database
+    work. A revocation through this process clears it at once; other processes see it within
+    `ttl` seconds."""
+
+    def __init__(self, ttl: float = 5.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, key_hash: str) -> Principal | None:
+        entry = self._entries.get(key_hash)
+        if entry is None or time.monotonic() - entry[1] > self.ttl:
+            return None
+        return entry[0]
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key_hash] = (principal, time.monotonic())
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+async def authenticate_key(
+    sessions: Sessions, key: str, cache: KeyCache | None = None, now: datetime | None = None
+) -> Principal:
     """The principal for `key`, or Unauthorized if it is unknown, malformed or revoked."""
     prefix = _prefix_of(key)
     if prefix is None:
         raise Unauthorized("The API key is malformed; keys look like fo_<prefix>_<secret>.")
+    key_hash = hash_key(key)
+    if cache is not None and (principal := cache.get(key_hash)) is not None:
+        return principal
     now = now or utcnow()
     async with sessions.begin() as session:
         row = (await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))).scalar_one_or_none()
-        if row is None or not hmac.compare_digest(row.secret_hash, hash_key(key)):
+        if row is None or not hmac.compare_digest(row.secret_hash, key_hash):
             raise Unauthorized("The API key is not valid; check it, or ask your administrator for one.")
         if row.revoked_at is not None:
             raise Unauthorized("The API key has been revoked; ask your administrator for a new one.")
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
             await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
-        return Principal(district_id=row.district_id, key_id=row.id, scopes=frozenset(row.scopes))
+        principal = Principal(district_id=row.district_id, key_id=row.id, scopes=frozenset(row.scopes))
+    if cache is not None:
+        cache.put(key_hash, principal)
+    return principal
 
 
 class BearerAuth(AbstractAuthenticationMiddleware):
@@ -92,8 +126,8 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
-        sessions: Sessions = connection.app.state.sessions
-        principal = await authenticate_key(sessions, credentials.strip())
+        state = connection.app.state
+        principal = await authenticate_key(state.sessions, credentials.strip(), state.key_cache)
         return AuthenticationResult(user=principal, auth=principal)
 
 

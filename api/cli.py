@@ -10,6 +10,9 @@ import click
 import msgspec
 
 from api.admin.services import DistrictService, KeyService
+from api.content.jsonschema import write_json_schemas
+from api.content.loader import check_content, load_course
+from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import FrontOfficeError
 from api.migrate import upgrade
@@ -73,6 +76,8 @@ def serve(demo: bool) -> None:
     from api.app import create_app
 
     settings = Settings.from_env()
+    if settings.publish_on_start:
+        _check_or_exit(Path(settings.content_dir))
     if demo:
         key = _with_sessions(_demo_key, migrate=True)
         base = settings.base_url
@@ -179,3 +184,57 @@ def keys_revoke(slug: str, key_id: uuid.UUID) -> None:
 
     _with_sessions(work)
     click.echo(f"revoked {key_id}")
+
+
+def _check_or_exit(content_dir: Path) -> None:
+    problems = check_content(content_dir)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {content_dir}/; fix them and try again.")
+
+
+@main.group()
+def content() -> None:
+    """Check, publish and describe the course files."""
+
+
+@content.command("check")
+@click.option(
+    "--dir",
+    "content_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The content folder (default: FRONTOFFICE_CONTENT_DIR or ./content).",
+)
+def content_check(content_dir: Path | None) -> None:
+    """Validate every content file; print each problem with file, path and what to do."""
+    folder = content_dir or Path(Settings.from_env().content_dir)
+    _check_or_exit(folder)
+    click.echo(f"{folder}/: no problems")
+
+
+@content.command("publish")
+@click.option(
+    "--dir",
+    "content_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The content folder (default: FRONTOFFICE_CONTENT_DIR or ./content).",
+)
+def content_publish(content_dir: Path | None) -> None:
+    """Store each changed module as a new immutable version; others stay as they are."""
+    folder = content_dir or Path(Settings.from_env().content_dir)
+    _check_or_exit(folder)
+    bundle = load_course(folder)
+    result = _with_sessions(lambda s: publish(s, bundle), migrate=True)
+    for module_id, version in result.new_versions:
+        click.echo(f"published {module_id} version {version}")
+    click.echo(f"{len(result.new_versions)} new version(s), {len(result.unchanged)} module(s) unchanged")
+
+
+@content.command("schemas")
+def content_schemas() -> None:
+    """Write the JSON Schemas of the content files to schemas/json/ (for editor validation)."""
+    for path in write_json_schemas():
+        click.echo(f"wrote {path}")

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request
@@ -15,7 +16,11 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins import InitPlugin
 
 from api.admin.controllers import AdminController
-from api.auth import BearerAuth
+from api.auth import BearerAuth, KeyCache
+from api.content.catalog import Catalog
+from api.content.controllers import ContentController
+from api.content.loader import load_course
+from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import EXCEPTION_HANDLERS, UnsupportedMediaType
 from api.logs import configure_logging
@@ -59,19 +64,24 @@ class Core(InitPlugin):
     async def storage(self, app: Litestar) -> AsyncIterator[None]:
         """Open the database for the app's lifetime; migrate first where the settings say so."""
         engine = create_engine(self.settings.database_url)
-        migrate = self.settings.migrate_on_start
-        if migrate or (migrate is None and self.settings.is_sqlite):
-            await upgrade(engine)
-        app.state.engine = engine
-        app.state.sessions = create_sessions(engine)
         try:
+            migrate = self.settings.migrate_on_start
+            if migrate or (migrate is None and self.settings.is_sqlite):
+                await upgrade(engine)
+            sessions = create_sessions(engine)
+            if self.settings.publish_on_start:
+                await publish(sessions, load_course(Path(self.settings.content_dir)))
+            app.state.engine = engine
+            app.state.sessions = sessions
+            app.state.catalog = Catalog(sessions)
+            app.state.key_cache = KeyCache()
             yield
         finally:
             await engine.dispose()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         configure_logging(self.settings.log_level)
-        app_config.route_handlers.extend([OpsController, AdminController])
+        app_config.route_handlers.extend([OpsController, AdminController, ContentController])
         app_config.dependencies["sessions"] = Provide(provide_sessions, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         # Replace Litestar's Struct schema plugin in place (appending would come after it, and

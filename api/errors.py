@@ -167,7 +167,8 @@ def _field_errors(exc: ValidationException) -> list[FieldError]:
         if match:
             field, message = match.group(1), message[: match.start()]
         elif key and item.get("source") not in (None, "body"):
-            field = f"{item.get('source')}:{key}"
+            source = item["source"]
+            field = f"{getattr(source, 'value', source)}:{key}"
         else:
             field = f"$.{key}" if key else "$"
         out.append(FieldError(field=field, message=message))

@@ -69,3 +69,38 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class CourseRecord(Base):
+    """The published course (the catalog is shared by every district)."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    document: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModuleRecord(Base):
+    """A module of the course and the version learners get now."""
+
+    __tablename__ = "modules"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int]
+    current_version: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModuleVersion(Base):
+    """One immutable published version of a module: the authoring document and its
+    translations, named by a hash of both. Recorded work pins the version it was made on."""
+
+    __tablename__ = "module_versions"
+
+    module_id: Mapped[str] = mapped_column(ForeignKey("modules.id"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    document: Mapped[dict[str, Any]]
+    translations: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)

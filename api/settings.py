@@ -31,6 +31,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Port `frontoffice serve` listens on."""
     migrate_on_start: bool | None = None
     """Migrate the database when `serve` starts; unset: only for SQLite."""
+    content_dir: str = "content"
+    """Folder of the course files (`content/`), checked and published when the app starts."""
+    publish_on_start: bool = True
+    """Check and publish the course files when the app starts (a broken file stops the start)."""
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,6 +23,8 @@ from sqlalchemy import text
 
 from api.admin.services import DistrictService, KeyService
 from api.app import create_app
+from api.content.loader import load_course
+from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.migrate import upgrade
 from api.models import Base
@@ -37,10 +39,18 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+CONTENT_DIR = Path(__file__).parent.parent / "content"
+# The published course is shared by every district and every test; it is not emptied.
+CONTENT_TABLES = {"courses", "modules", "module_versions"}
+
+
 def _migrate(url: str) -> None:
+    """Migrate and publish the shipped course, as `serve` would."""
+
     async def main() -> None:
         engine = create_engine(url)
         await upgrade(engine)
+        await publish(create_sessions(engine), load_course(CONTENT_DIR))
         await engine.dispose()
 
     asyncio.run(main())
@@ -89,7 +99,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     url: str = request.getfixturevalue("postgres_url")
     yield url
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in CONTENT_TABLES)
 
     async def empty() -> None:
         engine = create_engine(url)
@@ -102,7 +112,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, migrate_on_start=False, log_level="WARNING")
+    return Settings(
+        database_url=database_url, migrate_on_start=False, publish_on_start=False, log_level="WARNING"
+    )
 
 
 @pytest.fixture

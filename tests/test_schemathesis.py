@@ -12,10 +12,12 @@ from litestar import Litestar
 from schemathesis.python import asgi
 
 from api.app import create_app
+from api.content.loader import load_course
+from api.content.publish import publish
 from api.db import create_engine, create_sessions
 from api.migrate import upgrade
 from api.settings import Settings
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import CONTENT_DIR, Tenant, make_tenant
 
 OPENAPI = Path(__file__).parent.parent / "openapi" / "openapi.json"
 schema = schemathesis.openapi.from_path(OPENAPI)
@@ -28,12 +30,14 @@ def tenant_and_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tenant, Li
     async def prepare() -> Tenant:
         engine = create_engine(url)
         await upgrade(engine)
+        await publish(create_sessions(engine), load_course(CONTENT_DIR))
         tenant = await make_tenant(create_sessions(engine), "fuzz")
         await engine.dispose()
         return tenant
 
     tenant = asyncio.run(prepare())
-    return tenant, create_app(Settings(database_url=url, migrate_on_start=False, log_level="ERROR"))
+    settings = Settings(database_url=url, migrate_on_start=False, publish_on_start=False, log_level="ERROR")
+    return tenant, create_app(settings)
 
 
 @pytest.fixture(scope="module")

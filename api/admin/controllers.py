@@ -77,5 +77,9 @@ class AdminController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404),
     )
-    async def revoke_key(self, key_id: FromPath[uuid.UUID], keys: NamedDependency[KeyService]) -> ApiKeyView:
-        return await keys.revoke(key_id)
+    async def revoke_key(
+        self, request: Request[Any, Any, Any], key_id: FromPath[uuid.UUID], keys: NamedDependency[KeyService]
+    ) -> ApiKeyView:
+        revoked = await keys.revoke(key_id)
+        request.app.state.key_cache.clear()  # the revoked key stops working here at once
+        return revoked

@@ -24,7 +24,11 @@ async def test_readyz_reports_database_and_migration(client: Client) -> None:
 
 
 async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: object) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db", migrate_on_start=False)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db",
+        migrate_on_start=False,
+        publish_on_start=False,
+    )
     async with AsyncTestClient(app=create_app(settings)) as client:
         response = await client.get("/readyz")
     assert response.status_code == 503
@@ -32,7 +36,11 @@ async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: object) -> None
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
-    settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", migrate_on_start=False)
+    settings = Settings(
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        migrate_on_start=False,
+        publish_on_start=False,
+    )
     async with AsyncTestClient(app=create_app(settings)) as client:
         response = await client.get("/readyz")
     assert response.status_code == 503 and response.json()["status"] == "unavailable"
