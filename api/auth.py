@@ -5,18 +5,19 @@ must match the stored hash (keys are 256-bit random, so a fast hash is as safe a
 one and keeps every request cheap). The principal a request acts as is `request.auth`.
 """
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import msgspec
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy import select, update
 
@@ -75,6 +76,27 @@ class KeyCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[str, tuple[Principal, float]] = {}
+        self._pending: dict[str, asyncio.Future[Principal]] = {}
+
+    async def lookup(self, key_hash: str, load: Callable[[], Awaitable[Principal]]) -> Principal:
+        """The cached principal, or `load()`'s; concurrent misses for one key share one load."""
+        if (principal := self.get(key_hash)) is not None:
+            return principal
+        if (pending := self._pending.get(key_hash)) is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Principal] = asyncio.get_running_loop().create_future()
+        self._pending[key_hash] = future
+        try:
+            principal = await load()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody else must log it
+            raise
+        finally:
+            del self._pending[key_hash]
+        future.set_result(principal)
+        self.put(key_hash, principal)
+        return principal
 
     def get(self, key_hash: str) -> Principal | None:
         entry = self._entries.get(key_hash)
@@ -91,17 +113,17 @@ class KeyCache:
         self._entries.clear()
 
 
-async def authenticate_key(
-    sessions: Sessions, key: str, cache: KeyCache | None = None, now: datetime | None = None
-) -> Principal:
+async def authenticate_key(sessions: Sessions, key: str, cache: KeyCache) -> Principal:
     """The principal for `key`, or Unauthorized if it is unknown, malformed or revoked."""
     prefix = _prefix_of(key)
     if prefix is None:
         raise Unauthorized("The API key is malformed; keys look like fo_<prefix>_<secret>.")
     key_hash = hash_key(key)
-    if cache is not None and (principal := cache.get(key_hash)) is not None:
-        return principal
-    now = now or utcnow()
+    return await cache.lookup(key_hash, lambda: _load_principal(sessions, prefix, key_hash))
+
+
+async def _load_principal(sessions: Sessions, prefix: str, key_hash: str) -> Principal:
+    now = utcnow()
     async with sessions.begin() as session:
         row = (await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))).scalar_one_or_none()
         if row is None or not hmac.compare_digest(row.secret_hash, key_hash):
@@ -110,10 +132,7 @@ async def authenticate_key(
             raise Unauthorized("The API key has been revoked; ask your administrator for a new one.")
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
             await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
-        principal = Principal(district_id=row.district_id, key_id=row.id, scopes=frozenset(row.scopes))
-    if cache is not None:
-        cache.put(key_hash, principal)
-    return principal
+        return Principal(district_id=row.district_id, key_id=row.id, scopes=frozenset(row.scopes))
 
 
 class BearerAuth(AbstractAuthenticationMiddleware):
@@ -128,23 +147,23 @@ class BearerAuth(AbstractAuthenticationMiddleware):
             raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
         state = connection.app.state
         principal = await authenticate_key(state.sessions, credentials.strip(), state.key_cache)
+        check_scopes(principal, connection.route_handler.opt)
         return AuthenticationResult(user=principal, auth=principal)
 
 
-def requires(*needed: Scope) -> Any:
-    """A guard: the caller's key must hold every scope in `needed`."""
+def requires(*needed: Scope) -> dict[str, Any]:
+    """Route `opt` saying which scopes the caller's key must hold, checked by BearerAuth.
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if connection.scope.get("method") == "OPTIONS":
-            return  # Litestar answers OPTIONS itself (the Allow header) without authenticating
-        principal = connection.scope.get("auth")
-        missing = [
-            s.value for s in needed if not isinstance(principal, Principal) or s.value not in principal.scopes
-        ]
-        if missing:
-            raise Forbidden(f"This API key lacks the scope {', '.join(missing)} that this route needs.")
+    Not a Litestar guard: guards copy the route handler on every call, which costs more than
+    the rest of a cached content response.
+    """
+    return {"scopes": tuple(s.value for s in needed)}
 
-    return guard
+
+def check_scopes(principal: Principal, opt: dict[str, Any]) -> None:
+    missing = [scope for scope in opt.get("scopes", ()) if scope not in principal.scopes]
+    if missing:
+        raise Forbidden(f"This API key lacks the scope {', '.join(missing)} that this route needs.")
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

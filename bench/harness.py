@@ -71,12 +71,14 @@ def server(factory: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
         process.wait(10)
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"wrk printed a latency this harness cannot read: {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def wrk(url: str, *, connections: int, seconds: int, headers: Mapping[str, str] | None = None) -> WrkResult:
@@ -106,6 +108,7 @@ def compare(
     rounds: int = 3,
     headers: Mapping[str, str] | None = None,
     target: float | None = None,
+    p99_limit_ms: float | None = None,
 ) -> float:
     """Alternate subject and floor rounds; print and return the ratio of their best rates."""
     wrk(subject_url, connections=connections, seconds=2, headers=headers)  # warm-up
@@ -121,6 +124,8 @@ def compare(
     verdict = ""
     if target is not None:
         verdict = f" (target >= {target:.2f}: {'met' if ratio >= target else 'MISSED'})"
+    if p99_limit_ms is not None:
+        verdict += f" (p99 < {p99_limit_ms:g} ms: {'met' if best_s.p99_ms < p99_limit_ms else 'MISSED'})"
     print(
         f"{name}: ratio {ratio:.2f}{verdict}\n"
         f"  subject {best_s.requests_per_second:,.0f} req/s, p50 {best_s.p50_ms:.2f} ms, "

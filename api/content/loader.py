@@ -283,9 +283,7 @@ def _plain(what: str, root: inspect.Type, data: object, path: str) -> str:
 
     if m := re.fullmatch(r"Object contains unknown field `(.+)`", what):
         member = _pick_member(here, value) if here is not None else None
-        fields = (
-            [f.encode_name for f in member.fields] if isinstance(member, inspect.StructType) else []
-        )
+        fields = [f.encode_name for f in member.fields] if isinstance(member, inspect.StructType) else []
         close = difflib.get_close_matches(m[1], fields, n=1, cutoff=0.75)
         if close:
             return f"`{m[1]}` is not a field here: did you mean `{close[0]}`?"
@@ -558,8 +556,7 @@ def _reference(path: str, ref: str, ids: Sequence[str], what: str, owner: str) -
         known = f"use one of {_names(ids)}" if ids else f"add the {what}"
         yield (
             path,
-            f"{owner} names {what} `{ref}`, which this module does not have: {known} "
-            "(or fix the id).",
+            f"{owner} names {what} `{ref}`, which this module does not have: {known} (or fix the id).",
         )
 
 
@@ -576,9 +573,7 @@ def _module_problems(module: Module) -> Found:
     for index, activity in enumerate(module.activities):
         owner = f"Activity `{activity.id}`"
         if activity.form is not None:
-            yield from _reference(
-                f"$.activities[{index}].form", activity.form, form_ids, "form", owner
-            )
+            yield from _reference(f"$.activities[{index}].form", activity.form, form_ids, "form", owner)
         if activity.handout is not None:
             path = f"$.activities[{index}].handout"
             yield from _reference(path, activity.handout, handout_ids, "handout", owner)

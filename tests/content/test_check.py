@@ -71,17 +71,28 @@ def module_data(module_id: str = "intro") -> Data:
                             {"id": "external", "label": "External"},
                         ],
                         "entries": [
-                            {"id": "parent", "text": "A parent", "category": "external",
-                             "feedback": "Parents come from outside."},
-                            {"id": "teacher", "text": "A teacher", "category": "internal",
-                             "feedback": "Teachers are colleagues."},
+                            {
+                                "id": "parent",
+                                "text": "A parent",
+                                "category": "external",
+                                "feedback": "Parents come from outside.",
+                            },
+                            {
+                                "id": "teacher",
+                                "text": "A teacher",
+                                "category": "internal",
+                                "feedback": "Teachers are colleagues.",
+                            },
                         ],
                     },
                     {
                         "type": "order",
                         "id": "q3",
                         "prompt": "Put in order.",
-                        "entries": [{"id": "greet", "text": "Greet"}, {"id": "help", "text": "Help"}],
+                        "entries": [
+                            {"id": "greet", "text": "Greet"},
+                            {"id": "help", "text": "Help"},
+                        ],
                         "feedback": "Greet first.",
                     },
                     {
@@ -114,14 +125,23 @@ def module_data(module_id: str = "intro") -> Data:
                         "id": "confidence",
                         "prompt": "How sure are you?",
                         "scale": {"labels": [{"value": 1, "label": "Not sure"}]},
-                        "statements": [{"id": "greet", "text": "I greet"}, {"id": "listen", "text": "I listen"}],
+                        "statements": [
+                            {"id": "greet", "text": "I greet"},
+                            {"id": "listen", "text": "I listen"},
+                        ],
                     },
                     {
                         "type": "table",
                         "id": "plan",
                         "prompt": "Plan.",
-                        "columns": [{"id": "what", "label": "What"}, {"id": "when", "label": "When"}],
-                        "rows": [{"id": "first", "label": "First"}, {"id": "second", "label": "Second"}],
+                        "columns": [
+                            {"id": "what", "label": "What"},
+                            {"id": "when", "label": "When"},
+                        ],
+                        "rows": [
+                            {"id": "first", "label": "First"},
+                            {"id": "second", "label": "Second"},
+                        ],
                     },
                 ],
             },
@@ -135,7 +155,7 @@ def module_data(module_id: str = "intro") -> Data:
         },
         "materials": [{"title": "Notes", "kind": "handout", "ref": "notes"}],
         "handouts": [{"id": "notes", "title": "Notes", "body": "Everyone is a customer."}],
-    }  # fmt: skip
+    }
 
 
 def translation_data() -> Data:
@@ -186,7 +206,7 @@ def item(data: Data, form: int, index: int) -> Data:
     return found
 
 
-# --- The good case -------------------------------------------------------------------------------
+# --- The good case ---
 
 
 def test_valid_content_has_no_problems(tmp_path: Path) -> None:
@@ -217,7 +237,7 @@ def test_load_course_raises_with_every_problem(tmp_path: Path) -> None:
     assert "modules/intro.yaml: $.title:" in str(caught.value)
 
 
-# --- Decoding ------------------------------------------------------------------------------------
+# --- Decoding ---
 
 
 def test_yaml_syntax_error_gives_line(tmp_path: Path) -> None:
@@ -339,7 +359,9 @@ def test_invalid_id(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_score_outside_zero_to_one(tmp_path: Path, change: Callable[[Data], object], path: str) -> None:
+def test_score_outside_zero_to_one(
+    tmp_path: Path, change: Callable[[Data], object], path: str
+) -> None:
     problem = only(check_content(make_content(tmp_path, module=change)))
     assert problem.path == path
     assert "fraction from 0 to 1" in problem.message
@@ -360,7 +382,7 @@ def test_missing_course_file(tmp_path: Path) -> None:
     assert problem.file == "course.yaml"
 
 
-# --- Answer keys and scoring -------------------------------------------------------------------
+# --- Answer keys and scoring ---
 
 
 def test_choice_without_correct_option(tmp_path: Path) -> None:
@@ -401,7 +423,9 @@ def test_choice_without_correct_option_is_fine_in_an_unscored_form(tmp_path: Pat
 
 
 def test_classify_entry_in_unknown_category(tmp_path: Path) -> None:
-    root = make_content(tmp_path, module=lambda d: item(d, 0, 1)["entries"][0].update(category="outside"))
+    root = make_content(
+        tmp_path, module=lambda d: item(d, 0, 1)["entries"][0].update(category="outside")
+    )
     problem = only(check_content(root))
     assert problem.path == "$.forms[0].items[1].entries[0].category"
     assert "`outside`" in problem.message and "`external`" in problem.message
@@ -427,12 +451,14 @@ def test_knowledge_check_with_an_item_that_cannot_be_scored(tmp_path: Path) -> N
 
 
 def test_automatic_scoring_without_scorable_items(tmp_path: Path) -> None:
-    root = make_content(tmp_path, module=lambda d: d["forms"][1]["policy"].update(scoring="automatic"))
+    root = make_content(
+        tmp_path, module=lambda d: d["forms"][1]["policy"].update(scoring="automatic")
+    )
     problem = only(check_content(root))
     assert problem.path == "$.forms[1].policy.scoring"
 
 
-# --- Ids and references ------------------------------------------------------------------------
+# --- Ids and references ---
 
 
 def _duplicate(list_of: Callable[[Data], list[Data]], index: int = 1) -> Callable[[Data], None]:
@@ -505,17 +531,26 @@ def test_module_listed_twice_in_course(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "path"),
     [
-        (lambda d: d["completion"]["conditions"][1].update(form="survey"),
-         "$.completion.conditions[1].form"),
+        (
+            lambda d: d["completion"]["conditions"][1].update(form="survey"),
+            "$.completion.conditions[1].form",
+        ),
         (lambda d: d["activities"][0].update(form="quiz"), "$.activities[0].form"),
         (lambda d: d["activities"][0].update(handout="reading"), "$.activities[0].handout"),
         (lambda d: d["materials"][0].update(ref="reading"), "$.materials[0].ref"),
-        (lambda d: d["materials"][0].update(ref="check"), "$.materials[0].ref"),  # a form, not a handout
-        (lambda d: d["facilitator_script"][0].update(activity="game"),
-         "$.facilitator_script[0].activity"),
+        (
+            lambda d: d["materials"][0].update(ref="check"),
+            "$.materials[0].ref",
+        ),  # a form, not a handout
+        (
+            lambda d: d["facilitator_script"][0].update(activity="game"),
+            "$.facilitator_script[0].activity",
+        ),
     ],
-)  # fmt: skip
-def test_reference_to_something_missing(tmp_path: Path, change: Callable[[Data], object], path: str) -> None:
+)
+def test_reference_to_something_missing(
+    tmp_path: Path, change: Callable[[Data], object], path: str
+) -> None:
     problem = only(check_content(make_content(tmp_path, module=change)))
     assert problem.path == path
     assert "does not have" in problem.message
@@ -528,7 +563,7 @@ def test_empty_all_of(tmp_path: Path) -> None:
     assert "always met" in problem.message
 
 
-# --- Text ------------------------------------------------------------------------------------------
+# --- Text ---
 
 
 @pytest.mark.parametrize(
@@ -536,9 +571,12 @@ def test_empty_all_of(tmp_path: Path) -> None:
     [
         (lambda d: d.update(title="   "), "$.title"),
         (lambda d: d["goals"].append(""), "$.goals[1]"),
-        (lambda d: item(d, 0, 0)["options"][1].update(feedback="\n"), "$.forms[0].items[0].options[1].feedback"),
+        (
+            lambda d: item(d, 0, 0)["options"][1].update(feedback="\n"),
+            "$.forms[0].items[0].options[1].feedback",
+        ),
     ],
-)  # fmt: skip
+)
 def test_blank_english_text(tmp_path: Path, change: Callable[[Data], object], path: str) -> None:
     problem = only(check_content(make_content(tmp_path, module=change)))
     assert (problem.file, problem.path) == ("modules/intro.yaml", path)
@@ -550,7 +588,7 @@ def test_blank_course_text(tmp_path: Path) -> None:
     assert (problem.file, problem.path) == ("course.yaml", "$.description")
 
 
-# --- Course and module files ---------------------------------------------------------------------
+# --- Course and module files ---
 
 
 def test_course_names_a_module_with_no_file(tmp_path: Path) -> None:
@@ -578,7 +616,7 @@ def test_module_file_named_after_another_id(tmp_path: Path) -> None:
     assert "rename the file to `skills.yaml`" in problems[0].message
 
 
-# --- Translations --------------------------------------------------------------------------------
+# --- Translations ---
 
 
 def test_translation_key_with_no_english_original(tmp_path: Path) -> None:

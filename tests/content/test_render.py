@@ -87,7 +87,7 @@ def test_empty_text() -> None:
     assert render_markdown("") == ""
 
 
-# --- Which fields are Markdown -------------------------------------------------------------------
+# --- Which fields are Markdown ---
 
 
 def field_type(cls: type[msgspec.Struct], name: str) -> inspect.Type:
@@ -115,7 +115,7 @@ def test_plain_text_and_ids_are_not_markdown() -> None:
     assert not is_markdown(field_type(Activity, "form"))
 
 
-# --- Rendering views -------------------------------------------------------------------------------
+# --- Rendering views ---
 
 
 def module() -> Module:
@@ -184,8 +184,9 @@ def test_render_facilitator_view() -> None:
 
 
 def test_render_course_view() -> None:
-    course = Course(id="a-plus", title="A+", description="For *staff*.", audience=["Staff"],
-                    modules=["intro"])  # fmt: skip
+    course = Course(
+        id="a-plus", title="A+", description="For *staff*.", audience=["Staff"], modules=["intro"]
+    )
     view = render_html(course_view(course, [module_summary(module(), "1")]))
     assert view.description == "<p>For <em>staff</em>.</p>"
     assert view.modules[0].summary == "<p>Service <em>matters</em>.</p>"

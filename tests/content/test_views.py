@@ -82,8 +82,9 @@ def secret_items() -> list[tuple[Item, list[str]]]:
                 id="choice",
                 prompt="Which greeting is best?",
                 options=[
-                    ChoiceOption(id="warm", text="Good morning", feedback="SECRET-choice-right",
-                                 correct=True),
+                    ChoiceOption(
+                        id="warm", text="Good morning", feedback="SECRET-choice-right", correct=True
+                    ),
                     ChoiceOption(id="cold", text="Next", feedback="SECRET-choice-wrong"),
                 ],
             ),
@@ -93,13 +94,23 @@ def secret_items() -> list[tuple[Item, list[str]]]:
             ClassifyItem(
                 id="classify",
                 prompt="Sort these people.",
-                categories=[Category(id="internal", label="Internal"),
-                            Category(id="external", label="External")],
+                categories=[
+                    Category(id="internal", label="Internal"),
+                    Category(id="external", label="External"),
+                ],
                 entries=[
-                    ClassifyEntry(id="parent", text="A parent", category="external",
-                                  feedback="SECRET-classify-parent"),
-                    ClassifyEntry(id="teacher", text="A teacher", category="internal",
-                                  feedback="SECRET-classify-teacher"),
+                    ClassifyEntry(
+                        id="parent",
+                        text="A parent",
+                        category="external",
+                        feedback="SECRET-classify-parent",
+                    ),
+                    ClassifyEntry(
+                        id="teacher",
+                        text="A teacher",
+                        category="internal",
+                        feedback="SECRET-classify-teacher",
+                    ),
                 ],
             ),
             ["SECRET-classify-parent", "SECRET-classify-teacher"],
@@ -108,8 +119,12 @@ def secret_items() -> list[tuple[Item, list[str]]]:
             OrderItem(
                 id="order",
                 prompt="Put the steps in order.",
-                entries=[OrderEntry(id="greet", text="Greet"), OrderEntry(id="listen", text="Listen"),
-                         OrderEntry(id="act", text="Act"), OrderEntry(id="follow", text="Follow up")],
+                entries=[
+                    OrderEntry(id="greet", text="Greet"),
+                    OrderEntry(id="listen", text="Listen"),
+                    OrderEntry(id="act", text="Act"),
+                    OrderEntry(id="follow", text="Follow up"),
+                ],
                 feedback="SECRET-order-why",
             ),
             ["SECRET-order-why"],
@@ -122,30 +137,46 @@ def secret_items() -> list[tuple[Item, list[str]]]:
                 feedback_correct="SECRET-text-right",
                 feedback_incorrect="SECRET-text-wrong",
             ),
-            ["SECRET-accepted-one", "SECRET-accepted-two", "SECRET-text-right", "SECRET-text-wrong"],
+            [
+                "SECRET-accepted-one",
+                "SECRET-accepted-two",
+                "SECRET-text-right",
+                "SECRET-text-wrong",
+            ],
         ),
         (ExtendedTextItem(id="extended", prompt="What did you learn?"), []),
         (
             ListItem(
                 id="list",
                 prompt="List our customers.",
-                reference=[ReferenceEntry(text="SECRET-reference-parents",
-                                          synonyms=["SECRET-synonym-families"])],
+                reference=[
+                    ReferenceEntry(
+                        text="SECRET-reference-parents", synonyms=["SECRET-synonym-families"]
+                    )
+                ],
             ),
             ["SECRET-reference-parents", "SECRET-synonym-families"],
         ),
         (RatingItem(id="rating", prompt="Rate the module.", scale=SCALE), []),
         (
-            MatrixItem(id="matrix", prompt="How often?", scale=SCALE,
-                       statements=[Statement(id="greet", text="I greet")]),
+            MatrixItem(
+                id="matrix",
+                prompt="How often?",
+                scale=SCALE,
+                statements=[Statement(id="greet", text="I greet")],
+            ),
             [],
         ),
         (
-            TableItem(id="table", prompt="Your plan.", columns=[Column(id="what", label="What")],
-                      rows=[Row(id="first", label="First")]),
+            TableItem(
+                id="table",
+                prompt="Your plan.",
+                columns=[Column(id="what", label="What")],
+                rows=[Row(id="first", label="First")],
+            ),
             [],
         ),
-    ]  # fmt: skip
+    ]
 
 
 ITEMS = secret_items()
@@ -220,7 +251,7 @@ def test_presentation_order_differs_from_authored_for_every_authored_order() -> 
     assert presentation_order("steps", single) == single
 
 
-# --- The types themselves ------------------------------------------------------------------------
+# --- The types themselves ---
 
 
 def _structs(t: inspect.Type, seen: set[type[msgspec.Struct]]) -> None:
@@ -282,7 +313,7 @@ def test_form_kinds_match_the_authoring_kinds() -> None:
     assert set(authored.values) == set(typing.get_args(FormKind))
 
 
-# --- Whole modules ---------------------------------------------------------------------------------
+# --- Whole modules ---
 
 
 def secret_module() -> Module:
@@ -295,8 +326,16 @@ def secret_module() -> Module:
         minutes=20,
         facilitator_script=[ScriptStep(kind="say", minutes=2, text="SECRET-script-say")],
         learner_instructions="Work through it.",
-        activities=[Activity(id="start", title="Start", minutes=5, instructions="Begin.",
-                             form="check", handout="notes")],
+        activities=[
+            Activity(
+                id="start",
+                title="Start",
+                minutes=5,
+                instructions="Begin.",
+                form="check",
+                handout="notes",
+            )
+        ],
         forms=[
             Form(
                 id="check",
@@ -311,13 +350,19 @@ def secret_module() -> Module:
                     score_bands=[ScoreBand(min=0, feedback="SECRET-band-low")],
                 ),
             ),
-            Form(id="reflection", kind="reflection", title="Reflection", instructions="Tell us.",
-                 items=[ExtendedTextItem(id="learned", prompt="What did you learn?")]),
+            Form(
+                id="reflection",
+                kind="reflection",
+                title="Reflection",
+                instructions="Tell us.",
+                items=[ExtendedTextItem(id="learned", prompt="What did you learn?")],
+            ),
         ],
-        completion=AllOf(conditions=[QuizPassed(form="check", min_score=0.8),
-                                     FormSubmitted(form="reflection")]),
+        completion=AllOf(
+            conditions=[QuizPassed(form="check", min_score=0.8), FormSubmitted(form="reflection")]
+        ),
         handouts=[Handout(id="notes", title="Notes", body="Everyone is a customer.")],
-    )  # fmt: skip
+    )
 
 
 MODULE_SECRETS = [s for _, secrets in ITEMS for s in secrets] + [
@@ -362,7 +407,9 @@ def test_completion_as_a_checklist() -> None:
         ),
     ]
     encoded = msgspec.json.decode(msgspec.json.encode(learner_completion(FormSubmitted(form="a"))))
-    assert encoded == {"all_of": [{"any_of": [{"form": "a", "action": "submit", "min_score": None}]}]}
+    assert encoded == {
+        "all_of": [{"any_of": [{"form": "a", "action": "submit", "min_score": None}]}]
+    }
 
 
 def test_summary_and_course_view() -> None:
@@ -370,8 +417,9 @@ def test_summary_and_course_view() -> None:
     summary = module_summary(module, "3")
     assert (summary.id, summary.version, summary.goals) == ("intro", "3", ["Name our customers."])
     assert_no_answer_key(msgspec.json.encode(summary), MODULE_SECRETS)
-    course = Course(id="a-plus", title="A+", description="For staff.", audience=["Staff"],
-                    modules=["intro"])  # fmt: skip
+    course = Course(
+        id="a-plus", title="A+", description="For staff.", audience=["Staff"], modules=["intro"]
+    )
     view = course_view(course, [summary])
     assert view.modules == [summary]
     assert (view.id, view.title, view.audience) == ("a-plus", "A+", ["Staff"])
