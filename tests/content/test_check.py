@@ -359,9 +359,7 @@ def test_invalid_id(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_score_outside_zero_to_one(
-    tmp_path: Path, change: Callable[[Data], object], path: str
-) -> None:
+def test_score_outside_zero_to_one(tmp_path: Path, change: Callable[[Data], object], path: str) -> None:
     problem = only(check_content(make_content(tmp_path, module=change)))
     assert problem.path == path
     assert "fraction from 0 to 1" in problem.message
@@ -423,9 +421,7 @@ def test_choice_without_correct_option_is_fine_in_an_unscored_form(tmp_path: Pat
 
 
 def test_classify_entry_in_unknown_category(tmp_path: Path) -> None:
-    root = make_content(
-        tmp_path, module=lambda d: item(d, 0, 1)["entries"][0].update(category="outside")
-    )
+    root = make_content(tmp_path, module=lambda d: item(d, 0, 1)["entries"][0].update(category="outside"))
     problem = only(check_content(root))
     assert problem.path == "$.forms[0].items[1].entries[0].category"
     assert "`outside`" in problem.message and "`external`" in problem.message
@@ -451,9 +447,7 @@ def test_knowledge_check_with_an_item_that_cannot_be_scored(tmp_path: Path) -> N
 
 
 def test_automatic_scoring_without_scorable_items(tmp_path: Path) -> None:
-    root = make_content(
-        tmp_path, module=lambda d: d["forms"][1]["policy"].update(scoring="automatic")
-    )
+    root = make_content(tmp_path, module=lambda d: d["forms"][1]["policy"].update(scoring="automatic"))
     problem = only(check_content(root))
     assert problem.path == "$.forms[1].policy.scoring"
 
@@ -548,9 +542,7 @@ def test_module_listed_twice_in_course(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_reference_to_something_missing(
-    tmp_path: Path, change: Callable[[Data], object], path: str
-) -> None:
+def test_reference_to_something_missing(tmp_path: Path, change: Callable[[Data], object], path: str) -> None:
     problem = only(check_content(make_content(tmp_path, module=change)))
     assert problem.path == path
     assert "does not have" in problem.message

@@ -30,9 +30,7 @@ def test_schemas_are_strict_and_mark_markdown() -> None:
     assert module["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert module["$ref"] == "#/$defs/Module"
     definitions = module["$defs"]
-    assert all(
-        d.get("additionalProperties") is False for d in definitions.values() if "properties" in d
-    )
+    assert all(d.get("additionalProperties") is False for d in definitions.values() if "properties" in d)
     summary = definitions["Module"]["properties"]["summary"]
     assert summary["contentMediaType"] == "text/markdown"
     assert "contentMediaType" not in definitions["Module"]["properties"]["title"]

@@ -150,9 +150,7 @@ def secret_items() -> list[tuple[Item, list[str]]]:
                 id="list",
                 prompt="List our customers.",
                 reference=[
-                    ReferenceEntry(
-                        text="SECRET-reference-parents", synonyms=["SECRET-synonym-families"]
-                    )
+                    ReferenceEntry(text="SECRET-reference-parents", synonyms=["SECRET-synonym-families"])
                 ],
             ),
             ["SECRET-reference-parents", "SECRET-synonym-families"],
@@ -407,9 +405,7 @@ def test_completion_as_a_checklist() -> None:
         ),
     ]
     encoded = msgspec.json.decode(msgspec.json.encode(learner_completion(FormSubmitted(form="a"))))
-    assert encoded == {
-        "all_of": [{"any_of": [{"form": "a", "action": "submit", "min_score": None}]}]
-    }
+    assert encoded == {"all_of": [{"any_of": [{"form": "a", "action": "submit", "min_score": None}]}]}
 
 
 def test_summary_and_course_view() -> None:
@@ -417,9 +413,7 @@ def test_summary_and_course_view() -> None:
     summary = module_summary(module, "3")
     assert (summary.id, summary.version, summary.goals) == ("intro", "3", ["Name our customers."])
     assert_no_answer_key(msgspec.json.encode(summary), MODULE_SECRETS)
-    course = Course(
-        id="a-plus", title="A+", description="For staff.", audience=["Staff"], modules=["intro"]
-    )
+    course = Course(id="a-plus", title="A+", description="For staff.", audience=["Staff"], modules=["intro"])
     view = course_view(course, [summary])
     assert view.modules == [summary]
     assert (view.id, view.title, view.audience) == ("a-plus", "A+", ["Staff"])
