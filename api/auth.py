@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from api.db import Sessions
 from api.errors import Forbidden, Unauthorized
 from api.models import ApiKey, utcnow
+from api.progress import tokens
 
 
 class Scope(StrEnum):
@@ -35,14 +36,25 @@ class Scope(StrEnum):
     PROGRESS_WRITE = "progress:write"
     REPORTS_READ = "reports:read"
     HR_READ = "hr:read"
+    LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 
-class Principal(msgspec.Struct, frozen=True):
-    """Who a request acts for: a district, through one key, with its scopes."""
+LEARNER_SCOPES = frozenset({Scope.CONTENT_READ.value, Scope.LEARNER.value})
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """Who a request acts for: a district, through an API key or as one of its learners."""
 
     district_id: uuid.UUID
-    key_id: uuid.UUID
     scopes: frozenset[str]
+    key_id: uuid.UUID | None = None
+    learner_id: uuid.UUID | None = None
+    cohort: str = ""
+
+    @property
+    def caller(self) -> str:
+        """A stable name for the caller (idempotency keys are scoped by it)."""
+        return f"key:{self.key_id}" if self.key_id else f"learner:{self.learner_id}"
 
 
 # Touching last_used_at on every request would make each read a write; a minute is enough.
@@ -135,8 +147,19 @@ async def _load_principal(sessions: Sessions, prefix: str, key_hash: str) -> Pri
         return Principal(district_id=row.district_id, key_id=row.id, scopes=frozenset(row.scopes))
 
 
+def authenticate_learner(token_key: str, token: str) -> Principal:
+    """The principal of a valid learner token (no database work: the token is signed)."""
+    claims = tokens.verify(token_key, token)
+    return Principal(
+        district_id=claims.district_id,
+        learner_id=claims.learner_id,
+        cohort=claims.cohort,
+        scopes=LEARNER_SCOPES,
+    )
+
+
 class BearerAuth(AbstractAuthenticationMiddleware):
-    """Reads `Authorization: Bearer <key>` on every route not marked public."""
+    """Reads `Authorization: Bearer <key or learner token>` on every route not marked public."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -144,15 +167,19 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
-            raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+            raise Unauthorized("Send an API key or learner token as `Authorization: Bearer <credential>`.")
         state = connection.app.state
-        principal = await authenticate_key(state.sessions, credentials.strip(), state.key_cache)
+        credentials = credentials.strip()
+        if credentials.startswith("fo_"):
+            principal = await authenticate_key(state.sessions, credentials, state.key_cache)
+        else:
+            principal = authenticate_learner(await state.token_key.get(), credentials)
         check_scopes(principal, connection.route_handler.opt)
         return AuthenticationResult(user=principal, auth=principal)
 
 
 def requires(*needed: Scope) -> dict[str, Any]:
-    """Route `opt` saying which scopes the caller's key must hold, checked by BearerAuth.
+    """Route `opt`: the caller must hold every scope in `needed` (checked by BearerAuth).
 
     Not a Litestar guard: guards copy the route handler on every call, which costs more than
     the rest of a cached content response.
@@ -160,15 +187,24 @@ def requires(*needed: Scope) -> dict[str, Any]:
     return {"scopes": tuple(s.value for s in needed)}
 
 
+def requires_any(*allowed: Scope) -> dict[str, Any]:
+    """Route `opt`: the caller must hold at least one scope in `allowed`."""
+    return {"any_scope": tuple(s.value for s in allowed)}
+
+
 def check_scopes(principal: Principal, opt: dict[str, Any]) -> None:
+    who = "learner token" if principal.learner_id else "API key"
     missing = [scope for scope in opt.get("scopes", ()) if scope not in principal.scopes]
     if missing:
-        raise Forbidden(f"This API key lacks the scope {', '.join(missing)} that this route needs.")
+        raise Forbidden(f"This {who} lacks the scope {', '.join(missing)} that this route needs.")
+    allowed: tuple[str, ...] = opt.get("any_scope", ())
+    if allowed and not principal.scopes & set(allowed):
+        raise Forbidden(f"This route needs a {' or '.join(allowed)} scope, which this {who} lacks.")
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The authenticated principal; routes behind BearerAuth always have one."""
     principal = connection.scope.get("auth")
     if not isinstance(principal, Principal):
-        raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+        raise Unauthorized("Send an API key or learner token as `Authorization: Bearer <credential>`.")
     return principal

@@ -23,10 +23,18 @@ from api.content.loader import load_course
 from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import EXCEPTION_HANDLERS, UnsupportedMediaType
+from api.idempotency import IdempotencyMiddleware
 from api.logs import configure_logging
 from api.migrate import upgrade
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
+from api.progress.controllers import (
+    CompletionAdminController,
+    GroupController,
+    LearnerTokenController,
+    MyProgressController,
+)
+from api.progress.tokens import TokenKey
 from api.settings import Settings
 
 VERSION = "0.1.0"
@@ -75,13 +83,24 @@ class Core(InitPlugin):
             app.state.sessions = sessions
             app.state.catalog = Catalog(sessions)
             app.state.key_cache = KeyCache()
+            app.state.token_key = TokenKey(sessions, self.settings.secret_key)
             yield
         finally:
             await engine.dispose()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         configure_logging(self.settings.log_level)
-        app_config.route_handlers.extend([OpsController, AdminController, ContentController])
+        app_config.route_handlers.extend(
+            [
+                OpsController,
+                AdminController,
+                ContentController,
+                LearnerTokenController,
+                MyProgressController,
+                CompletionAdminController,
+                GroupController,
+            ]
+        )
         app_config.dependencies["sessions"] = Provide(provide_sessions, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         # Replace Litestar's Struct schema plugin in place (appending would come after it, and
@@ -89,7 +108,9 @@ class Core(InitPlugin):
         app_config.plugins[:] = [
             StrictStructSchemaPlugin() if type(p) is StructSchemaPlugin else p for p in app_config.plugins
         ]
+        # Order matters: authentication first, so idempotency keys are scoped by the caller.
         app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=["^/docs"]))
+        app_config.middleware.append(IdempotencyMiddleware)
         app_config.before_request = require_json_body
         app_config.lifespan.append(self.storage)
         app_config.state["settings"] = self.settings

@@ -2,9 +2,11 @@
 
 SQLite runs in WAL mode with foreign keys on, and every transaction starts with
 `BEGIN IMMEDIATE`: writers queue on the busy timeout instead of failing when two
-transactions both try to upgrade a read lock to a write lock. Within one process SQLite
-gets a single pooled connection, so transactions queue on the pool (first come, first
-served) rather than in SQLite's busy handler, which sleeps in growing steps.
+transactions both try to upgrade a read lock to a write lock.
+
+The rule that follows for all code: never open a second session (directly, or through the
+content catalog, which may reread the database) while holding one. On SQLite the second
+would wait for the first's lock, which waits for the second: resolve content first.
 """
 
 from typing import Any
@@ -19,9 +21,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`, with SQLite's pragmas set on every new connection."""
     if not url.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(
-        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs
-    )
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

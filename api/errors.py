@@ -115,6 +115,8 @@ PROBLEM_DESCRIPTIONS: dict[str, str] = (
     | {
         "validation-failed": "The body, a path or a query parameter did not validate; "
         "`errors` lists each field.",
+        "idempotency-key-reused": "An Idempotency-Key was sent again with a different request.",
+        "idempotency-key-in-use": "The first request with this Idempotency-Key is still being handled.",
     }
 )
 

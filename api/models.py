@@ -4,7 +4,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -104,3 +116,131 @@ class ModuleVersion(Base):
     document: Mapped[dict[str, Any]]
     translations: Mapped[dict[str, Any]]
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InstanceSecret(Base):
+    """A secret the service generated for itself (the learner-token key when none is set)."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Learner(Base):
+    """A staff member of a district, known by the id the calling system gives them."""
+
+    __tablename__ = "learners"
+    __table_args__ = (UniqueConstraint("district_id", "external_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    employee_id: Mapped[str] = mapped_column(String(100), default="")
+    school: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attempt(Base):
+    """A learner's attempt at a form: answers saved as a draft, then submitted (immutable).
+
+    The number is unique per learner and form, so two devices starting an attempt at once
+    cannot both make attempt 2; `status` moves draft -> submitted once, by a conditional update.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "module_id", "form_id", "number"),
+        Index("ix_attempts_district_form", "district_id", "module_id", "form_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    module_version: Mapped[str] = mapped_column(String(32))
+    form_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    item_order: Mapped[list[str]]
+    answers: Mapped[dict[str, Any]]
+    cohort: Mapped[str] = mapped_column(String(100), default="")
+    score: Mapped[float | None]
+    passed: Mapped[bool | None]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+
+class Completion(Base):
+    """A completion record: written once when a module's rule is first met, never deleted.
+
+    At most one live (not voided) record per learner and module, enforced by a partial
+    unique index, so two devices completing at once produce one record.
+    """
+
+    __tablename__ = "completions"
+    __table_args__ = (
+        Index(
+            "uq_completions_live",
+            "learner_id",
+            "module_id",
+            unique=True,
+            sqlite_where=text("voided_at IS NULL"),
+            postgresql_where=text("voided_at IS NULL"),
+        ),
+        Index("ix_completions_district_updated", "district_id", "updated_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    module_version: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float | None]
+    passed: Mapped[bool | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime]
+    credit_minutes: Mapped[float]
+    certificate_code: Mapped[str] = mapped_column(String(32), unique=True)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(1000))
+    voided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxEvent(Base):
+    """An event written in the same transaction as the record it announces; the plugins
+    deliver it from here, so an accepted completion is never lost."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_created", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """The first response to a POST with an `Idempotency-Key`, replayed for repeats."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("district_id", "caller", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    caller: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int]  # 0 while the first request is still being handled
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

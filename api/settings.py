@@ -36,6 +36,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     publish_on_start: bool = True
     """Check and publish the course files when the app starts (a broken file stops the start)."""
 
+    def __post_init__(self) -> None:
+        if self.secret_key and len(self.secret_key.encode()) < 32:
+            raise SettingsError(
+                "FRONTOFFICE_SECRET_KEY must be at least 32 bytes (or empty: one is generated)."
+            )
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -52,7 +58,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raw[name] = [v.strip() for v in value.split(",") if v.strip()] if name in _LISTS else value
         try:
             return msgspec.convert(raw, cls, strict=False)
-        except msgspec.ValidationError as exc:
+        except (msgspec.ValidationError, SettingsError) as exc:
             raise SettingsError(f"Bad FRONTOFFICE_* setting: {exc}") from None
 
 

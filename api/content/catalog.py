@@ -6,6 +6,7 @@ are current at most every `refresh_seconds`, so a publish by another process sho
 that time. Versions are immutable, so their renderings never go stale.
 """
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Callable
@@ -85,6 +86,7 @@ class Catalog:
         self._current: dict[str, str] = {}
         self._entries: dict[tuple[str, str], Entry] = {}
         self._rendered: dict[tuple[object, ...], Rendered] = {}
+        self._refreshing: asyncio.Future[None] | None = None
 
     async def refresh(self) -> None:
         """Reread the course and which version of each module is current."""
@@ -101,10 +103,11 @@ class Catalog:
 
     async def _fresh(self) -> None:
         if time.monotonic() - self._checked_at > self.refresh_seconds:
-            # Claim the refresh before awaiting it, so concurrent requests keep serving the
-            # current catalog instead of all rereading it at once.
-            self._checked_at = time.monotonic()
-            await self.refresh()
+            # One reread at a time: requests arriving meanwhile await the same one instead of
+            # each rereading the database (and none sees a catalog that is not loaded yet).
+            if self._refreshing is None or self._refreshing.done():
+                self._refreshing = asyncio.ensure_future(self.refresh())
+            await asyncio.shield(self._refreshing)
 
     async def course(self) -> Course:
         await self._fresh()

@@ -1,0 +1,1 @@
+"""The progress area: learners, attempts, scoring, completions, the group's view."""

@@ -1,0 +1,260 @@
+"""Progress routes: learner tokens (for district backends), a learner's own work (with a
+learner token), and voiding a completion (administrators)."""
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.auth import Scope, principal_of, requires, requires_any
+from api.errors import problems
+from api.progress.group import GroupService
+from api.progress.services import LearnerService, ProgressService, void_completion
+from schemas.progress import (
+    AnswersSave,
+    AttemptSubmit,
+    AttemptView,
+    CompletionView,
+    LearnerToken,
+    LearnerTokenRequest,
+    LearnerView,
+    ModuleProgress,
+    SubmitResult,
+    Transcript,
+    VoidRequest,
+)
+from schemas.reports import CombinedList, FormAnalysis, FormResults, GroupFilter
+
+
+def _progress(request: Request[Any, Any, Any], state: State) -> ProgressService:
+    principal = principal_of(request)
+    assert principal.learner_id is not None  # routes below require the learner scope
+    return ProgressService(
+        state.sessions, state.catalog, principal.district_id, principal.learner_id, principal.cohort
+    )
+
+
+class LearnerTokenController(Controller):
+    path = "/api/v1/learner-tokens"
+    tags = ["learners"]
+
+    @post(
+        operation_id="createLearnerToken",
+        summary="Create or update a learner and get a token for them",
+        opt=requires(Scope.PROGRESS_WRITE),
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 413, 415, 422),
+    )
+    async def create(
+        self, state: State, request: Request[Any, Any, Any], data: JSONBody[LearnerTokenRequest]
+    ) -> LearnerToken:
+        service = LearnerService(state.sessions, principal_of(request).district_id)
+        return await service.token(data.learner, data.cohort, data.ttl_minutes, await state.token_key.get())
+
+
+class MyProgressController(Controller):
+    """A learner's own work; every route takes a learner token and acts for its learner."""
+
+    path = "/api/v1/me"
+    tags = ["progress"]
+    opt = requires(Scope.LEARNER)
+
+    @get(operation_id="getMe", summary="The learner the token is for", responses=problems(401, 403, 404))
+    async def me(self, request: Request[Any, Any, Any], state: State) -> LearnerView:
+        principal = principal_of(request)
+        assert principal.learner_id is not None
+        return await LearnerService(state.sessions, principal.district_id).get(principal.learner_id)
+
+    @get(
+        "/progress",
+        operation_id="getMyProgress",
+        summary="Status of every module and what remains",
+        responses=problems(401, 403, 404),
+    )
+    async def progress(self, request: Request[Any, Any, Any], state: State) -> list[ModuleProgress]:
+        return await _progress(request, state).progress()
+
+    @get(
+        "/transcript",
+        operation_id="getMyTranscript",
+        summary="Every completion and total credit",
+        responses=problems(401, 403, 404),
+    )
+    async def transcript(self, request: Request[Any, Any, Any], state: State) -> Transcript:
+        return await _progress(request, state).transcript()
+
+    @post(
+        "/modules/{module_id:str}/forms/{form_id:str}/attempts",
+        operation_id="startAttempt",
+        summary="Start an attempt at a form (or get the open draft)",
+        status_code=HTTP_201_CREATED,
+        responses={
+            **problems(400, 401, 403, 404, 409, 422),
+        },
+    )
+    async def start(
+        self, request: Request[Any, Any, Any], state: State, module_id: FromPath[str], form_id: FromPath[str]
+    ) -> Response[AttemptView]:
+        attempt, created = await _progress(request, state).start(module_id, form_id)
+        return Response(attempt, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get(
+        "/modules/{module_id:str}/forms/{form_id:str}/attempts",
+        operation_id="listAttempts",
+        summary="The learner's attempts at a form",
+        responses=problems(401, 403, 404),
+    )
+    async def attempts(
+        self, request: Request[Any, Any, Any], state: State, module_id: FromPath[str], form_id: FromPath[str]
+    ) -> list[AttemptView]:
+        return await _progress(request, state).attempts(module_id, form_id)
+
+    @get(
+        "/attempts/{attempt_id:uuid}",
+        operation_id="getAttempt",
+        summary="One of the learner's attempts",
+        responses=problems(401, 403, 404),
+    )
+    async def attempt(
+        self, request: Request[Any, Any, Any], state: State, attempt_id: FromPath[uuid.UUID]
+    ) -> AttemptView:
+        return await _progress(request, state).attempt(attempt_id)
+
+    @put(
+        "/attempts/{attempt_id:uuid}/answers",
+        operation_id="saveAnswers",
+        summary="Save draft answers (autosave); they replace the draft's answers",
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def save(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        attempt_id: FromPath[uuid.UUID],
+        data: JSONBody[AnswersSave],
+    ) -> AttemptView:
+        return await _progress(request, state).save(attempt_id, data.answers)
+
+    @post(
+        "/attempts/{attempt_id:uuid}/submit",
+        operation_id="submitAttempt",
+        summary="Submit an attempt: it is scored, and the module's completion is decided",
+        status_code=HTTP_200_OK,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        attempt_id: FromPath[uuid.UUID],
+        data: JSONBody[AttemptSubmit],
+    ) -> SubmitResult:
+        return await _progress(request, state).submit(attempt_id, data.answers)
+
+
+class CompletionAdminController(Controller):
+    path = "/api/v1/completions"
+    tags = ["completions"]
+    opt = requires(Scope.ADMIN)
+
+    @post(
+        "/{completion_id:uuid}/void",
+        operation_id="voidCompletion",
+        summary="Void a completion with a reason (it is kept, never deleted)",
+        status_code=HTTP_200_OK,
+        responses=problems(400, 401, 403, 404, 409, 413, 415),
+    )
+    async def void(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        completion_id: FromPath[uuid.UUID],
+        data: JSONBody[VoidRequest],
+    ) -> CompletionView:
+        principal = principal_of(request)
+        return await void_completion(
+            state.sessions, principal.district_id, completion_id, data.reason, principal.key_id
+        )
+
+
+GroupQuery = Annotated[str, QueryParameter(description="Narrow to one value; empty: all.")]
+
+
+def _group(
+    request: Request[Any, Any, Any], state: State, school: str, role: str, cohort: str
+) -> GroupService:
+    principal = principal_of(request)
+    return GroupService(
+        state.sessions,
+        state.catalog,
+        principal.district_id,
+        GroupFilter(school=school, role=role, cohort=cohort),
+    )
+
+
+class GroupController(Controller):
+    """The group's view of a form, for facilitators and district reports; never names anyone."""
+
+    path = "/api/v1/reports/modules/{module_id:str}/forms/{form_id:str}"
+    tags = ["reports"]
+
+    @get(
+        "/items/{item_id:str}/combined",
+        operation_id="getCombinedList",
+        summary="Everything the group named for a list item, counted (learners may see it too)",
+        opt=requires_any(Scope.REPORTS_READ, Scope.CONTENT_FACILITATE, Scope.LEARNER),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def combined(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        module_id: FromPath[str],
+        form_id: FromPath[str],
+        item_id: FromPath[str],
+        school: GroupQuery = "",
+        role: GroupQuery = "",
+        cohort: GroupQuery = "",
+    ) -> CombinedList:
+        return await _group(request, state, school, role, cohort).combined_list(module_id, form_id, item_id)
+
+    @get(
+        "/results",
+        operation_id="getFormResults",
+        summary="Anonymous results of a form (ratings, comments), once enough people responded",
+        opt=requires_any(Scope.REPORTS_READ, Scope.CONTENT_FACILITATE),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def results(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        module_id: FromPath[str],
+        form_id: FromPath[str],
+        school: GroupQuery = "",
+        role: GroupQuery = "",
+        cohort: GroupQuery = "",
+    ) -> FormResults:
+        return await _group(request, state, school, role, cohort).results(module_id, form_id)
+
+    @get(
+        "/analysis",
+        operation_id="getItemAnalysis",
+        summary="Knowledge-check item analysis: percent right per item and option",
+        opt=requires_any(Scope.REPORTS_READ, Scope.CONTENT_FACILITATE),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def analysis(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        module_id: FromPath[str],
+        form_id: FromPath[str],
+        school: GroupQuery = "",
+        role: GroupQuery = "",
+        cohort: GroupQuery = "",
+    ) -> FormAnalysis:
+        return await _group(request, state, school, role, cohort).analysis(module_id, form_id)

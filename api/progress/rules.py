@@ -1,0 +1,50 @@
+"""Completion rules: whether a learner's submitted work meets a module's rule, and which
+requirements are still open. Pure functions over what was submitted and scored."""
+
+from collections.abc import Mapping
+
+import msgspec
+
+from schemas.content import AllOf, AnyOf, Condition, FormSubmitted, QuizPassed
+from schemas.progress import Requirement
+
+
+class Standing(msgspec.Struct, frozen=True):
+    """A learner's submitted work in one module: forms submitted, counted score per form."""
+
+    submitted: frozenset[str]
+    scores: Mapping[str, float]
+
+
+def is_met(condition: Condition, standing: Standing) -> bool:
+    if isinstance(condition, FormSubmitted):
+        return condition.form in standing.submitted
+    if isinstance(condition, QuizPassed):
+        score = standing.scores.get(condition.form)
+        # A small tolerance: 4 of 5 is 0.8 exactly, whatever floating point makes of it.
+        return score is not None and score + 1e-9 >= condition.min_score
+    if isinstance(condition, AllOf):
+        return all(is_met(c, standing) for c in condition.conditions)
+    assert isinstance(condition, AnyOf)
+    return any(is_met(c, standing) for c in condition.conditions)
+
+
+def _leaf(condition: FormSubmitted | QuizPassed, standing: Standing) -> Requirement:
+    if isinstance(condition, FormSubmitted):
+        return Requirement(form=condition.form, action="submit", met=is_met(condition, standing))
+    return Requirement(
+        form=condition.form, action="pass", min_score=condition.min_score, met=is_met(condition, standing)
+    )
+
+
+def requirements(condition: Condition, standing: Standing) -> list[list[Requirement]]:
+    """The rule as groups that must all be met, each met by any one of its requirements.
+
+    Nested rules deeper than all-of(any-of(...)) are flattened conservatively: a nested group
+    counts as met only as the whole rule says, so the list never claims more than is true.
+    """
+    if isinstance(condition, (FormSubmitted, QuizPassed)):
+        return [[_leaf(condition, standing)]]
+    if isinstance(condition, AnyOf):
+        return [[leaf for c in condition.conditions for group in requirements(c, standing) for leaf in group]]
+    return [group for c in condition.conditions for group in requirements(c, standing)]

@@ -1,0 +1,104 @@
+"""Learner tokens: short-lived HS256 JWTs bound to one district and one learner.
+
+They carry ids and a cohort label, never answers. The signing key is FRONTOFFICE_SECRET_KEY,
+or when that is empty a random key the service generates once and keeps in the database, so
+every process of a deployment signs and verifies with the same key.
+"""
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+import jwt
+import msgspec
+from sqlalchemy.exc import IntegrityError
+
+from api.db import Sessions
+from api.errors import Unauthorized
+from api.models import InstanceSecret, utcnow
+
+ISSUER = "frontoffice"
+AUDIENCE = "frontoffice:learner"
+SECRET_NAME = "learner-token-key"
+
+
+class LearnerClaims(msgspec.Struct, frozen=True):
+    """What a verified learner token says."""
+
+    district_id: uuid.UUID
+    learner_id: uuid.UUID
+    cohort: str
+    expires_at: datetime
+
+
+class TokenKey:
+    """The signing key, looked up on first use (so an unmigrated database still starts)."""
+
+    def __init__(self, sessions: Sessions, configured: str) -> None:
+        self.sessions = sessions
+        self._key = configured or None
+
+    async def get(self) -> str:
+        if self._key is None:
+            self._key = await _generated_key(self.sessions)
+        return self._key
+
+
+async def _generated_key(sessions: Sessions) -> str:
+    """The generated key, created by whichever process needs it first."""
+    async with sessions.begin() as session:
+        row = await session.get(InstanceSecret, SECRET_NAME)
+        if row is not None:
+            return row.value
+    try:
+        async with sessions.begin() as session:
+            session.add(InstanceSecret(name=SECRET_NAME, value=secrets.token_urlsafe(48)))
+    except IntegrityError:
+        pass  # another process made it first; use theirs
+    async with sessions.begin() as session:
+        row = await session.get(InstanceSecret, SECRET_NAME)
+        assert row is not None
+        return row.value
+
+
+def issue(
+    key: str, district_id: uuid.UUID, learner_id: uuid.UUID, cohort: str, ttl: timedelta
+) -> tuple[str, datetime]:
+    now = utcnow()
+    expires = now + ttl
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(learner_id),
+        "dst": str(district_id),
+        "coh": cohort,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
+    return jwt.encode(claims, key, algorithm="HS256"), expires.replace(microsecond=0)
+
+
+def verify(key: str, token: str) -> LearnerClaims:
+    """The claims of a valid token; Unauthorized for an expired, forged or malformed one."""
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            leeway=5,
+        )
+        return LearnerClaims(
+            district_id=uuid.UUID(claims["dst"]),
+            learner_id=uuid.UUID(claims["sub"]),
+            cohort=str(claims.get("coh", "")),
+            expires_at=datetime.fromtimestamp(claims["exp"]).astimezone(),
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized(
+            "The learner token has expired; ask the system that gave it for a new one."
+        ) from None
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise Unauthorized("The bearer token is neither an API key nor a valid learner token.") from None
