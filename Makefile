@@ -36,7 +36,7 @@ openapi: $(STAMP)
 ## bench: benchmarks as ratios against floors measured in the same run (never part of `test`)
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
-	$(BIN)/python -m bench
+	PYTHONPATH=. $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) frontoffice.db frontoffice.db-wal frontoffice.db-shm

@@ -87,6 +87,7 @@ class Catalog:
         self._entries: dict[tuple[str, str], Entry] = {}
         self._rendered: dict[tuple[object, ...], Rendered] = {}
         self._refreshing: asyncio.Future[None] | None = None
+        self._localized: dict[tuple[str, str, str], Module] = {}
 
     async def refresh(self) -> None:
         """Reread the course and which version of each module is current."""
@@ -134,8 +135,15 @@ class Catalog:
         return self._entries[key]
 
     def localized(self, entry: Entry, locale: str) -> Module:
+        """The module in `locale` (English where untranslated); built once per version."""
         strings = entry.translations.get(locale)
-        return apply_translation(entry.module, strings) if strings else entry.module
+        if not strings:
+            return entry.module
+        key = (entry.module.id, entry.version, locale)
+        module = self._localized.get(key)
+        if module is None:
+            module = self._localized[key] = apply_translation(entry.module, strings)
+        return module
 
     def _cached(self, key: tuple[object, ...], make: Callable[[], Rendered]) -> Rendered:
         rendered = self._rendered.get(key)

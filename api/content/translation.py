@@ -85,6 +85,7 @@ def apply_translation(document: S, strings: dict[str, str]) -> S:
     Only paths of translatable strings are replaced, so a translation can never change an id,
     an answer key's structure or an enumerated value.
     """
-    allowed = {path: text for path, text in strings.items() if path in text_paths(document)}
+    translatable = text_paths(document)
+    allowed = {path: text for path, text in strings.items() if path in translatable}
     data = _replace(msgspec.to_builtins(document), "", allowed)
     return msgspec.convert(data, type(document))

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.content.catalog import Catalog, Entry
-from api.content.translation import apply_translation
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import Attempt, Completion, Learner, OutboxEvent, utcnow
@@ -256,7 +255,10 @@ class ProgressService:
             or (rule == "after_last_attempt" and (last or bool(row.passed)))
         )
         _, items = mark_form(
-            scoring_form(entry, form), row.answers, show_feedback=show_feedback, show_correct=show_correct
+            scoring_form(self.catalog, entry, form),
+            row.answers,
+            show_feedback=show_feedback,
+            show_correct=show_correct,
         )
         view.score, view.passed, view.items = row.score, row.passed, items
         view.feedback = band_feedback(form, row.score) if show_feedback else None
@@ -384,26 +386,40 @@ class ProgressService:
 
     async def submit(self, attempt_id: uuid.UUID, answers: dict[str, Any] | None) -> SubmitResult:
         entry, form = await self._pinned(attempt_id)
-        completion: CompletionView | None = None
         async with self.sessions.begin() as session:
             # Submits of one learner take turns (a row lock on PostgreSQL; SQLite's write lock
             # already serializes), so the second of two devices finishing different forms at
             # once sees the first's submission and the completion is recorded, exactly once.
-            await session.execute(select(Learner.id).where(Learner.id == self.learner_id).with_for_update())
+            learner = (
+                await session.execute(select(Learner).where(Learner.id == self.learner_id).with_for_update())
+            ).scalar_one()
             row = await self._attempt_row(session, attempt_id)
             if row.status == "draft":
-                completion = await self._record_submit(session, row, entry, form, answers)
+                claimed, completion = await self._record_submit(session, row, learner, entry, form, answers)
+                if claimed:
+                    used = len(await self._submitted(session, row.module_id, row.form_id))
+                    return SubmitResult(attempt=self._view(row, entry, form, used), completion=completion)
         # A repeat submit (two devices, a retry) gets the one submission there is.
         async with self.sessions() as session:
             row = await self._attempt_row(session, attempt_id)
-            completion = completion or await self._live(session, row.module_id)
+            live = await self._live(session, row.module_id)
             used = len(await self._submitted(session, row.module_id, row.form_id))
-        return SubmitResult(attempt=self._view(row, entry, form, used), completion=completion)
+        return SubmitResult(attempt=self._view(row, entry, form, used), completion=live)
 
     async def _record_submit(
-        self, session: AsyncSession, row: Attempt, entry: Entry, form: Form, answers: dict[str, Any] | None
-    ) -> CompletionView | None:
-        """Mark the attempt, move it from draft to submitted, write its event and any completion."""
+        self,
+        session: AsyncSession,
+        row: Attempt,
+        learner: Learner,
+        entry: Entry,
+        form: Form,
+        answers: dict[str, Any] | None,
+    ) -> tuple[bool, CompletionView | None]:
+        """Mark the attempt, move it from draft to submitted, write its event and any completion.
+
+        Returns whether this request made the submission (false: another request did first)
+        and the completion it recorded, if any.
+        """
         final = self._checked(form, answers if answers is not None else row.answers)
         missing = [item.id for item in form.items if _required(item) and _empty(final.get(item.id))]
         if missing:
@@ -411,7 +427,9 @@ class ProgressService:
                 f"Answer every required question before submitting; missing: {', '.join(missing)}.",
                 errors=[FieldError(field=f"$.answers.{m}", message="an answer is required") for m in missing],
             )
-        score, _ = mark_form(scoring_form(entry, form), final, show_feedback=False, show_correct=False)
+        score, _ = mark_form(
+            scoring_form(self.catalog, entry, form), final, show_feedback=False, show_correct=False
+        )
         pass_mark = form.policy.pass_mark
         passed = None if score is None or pass_mark is None else score + 1e-9 >= pass_mark
         now = utcnow()
@@ -424,16 +442,10 @@ class ProgressService:
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return None  # the other device's submit won; the caller reads its result
-        row.status, row.answers, row.score, row.passed, row.submitted_at = (
-            "submitted",
-            final,
-            score,
-            passed,
-            now,
-        )
-        learner = await session.get(Learner, self.learner_id)
-        assert learner is not None
+            return False, None  # the other device's submit won; the caller reads its result
+        # Keep the loaded row in step with the update (it is read again for the standing).
+        row.status, row.answers, row.score, row.passed = "submitted", final, score, passed
+        row.submitted_at = row.saved_at = now
         event: msgspec.Struct
         if form.kind == "knowledge_check":
             event = AttemptSubmitted(
@@ -458,7 +470,7 @@ class ProgressService:
                 submitted_at=now,
             )
         add_event(session, self.district_id, event, now)
-        return await self._complete_if_met(session, entry.module, row, learner, now)
+        return True, await self._complete_if_met(session, entry.module, row, learner, now)
 
     async def _live(self, session: AsyncSession, module_id: str) -> CompletionView | None:
         row = (
@@ -595,15 +607,14 @@ class ProgressService:
         return Transcript(learner=learner_view(learner), completions=completions, total_credit_minutes=total)
 
 
-def scoring_form(entry: Entry, form: Form) -> Form:
+def scoring_form(catalog: Catalog, entry: Entry, form: Form) -> Form:
     """The form to mark against: a text answer in any of the module's languages counts, so a
     Spanish-speaking learner typing `información` is marked as right as one typing `information`."""
     if not entry.translations or not any(isinstance(i, TextEntryItem) for i in form.items):
         return form
     accepted: dict[str, list[str]] = {}
     for locale in entry.translations:
-        localized_module = apply_translation(entry.module, entry.translations[locale])
-        localized = next(f for f in localized_module.forms if f.id == form.id)
+        localized = next(f for f in catalog.localized(entry, locale).forms if f.id == form.id)
         for item in localized.items:
             if isinstance(item, TextEntryItem):
                 accepted.setdefault(item.id, []).extend(item.accepted)
