@@ -77,13 +77,19 @@ def serve(demo: bool) -> None:
 
     settings = Settings.from_env()
     if settings.publish_on_start:
-        _check_or_exit(Path(settings.content_dir))
+        _check_or_exit(settings.content_path)
     if demo:
         key = _with_sessions(_demo_key, migrate=True)
         base = settings.base_url
         click.echo(
             f"\nDemo district ready. Its API key (all scopes; a new one each start):\n\n  {key}\n\n"
             f"Try:\n  curl -s -H 'Authorization: Bearer {key}' {base}/api/v1/keys\n"
+            f"  curl -s -H 'Authorization: Bearer {key}' {base}/api/v1/modules\n\n"
+            f"A learner token for a demo staff member (then use it as the bearer on /api/v1/me/...):\n"
+            f"  curl -s -X POST -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
+            f'    -d \'{{"learner": {{"external_id": "demo-1", "name": "Pat Rivera", '
+            f'"school": "Lincoln Elementary", "role": "secretary"}}}}\' \\\n'
+            f"    {base}/api/v1/learner-tokens\n\n"
             f"API docs: {base}/docs\n"
         )
     uvicorn.run(
@@ -209,7 +215,7 @@ def content() -> None:
 )
 def content_check(content_dir: Path | None) -> None:
     """Validate every content file; print each problem with file, path and what to do."""
-    folder = content_dir or Path(Settings.from_env().content_dir)
+    folder = content_dir or Settings.from_env().content_path
     _check_or_exit(folder)
     click.echo(f"{folder}/: no problems")
 
@@ -224,7 +230,7 @@ def content_check(content_dir: Path | None) -> None:
 )
 def content_publish(content_dir: Path | None) -> None:
     """Store each changed module as a new immutable version; others stay as they are."""
-    folder = content_dir or Path(Settings.from_env().content_dir)
+    folder = content_dir or Settings.from_env().content_path
     _check_or_exit(folder)
     bundle = load_course(folder)
     result = _with_sessions(lambda s: publish(s, bundle), migrate=True)

@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request
@@ -78,7 +77,7 @@ class Core(InitPlugin):
                 await upgrade(engine)
             sessions = create_sessions(engine)
             if self.settings.publish_on_start:
-                await publish(sessions, load_course(Path(self.settings.content_dir)))
+                await publish(sessions, load_course(self.settings.content_path))
             app.state.engine = engine
             app.state.sessions = sessions
             app.state.catalog = Catalog(sessions)

@@ -2,12 +2,14 @@
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
 PREFIX = "FRONTOFFICE_"
+SHIPPED_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -31,8 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Port `frontoffice serve` listens on."""
     migrate_on_start: bool | None = None
     """Migrate the database when `serve` starts; unset: only for SQLite."""
-    content_dir: str = "content"
-    """Folder of the course files (`content/`), checked and published when the app starts."""
+    content_dir: str = ""
+    """Folder of the course files; empty: the course shipped with Front Office (`content/`)."""
     publish_on_start: bool = True
     """Check and publish the course files when the app starts (a broken file stops the start)."""
 
@@ -41,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise SettingsError(
                 "FRONTOFFICE_SECRET_KEY must be at least 32 bytes (or empty: one is generated)."
             )
+
+    @property
+    def content_path(self) -> Path:
+        return Path(self.content_dir) if self.content_dir else SHIPPED_CONTENT
 
     @property
     def is_sqlite(self) -> bool:
