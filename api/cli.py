@@ -15,6 +15,7 @@ from api.content.loader import check_content, load_course
 from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import FrontOfficeError
+from api.logs import configure_logging
 from api.migrate import upgrade
 from api.settings import Settings
 
@@ -244,3 +245,49 @@ def content_schemas() -> None:
     """Write the JSON Schemas of the content files to schemas/json/ (for editor validation)."""
     for path in write_json_schemas():
         click.echo(f"wrote {path}")
+
+
+@main.command()
+def worker() -> None:
+    """Deliver the outbox until stopped (SIGTERM/SIGINT); run as many as you like on PostgreSQL."""
+    import signal
+    from datetime import timedelta
+
+    import httpx
+
+    from api.crypto import SecretBox
+    from api.outbox.dispatcher import Dispatcher
+    from api.progress.tokens import TokenKey
+    from api.ssrf import GuardedTransport
+    from plugins.base import Context
+    from plugins.registry import load_plugins
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    plugins = load_plugins(settings.plugins or None)
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        sessions = create_sessions(engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        transport = GuardedTransport(allowlist=list(settings.outbound_allowlist))
+        try:
+            async with httpx.AsyncClient(
+                transport=transport, follow_redirects=False, trust_env=False
+            ) as http:
+                box = SecretBox(await TokenKey(sessions, settings.secret_key).get(), "plugin-secrets")
+                context = Context(sessions=sessions, http=http, settings=settings, secret_box=box)
+                lease = timedelta(seconds=settings.delivery_lease_seconds)
+                click.echo(f"worker delivering for plugins: {', '.join(plugins) or 'none'}", err=True)
+                await Dispatcher(context, plugins, lease=lease).run(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

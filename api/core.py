@@ -1,9 +1,12 @@
 """The core plugin: assembles the app from the settings (routes, auth, errors, storage, docs)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
+import httpx
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
@@ -13,6 +16,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins import InitPlugin
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.admin.controllers import AdminController
 from api.auth import BearerAuth, KeyCache
@@ -20,6 +24,7 @@ from api.content.catalog import Catalog
 from api.content.controllers import ContentController
 from api.content.loader import load_course
 from api.content.publish import publish
+from api.crypto import SecretBox
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import EXCEPTION_HANDLERS, UnsupportedMediaType
 from api.idempotency import IdempotencyMiddleware
@@ -27,6 +32,7 @@ from api.logs import configure_logging
 from api.migrate import upgrade
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
+from api.outbox.dispatcher import Dispatcher
 from api.progress.controllers import (
     CompletionAdminController,
     GroupController,
@@ -35,6 +41,9 @@ from api.progress.controllers import (
 )
 from api.progress.tokens import TokenKey
 from api.settings import Settings
+from api.ssrf import GuardedTransport
+from plugins.base import Context, Plugin
+from plugins.registry import load_plugins
 
 VERSION = "0.1.0"
 JSON_TYPES = ("application/json",)
@@ -66,6 +75,7 @@ class Core(InitPlugin):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.plugins: dict[str, Plugin] = {}
 
     @asynccontextmanager
     async def storage(self, app: Litestar) -> AsyncIterator[None]:
@@ -83,12 +93,53 @@ class Core(InitPlugin):
             app.state.catalog = Catalog(sessions)
             app.state.key_cache = KeyCache()
             app.state.token_key = TokenKey(sessions, self.settings.secret_key)
-            yield
+            async with self.outbound(app, sessions):
+                yield
         finally:
             await engine.dispose()
 
+    @asynccontextmanager
+    async def outbound(self, app: Litestar, sessions: Sessions) -> AsyncIterator[None]:
+        """The shared HTTP client (every outbound call passes the SSRF guard), the secret box
+        and, where the settings say so, a dispatcher delivering the outbox."""
+        transport = GuardedTransport(allowlist=list(self.settings.outbound_allowlist))
+        # trust_env=False: a proxy from the environment would bypass the guard.
+        async with httpx.AsyncClient(
+            transport=transport, timeout=15.0, follow_redirects=False, trust_env=False
+        ) as http:
+            try:
+                key = await app.state.token_key.get()
+            except (
+                SQLAlchemyError,
+                OSError,
+            ):  # unmigrated or unreachable: /readyz says so; nothing can be delivered
+                yield
+                return
+            app.state.secret_box = SecretBox(key, "plugin-secrets")
+            context = Context(
+                sessions=sessions, http=http, settings=self.settings, secret_box=app.state.secret_box
+            )
+            app.state.plugin_context = context
+            if not self.settings.dispatch_in_app:
+                yield
+                return
+            stop = asyncio.Event()
+            dispatcher = Dispatcher(
+                context, self.plugins, lease=timedelta(seconds=self.settings.delivery_lease_seconds)
+            )
+            task = asyncio.create_task(dispatcher.run(stop))
+            try:
+                yield
+            finally:
+                stop.set()
+                await task
+
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         configure_logging(self.settings.log_level)
+        self.plugins = load_plugins(self.settings.plugins or None)
+        app_config.state["plugins"] = self.plugins
+        for plugin in self.plugins.values():
+            app_config.route_handlers.extend(plugin.route_handlers())
         app_config.route_handlers.extend(
             [
                 OpsController,

@@ -220,13 +220,17 @@ class OutboxEvent(Base):
     deliver it from here, so an accepted completion is never lost."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_events_created", "created_at"),
+        Index("ix_outbox_events_unfanned", "fanned_out_at", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fanned_out_at: Mapped[datetime | None]  # when its deliveries were created
 
 
 class IdempotencyRecord(Base):
@@ -244,3 +248,86 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PluginSetting(Base):
+    """A plugin's configuration for one district (validated by the plugin's config Struct)."""
+
+    __tablename__ = "plugin_settings"
+
+    district_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True
+    )
+    plugin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    config: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One event for one subscriber (a webhook endpoint, a plugin), with its own retry state.
+
+    `pending` deliveries are due at `next_attempt_at`; a worker claims one by setting `leased`
+    with `lease_until`, and a lease that runs out (a killed worker) makes it claimable again.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscriber"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_subscriber", "subscriber", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox_events.id", ondelete="CASCADE"))
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    plugin: Mapped[str] = mapped_column(String(64))
+    subscriber: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryAttempt(Base):
+    """The log of one attempt at a delivery: what the subscriber answered, how fast."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index("ix_delivery_attempts_delivery", "delivery_id", "attempted_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    attempted_at: Mapped[datetime]
+    status_code: Mapped[int | None]
+    duration_ms: Mapped[float]
+    response_excerpt: Mapped[str] = mapped_column(String(1024), default="")
+    error: Mapped[str | None] = mapped_column(String(1000))
+
+
+class WebhookEndpoint(Base):
+    """A district's webhook endpoint. Secrets are kept encrypted; during rotation the
+    previous secret still signs until `previous_secret_expires_at`."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    event_types: Mapped[list[str]]
+    enabled: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    failing_since: Mapped[datetime | None]
+    warned_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(500))
+    previous_secret: Mapped[str | None] = mapped_column(String(500))
+    previous_secret_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -37,6 +37,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Folder of the course files; empty: the course shipped with Front Office (`content/`)."""
     publish_on_start: bool = True
     """Check and publish the course files when the app starts (a broken file stops the start)."""
+    plugins: list[str] = []
+    """Plugins to load (comma-separated names); empty: every installed one."""
+    dispatch_in_app: bool = True
+    """Run an outbox dispatcher inside `serve`; switch off when dedicated workers run."""
+    webhook_allow_http: bool = False
+    """Allow http:// webhook URLs (development only; https is required otherwise)."""
+    outbound_allowlist: list[str] = []
+    """Internal addresses or networks outbound calls may reach anyway (e.g. 127.0.0.1)."""
+    webhook_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 15.0
+    """How long a webhook endpoint has to answer before the attempt counts as failed."""
+    delivery_lease_seconds: Annotated[float, Meta(gt=0, le=3600)] = 60.0
+    """How long a worker holds claimed deliveries; a killed worker's are retaken after it."""
 
     def __post_init__(self) -> None:
         if self.secret_key and len(self.secret_key.encode()) < 32:
@@ -68,7 +80,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise SettingsError(f"Bad FRONTOFFICE_* setting: {exc}") from None
 
 
-_LISTS = {"cors_origins"}
+_LISTS = {"cors_origins", "plugins", "outbound_allowlist"}
 
 
 class SettingsError(Exception):

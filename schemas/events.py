@@ -7,7 +7,7 @@ change, and a breaking change is a new type name. No event carries a learner's a
 
 import uuid
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from msgspec import Meta
 
@@ -86,10 +86,50 @@ class CompletionVoided(Wire, kw_only=True):
     voided_at: datetime
 
 
-Event = CompletionRecorded | AttemptSubmitted | FormSubmitted | CompletionVoided
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type_name: cls for cls in (CompletionRecorded, AttemptSubmitted, FormSubmitted, CompletionVoided)
+class EndpointFailing(Wire, kw_only=True):
+    """`endpoint.failing`: a webhook endpoint of the district has failed since `failing_since`;
+    sent when failing starts and again a day before it is disabled."""
+
+    type_name: ClassVar[str] = "endpoint.failing"
+
+    endpoint_id: uuid.UUID
+    url: str
+    failing_since: datetime
+    disables_at: datetime
+
+
+class EndpointDisabled(Wire, kw_only=True):
+    """`endpoint.disabled`: a webhook endpoint was disabled (5 days of failures, or a 410)."""
+
+    type_name: ClassVar[str] = "endpoint.disabled"
+
+    endpoint_id: uuid.UUID
+    url: str
+    reason: str
+
+
+class Ping(Wire, kw_only=True):
+    """`ping`: a test event sent to one endpoint on request."""
+
+    type_name: ClassVar[str] = "ping"
+
+    endpoint_id: uuid.UUID
+    message: str
+
+
+EVENT_TYPES: dict[str, type[Wire]] = {
+    cls.type_name: cls
+    for cls in (
+        CompletionRecorded,
+        AttemptSubmitted,
+        FormSubmitted,
+        CompletionVoided,
+        EndpointFailing,
+        EndpointDisabled,
+        Ping,
+    )
 }
+"""Every event type, by name: the webhooks section of the OpenAPI document is made from it."""
 
 
 class Envelope(Wire, kw_only=True):
@@ -97,5 +137,5 @@ class Envelope(Wire, kw_only=True):
 
     type: Annotated[str, Meta(description="Event type, e.g. `completion.recorded`.")]
     id: Annotated[uuid.UUID, Meta(description="Event id: the idempotency key to deduplicate on.")]
-    timestamp: datetime
-    data: dict[str, object]
+    timestamp: Annotated[datetime, Meta(description="When the event happened (UTC).")]
+    data: Annotated[dict[str, Any], Meta(description="The event's payload, per its type.")]

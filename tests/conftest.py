@@ -113,7 +113,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
-        database_url=database_url, migrate_on_start=False, publish_on_start=False, log_level="WARNING"
+        database_url=database_url,
+        migrate_on_start=False,
+        publish_on_start=False,
+        log_level="WARNING",
+        dispatch_in_app=False,  # tests that deliver drive a Dispatcher themselves
     )
 
 

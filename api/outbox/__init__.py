@@ -1,0 +1,1 @@
+"""The outbox: delivering recorded events to every plugin and webhook endpoint, at least once."""

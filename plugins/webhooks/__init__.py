@@ -1,0 +1,1 @@
+"""The webhook plugin: signed, retried deliveries of events to district endpoints."""

@@ -1,0 +1,183 @@
+"""Webhook endpoint routes, behind the `admin` scope."""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from api.auth import Scope, principal_of, requires
+from api.errors import problems
+from plugins.webhooks.service import EndpointService
+from schemas.webhooks import (
+    DeliveryDetail,
+    DeliveryView,
+    EndpointCreate,
+    EndpointSecret,
+    EndpointUpdate,
+    EndpointView,
+    RecoverRequest,
+    RecoverResult,
+)
+
+EndpointId = FromPath[uuid.UUID]
+
+
+def _service(request: Request[Any, Any, Any], state: State) -> EndpointService:
+    settings = state.settings
+    return EndpointService(
+        state.sessions,
+        state.secret_box,
+        principal_of(request).district_id,
+        allow_http=settings.webhook_allow_http,
+        allowlist=list(settings.outbound_allowlist),
+    )
+
+
+class EndpointController(Controller):
+    path = "/api/v1/webhooks/endpoints"
+    tags = ["webhooks"]
+    opt = requires(Scope.ADMIN)
+
+    @post(
+        operation_id="createWebhookEndpoint",
+        summary="Add an endpoint; its signing secret is shown once",
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 413, 415, 422),
+    )
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[EndpointCreate]
+    ) -> EndpointSecret:
+        return await _service(request, state).create(data)
+
+    @get(
+        operation_id="listWebhookEndpoints", summary="The district's endpoints", responses=problems(401, 403)
+    )
+    async def list_endpoints(self, request: Request[Any, Any, Any], state: State) -> list[EndpointView]:
+        return await _service(request, state).all()
+
+    @get(
+        "/{endpoint_id:uuid}",
+        operation_id="getWebhookEndpoint",
+        summary="One endpoint",
+        responses=problems(401, 403, 404),
+    )
+    async def get_endpoint(
+        self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId
+    ) -> EndpointView:
+        return await _service(request, state).get(endpoint_id)
+
+    @patch(
+        "/{endpoint_id:uuid}",
+        operation_id="updateWebhookEndpoint",
+        summary="Change an endpoint (re-enabling clears its disabled state)",
+        responses=problems(400, 401, 403, 404, 413, 415, 422),
+    )
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        endpoint_id: EndpointId,
+        data: JSONBody[EndpointUpdate],
+    ) -> EndpointView:
+        return await _service(request, state).update(endpoint_id, data)
+
+    @delete(
+        "/{endpoint_id:uuid}",
+        operation_id="deleteWebhookEndpoint",
+        summary="Remove an endpoint",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 403, 404),
+    )
+    async def remove(self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId) -> None:
+        await _service(request, state).delete(endpoint_id)
+
+    @post(
+        "/{endpoint_id:uuid}/rotate-secret",
+        operation_id="rotateWebhookSecret",
+        summary="A new signing secret; the old one also signs for 24 hours",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404),
+    )
+    async def rotate(
+        self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId
+    ) -> EndpointSecret:
+        return await _service(request, state).rotate(endpoint_id)
+
+    @post(
+        "/{endpoint_id:uuid}/test",
+        operation_id="testWebhookEndpoint",
+        summary="Send a `ping` event",
+        status_code=HTTP_202_ACCEPTED,
+        responses=problems(401, 403, 404),
+    )
+    async def test(self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId) -> None:
+        await _service(request, state).ping(endpoint_id)
+
+    @get(
+        "/{endpoint_id:uuid}/deliveries",
+        operation_id="listWebhookDeliveries",
+        summary="The endpoint's deliveries, newest first",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def deliveries(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        endpoint_id: EndpointId,
+        status: Annotated[
+            Literal["pending", "leased", "succeeded", "failed", "skipped"] | None, QueryParameter()
+        ] = None,
+        event_type: Annotated[str | None, QueryParameter()] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> list[DeliveryView]:
+        return await _service(request, state).deliveries(endpoint_id, status, event_type, limit)
+
+    @get(
+        "/{endpoint_id:uuid}/deliveries/{delivery_id:uuid}",
+        operation_id="getWebhookDelivery",
+        summary="One delivery with its attempt log",
+        responses=problems(401, 403, 404),
+    )
+    async def delivery(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        endpoint_id: EndpointId,
+        delivery_id: FromPath[uuid.UUID],
+    ) -> DeliveryDetail:
+        return await _service(request, state).delivery(endpoint_id, delivery_id)
+
+    @post(
+        "/{endpoint_id:uuid}/deliveries/{delivery_id:uuid}/redeliver",
+        operation_id="redeliverWebhook",
+        summary="Deliver one delivery again",
+        status_code=HTTP_202_ACCEPTED,
+        responses=problems(401, 403, 404),
+    )
+    async def redeliver(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        endpoint_id: EndpointId,
+        delivery_id: FromPath[uuid.UUID],
+    ) -> DeliveryView:
+        return await _service(request, state).redeliver(endpoint_id, delivery_id)
+
+    @post(
+        "/{endpoint_id:uuid}/recover",
+        operation_id="recoverWebhookEndpoint",
+        summary="Redeliver everything that failed or was skipped since a time",
+        status_code=HTTP_202_ACCEPTED,
+        responses=problems(400, 401, 403, 404, 413, 415, 422),
+    )
+    async def recover(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        endpoint_id: EndpointId,
+        data: JSONBody[RecoverRequest],
+    ) -> RecoverResult:
+        return RecoverResult(redelivering=await _service(request, state).recover(endpoint_id, data.since))

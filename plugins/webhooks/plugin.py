@@ -1,0 +1,166 @@
+"""The webhook plugin: every event a district's endpoints ask for, signed (Standard Webhooks),
+sent over the guarded HTTP client, retried on the dispatcher's schedule; an endpoint failing
+for 5 days is disabled, and the district is told when failing starts, a day before, and then."""
+
+import fnmatch
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import httpx
+import msgspec
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.models import WebhookEndpoint, utcnow
+from api.outbox.retry import classify
+from api.progress.services import add_event
+from api.ssrf import UnsafeDestination
+from plugins.base import Context, Delivery, Outcome, Plugin, Subscription
+from plugins.webhooks import signing
+from schemas.events import EndpointDisabled, EndpointFailing, Envelope
+
+DISABLE_AFTER = timedelta(days=5)
+WARN_BEFORE = timedelta(days=1)
+EXCERPT = 1024
+# Notices about an endpoint go to the district's other endpoints; a ping to the one named.
+ABOUT_ONE_ENDPOINT = {"endpoint.failing", "endpoint.disabled", "ping"}
+
+
+class WebhooksConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """District settings of the webhook plugin (endpoints themselves have their own API)."""
+
+
+def matches(patterns: Sequence[str], event_type: str) -> bool:
+    """Whether an endpoint's event filter takes this event type (empty: everything)."""
+    return not patterns or any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
+
+
+class WebhooksPlugin(Plugin):
+    name: ClassVar[str] = "webhooks"
+    config_type: ClassVar[type[msgspec.Struct]] = WebhooksConfig
+    events: ClassVar[frozenset[str]] = frozenset({"*"})
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        from plugins.webhooks.controllers import EndpointController
+
+        return [EndpointController]
+
+    async def subscriptions(
+        self, session: AsyncSession, district_id: uuid.UUID, event: Envelope
+    ) -> list[Subscription]:
+        endpoints = (
+            await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.district_id == district_id))
+        ).scalars()
+        about = str(event.data.get("endpoint_id", "")) if event.type in ABOUT_ONE_ENDPOINT else None
+        subs: list[Subscription] = []
+        for endpoint in endpoints:
+            if event.type == "ping":
+                if str(endpoint.id) == about:
+                    subs.append(Subscription(key=str(endpoint.id)))
+                continue
+            if str(endpoint.id) == about or not matches(endpoint.event_types, event.type):
+                continue
+            # A disabled endpoint's deliveries are recorded as skipped, for recovery later.
+            skip = not endpoint.enabled or endpoint.state == "disabled"
+            subs.append(Subscription(key=str(endpoint.id), skip=skip))
+        return subs
+
+    async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
+        async with context.sessions() as session:
+            endpoint = await session.get(WebhookEndpoint, uuid.UUID(delivery.subscriber))
+        if endpoint is None:
+            return Outcome(result="gone", error="the endpoint was deleted")
+        box = context.secret_box
+        keys = [box.open(endpoint.secret)]
+        if endpoint.previous_secret and (endpoint.previous_secret_expires_at or utcnow()) > utcnow():
+            keys.append(box.open(endpoint.previous_secret))
+        body = msgspec.json.encode(delivery.event)
+        headers = signing.headers(keys, str(delivery.event.id), int(time.time()), body)
+        started = time.perf_counter()
+        try:
+            async with context.http.stream(
+                "POST",
+                endpoint.url,
+                content=body,
+                headers=headers,
+                timeout=httpx.Timeout(context.settings.webhook_timeout_seconds),
+                follow_redirects=False,
+            ) as response:
+                excerpt = bytearray()
+                async for chunk in response.aiter_raw():
+                    excerpt += chunk
+                    if len(excerpt) >= EXCERPT:
+                        break  # read no more than the log keeps
+            elapsed = (time.perf_counter() - started) * 1000
+            result = classify(response.status_code)
+            return Outcome(
+                result=result,
+                status_code=response.status_code,
+                response_excerpt=bytes(excerpt[:EXCERPT]).decode("utf-8", "replace"),
+                duration_ms=elapsed,
+                retry_after=response.headers.get("retry-after"),
+                error=None if result == "success" else f"the endpoint answered {response.status_code}",
+            )
+        except UnsafeDestination as exc:
+            return Outcome(result="retry", error=str(exc))
+        except httpx.TimeoutException:
+            return Outcome(
+                result="retry", error="timed out", duration_ms=(time.perf_counter() - started) * 1000
+            )
+        except httpx.HTTPError as exc:
+            return Outcome(result="retry", error=f"{type(exc).__name__}: {exc}"[:1000])
+
+    async def after_attempt(
+        self, session: AsyncSession, delivery: Delivery, outcome: Outcome, final: bool
+    ) -> None:
+        """The endpoint's health: back to active on success; failing, then disabled, on failures."""
+        if delivery.event.type == "ping":
+            return  # a test event says nothing about the endpoint's health
+        endpoint = await session.get(WebhookEndpoint, uuid.UUID(delivery.subscriber))
+        if endpoint is None:
+            return
+        now = utcnow()
+        if outcome.result == "success":
+            endpoint.state, endpoint.failing_since, endpoint.warned_at = "active", None, None
+            return
+        if outcome.result == "gone":
+            self._disable(session, endpoint, "the endpoint answered 410 Gone", now)
+            return
+        if endpoint.state == "disabled":
+            return
+        if endpoint.failing_since is None:
+            endpoint.state, endpoint.failing_since = "failing", now
+            self._tell_failing(session, endpoint)
+        elif now - endpoint.failing_since >= DISABLE_AFTER:
+            self._disable(session, endpoint, "it failed every delivery for 5 days", now)
+        elif now - endpoint.failing_since >= DISABLE_AFTER - WARN_BEFORE and endpoint.warned_at is None:
+            endpoint.warned_at = now
+            self._tell_failing(session, endpoint)
+        endpoint.updated_at = now
+
+    @staticmethod
+    def _tell_failing(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+        assert endpoint.failing_since is not None
+        notice = EndpointFailing(
+            endpoint_id=endpoint.id,
+            url=endpoint.url,
+            failing_since=endpoint.failing_since,
+            disables_at=endpoint.failing_since + DISABLE_AFTER,
+        )
+        add_event(session, endpoint.district_id, notice, utcnow())
+
+    @staticmethod
+    def _disable(session: AsyncSession, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+        if endpoint.state == "disabled":
+            return
+        endpoint.state, endpoint.disabled_reason, endpoint.updated_at = "disabled", reason, now
+        add_event(
+            session,
+            endpoint.district_id,
+            EndpointDisabled(endpoint_id=endpoint.id, url=endpoint.url, reason=reason),
+            now,
+        )
