@@ -6,10 +6,12 @@ STAMP   := $(VENV)/.installed
 
 .PHONY: run test lint format openapi bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/plugin_example/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# A third-party plugin the tests install, as any district's would be.
+	$(BIN)/pip install --quiet -e tests/plugin_example
 	touch $(STAMP)
 
 ## run: the service on SQLite (migrated, course loaded, demo district and key printed)

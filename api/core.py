@@ -43,6 +43,7 @@ from api.progress.tokens import TokenKey
 from api.settings import Settings
 from api.ssrf import GuardedTransport
 from plugins.base import Context, Plugin
+from plugins.controllers import PluginController
 from plugins.registry import load_plugins
 
 VERSION = "0.1.0"
@@ -149,6 +150,7 @@ class Core(InitPlugin):
                 MyProgressController,
                 CompletionAdminController,
                 GroupController,
+                PluginController,
             ]
         )
         app_config.dependencies["sessions"] = Provide(provide_sessions, sync_to_thread=False)

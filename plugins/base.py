@@ -8,12 +8,13 @@ entry-point group as third-party ones: `frontoffice.plugins`.
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import click
 import httpx
 import msgspec
 from litestar.types import ControllerRouterHandler
+from msgspec import Meta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,3 +107,14 @@ class Plugin:
         self, session: AsyncSession, delivery: Delivery, outcome: Outcome, final: bool
     ) -> None:
         """Called in the transaction that records each attempt (`final`: no retry follows)."""
+
+
+SecretStr = Annotated[
+    str,
+    Meta(
+        extra_json_schema={"writeOnly": True},
+        description="A secret: stored encrypted, or `env:NAME` to read it from the environment; "
+        "never returned.",
+    ),
+]
+"""Mark a config field as secret with this type."""

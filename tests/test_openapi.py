@@ -39,3 +39,28 @@ def test_every_operation_has_an_id_a_summary_and_problem_responses() -> None:
             assert operation.get("summary"), f"{method} {path} has no summary"
             if path.startswith("/api/"):
                 assert "401" in operation["responses"], f"{method} {path} documents no 401"
+
+
+def test_every_event_type_is_documented_as_a_webhook() -> None:
+    import json
+
+    from schemas.events import EVENT_TYPES
+
+    document = json.loads(openapi_text())
+    assert set(document["webhooks"]) == set(EVENT_TYPES)
+    for type_name, cls in EVENT_TYPES.items():
+        body = document["webhooks"][type_name]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"]["type"]["const"] == type_name
+        assert body["properties"]["data"]["$ref"] == f"#/components/schemas/{cls.__name__}"
+        assert cls.__name__ in document["components"]["schemas"]
+
+
+def test_the_served_document_is_the_checked_in_one(tmp_path: Path) -> None:
+    import json
+
+    from litestar.testing import TestClient
+
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", publish_on_start=False)
+    with TestClient(create_app(settings)) as client:
+        served = client.get("/docs/openapi.json").json()
+    assert served["webhooks"].keys() == json.loads(CHECKED_IN.read_text())["webhooks"].keys()

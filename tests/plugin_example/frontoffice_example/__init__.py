@@ -1,0 +1,38 @@
+"""An example third-party plugin: appends every completion it receives to a file its district
+configures, and authenticates with a secret it never sees in clear in the API."""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import msgspec
+
+from plugins.base import Context, Delivery, Outcome, Plugin, SecretStr
+from plugins.settings import load_config
+
+
+class ExampleConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    inbox: str
+    """File the completions are appended to (JSON lines)."""
+    token: SecretStr
+    """A credential for the imaginary district system."""
+
+
+class ExamplePlugin(Plugin):
+    name: ClassVar[str] = "example"
+    config_type: ClassVar[type[msgspec.Struct]] = ExampleConfig
+    events: ClassVar[frozenset[str]] = frozenset({"completion.recorded"})
+
+    async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
+        config = await load_config(context.sessions, context.secret_box, self, delivery.district_id)
+        if not isinstance(config, ExampleConfig):
+            return Outcome(result="retry", error="not configured")
+        line = {"event": msgspec.to_builtins(delivery.event), "token_seen": config.token}
+        await asyncio.to_thread(_append, Path(config.inbox), json.dumps(line))
+        return Outcome(result="success", status_code=200)
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a") as inbox:
+        inbox.write(text + "\n")
