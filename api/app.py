@@ -5,6 +5,7 @@ from litestar import Litestar
 from api.context import Metrics, RequestContext
 from api.core import Core
 from api.openapi import add_webhooks
+from api.response_cache import ResponseCache
 from api.settings import Settings
 
 
@@ -17,7 +18,9 @@ def create_app(settings: Settings) -> Litestar:
     app.state.metrics = metrics
     # Outermost wrap, around routing too, so that even unknown routes get an id, a log line
     # and a count (Litestar middleware only runs for matched routes).
-    app.asgi_handler = RequestContext(app.asgi_handler, metrics)
+    cache = ResponseCache()
+    app.state.response_cache = cache
+    app.asgi_handler = RequestContext(app.asgi_handler, metrics, cache)
     return app
 
 

@@ -14,6 +14,8 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from api.response_cache import ResponseCache
+
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("frontoffice.access")
 
@@ -50,9 +52,10 @@ class Metrics:
 class RequestContext:
     """ASGI wrapper: request id header, one access log line and metrics per HTTP request."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, cache: ResponseCache) -> None:
         self.app = app
         self.metrics = metrics
+        self.cache = cache
         self._allow: dict[str, bytes] | None = None
 
     def _fix_allow(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -75,33 +78,53 @@ class RequestContext:
         started = time.perf_counter()
         rid = request_id(scope)
         status = 500
+        key = self.cache.key(scope)
+        cached = self.cache.get(key) if key else None
+        if cached is not None:
+            status = cached.status
+            headers = [*cached.headers, (b"x-request-id", rid.encode())]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": cached.body, "more_body": False})
+            self._observe(scope, cached.route, status, rid, started)
+            return
+        start: dict[str, Any] = {}
+        body = bytearray()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
+                start["headers"] = list(headers)
                 headers.append((b"x-request-id", rid.encode()))
                 if scope.get("method") == "OPTIONS" and status == 204:
                     headers = self._fix_allow(scope, headers)
                 message = {**message, "headers": headers}
+            elif key is not None and message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+            handler = scope.get("route_handler")
+            if key is not None and status in (200, 304) and handler and handler.opt.get("response_cache"):
+                self.cache.put(key, status, start["headers"], bytes(body), scope.get("path_template", ""))
         finally:
-            elapsed = time.perf_counter() - started
-            route = scope.get("path_template") or "<unmatched>"
-            method = scope.get("method", "")
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "request_id": rid,
-                    "method": method,
-                    "path": scope.get("path"),
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
+            self._observe(scope, scope.get("path_template") or "<unmatched>", status, rid, started)
+
+    def _observe(self, scope: Scope, route: str, status: int, rid: str, started: float) -> None:
+        """One access log line and the metrics of a request."""
+        elapsed = time.perf_counter() - started
+        method = scope.get("method", "")
+        self.metrics.requests.labels(method, route, str(status)).inc()
+        self.metrics.latency.labels(method, route).observe(elapsed)
+        access_log.info(
+            "request",
+            extra={
+                "request_id": rid,
+                "method": method,
+                "path": scope.get("path"),
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )

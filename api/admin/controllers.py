@@ -81,5 +81,7 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], key_id: FromPath[uuid.UUID], keys: NamedDependency[KeyService]
     ) -> ApiKeyView:
         revoked = await keys.revoke(key_id)
-        request.app.state.key_cache.clear()  # the revoked key stops working here at once
+        # The revoked key stops working here at once (and no cached answer outlives it).
+        request.app.state.key_cache.clear()
+        request.app.state.response_cache.clear()
         return revoked

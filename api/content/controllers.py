@@ -60,7 +60,7 @@ class ContentController(Controller):
         "/course",
         operation_id="getCourse",
         summary="The course and its modules (summaries)",
-        opt=requires(Scope.CONTENT_READ),
+        opt={**requires(Scope.CONTENT_READ), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def course(
@@ -78,7 +78,7 @@ class ContentController(Controller):
         "/modules",
         operation_id="listModules",
         summary="Module summaries in course order",
-        opt=requires(Scope.CONTENT_READ),
+        opt={**requires(Scope.CONTENT_READ), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def modules(
@@ -96,7 +96,7 @@ class ContentController(Controller):
         "/modules/{module_id:str}",
         operation_id="getModule",
         summary="A module as learners see it (current version; no answer keys)",
-        opt=requires(Scope.CONTENT_READ),
+        opt={**requires(Scope.CONTENT_READ), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def module(
@@ -115,7 +115,7 @@ class ContentController(Controller):
         "/modules/{module_id:str}/facilitator",
         operation_id="getModuleFacilitatorView",
         summary="A module with its facilitator script, answer keys and feedback",
-        opt=requires(Scope.CONTENT_FACILITATE),
+        opt={**requires(Scope.CONTENT_FACILITATE), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def facilitator(
@@ -134,7 +134,7 @@ class ContentController(Controller):
         "/modules/{module_id:str}/versions",
         operation_id="listModuleVersions",
         summary="Every published version of a module, newest first",
-        opt=requires(Scope.CONTENT_READ),
+        opt={**requires(Scope.CONTENT_READ), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def versions(self, state: State, module_id: FromPath[str]) -> list[ModuleVersionInfo]:
@@ -149,7 +149,7 @@ class ContentController(Controller):
         "/modules/{module_id:str}/versions/{version:str}",
         operation_id="getModuleVersion",
         summary="A pinned version of a module, learner view",
-        opt=requires(Scope.CONTENT_READ),
+        opt={**requires(Scope.CONTENT_READ), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def pinned(
@@ -169,7 +169,7 @@ class ContentController(Controller):
         "/modules/{module_id:str}/versions/{version:str}/facilitator",
         operation_id="getModuleVersionFacilitatorView",
         summary="A pinned version of a module, facilitator view",
-        opt=requires(Scope.CONTENT_FACILITATE),
+        opt={**requires(Scope.CONTENT_FACILITATE), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def pinned_facilitator(
@@ -189,7 +189,7 @@ class ContentController(Controller):
         "/modules/{module_id:str}/forms/{form_id:str}",
         operation_id="getForm",
         summary="One form of a module (current version), learner view",
-        opt=requires(Scope.CONTENT_READ),
+        opt={**requires(Scope.CONTENT_READ), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
     async def form(

@@ -183,7 +183,10 @@ async def test_publishing_a_change_makes_a_new_version_and_keeps_the_old(
     result = await publish(sessions, load_course(folder))
     try:
         assert [m for m, _ in result.new_versions] == ["why-service-matters"]
-        app.state.catalog.refresh_seconds = 0  # reread on the next request, on the app's own loop
+        # Time passes: the catalog rereads on the next request (on the app's own loop), and the
+        # one-second response cache has let go of the old answer.
+        app.state.catalog.refresh_seconds = 0
+        app.state.response_cache.clear()
         new = (await client.get(url, headers=district_a.headers)).json()
         assert new["title"] == "Why service matters (revised)" and new["version"] != old["version"]
         pinned = (await client.get(f"{url}/versions/{old['version']}", headers=district_a.headers)).json()
@@ -227,3 +230,29 @@ def test_learner_views_encode_no_answer_keys_for_any_module() -> None:
     for module in load_course(CONTENT_DIR).modules:
         encoded = msgspec.json.decode(msgspec.json.encode(learner_module(module, "v")))
         assert not keys_in(encoded) & ANSWER_KEYS
+
+
+async def test_cached_answers_are_per_credential_and_die_with_a_revoked_key(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    url = "/api/v1/modules/who-are-our-customers"
+    reader = await make_tenant(sessions, "reader2", ["content:read"])
+    assert (await client.get(url, headers=reader.headers)).status_code == 200
+    assert (
+        await client.get(url, headers={"Authorization": "Bearer fo_000000000000_nope"})
+    ).status_code == 401
+    first = await client.get(url, headers=district_a.headers)
+    again = await client.get(url, headers=district_a.headers)  # from the response cache
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    keys = (await client.get("/api/v1/keys", headers=reader.headers)).status_code
+    assert keys == 403  # the reader is not an administrator; its cached content answer grants nothing else
+    created = (
+        await client.post(
+            "/api/v1/keys", json={"name": "tmp", "scopes": ["content:read"]}, headers=district_a.headers
+        )
+    ).json()
+    temp = {"Authorization": f"Bearer {created['key']}"}
+    assert (await client.get(url, headers=temp)).status_code == 200
+    await client.delete(f"/api/v1/keys/{created['api_key']['id']}", headers=district_a.headers)
+    assert (await client.get(url, headers=temp)).status_code == 401
