@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter
 
 from api.auth import Scope, requires
-from api.content.catalog import Catalog, Entry, Format, Rendered, negotiate
+from api.content.catalog import Catalog, Entry, Format, Rendered, View, negotiate
 from api.errors import problems
 from schemas.content_api import ModuleVersionInfo
 from schemas.content_views import CourseView, FacilitatorModule, LearnerForm, LearnerModule, ModuleSummary
@@ -50,6 +50,21 @@ def _catalog(state: State) -> Catalog:
 
 def _language(request: Request[Any, Any, Any], lang: str | None, entry: Entry) -> str:
     return negotiate(lang, request.headers.get("accept-language"), entry.locales)
+
+
+async def _module(
+    request: Request[Any, Any, Any],
+    state: State,
+    module_id: str,
+    version: str | None,
+    view: View,
+    lang: str | None,
+    text_format: Format,
+) -> Response[Any]:
+    """A module (current, or pinned to `version`) as `view` sees it; pinned ones never change."""
+    entry = await _catalog(state).entry(module_id, version)
+    rendered = _catalog(state).module(entry, _language(request, lang, entry), view, text_format)
+    return _respond(request, rendered, CURRENT if version is None else PINNED)
 
 
 class ContentController(Controller):
@@ -107,9 +122,7 @@ class ContentController(Controller):
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[LearnerModule]:
-        entry = await _catalog(state).entry(module_id)
-        rendered = _catalog(state).module(entry, _language(request, lang, entry), "learner", format)
-        return _respond(request, rendered, CURRENT)
+        return await _module(request, state, module_id, None, "learner", lang, format)
 
     @get(
         "/modules/{module_id:str}/facilitator",
@@ -126,9 +139,7 @@ class ContentController(Controller):
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[FacilitatorModule]:
-        entry = await _catalog(state).entry(module_id)
-        rendered = _catalog(state).module(entry, _language(request, lang, entry), "facilitator", format)
-        return _respond(request, rendered, CURRENT)
+        return await _module(request, state, module_id, None, "facilitator", lang, format)
 
     @get(
         "/modules/{module_id:str}/versions",
@@ -161,9 +172,7 @@ class ContentController(Controller):
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[LearnerModule]:
-        entry = await _catalog(state).entry(module_id, version)
-        rendered = _catalog(state).module(entry, _language(request, lang, entry), "learner", format)
-        return _respond(request, rendered, PINNED)
+        return await _module(request, state, module_id, version, "learner", lang, format)
 
     @get(
         "/modules/{module_id:str}/versions/{version:str}/facilitator",
@@ -181,9 +190,7 @@ class ContentController(Controller):
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[FacilitatorModule]:
-        entry = await _catalog(state).entry(module_id, version)
-        rendered = _catalog(state).module(entry, _language(request, lang, entry), "facilitator", format)
-        return _respond(request, rendered, PINNED)
+        return await _module(request, state, module_id, version, "facilitator", lang, format)
 
     @get(
         "/modules/{module_id:str}/forms/{form_id:str}",

@@ -68,15 +68,8 @@ def learner_view(row: Learner) -> LearnerView:
 
 
 def learner_ref(row: Learner) -> LearnerRef:
-    return LearnerRef(
-        id=row.id,
-        external_id=row.external_id,
-        employee_id=row.employee_id,
-        email=row.email,
-        name=row.name,
-        school=row.school,
-        role=row.role,
-    )
+    """The learner as events name them (the same fields as the API's view)."""
+    return LearnerRef(**msgspec.structs.asdict(learner_view(row)))
 
 
 def completion_view(row: Completion) -> CompletionView:
