@@ -43,7 +43,28 @@ def _with_sessions(work: Callable[[Sessions], Awaitable[T]], *, migrate: bool = 
         raise click.ClickException(exc.detail) from None
 
 
-@click.group()
+class _WithPluginCommands(click.Group):
+    """The command group, plus each loaded plugin's own group under the plugin's name (looked
+    up when a command is asked for, so nothing loads at import)."""
+
+    def _plugin_groups(self) -> dict[str, click.Command]:
+        from plugins.registry import load_plugins
+
+        groups: dict[str, click.Command] = {}
+        for name, plugin in load_plugins(Settings.from_env().plugins or None).items():
+            group = plugin.cli()
+            if group is not None:
+                groups[name] = group
+        return groups
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugin_groups()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugin_groups().get(name)
+
+
+@click.group(cls=_WithPluginCommands)
 def main() -> None:
     """Front Office: training content, learner progress and completions for school districts."""
 

@@ -106,3 +106,13 @@ async def test_restricted_plugins_are_not_loaded(settings: Settings, district_a:
             "/api/v1/plugins/example", json={"config": {}}, headers=district_a.headers
         )
         assert response.status_code == 404
+
+
+def test_a_plugin_adds_its_commands_to_the_cli() -> None:
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    result = CliRunner().invoke(main, ["example", "hello"])
+    assert result.exit_code == 0 and "hello from the example plugin" in result.output
+    assert "example" in CliRunner().invoke(main, ["--help"]).output

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import ClassVar
 
+import click
 import msgspec
 
 from plugins.base import Context, Delivery, Outcome, Plugin, SecretStr
@@ -23,6 +24,18 @@ class ExamplePlugin(Plugin):
     name: ClassVar[str] = "example"
     config_type: ClassVar[type[msgspec.Struct]] = ExampleConfig
     events: ClassVar[frozenset[str]] = frozenset({"completion.recorded"})
+
+    def cli(self) -> click.Group:
+        @click.group(name=self.name)
+        def example() -> None:
+            """The example plugin's commands."""
+
+        @example.command()
+        def hello() -> None:
+            """Say that the plugin's commands are wired in."""
+            click.echo("hello from the example plugin")
+
+        return example
 
     async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
         config = await load_config(context.sessions, context.secret_box, self, delivery.district_id)
