@@ -70,7 +70,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         env = os.environ if environ is None else environ
         raw: dict[str, object] = {}
         for key, value in env.items():
-            if not key.startswith(PREFIX):
+            # FRONTOFFICE_TEST_* belong to the test suite (its PostgreSQL URL), not the service.
+            if not key.startswith(PREFIX) or key.startswith(f"{PREFIX}TEST_"):
                 continue
             name = key[len(PREFIX) :].lower()
             raw[name] = [v.strip() for v in value.split(",") if v.strip()] if name in _LISTS else value
