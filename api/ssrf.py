@@ -381,11 +381,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except httpx.RequestNotRead:
             body = await request.aread()
         close = request.headers.get("connection", "").lower() == "close"
+        encoding = request.headers.encoding
+        headers = [(name.decode(encoding), value.decode(encoding)) for name, value in request.headers.raw]
         with _httpx_errors(request):
             response = await self._session(close).request(
                 request.method,
                 str(request.url),
-                headers=request.headers.multi_items(),
+                headers=headers,
                 data=body or None,
                 allow_redirects=False,
                 server_hostname=request.extensions.get("sni_hostname"),

@@ -10,7 +10,7 @@ import httpx
 from api.admin.services import DistrictService, KeyService
 from api.db import create_engine, create_sessions
 from api.migrate import upgrade
-from bench import submit
+from bench import deliveries, submit
 from bench.harness import compare, server
 
 ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
@@ -70,6 +70,8 @@ def main() -> None:
                 content_benchmark(tmp, subject, headers)
     if not only or "submit" in only:
         submit.run()
+    if not only or "deliveries" in only:
+        deliveries.run()
 
 
 if __name__ == "__main__":

@@ -6,8 +6,12 @@ Each round:
 2. claim: due deliveries (pending and due, or leased with an expired lease) are leased to
    this worker, with `FOR UPDATE SKIP LOCKED` on PostgreSQL so any number of workers claim
    disjoint batches (SQLite's write lock serializes claims on its own);
-3. deliver: concurrently, bounded overall and per subscriber, with no session held;
+3. deliver: concurrently, bounded overall and per subscriber, with no session held; a delivery
+   whose lease ran out while it waited for its turn is not sent (another worker may have it);
 4. record: every attempt's log row and the delivery's next state, in one transaction.
+
+`run` overlaps rounds: the next batch is fanned out, claimed and queued while the last one is
+still being delivered and recorded, so the endpoints are not left waiting on the database.
 
 A worker killed between 2 and 4 loses nothing: its leases run out and others claim them.
 The event id travels with every attempt, so receivers can drop duplicates.
@@ -18,11 +22,13 @@ import contextlib
 import logging
 import secrets
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
@@ -37,6 +43,11 @@ log = logging.getLogger("frontoffice.dispatcher")
 class Claimed(msgspec.Struct, frozen=True):
     delivery: PluginDelivery
     plugin: str
+    lease_ends: float
+    """When the lease runs out, on this process's monotonic clock."""
+
+
+Result = tuple[Claimed, Outcome, datetime]
 
 
 def _envelope(event: OutboxEvent) -> Envelope:
@@ -56,6 +67,7 @@ class Dispatcher:
         concurrency: int = 32,
         per_subscriber: int = 8,
         idle_seconds: float = 0.5,
+        overlap: int = 2,
     ) -> None:
         self.context = context
         self.sessions = context.sessions
@@ -63,6 +75,7 @@ class Dispatcher:
         self.batch = batch
         self.lease = lease
         self.idle_seconds = idle_seconds
+        self.overlap = overlap
         self.owner = f"{secrets.token_hex(6)}"
         self._overall = asyncio.Semaphore(concurrency)
         self._per_subscriber: dict[str, asyncio.Semaphore] = {}
@@ -83,31 +96,47 @@ class Dispatcher:
             if self._locking(session):
                 query = query.with_for_update(skip_locked=True)
             events = list((await session.execute(query)).scalars())
+            if not events:
+                return 0
             now = utcnow()
+            # Gathered and written at the end, in one statement: nothing is pending in the session
+            # while the plugins look up their subscribers, so their queries flush nothing.
+            deliveries: list[dict[str, Any]] = []
             for event in events:
+                envelope = _envelope(event)
                 for plugin in self.plugins.values():
                     if not plugin.wants(event.type):
                         continue
-                    for sub in await plugin.subscriptions(session, event.district_id, _envelope(event)):
-                        session.add(
-                            Delivery(
-                                event_id=event.id,
-                                district_id=event.district_id,
-                                plugin=plugin.name,
-                                subscriber=f"{plugin.name}:{sub.key}",
-                                event_type=event.type,
-                                status="skipped" if sub.skip else "pending",
-                                next_attempt_at=now,
-                                created_at=now,
-                                updated_at=now,
-                            )
+                    for sub in await plugin.subscriptions(session, event.district_id, envelope):
+                        deliveries.append(
+                            {
+                                "id": uuid.uuid4(),
+                                "event_id": event.id,
+                                "district_id": event.district_id,
+                                "plugin": plugin.name,
+                                "subscriber": f"{plugin.name}:{sub.key}",
+                                "event_type": event.type,
+                                "status": "skipped" if sub.skip else "pending",
+                                "attempts": 0,
+                                "next_attempt_at": now,
+                                "created_at": now,
+                                "updated_at": now,
+                            }
                         )
-                event.fanned_out_at = now
+            if deliveries:
+                await session.execute(insert(Delivery), deliveries)
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_([event.id for event in events]))
+                .values(fanned_out_at=now)
+                .execution_options(synchronize_session=False)
+            )
         return len(events)
 
     async def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries to this worker."""
         now = utcnow()
+        lease_ends = time.monotonic() + self.lease.total_seconds()
         async with self.sessions.begin() as session:
             query = (
                 select(Delivery, OutboxEvent)
@@ -143,14 +172,20 @@ class Dispatcher:
                         event=_envelope(event),
                     ),
                     plugin=delivery.plugin,
+                    lease_ends=lease_ends,
                 )
                 for delivery, event in rows
             ]
 
-    async def _deliver_one(self, claimed: Claimed) -> tuple[Claimed, Outcome, datetime]:
+    async def _deliver_one(self, claimed: Claimed) -> Result | None:
+        """Deliver one claimed delivery; None if its lease ran out before its turn came."""
         key = f"{claimed.plugin}:{claimed.delivery.subscriber}"
         gate = self._per_subscriber.setdefault(key, asyncio.Semaphore(self._per_subscriber_limit))
-        async with self._overall, gate:
+        # The subscriber's gate first: a delivery waiting for a busy subscriber holds no overall slot
+        # that a delivery to another subscriber could use.
+        async with gate, self._overall:
+            if time.monotonic() >= claimed.lease_ends:
+                return None  # claimable by any worker now: sending it could send it twice at once
             plugin = self.plugins.get(claimed.plugin)
             started = time.perf_counter()
             if plugin is None:
@@ -165,60 +200,120 @@ class Dispatcher:
                 outcome = msgspec.structs.replace(outcome, duration_ms=(time.perf_counter() - started) * 1000)
             return claimed, outcome, utcnow()
 
-    async def record(self, results: Sequence[tuple[Claimed, Outcome, datetime]]) -> None:
-        """Log every attempt and move each delivery on, in one transaction."""
+    async def record(self, results: Sequence[Result]) -> None:
+        """Log every attempt and move each delivery on, in one transaction and a few statements."""
         if not results:
             return
         async with self.sessions.begin() as session:
-            for claimed, outcome, at in results:
-                delivery = await session.get(Delivery, claimed.delivery.id)
-                if delivery is None or delivery.lease_owner != self.owner or delivery.status != "leased":
-                    continue  # our lease ran out and another worker took it over: theirs counts
-                session.add(
-                    DeliveryAttempt(
-                        delivery_id=delivery.id,
-                        attempted_at=at,
-                        status_code=outcome.status_code,
-                        duration_ms=round(outcome.duration_ms, 2),
-                        response_excerpt=outcome.response_excerpt[:1024],
-                        error=outcome.error[:1000] if outcome.error else None,
-                    )
+            query = (
+                select(Delivery.id, Delivery.attempts, Delivery.next_attempt_at)
+                .where(
+                    Delivery.id.in_([claimed.delivery.id for claimed, _, _ in results]),
+                    Delivery.status == "leased",
+                    Delivery.lease_owner == self.owner,
                 )
-                delivery.attempts += 1
-                delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
-                delivery.lease_owner = delivery.lease_until = None
-                delivery.updated_at = at
+                .order_by(Delivery.id)
+            )
+            if self._locking(session):
+                # Locked until recorded, so a worker that finds the lease run out cannot claim it between
+                # this read and the write (claims skip locked rows); in id order, so recorders never deadlock.
+                query = query.with_for_update()
+            held = {row.id: row for row in await session.execute(query)}
+            attempts: list[dict[str, Any]] = []
+            changes: list[dict[str, Any]] = []
+            recorded: list[tuple[Claimed, Outcome, bool]] = []
+            for claimed, outcome, at in results:
+                row = held.get(claimed.delivery.id)
+                if row is None:
+                    continue  # our lease ran out and another worker took it over: theirs counts
+                number = row.attempts + 1
                 retry_at = None
                 if outcome.result == "success":
-                    delivery.status = "succeeded"
+                    status = "succeeded"
                 elif outcome.result == "gone":
-                    delivery.status = "failed"
+                    status = "failed"
                 else:
-                    retry_at = next_attempt_at(delivery.attempts, at, outcome.retry_after)
-                    delivery.status = "pending" if retry_at else "failed"
-                    if retry_at:
-                        delivery.next_attempt_at = retry_at
+                    retry_at = next_attempt_at(number, at, outcome.retry_after)
+                    status = "pending" if retry_at else "failed"
+                attempts.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "delivery_id": row.id,
+                        "attempted_at": at,
+                        "status_code": outcome.status_code,
+                        "duration_ms": round(outcome.duration_ms, 2),
+                        "response_excerpt": outcome.response_excerpt[:1024],
+                        "error": outcome.error[:1000] if outcome.error else None,
+                    }
+                )
+                changes.append(
+                    {
+                        "id": row.id,
+                        "status": status,
+                        "attempts": number,
+                        "last_status_code": outcome.status_code,
+                        "last_error": outcome.error[:1000] if outcome.error else None,
+                        "lease_owner": None,
+                        "lease_until": None,
+                        "next_attempt_at": retry_at or row.next_attempt_at,
+                        "updated_at": at,
+                    }
+                )
+                recorded.append((claimed, outcome, retry_at is None))
+            if not recorded:
+                return
+            await session.execute(insert(DeliveryAttempt), attempts)
+            await session.execute(update(Delivery), changes)  # by primary key, as one executemany
+            for claimed, outcome, final in recorded:
                 plugin = self.plugins.get(claimed.plugin)
                 if plugin is not None:
-                    await plugin.after_attempt(session, claimed.delivery, outcome, final=retry_at is None)
+                    await plugin.after_attempt(session, claimed.delivery, outcome, final=final)
+
+    async def deliver_batch(self, claimed: Sequence[Claimed]) -> int:
+        """Deliver a claimed batch and record it; returns how many deliveries were attempted."""
+        results = [r for r in await asyncio.gather(*(self._deliver_one(c) for c in claimed)) if r is not None]
+        await self.record(results)
+        return len(results)
 
     async def run_once(self) -> int:
         """One round; returns how many deliveries were attempted."""
         await self.fan_out()
         claimed = await self.claim()
-        if claimed:
-            results = await asyncio.gather(*(self._deliver_one(c) for c in claimed))
-            await self.record(results)
-        return len(claimed)
+        return await self.deliver_batch(claimed) if claimed else 0
+
+    async def _round(self, claimed: Sequence[Claimed]) -> None:
+        try:
+            await self.deliver_batch(claimed)
+        except Exception:  # not recorded: the leases run out and the deliveries are claimed again
+            log.exception("dispatcher round failed")
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Rounds until `stop` is set; sleeps a moment when there is nothing to do."""
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except Exception:  # a database hiccup: log, wait, go on; nothing is lost
-                log.exception("dispatcher round failed")
-                busy = 0
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.idle_seconds)
+        """Rounds until `stop` is set, up to `overlap` of them at once: the next batch is claimed
+        while the last is delivered. Sleeps a moment when there is nothing to do; finishes the
+        rounds under way before returning."""
+        rounds: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                try:
+                    await self.fan_out()
+                    claimed = await self.claim()
+                except Exception:  # a database hiccup: log, wait, go on; nothing is lost
+                    log.exception("dispatcher round failed")
+                    claimed = []
+                if claimed:
+                    task = asyncio.create_task(self._round(claimed))
+                    rounds.add(task)
+                    task.add_done_callback(rounds.discard)
+                if rounds and (len(rounds) >= self.overlap or not claimed):
+                    # A finished round may have freed capacity or made new events (endpoint notices).
+                    await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
+                elif not claimed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.idle_seconds)
+        except asyncio.CancelledError:
+            for task in rounds:
+                task.cancel()  # what they did not record is claimed again when the leases run out
+            raise
+        finally:
+            if rounds:
+                await asyncio.wait(rounds)

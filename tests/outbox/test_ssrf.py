@@ -2,6 +2,7 @@
 
 import ipaddress
 import re
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from api.ssrf import (
+    AiohttpTransport,
     GuardedTransport,
     UnsafeDestination,
     _send_pinned,
@@ -401,3 +403,132 @@ async def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
     async with client(GuardedTransport()) as http:
         with pytest.raises(httpx.ConnectError, match=r"cannot resolve nonexistent\.invalid"):
             await http.get("https://nonexistent.invalid/hook")
+
+
+# --- AiohttpTransport, GuardedTransport's default inner transport ---------------------------------
+
+
+class KeepAliveServer:
+    """An HTTP/1.1 server on 127.0.0.1 that keeps every connection open, even when asked to close
+    it, and records each request's headers and the client port it came from; it sets a cookie."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, dict[str, str]]] = []
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                seen.append((self.client_address[1], dict(self.headers.items())))
+                self.close_connection = False  # whatever the client asked for
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.send_header("Set-Cookie", "session=district-a")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http.daemon_threads = True  # handlers of kept-open connections would block shutdown
+        self.port = self.http.server_address[1]
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def keep_alive_server() -> Iterator[KeepAliveServer]:
+    server = KeepAliveServer()
+    server.thread.start()
+    yield server
+    server.http.shutdown()
+    server.http.server_close()
+    server.thread.join()
+
+
+async def post(transport: httpx.AsyncBaseTransport, url: str, **headers: str) -> httpx.Response:
+    request = httpx.Request("POST", url, content=b"{}", headers=headers, extensions={"timeout": {}})
+    response = await transport.handle_async_request(request)
+    await response.aread()
+    await response.aclose()
+    return response
+
+
+def test_the_default_inner_transport_is_aiohttp() -> None:
+    assert isinstance(GuardedTransport()._inner, AiohttpTransport)
+
+
+async def test_aiohttp_sends_what_httpx_built_and_keeps_no_cookie(keep_alive_server: KeepAliveServer) -> None:
+    url = f"http://127.0.0.1:{keep_alive_server.port}/hook"
+    transport = AiohttpTransport()
+    try:
+        first = await post(transport, url, **{"webhook-id": "msg_1"})
+        await post(transport, url)
+    finally:
+        await transport.aclose()
+    assert (first.status_code, first.content, first.headers["set-cookie"]) == (
+        200,
+        b"ok",
+        "session=district-a",
+    )
+    (port_1, headers_1), (port_2, headers_2) = keep_alive_server.seen
+    assert port_1 == port_2  # pooled
+    # Only the headers httpx wrote: aiohttp added no User-Agent, Accept or Content-Type of its own.
+    assert set(headers_1) == {"Host", "Content-Length", "webhook-id"}
+    assert "Cookie" not in headers_2
+
+
+async def test_aiohttp_never_pools_a_connection_the_request_asked_to_close(
+    keep_alive_server: KeepAliveServer,
+) -> None:
+    url = f"http://127.0.0.1:{keep_alive_server.port}/hook"
+    transport = AiohttpTransport()
+    try:
+        for _ in range(2):
+            await post(transport, url, Connection="close")
+    finally:
+        await transport.aclose()
+    # The server kept both open, yet the second request came on a new connection: GuardedTransport
+    # closes https connections this way, so a certificate checked for one host name serves no other.
+    assert len({port for port, _ in keep_alive_server.seen}) == 2
+
+
+async def test_aiohttp_verifies_tls_against_the_host_name_not_the_address(
+    tls_server: tuple[Server, Path],
+) -> None:
+    server, pem = tls_server
+    inner = AiohttpTransport(verify=ssl.create_default_context(cafile=str(pem)))
+    async with client(GuardedTransport(inner, allowlist=["127.0.0.1"])) as http:
+        response = await http.get(f"https://localhost:{server.port}/hook")
+        assert (response.status_code, response.text) == (200, "ok")
+        with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
+            await http.get(f"https://127.0.0.1:{server.port}/hook")
+    assert server.seen == [(f"localhost:{server.port}", "/hook")]
+
+
+async def test_aiohttp_reports_a_refused_connection_as_a_connect_error(server: Server) -> None:
+    # A connect error means nothing was sent, so GuardedTransport tries the next checked address.
+    original = httpx.Request("GET", f"http://localhost:{server.port}/hook", extensions={"timeout": {}})
+    transport = AiohttpTransport()
+    try:
+        with pytest.raises(httpx.ConnectError):
+            await _send_pinned(transport, original, ["127.0.0.2"])  # the server listens on .1 only
+        response = await _send_pinned(transport, original, ["127.0.0.2", "127.0.0.1"])
+        await response.aclose()
+    finally:
+        await transport.aclose()
+    assert response.status_code == 200
+    assert server.seen == [(f"localhost:{server.port}", "/hook")]
+
+
+async def test_aiohttp_times_out_reading_a_silent_server() -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        async with client(GuardedTransport(allowlist=["127.0.0.1"])) as http:
+            with pytest.raises(httpx.ReadTimeout):
+                await http.post(
+                    f"http://127.0.0.1:{silent.getsockname()[1]}/hook", content=b"{}", timeout=0.2
+                )

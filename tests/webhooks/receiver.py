@@ -11,8 +11,10 @@ import msgspec
 
 class _JoiningServer(ThreadingHTTPServer):
     # Join request threads on close (the stdlib's are daemonic and left running), so no
-    # handler outlives a test with its socket open.
+    # handler outlives a test with its socket open; and take bursts of connections (the
+    # stdlib's listen queue of 5 refuses them on a loaded machine).
     daemon_threads = False
+    request_queue_size = 128
 
 
 class Received(msgspec.Struct, frozen=True):
