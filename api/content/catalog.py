@@ -204,6 +204,3 @@ class Catalog:
         if not rows:
             raise NotFound(f"There is no module {module_id!r}; GET /api/v1/modules lists them.")
         return [(version, published_at) for version, published_at in rows]
-
-    def current_version(self, module_id: str) -> str | None:
-        return self._current.get(module_id)

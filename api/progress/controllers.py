@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -183,9 +184,14 @@ class CompletionAdminController(Controller):
 GroupQuery = Annotated[str, QueryParameter(description="Narrow to one value; empty: all.")]
 
 
-def _group(
-    request: Request[Any, Any, Any], state: State, school: str, role: str, cohort: str
+def provide_group(
+    request: Request[Any, Any, Any],
+    state: State,
+    school: GroupQuery = "",
+    role: GroupQuery = "",
+    cohort: GroupQuery = "",
 ) -> GroupService:
+    """The group view service for the caller's district, narrowed by the query's filters."""
     principal = principal_of(request)
     return GroupService(
         state.sessions,
@@ -200,6 +206,7 @@ class GroupController(Controller):
 
     path = "/api/v1/reports/modules/{module_id:str}/forms/{form_id:str}"
     tags = ["reports"]
+    dependencies = {"group": Provide(provide_group, sync_to_thread=False)}
 
     @get(
         "/items/{item_id:str}/combined",
@@ -210,16 +217,12 @@ class GroupController(Controller):
     )
     async def combined(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        group: NamedDependency[GroupService],
         module_id: FromPath[str],
         form_id: FromPath[str],
         item_id: FromPath[str],
-        school: GroupQuery = "",
-        role: GroupQuery = "",
-        cohort: GroupQuery = "",
     ) -> CombinedList:
-        return await _group(request, state, school, role, cohort).combined_list(module_id, form_id, item_id)
+        return await group.combined_list(module_id, form_id, item_id)
 
     @get(
         "/results",
@@ -230,15 +233,11 @@ class GroupController(Controller):
     )
     async def results(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        group: NamedDependency[GroupService],
         module_id: FromPath[str],
         form_id: FromPath[str],
-        school: GroupQuery = "",
-        role: GroupQuery = "",
-        cohort: GroupQuery = "",
     ) -> FormResults:
-        return await _group(request, state, school, role, cohort).results(module_id, form_id)
+        return await group.results(module_id, form_id)
 
     @get(
         "/analysis",
@@ -249,12 +248,8 @@ class GroupController(Controller):
     )
     async def analysis(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        group: NamedDependency[GroupService],
         module_id: FromPath[str],
         form_id: FromPath[str],
-        school: GroupQuery = "",
-        role: GroupQuery = "",
-        cohort: GroupQuery = "",
     ) -> FormAnalysis:
-        return await _group(request, state, school, role, cohort).analysis(module_id, form_id)
+        return await group.analysis(module_id, form_id)

@@ -13,6 +13,7 @@ from api.db import Sessions
 from api.errors import NotFound
 from api.models import Attempt, Learner
 from api.progress.lists import combine_lists
+from api.progress.rules import counted_attempt
 from api.progress.scoring import is_scorable, score_item
 from schemas.content import ChoiceItem, ClassifyItem, ExtendedTextItem, Form, ListItem, MatrixItem, RatingItem
 from schemas.reports import (
@@ -146,13 +147,7 @@ class GroupService:
         by_learner: dict[uuid.UUID, list[Attempt]] = {}
         for row in rows:
             by_learner.setdefault(row.learner_id, []).append(row)
-        counted = form.policy.attempts.counted
-        chosen = [
-            max(a, key=lambda r: r.score or 0.0)
-            if counted == "highest"
-            else (max(a, key=lambda r: r.number) if counted == "latest" else min(a, key=lambda r: r.number))
-            for a in by_learner.values()
-        ]
+        chosen = [counted_attempt(a, form.policy.attempts.counted) for a in by_learner.values()]
         items: list[ItemAnalysis] = []
         for item in form.items:
             if not is_scorable(item):

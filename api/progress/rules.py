@@ -1,12 +1,32 @@
 """Completion rules: whether a learner's submitted work meets a module's rule, and which
 requirements are still open. Pure functions over what was submitted and scored."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Literal, Protocol, TypeVar
 
 import msgspec
 
 from schemas.content import AllOf, AnyOf, Condition, FormSubmitted, QuizPassed
 from schemas.progress import Requirement
+
+
+class _Attempt(Protocol):
+    @property
+    def number(self) -> int: ...
+    @property
+    def score(self) -> float | None: ...
+
+
+A = TypeVar("A", bound=_Attempt)
+
+
+def counted_attempt(attempts: Sequence[A], counted: Literal["highest", "latest", "first"]) -> A:
+    """The attempt whose score counts, as the form's policy says (`attempts` is not empty)."""
+    if counted == "highest":
+        return max(attempts, key=lambda a: (a.score or 0.0, -a.number))
+    if counted == "latest":
+        return max(attempts, key=lambda a: a.number)
+    return min(attempts, key=lambda a: a.number)
 
 
 class Standing(msgspec.Struct, frozen=True):

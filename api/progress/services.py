@@ -23,7 +23,7 @@ from api.errors import Conflict, InvalidInput, NotFound
 from api.models import Attempt, Completion, Learner, OutboxEvent, utcnow
 from api.progress import tokens
 from api.progress.lists import compare_list
-from api.progress.rules import Standing, is_met, requirements
+from api.progress.rules import Standing, counted_attempt, is_met, requirements
 from api.progress.scoring import AnswerError, band_feedback, check_answer, mark_form
 from schemas.content import (
     ChoiceItem,
@@ -270,22 +270,22 @@ class ProgressService:
     async def attempts(self, module_id: str, form_id: str) -> list[AttemptView]:
         await self._form(module_id, form_id)
         async with self.sessions() as session:
-            rows = list(
-                (
-                    await session.execute(
-                        select(Attempt)
-                        .where(
-                            Attempt.learner_id == self.learner_id,
-                            Attempt.module_id == module_id,
-                            Attempt.form_id == form_id,
-                        )
-                        .order_by(Attempt.number)
-                    )
-                ).scalars()
+            query = (
+                select(Attempt)
+                .where(
+                    Attempt.learner_id == self.learner_id,
+                    Attempt.module_id == module_id,
+                    Attempt.form_id == form_id,
+                )
+                .order_by(Attempt.number)
             )
-        return [await self.view(row) for row in rows]
-
-    # --- writing ---------------------------------------------------------------------------
+            rows = list((await session.execute(query)).scalars())
+        used = sum(1 for row in rows if row.status == "submitted")
+        views = []
+        for row in rows:
+            entry, form = await self._form(row.module_id, row.form_id, row.module_version)
+            views.append(self._view(row, entry, form, used))
+        return views
 
     async def start(self, module_id: str, form_id: str) -> tuple[AttemptView, bool]:
         """The open draft of this form, or a new attempt pinned to the current version.
@@ -492,12 +492,7 @@ class ProgressService:
         for form in module.forms:
             scored = [r for r in submitted if r.form_id == form.id and r.score is not None]
             if scored:
-                counted = form.policy.attempts.counted
-                pick = {
-                    "highest": max(scored, key=lambda r: r.score or 0.0),
-                    "latest": max(scored, key=lambda r: r.number),
-                    "first": min(scored, key=lambda r: r.number),
-                }[counted]
+                pick = counted_attempt(scored, form.policy.attempts.counted)
                 assert pick.score is not None
                 scores[form.id] = pick.score
         return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores), rows

@@ -23,7 +23,6 @@ from api.settings import Settings
 from api.ssrf import GuardedTransport
 from plugins.base import Context
 from plugins.registry import load_plugins
-from schemas.events import Ping
 from tests.conftest import Tenant
 from tests.webhooks.conftest import SECRET_KEY
 from tests.webhooks.receiver import Receiver
@@ -38,17 +37,6 @@ async def add_endpoint(client: Client, tenant: Tenant, url: str, **fields: Any) 
     response = await client.post(ENDPOINTS, json={"url": url, **fields}, headers=tenant.headers)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
-
-
-async def emit(sessions: Sessions, tenant: Tenant, count: int = 1) -> list[str]:
-    """Events in the outbox, as the progress area writes them."""
-    ids = []
-    async with sessions.begin() as session:
-        for n in range(count):
-            add_event(session, tenant.id, Ping(endpoint_id=uuid.uuid4(), message=f"event {n}"), utcnow())
-            await session.flush()
-        ids = [str(e.id) for e in (await session.execute(select(OutboxEvent))).scalars()]
-    return ids
 
 
 async def completion_events(sessions: Sessions, tenant: Tenant, count: int) -> list[str]:
