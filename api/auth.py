@@ -40,6 +40,8 @@ class Scope(StrEnum):
 
 
 LEARNER_SCOPES = frozenset({Scope.CONTENT_READ.value, Scope.LEARNER.value})
+# An instructor (a facilitator token) also reads the script and the group's reports.
+FACILITATOR_SCOPES = LEARNER_SCOPES | {Scope.CONTENT_FACILITATE.value, Scope.REPORTS_READ.value}
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -154,7 +156,7 @@ def authenticate_learner(token_key: str, token: str) -> Principal:
         district_id=claims.district_id,
         learner_id=claims.learner_id,
         cohort=claims.cohort,
-        scopes=LEARNER_SCOPES,
+        scopes=FACILITATOR_SCOPES if claims.facilitator else LEARNER_SCOPES,
     )
 
 

@@ -92,6 +92,13 @@ class LearnerTokenRequest(Wire, kw_only=True):
         str, Meta(max_length=100, description="A label to group learners by (a workshop, a term).")
     ] = ""
     ttl_minutes: Annotated[int, Meta(ge=5, le=1440, description="Lifetime of the token.")] = 480
+    facilitator: Annotated[
+        bool,
+        Meta(
+            description="An instructor's token: it may also read the facilitator view and the "
+            "group's reports. The calling key must hold `content:facilitate`."
+        ),
+    ] = False
 
 
 class LearnerView(Wire, kw_only=True):

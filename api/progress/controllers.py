@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.auth import Scope, principal_of, requires, requires_any
-from api.errors import problems
+from api.errors import Forbidden, problems
 from api.progress.group import GroupService
 from api.progress.services import LearnerService, ProgressService, void_completion
 from schemas.progress import (
@@ -52,8 +52,16 @@ class LearnerTokenController(Controller):
     async def create(
         self, state: State, request: Request[Any, Any, Any], data: JSONBody[LearnerTokenRequest]
     ) -> LearnerToken:
-        service = LearnerService(state.sessions, principal_of(request).district_id)
-        return await service.token(data.learner, data.cohort, data.ttl_minutes, await state.token_key.get())
+        principal = principal_of(request)
+        if data.facilitator and Scope.CONTENT_FACILITATE not in principal.scopes:
+            raise Forbidden(
+                "Only a key holding `content:facilitate` may create a facilitator token; "
+                "ask your administrator for that scope or leave `facilitator` false."
+            )
+        service = LearnerService(state.sessions, principal.district_id)
+        return await service.token(
+            data.learner, data.cohort, data.ttl_minutes, await state.token_key.get(), data.facilitator
+        )
 
 
 class MyProgressController(Controller):

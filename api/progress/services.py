@@ -132,10 +132,17 @@ class LearnerService:
                 continue
         raise Conflict("The learner was being created by another request at the same moment; try again.")
 
-    async def token(self, profile: LearnerProfile, cohort: str, ttl_minutes: int, key: str) -> LearnerToken:
+    async def token(
+        self,
+        profile: LearnerProfile,
+        cohort: str,
+        ttl_minutes: int,
+        key: str,
+        facilitator: bool = False,
+    ) -> LearnerToken:
         learner = await self.upsert(profile)
         token, expires = tokens.issue(
-            key, self.district_id, learner.id, cohort, timedelta(minutes=ttl_minutes)
+            key, self.district_id, learner.id, cohort, timedelta(minutes=ttl_minutes), facilitator
         )
         return LearnerToken(token=token, expires_at=expires, learner=learner)
 

@@ -29,6 +29,7 @@ class LearnerClaims(msgspec.Struct, frozen=True):
     learner_id: uuid.UUID
     cohort: str
     expires_at: datetime
+    facilitator: bool = False
 
 
 class TokenKey:
@@ -62,8 +63,15 @@ async def _generated_key(sessions: Sessions) -> str:
 
 
 def issue(
-    key: str, district_id: uuid.UUID, learner_id: uuid.UUID, cohort: str, ttl: timedelta
+    key: str,
+    district_id: uuid.UUID,
+    learner_id: uuid.UUID,
+    cohort: str,
+    ttl: timedelta,
+    facilitator: bool = False,
 ) -> tuple[str, datetime]:
+    """A signed token; `facilitator` (an instructor's, from an LTI launch say) adds the
+    facilitator view and the group's reports to what the learner may read."""
     now = utcnow()
     expires = now + ttl
     claims = {
@@ -75,6 +83,8 @@ def issue(
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
     }
+    if facilitator:
+        claims["fac"] = True
     return jwt.encode(claims, key, algorithm="HS256"), expires.replace(microsecond=0)
 
 
@@ -95,6 +105,7 @@ def verify(key: str, token: str) -> LearnerClaims:
             learner_id=uuid.UUID(claims["sub"]),
             cohort=str(claims.get("coh", "")),
             expires_at=datetime.fromtimestamp(claims["exp"]).astimezone(),
+            facilitator=claims.get("fac") is True,
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized(

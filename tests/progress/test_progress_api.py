@@ -97,6 +97,22 @@ async def test_token_needs_progress_write(client: Client, sessions: Sessions) ->
     assert response.status_code == 403
 
 
+async def test_facilitator_token_reads_the_script_but_needs_a_facilitating_key(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    body = {"learner": {"external_id": "teacher-1"}, "facilitator": True}
+    response = await client.post("/api/v1/learner-tokens", json=body, headers=district_a.headers)
+    assert response.status_code == 201, response.text
+    headers = {"Authorization": f"Bearer {response.json()['token']}"}
+    assert (await client.get(f"/api/v1/modules/{MODULE}/facilitator", headers=headers)).status_code == 200
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+    assert (await client.get("/api/v1/keys", headers=headers)).status_code == 403
+    # A key that cannot read the script itself cannot hand that right on.
+    writer = await make_tenant(sessions, "writer", ["progress:write"])
+    refused = await client.post("/api/v1/learner-tokens", json=body, headers=writer.headers)
+    assert refused.status_code == 403 and "content:facilitate" in refused.json()["detail"]
+
+
 async def test_whole_module_completes_once_with_its_events(
     client: Client, sessions: Sessions, district_a: Tenant
 ) -> None:
