@@ -98,6 +98,17 @@ class Plugin:
         ).scalar_one_or_none()
         return [Subscription(key=self.name)] if setting is not None and setting.enabled else []
 
+    async def subscriptions_batch(
+        self, session: AsyncSession, events: Sequence[tuple[uuid.UUID, Envelope]]
+    ) -> list[list[Subscription]]:
+        """`subscriptions` for each (district, event) of a fan-out batch, in order. Override it
+        to look subscribers up once per batch instead of once per event."""
+        return [await self.subscriptions(session, district_id, event) for district_id, event in events]
+
+    async def prepare(self, context: Context, session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        """Called in the transaction that claims a batch, with this plugin's deliveries of it:
+        load what `deliver` will need in one query here rather than one per delivery."""
+
     async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
         """Deliver one event to one subscriber. Never raise for a subscriber's failure: say
         `retry`. Hold no database session while waiting on the network."""

@@ -102,12 +102,16 @@ class Dispatcher:
             # Gathered and written at the end, in one statement: nothing is pending in the session
             # while the plugins look up their subscribers, so their queries flush nothing.
             deliveries: list[dict[str, Any]] = []
-            for event in events:
-                envelope = _envelope(event)
-                for plugin in self.plugins.values():
-                    if not plugin.wants(event.type):
-                        continue
-                    for sub in await plugin.subscriptions(session, event.district_id, envelope):
+            envelopes = [_envelope(event) for event in events]
+            for plugin in self.plugins.values():
+                wanted = [i for i, event in enumerate(events) if plugin.wants(event.type)]
+                if not wanted:
+                    continue
+                batch = [(events[i].district_id, envelopes[i]) for i in wanted]
+                subscribers = await plugin.subscriptions_batch(session, batch)
+                for i, subs in zip(wanted, subscribers, strict=True):
+                    event = events[i]
+                    for sub in subs:
                         deliveries.append(
                             {
                                 "id": uuid.uuid4(),
@@ -162,7 +166,7 @@ class Dispatcher:
                 .values(status="leased", lease_owner=self.owner, lease_until=now + self.lease, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
-            return [
+            claimed = [
                 Claimed(
                     delivery=PluginDelivery(
                         id=delivery.id,
@@ -176,6 +180,11 @@ class Dispatcher:
                 )
                 for delivery, event in rows
             ]
+            for name, plugin in self.plugins.items():
+                mine = [c.delivery for c in claimed if c.plugin == name]
+                if mine:
+                    await plugin.prepare(self.context, session, mine)
+            return claimed
 
     async def _deliver_one(self, claimed: Claimed) -> Result | None:
         """Deliver one claimed delivery; None if its lease ran out before its turn came."""

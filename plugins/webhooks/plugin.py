@@ -39,6 +39,38 @@ def matches(patterns: Sequence[str], event_type: str) -> bool:
     return not patterns or any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
 
 
+def _subscribers(endpoints: Sequence[WebhookEndpoint], event: Envelope) -> list[Subscription]:
+    """Which of a district's endpoints receive this event."""
+    about = str(event.data.get("endpoint_id", "")) if event.type in ABOUT_ONE_ENDPOINT else None
+    subs: list[Subscription] = []
+    for endpoint in endpoints:
+        if event.type == "ping":
+            if str(endpoint.id) == about:
+                subs.append(Subscription(key=str(endpoint.id)))
+            continue
+        if str(endpoint.id) == about or not matches(endpoint.event_types, event.type):
+            continue
+        # A disabled endpoint's deliveries are recorded as skipped, for recovery later.
+        skip = not endpoint.enabled or endpoint.state == "disabled"
+        subs.append(Subscription(key=str(endpoint.id), skip=skip))
+    return subs
+
+
+class Target(msgspec.Struct, frozen=True):
+    """What sending to an endpoint needs: its URL and the secrets that sign (opened)."""
+
+    url: str
+    keys: list[str]
+
+
+def _target(context: Context, endpoint: WebhookEndpoint) -> Target:
+    box = context.secret_box
+    keys = [box.open(endpoint.secret)]
+    if endpoint.previous_secret and (endpoint.previous_secret_expires_at or utcnow()) > utcnow():
+        keys.append(box.open(endpoint.previous_secret))
+    return Target(url=endpoint.url, keys=keys)
+
+
 class WebhooksPlugin(Plugin):
     name: ClassVar[str] = "webhooks"
     config_type: ClassVar[type[msgspec.Struct]] = WebhooksConfig
@@ -49,42 +81,57 @@ class WebhooksPlugin(Plugin):
 
         return [EndpointController]
 
+    def __init__(self) -> None:
+        # Each claimed delivery's endpoint, read with the claim (one query per batch), so a
+        # delivery sends with the endpoint as it was when the batch was claimed.
+        self._targets: dict[uuid.UUID, Target | None] = {}
+
     async def subscriptions(
         self, session: AsyncSession, district_id: uuid.UUID, event: Envelope
     ) -> list[Subscription]:
-        endpoints = (
-            await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.district_id == district_id))
-        ).scalars()
-        about = str(event.data.get("endpoint_id", "")) if event.type in ABOUT_ONE_ENDPOINT else None
-        subs: list[Subscription] = []
-        for endpoint in endpoints:
-            if event.type == "ping":
-                if str(endpoint.id) == about:
-                    subs.append(Subscription(key=str(endpoint.id)))
-                continue
-            if str(endpoint.id) == about or not matches(endpoint.event_types, event.type):
-                continue
-            # A disabled endpoint's deliveries are recorded as skipped, for recovery later.
-            skip = not endpoint.enabled or endpoint.state == "disabled"
-            subs.append(Subscription(key=str(endpoint.id), skip=skip))
-        return subs
+        return (await self.subscriptions_batch(session, [(district_id, event)]))[0]
+
+    async def subscriptions_batch(
+        self, session: AsyncSession, events: Sequence[tuple[uuid.UUID, Envelope]]
+    ) -> list[list[Subscription]]:
+        """One query for the endpoints of every district in the batch."""
+        districts = {district_id for district_id, _ in events}
+        by_district: dict[uuid.UUID, list[WebhookEndpoint]] = {d: [] for d in districts}
+        for endpoint in (
+            await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.district_id.in_(districts)))
+        ).scalars():
+            by_district[endpoint.district_id].append(endpoint)
+        return [_subscribers(by_district[district_id], event) for district_id, event in events]
+
+    async def prepare(self, context: Context, session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        ids = {uuid.UUID(d.subscriber) for d in deliveries}
+        found = {
+            e.id: _target(context, e)
+            for e in (
+                await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids)))
+            ).scalars()
+        }
+        if len(self._targets) > 100_000:
+            self._targets.clear()  # deliveries whose lease ran out before their turn; they reread
+        for d in deliveries:
+            self._targets[d.id] = found.get(uuid.UUID(d.subscriber))
 
     async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
-        async with context.sessions() as session:
-            endpoint = await session.get(WebhookEndpoint, uuid.UUID(delivery.subscriber))
-        if endpoint is None:
+        if delivery.id in self._targets:
+            target = self._targets.pop(delivery.id)
+        else:  # not claimed through the dispatcher's batch
+            async with context.sessions() as session:
+                endpoint = await session.get(WebhookEndpoint, uuid.UUID(delivery.subscriber))
+            target = None if endpoint is None else _target(context, endpoint)
+        if target is None:
             return Outcome(result="gone", error="the endpoint was deleted")
-        box = context.secret_box
-        keys = [box.open(endpoint.secret)]
-        if endpoint.previous_secret and (endpoint.previous_secret_expires_at or utcnow()) > utcnow():
-            keys.append(box.open(endpoint.previous_secret))
         body = msgspec.json.encode(delivery.event)
-        headers = signing.headers(keys, str(delivery.event.id), int(time.time()), body)
+        headers = signing.headers(target.keys, str(delivery.event.id), int(time.time()), body)
         started = time.perf_counter()
         try:
             async with context.http.stream(
                 "POST",
-                endpoint.url,
+                target.url,
                 content=body,
                 headers=headers,
                 timeout=httpx.Timeout(context.settings.webhook_timeout_seconds),
