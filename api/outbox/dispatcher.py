@@ -31,6 +31,7 @@ import msgspec
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import retention
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
 from api.outbox.retry import next_attempt_at
 from plugins.base import Context, Outcome, Plugin
@@ -296,13 +297,29 @@ class Dispatcher:
         except Exception:  # not recorded: the leases run out and the deliveries are claimed again
             log.exception("dispatcher round failed")
 
+    async def _prune(self) -> None:
+        settings = self.context.settings
+        try:
+            pruned = await retention.prune(
+                self.sessions, utcnow(), settings.idempotency_hours, settings.delivery_log_days
+            )
+        except Exception:  # retention can wait for the next turn; delivery cannot
+            log.exception("pruning failed")
+            return
+        if any(msgspec.structs.astuple(pruned)):
+            log.info("pruned %s", msgspec.to_builtins(pruned))
+
     async def run(self, stop: asyncio.Event) -> None:
         """Rounds until `stop` is set, up to `overlap` of them at once: the next batch is claimed
         while the last is delivered. Sleeps a moment when there is nothing to do; finishes the
         rounds under way before returning."""
         rounds: set[asyncio.Task[None]] = set()
+        next_prune = time.monotonic()
         try:
             while not stop.is_set():
+                if time.monotonic() >= next_prune:
+                    next_prune = time.monotonic() + retention.EVERY.total_seconds()
+                    await self._prune()
                 try:
                     await self.fan_out()
                     claimed = await self.claim()
