@@ -1,6 +1,6 @@
 """OpenAPI generation: strict Structs documented as strict, and the `webhooks` section."""
 
-__all__ = ["StrictStructSchemaPlugin", "StructSchemaPlugin", "add_webhooks"]
+__all__ = ["StrictStructSchemaPlugin", "StructSchemaPlugin", "add_webhooks", "problem_bad_requests"]
 
 from typing import Any
 
@@ -21,6 +21,7 @@ from litestar.openapi.spec import (
 )
 from litestar.typing import FieldDefinition
 
+from api.errors import PROBLEM_JSON
 from schemas.events import EVENT_TYPES
 
 
@@ -111,3 +112,34 @@ def add_webhooks(document: OpenAPI) -> None:
             )
         )
     document.webhooks = webhooks
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def problem_bad_requests(document: OpenAPI) -> None:
+    """Litestar documents a 400 body of its own shape on every route with parameters; here every
+    400 is a problem, so those entries get the problem response the other routes document."""
+    operations = [
+        op
+        for item in (document.paths or {}).values()
+        for op in (getattr(item, method) for method in _METHODS)
+        if op is not None and op.responses
+    ]
+
+    def is_problem(response: OpenAPIResponse | Reference) -> bool:
+        return isinstance(response, OpenAPIResponse) and PROBLEM_JSON in (response.content or {})
+
+    template = next(
+        (
+            op.responses["400"]
+            for op in operations
+            if "400" in op.responses and is_problem(op.responses["400"])
+        ),
+        None,
+    )
+    if template is None:
+        return
+    for op in operations:
+        if "400" in op.responses and not is_problem(op.responses["400"]):
+            op.responses["400"] = template

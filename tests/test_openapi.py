@@ -39,6 +39,11 @@ def test_every_operation_has_an_id_a_summary_and_problem_responses() -> None:
             assert operation.get("summary"), f"{method} {path} has no summary"
             if path.startswith("/api/"):
                 assert "401" in operation["responses"], f"{method} {path} documents no 401"
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        f"{method} {path} documents a {status} that is not a problem"
+                    )
 
 
 def test_every_event_type_is_documented_as_a_webhook() -> None:
