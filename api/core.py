@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import msgspec
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -64,6 +66,23 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
             f"This route takes a body of type {' or '.join(accepted)}, not {media_type or 'none'}; "
             "set the Content-Type header."
         )
+    if media_type == "application/json":
+        await _strictly_typed(request)
+
+
+async def _strictly_typed(request: Request[Any, Any, Any]) -> None:
+    """Decode a JSON body strictly against the route's `data` type first. Litestar converts in
+    lax mode, which would take `0` for `false` and `"5"` for `5`; a client sending those has a
+    bug it should hear about. (The body is read once: Litestar keeps it for the handler.)"""
+    field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if field is None:
+        return
+    try:
+        msgspec.json.decode(await request.body(), type=field.annotation)
+    except msgspec.ValidationError as exc:
+        raise ValidationException(extra=[{"message": str(exc), "source": "body"}]) from None
+    except msgspec.DecodeError:
+        return  # malformed JSON: Litestar's own decoding answers it as before
 
 
 def provide_sessions(state: State) -> Sessions:

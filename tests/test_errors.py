@@ -62,6 +62,23 @@ async def test_validation_problem_names_the_field(client: Client, district_a: Te
     assert body["errors"] == [{"field": "$.scopes", "message": "Expected `array`, got `str`"}]
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("facilitator", 0, "Expected `bool`, got `int`"),
+        ("ttl_minutes", "480", "Expected `int`, got `str`"),
+    ],
+)
+async def test_bodies_are_typed_strictly(
+    client: Client, district_a: Tenant, field: str, value: object, message: str
+) -> None:
+    """JSON has booleans and numbers: a `0` for `false` or a `"480"` for `480` is a client bug."""
+    body = {"learner": {"external_id": "emp-1"}, field: value}
+    response = await client.post("/api/v1/learner-tokens", json=body, headers=district_a.headers)
+    problem = assert_problem(response, 400)
+    assert problem["errors"] == [{"field": f"$.{field}", "message": message}]
+
+
 async def test_unknown_route_and_wrong_method(client: Client, district_a: Tenant) -> None:
     body = assert_problem(await client.get("/api/v1/nothing-here"), 404)
     assert body["instance"] == "/api/v1/nothing-here"
