@@ -314,9 +314,11 @@ class ProgressService:
                         row = self._new_attempt(entry, form, rows)
                         session.add(row)
                         await session.flush()
-                if draft is not None:
-                    return await self.view(draft), False
-                return self._view(row, entry, form, len(rows)), True
+                used = sum(1 for r in rows if r.status == "submitted")
+                if draft is not None:  # the draft may be pinned to an older version
+                    pinned, pinned_form = await self._form(module_id, form_id, draft.module_version)
+                    return self._view(draft, pinned, pinned_form, used), False
+                return self._view(row, entry, form, used), True
             except IntegrityError:
                 continue  # another device started the same attempt: take theirs on the next pass
         raise Conflict("Another device is starting this attempt at the same moment; try again.")
