@@ -3,9 +3,12 @@ drafts across a reload and a second device, keyboard only, the facilitator view,
 deep-linking picker, Spanish, a phone-width screen, an LMS iframe; axe-core on every screen."""
 
 import json
+import threading
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -173,10 +176,13 @@ def test_keyboard_only(player_server: PlayerServer, page: Page) -> None:
     page.goto(player_server.player_url(player_server.token(), MODULE_2))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
-    def tab_to(selector: str, limit: int = 60) -> None:
+    def tab_to(selector: str, text: str = "", limit: int = 60) -> None:
+        """Press Tab until the focused element matches `selector` (and holds `text`)."""
+        check = f"document.activeElement.matches({json.dumps(selector)})"
+        check += f" && document.activeElement.textContent.includes({json.dumps(text)})"
         for _ in range(limit):
             page.keyboard.press("Tab")
-            if page.evaluate(f"document.activeElement.matches({json.dumps(selector)})"):
+            if page.evaluate(check):
                 outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
                 label_outline = page.evaluate(
                     "(() => { const l = document.activeElement.labels && document.activeElement.labels[0];"
@@ -186,7 +192,7 @@ def test_keyboard_only(player_server: PlayerServer, page: Page) -> None:
                 return
         raise AssertionError(f"Tab never reached {selector}")
 
-    tab_to('.steplink:has-text("Reflect on the module")')
+    tab_to(".steplink", "Reflect on the module")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Reflect on the module")
     tab_to('[data-item="learned"] textarea')
@@ -329,14 +335,42 @@ def test_phone_width_and_the_chart_table(
 
 
 def test_works_inside_an_lms_iframe(player_server: PlayerServer, page: Page, shoot: Shoot) -> None:
-    """Framed by another site, with no cookies anywhere."""
+    """Framed by another site (an LMS page served from `localhost`, another site than the
+    player's `127.0.0.1`), with no cookies anywhere."""
     url = player_server.player_url(player_server.token(), MODULE_2)
-    html = f'<title>LMS</title><h1>Course</h1><iframe title="Module" src="{url}" width="1000" height="700"></iframe>'
-    page.route("http://lms.test/course", lambda route: route.fulfill(content_type="text/html", body=html))
-    page.goto("http://lms.test/course")
-    frame = page.frame_locator("iframe")
-    expect(frame.get_by_role("heading", level=1)).to_have_text("Who are our customers?")
-    frame.get_by_role("button", name="Begin").click()
-    expect(frame.get_by_role("heading", level=1)).to_have_text("Customer worksheet")
-    assert page.context.cookies() == []
-    shoot(page, "17-in-lms-iframe")
+    html = f'<title>LMS</title><h1>Course</h1><iframe title="Module" src="{url}" width="1000" height="700">'
+    with lms_page(html.encode()) as lms:
+        page.goto(lms)
+        frame = page.frame_locator("iframe")
+        expect(frame.get_by_role("heading", level=1)).to_have_text("Who are our customers?")
+        frame.get_by_role("button", name="Begin").click()
+        expect(frame.get_by_role("heading", level=1)).to_have_text("Customer worksheet")
+        assert page.context.cookies() == []
+        shoot(page, "17-in-lms-iframe")
+
+
+@contextmanager
+def lms_page(body: bytes) -> Iterator[str]:
+    """A real local server for the LMS's page: Chromium lets only a page served from a loopback
+    address frame a loopback server."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/course"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

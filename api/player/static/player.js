@@ -407,6 +407,18 @@ function showError(error) {
 
 // --- Launch -------------------------------------------------------------------------------------
 
+// In an LMS iframe a browser may deny a third-party page its storage: the player then keeps the
+// launch in memory only (a reload needs a new launch from the LMS; the answers are on the server).
+function tabStorage() {
+  try {
+    const storage = window.sessionStorage;
+    storage.getItem(STORE);
+    return storage;
+  } catch (_) {
+    return null;
+  }
+}
+
 function readLaunch() {
   const hash = window.location.hash.slice(1);
   if (hash) {
@@ -420,14 +432,16 @@ function readLaunch() {
         dl: params.get("dl") || "",
         step: 0,
       };
-      sessionStorage.setItem(STORE, JSON.stringify(launch));
+      const storage = tabStorage();
+      if (storage) storage.setItem(STORE, JSON.stringify(launch));
       // The token must not linger in the address bar, history or a copied link.
       history.replaceState(null, "", window.location.pathname + window.location.search);
       return launch;
     }
   }
   try {
-    return JSON.parse(sessionStorage.getItem(STORE) || "null");
+    const storage = tabStorage();
+    return storage ? JSON.parse(storage.getItem(STORE) || "null") : null;
   } catch (_) {
     return null;
   }
@@ -435,7 +449,8 @@ function readLaunch() {
 
 function remember(changes) {
   Object.assign(S.launch, changes);
-  sessionStorage.setItem(STORE, JSON.stringify(S.launch));
+  const storage = tabStorage();
+  if (storage) storage.setItem(STORE, JSON.stringify(S.launch));
 }
 
 function browserLanguage() {
@@ -1480,6 +1495,13 @@ async function start() {
   }
 }
 
+// A new launch in the same tab (the LMS opening another module) starts over with its fragment.
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(window.location.hash.slice(1)).get("token")) {
+    saveOnExit();
+    window.location.reload();
+  }
+});
 window.addEventListener("pagehide", saveOnExit);
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "hidden") saveOnExit();
