@@ -95,9 +95,7 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def player_server(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PlayerServer]:
+def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
     """uvicorn serving the app on a free port against its own SQLite file."""
     path = tmp_path_factory.mktemp("player") / "frontoffice.db"
     shutil.copy(sqlite_template, path)
@@ -225,9 +223,7 @@ def axe() -> Callable[[Page, str], None]:
 
     def scan(page: Page, screen: str) -> None:
         results = engine.run(page)
-        violations = [
-            v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
-        ]
+        violations = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
         described = [
             f"{v['id']} ({v['impact']}): {v['help']}: " + "; ".join(str(n["target"]) for n in v["nodes"][:5])
             for v in violations

@@ -767,6 +767,10 @@ function validate(form, answers) {
     } else if (item.type === "table") {
       const rows = (value || []).filter((row) => item.columns.some((c) => (row[c.id] || "").trim()));
       if (rows.length < item.min_rows) problems[item.id] = t("atLeastRows", { min: item.min_rows });
+    } else if (item.type === "choice" || item.type === "text_entry") {
+      if (!value || !value.length || (typeof value === "string" && !value.trim())) problems[item.id] = t("answerThis");
+    } else if (item.type === "classify") {
+      if (item.entries.some((e) => !value || !value[e.id])) problems[item.id] = t("answerThis");
     } else if (item.type === "rating") {
       if (item.required && (value === undefined || value === null)) problems[item.id] = t("answerThis");
     } else if (item.type === "matrix") {
@@ -777,20 +781,15 @@ function validate(form, answers) {
 }
 
 function markProblems(formEl, problems) {
-  for (const el of formEl.querySelectorAll(".item-error")) {
-    el.textContent = "";
-    el.closest(".item").classList.remove("invalid");
-  }
   let first = null;
-  for (const [itemId, message] of Object.entries(problems)) {
-    const itemEl = formEl.querySelector('[data-item="' + CSS.escape(itemId) + '"]');
-    if (!itemEl) continue;
-    itemEl.classList.add("invalid");
-    itemEl.querySelector(".item-error").textContent = message;
-    first = first || itemEl;
+  for (const itemEl of formEl.querySelectorAll("[data-item]")) {
+    const message = problems[itemEl.dataset.item];
+    itemEl.classList.toggle("invalid", !!message);
+    itemEl.querySelector(".item-error").textContent = message || "";
+    if (message && !first) first = itemEl;
   }
+  formEl.querySelector(".form-alert").textContent = first ? t("fixFirst") : "";
   if (first) {
-    formEl.querySelector(".form-alert").textContent = t("fixFirst");
     const focusable = first.querySelector("input, textarea, button");
     (focusable || first).focus();
   }
