@@ -146,8 +146,10 @@ def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Browser]:
+    """One browser per test module: Playwright's sync API holds an event loop running in this
+    thread while it is open, which the suite's async tests in later modules cannot share."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         yield browser

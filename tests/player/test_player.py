@@ -227,7 +227,7 @@ def test_knowledge_check_not_passed_then_try_again(
     assert page.evaluate(
         "document.activeElement.closest('.item') === document.querySelector('.item.invalid')"
     )
-    shoot(page, "18-knowledge-check-missing-answers")
+    shoot(page, "19-knowledge-check-missing-answers")
     axe(page, "knowledge check with errors")
 
     key = knowledge_key(player_server)
@@ -242,7 +242,7 @@ def test_knowledge_check_not_passed_then_try_again(
         "The answer: information"
     )
     expect(page.get_by_text("Attempts left: 2.")).to_be_visible()
-    shoot(page, "19-knowledge-check-not-passed")
+    shoot(page, "20-knowledge-check-not-passed")
     axe(page, "knowledge check not passed")
     page.get_by_role("button", name="Try again").click()
     expect(page.get_by_role("button", name="Submit Knowledge check: who are our customers?")).to_be_enabled()
@@ -346,9 +346,18 @@ def test_phone_width_and_the_chart_table(
     assert page.evaluate(no_sideways)
     shoot(page, "14-phone-intro")
     axe(page, "phone intro")
-    page.get_by_role("button", name="Begin").click()
+    steps = page.get_by_role("button", name="Step 1 of 6: Steps")
+    expect(steps).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("navigation", name="Steps").get_by_role("button", name="Finish")).to_be_hidden()
+    steps.click()
+    expect(steps).to_have_attribute("aria-expanded", "true")
+    shoot(page, "15-phone-steps-open")
+    axe(page, "phone step list")
+    page.get_by_role("navigation", name="Steps").get_by_role("button", name="Customer worksheet").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Customer worksheet")
+    expect(page.get_by_role("button", name="Step 2 of 6: Steps")).to_have_attribute("aria-expanded", "false")
     assert page.evaluate(no_sideways)
-    shoot(page, "15-phone-worksheet")
+    shoot(page, "16-phone-worksheet")
     axe(page, "phone worksheet")
 
     # Module 3's internal-customers chart: an editable table, one card per row on a phone.
@@ -362,7 +371,7 @@ def test_phone_width_and_the_chart_table(
     chart.get_by_label("Colleague or group, Row 3").fill("Bus dispatch")
     wait_saved(page)
     assert page.evaluate(no_sideways)
-    shoot(page, "16-phone-chart")
+    shoot(page, "17-phone-chart")
     axe(page, "phone chart")
     attempts = player_server.api(
         "GET", "/api/v1/me/modules/internal-customer-service/forms/internal-customers-chart/attempts", token
@@ -386,7 +395,7 @@ def test_works_inside_an_lms_iframe(player_server: PlayerServer, page: Page, sho
         frame.get_by_role("button", name="Begin").click()
         expect(frame.get_by_role("heading", level=1)).to_have_text("Customer worksheet")
         assert page.context.cookies() == []
-        shoot(page, "17-in-lms-iframe")
+        shoot(page, "18-in-lms-iframe")
 
 
 @contextmanager

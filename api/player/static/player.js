@@ -581,7 +581,10 @@ function renderStepList() {
           type: "button",
           class: "steplink" + (complete ? " done" : ""),
           "aria-current": i === S.step ? "step" : null,
-          onclick: () => goTo(i),
+            onclick: () => {
+            S.stepsOpen = false;
+            goTo(i);
+          },
         },
         h("span", { class: "stepnum", "aria-hidden": "true" }, complete ? "✓" : String(i + 1)),
         h("span", {}, stepTitle(step)),
@@ -590,13 +593,31 @@ function renderStepList() {
     );
   });
   void done;
-  return h(
-    "aside",
-    { class: "steps" },
-    h("p", { class: "stepcount" }, t("step", { n: S.step + 1, total: S.steps.length })),
-    h("progress", { max: String(needed || 1), value: String(met), "aria-label": t("remaining") + " " + met + "/" + needed }),
-    h("nav", { "aria-label": t("steps") }, h("ol", { class: "steplist" }, items)),
+  const listId = nextId("steplist");
+  const aside = h("aside", { class: "steps" + (S.stepsOpen ? " open" : "") });
+  // On a phone the step list folds away behind this button; on a desktop it is always shown.
+  const toggle = h(
+    "button",
+    {
+      type: "button",
+      class: "steptoggle",
+      "aria-expanded": S.stepsOpen ? "true" : "false",
+      "aria-controls": listId,
+      onclick: () => {
+        S.stepsOpen = !S.stepsOpen;
+        aside.classList.toggle("open", S.stepsOpen);
+        toggle.setAttribute("aria-expanded", String(S.stepsOpen));
+      },
+    },
+    t("step", { n: S.step + 1, total: S.steps.length }) + ": " + t("steps"),
   );
+  aside.append(
+    h("p", { class: "stepcount" }, t("step", { n: S.step + 1, total: S.steps.length })),
+    toggle,
+    h("progress", { max: String(needed || 1), value: String(met), "aria-label": t("remaining") + " " + met + "/" + needed }),
+    h("nav", { "aria-label": t("steps"), id: listId, class: "stepnav" }, h("ol", { class: "steplist" }, items)),
+  );
+  return aside;
 }
 
 function renderOverview() {
