@@ -144,6 +144,7 @@ const TEXT = {
     certificateCode: "Certificate code: {code}",
     certificate: "Download your certificate (PDF)",
     certificateLoading: "Preparing your certificate…",
+    certificateSaved: "Save your certificate",
     certificateMissing: "Your certificate is not available yet. Try again later; your completion is recorded.",
     notComplete: "Not complete yet",
     remaining: "To complete this module:",
@@ -246,6 +247,7 @@ const TEXT = {
     certificateCode: "Código del certificado: {code}",
     certificate: "Descargar su certificado (PDF)",
     certificateLoading: "Preparando su certificado…",
+    certificateSaved: "Guardar su certificado",
     certificateMissing: "Su certificado todavía no está disponible. Inténtelo más tarde; su finalización está registrada.",
     notComplete: "Todavía no completado",
     remaining: "Para completar este módulo:",
@@ -1347,12 +1349,10 @@ async function openCertificate(completionId, slot) {
     });
     const url = URL.createObjectURL(await response.blob());
     slot.textContent = "";
-    const opened = window.open(url, "_blank", "noopener");
-    if (!opened) {
-      const link = h("a", { href: url, download: "certificate-" + completionId + ".pdf" }, t("certificate"));
-      slot.replaceChildren(link);
-      link.focus();
-    }
+    // A new tab where the browser allows one; an LMS iframe may block it, so a link stays too.
+    window.open(url, "_blank");
+    const link = h("a", { href: url, download: "certificate-" + completionId + ".pdf" }, t("certificateSaved"));
+    slot.replaceChildren(link);
   } catch (error) {
     slot.textContent = error instanceof ApiError && error.status === 404 ? t("certificateMissing") : error.message;
   }
