@@ -568,7 +568,6 @@ function renderStep() {
 }
 
 function renderStepList() {
-  const done = S.progress ? S.progress.requirements.flat().filter((r) => r.met).length : 0;
   const needed = S.progress ? S.progress.requirements.length : 0;
   const met = S.progress ? S.progress.requirements.filter((g) => g.some((r) => r.met)).length : 0;
   const items = S.steps.map((step, i) => {
@@ -594,7 +593,6 @@ function renderStepList() {
       ),
     );
   });
-  void done;
   const listId = nextId("steplist");
   const aside = h("aside", { class: "steps" + (S.stepsOpen ? " open" : "") });
   // On a phone the step list folds away behind this button; on a desktop it is always shown.
@@ -966,6 +964,7 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
             h(
               "li",
               { class: "order-row" },
+              h("span", { class: "order-num", "aria-hidden": "true" }, index + 1 + "."),
               h("span", { class: "order-text", html: byId[entryId].text }),
               readOnly
                 ? null
