@@ -40,7 +40,7 @@ def knowledge_key(server: PlayerServer) -> dict[str, Any]:
 
 def render_ms(page: Page) -> float:
     """Milliseconds from navigation start to the player's `fo-rendered` mark."""
-    page.wait_for_function("performance.getEntriesByName('fo-rendered').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('fo-rendered').length > 0")
     value: float = page.evaluate("performance.getEntriesByName('fo-rendered')[0].startTime")
     return value
 
