@@ -876,7 +876,8 @@ function itemShell(item, number, content, hint) {
       { id: promptId },
       h("span", { class: "qnum" }, number + ". "),
       h("span", { class: "prompt", html: item.prompt }),
-      h("span", { class: "req" }, required ? " (" + t("required") + ")" : " (" + t("optional") + ")"),
+      // Authors sometimes say "(optional)" in the prompt already.
+      /\((optional|opcional)/i.test(item.prompt) ? null : h("span", { class: "req" }, " (" + t(required ? "required" : "optional") + ")"),
     ),
     hint ? h("p", { class: "hint" }, hint) : null,
     content,
