@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml tests/plugin_example/pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	# A third-party plugin the tests install, as any district's would be.
 	$(BIN)/pip install --quiet -e tests/plugin_example
+	# The player's browser tests drive Debian's Chromium (never a browser Playwright downloads).
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 	touch $(STAMP)
 
 ## run: the service on SQLite (migrated, course loaded, demo district and key printed)

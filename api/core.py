@@ -35,6 +35,7 @@ from api.migrate import upgrade
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.outbox.dispatcher import Dispatcher
+from api.player.routes import player_router
 from api.progress.controllers import (
     CompletionAdminController,
     GroupController,
@@ -170,6 +171,7 @@ class Core(InitPlugin):
                 CompletionAdminController,
                 GroupController,
                 PluginController,
+                player_router(),
             ]
         )
         app_config.dependencies["sessions"] = Provide(provide_sessions, sync_to_thread=False)

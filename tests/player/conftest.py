@@ -1,0 +1,235 @@
+"""Browser fixtures: the real server in a subprocess, Debian's Chromium through Playwright, a page,
+screenshots and an axe-core scan. Other browser tests (the LTI launch) reuse them.
+
+The server runs on SQLite only (a copy of the suite's migrated template, with the course
+published), on a free loopback port. Without /usr/bin/chromium the browser tests are skipped
+with a message, except under CI=true, where they fail (`make test` installs it).
+"""
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from api.db import create_engine, create_sessions
+from tests.conftest import Tenant, make_tenant
+
+CHROMIUM = os.environ.get("FRONTOFFICE_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+ROOT = Path(__file__).parent.parent.parent
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class PlayerServer:
+    """The running service: its URL, a district with a key of every scope, and helpers."""
+
+    def __init__(self, url: str, tenant: Tenant) -> None:
+        self.url = url
+        self.tenant = tenant
+        self.http = httpx.Client(base_url=url, timeout=10.0)
+
+    def token(
+        self, *, external_id: str = "", facilitator: bool = False, cohort: str = "", name: str = "Pat Staff"
+    ) -> str:
+        """A token for a staff member (a new one unless `external_id` names one) or an instructor."""
+        body = {
+            "learner": {
+                "external_id": external_id or f"staff-{uuid.uuid4().hex[:10]}",
+                "name": name,
+                "email": "pat@example.org",
+                "school": "Lincoln Elementary",
+                "role": "secretary",
+            },
+            "cohort": cohort,
+            "facilitator": facilitator,
+        }
+        response = self.http.post("/api/v1/learner-tokens", json=body, headers=self.tenant.headers)
+        assert response.status_code == 201, response.text
+        token: str = response.json()["token"]
+        return token
+
+    def api(self, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    def player_url(
+        self, token: str, module: str = "", view: str = "learner", lang: str = "", dl: str = ""
+    ) -> str:
+        fragment = f"token={token}&module={module}&lang={lang}&view={view}"
+        if dl:
+            fragment += f"&dl={dl}"
+        return f"{self.url}/player/#{fragment}"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable, or a skip (a failure under CI=true) saying how to get it."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    message = (
+        f"Chromium not found at {CHROMIUM}: the player's browser tests need Debian's chromium "
+        "(`apt-get install chromium`, which `make test` does)."
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
+    """uvicorn serving the app on a free port against its own SQLite file."""
+    path = tmp_path_factory.mktemp("player") / "frontoffice.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def tenant() -> Tenant:
+        engine = create_engine(url)
+        try:
+            return await make_tenant(create_sessions(engine), "player-district")
+        finally:
+            await engine.dispose()
+
+    district = asyncio.run(tenant())
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FRONTOFFICE_")},
+        "FRONTOFFICE_DATABASE_URL": url,
+        "FRONTOFFICE_BASE_URL": f"http://127.0.0.1:{port}",
+        "FRONTOFFICE_MIGRATE_ON_START": "false",
+        "FRONTOFFICE_PUBLISH_ON_START": "false",
+        "FRONTOFFICE_DISPATCH_IN_APP": "false",
+        "FRONTOFFICE_LOG_LEVEL": "WARNING",
+        "FRONTOFFICE_SECRET_KEY": "player-tests-secret-key-of-32-bytes-at-least",
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    log = (path.parent / "server.log").open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    server = PlayerServer(base, district)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if server.http.get("/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"the server did not start: {(path.parent / 'server.log').read_text()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        server.http.close()
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    """One browser per test module: Playwright's sync API holds an event loop running in this
+    thread while it is open, which the suite's async tests in later modules cannot share."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class PageErrors(list[str]):
+    """Uncaught errors and console errors of a page; a test ends by finding none."""
+
+
+def _new_page(browser: Browser, **options: Any) -> tuple[BrowserContext, Page, PageErrors]:
+    context = browser.new_context(**options)
+    page = context.new_page()
+    errors = PageErrors()
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+
+    def console(message: Any) -> None:
+        # A 4xx the player handles (e.g. a certificate not there yet) is logged by the browser
+        # itself as a failed resource; anything else written as an error is a bug.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(f"console: {message.text}")
+
+    page.on("console", console)
+    page.set_default_timeout(5000)
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page in English, in a context of its own (its own sessionStorage)."""
+    context, page, errors = _new_page(browser, viewport=DESKTOP, locale="en-US")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """Pages with other options: `new_page(viewport=PHONE, locale="es-ES")`."""
+    opened: list[tuple[BrowserContext, PageErrors]] = []
+
+    def make(**options: Any) -> Page:
+        options.setdefault("viewport", DESKTOP)
+        options.setdefault("locale", "en-US")
+        context, page, errors = _new_page(browser, **options)
+        opened.append((context, errors))
+        return page
+
+    yield make
+    for context, errors in opened:
+        context.close()
+        assert not errors, errors
+
+
+@pytest.fixture(scope="session")
+def shoot() -> Callable[[Page, str], Path]:
+    """Save a full-page screenshot as tests/player/artifacts/<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page: Page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def axe() -> Callable[[Page, str], None]:
+    """Scan the page with axe-core (WCAG 2.1 A and AA rules and best practices); fail on any
+    serious or critical violation, naming the rule and the elements."""
+    engine = Axe()
+
+    def scan(page: Page, screen: str) -> None:
+        results = engine.run(page)
+        violations = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        described = [
+            f"{v['id']} ({v['impact']}): {v['help']}: " + "; ".join(str(n["target"]) for n in v["nodes"][:5])
+            for v in violations
+        ]
+        assert not described, f"axe on {screen}: " + " | ".join(described)
+
+    return scan

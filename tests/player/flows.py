@@ -1,0 +1,101 @@
+"""What a staff member does in the player, as clicks and typing: reused by the LTI launch test.
+
+Every action finds things the way a person does: by the visible text of a step, a question, an
+option or a button. Only the question's fieldset is found by its `data-item` (the item id).
+"""
+
+import re
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+MODULE_2 = "who-are-our-customers"
+
+
+def text_of(html: str) -> str:
+    """The visible text of a short HTML fragment from the API (`<p>Control</p>` -> `Control`)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
+
+
+def item(page: Page, item_id: str) -> Locator:
+    return page.locator(f'[data-item="{item_id}"]')
+
+
+def go_to_step(page: Page, title: str) -> None:
+    """Open a step from the step list."""
+    page.get_by_role("navigation", name="Steps").get_by_role("button", name=title).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(title)
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.locator("#save-status")).to_have_text("Draft saved", timeout=5000)
+
+
+def type_list(page: Page, item_id: str, entries: list[str]) -> None:
+    """Type a list as a person does: click the first line, type, Enter for the next line."""
+    item(page, item_id).get_by_role("textbox").first.click()
+    for index, entry in enumerate(entries):
+        page.keyboard.type(entry)
+        if index < len(entries) - 1:
+            page.keyboard.press("Enter")
+
+
+def fill_worksheet(page: Page) -> None:
+    """Module 2's customer worksheet, every part."""
+    type_list(page, "external", ["Parents", "Grandparents", "Reporters", "Local businesses", "Pastors"])
+    type_list(page, "internal", ["Teachers", "Substitutes", "Bus drivers", "Board members"])
+    item(page, "volunteer-call").get_by_role("textbox").click()
+    page.keyboard.type(
+        "She may never call back. We should have thanked her, taken her number and "
+        "told her when the coordinator would call."
+    )
+    type_list(page, "expectations", ["A greeting", "A straight answer"])
+    matrix = item(page, "needs-check")
+    for row in matrix.get_by_role("radiogroup").all():
+        row.locator("label", has_text="Usually").click()
+    item(page, "internal-service").get_by_role("textbox").click()
+    page.keyboard.type(
+        "Colleagues can only do their work if I help them; I will answer the cafeteria's "
+        "questions before lunch."
+    )
+
+
+def answer_knowledge_check(page: Page, key: dict[str, Any]) -> None:
+    """Answer module 2's knowledge check rightly, from the facilitator view's key (`key`: the
+    form as the facilitator view gives it)."""
+    for question in key["items"]:
+        box = item(page, question["id"])
+        kind = question["type"]
+        if kind == "classify":
+            labels = {c["id"]: c["label"] for c in question["categories"]}
+            for entry in question["entries"]:
+                row = box.get_by_role("radiogroup", name=text_of(entry["text"]))
+                row.locator("label", has_text=labels[entry["category"]]).click()
+        elif kind == "choice":
+            for option in question["options"]:
+                if option.get("correct"):
+                    box.get_by_label(text_of(option["text"]), exact=True).click()
+        elif kind == "order":
+            wanted = [text_of(e["text"]) for e in question["entries"]]
+            for position, text in enumerate(wanted):
+                while True:
+                    shown = [t.strip() for t in box.locator(".order-text").all_inner_texts()]
+                    if shown.index(text) <= position:
+                        break
+                    box.get_by_role("button", name=f"Move up: {text}").click()
+        elif kind == "text_entry":
+            box.get_by_role("textbox").click()
+            page.keyboard.type(question["accepted"][0])
+
+
+def fill_reflection(page: Page) -> None:
+    item(page, "learned").get_by_role("textbox").click()
+    page.keyboard.type("That colleagues are customers too.")
+    item(page, "do-differently").get_by_role("textbox").click()
+    page.keyboard.type("Take the caller's number and say when they will hear back.")
+    item(page, "rating").locator("label", has_text="Very useful").click()
+
+
+def submit(page: Page, form_title: str) -> None:
+    page.get_by_role("button", name=f"Submit {form_title}").click()
+    expect(page.get_by_role("heading", name=f"Submitted: {form_title}")).to_be_visible()
