@@ -76,6 +76,23 @@ def migrate() -> None:
     click.echo("database is at the newest migration")
 
 
+async def _demo(sessions: Sessions, secret_key: str) -> tuple[str, str]:
+    """The demo district's fresh API key, and a learner token for one of its staff."""
+    from api.progress.services import LearnerService
+    from api.progress.tokens import TokenKey
+    from schemas.progress import LearnerProfile
+
+    key = await _demo_key(sessions)
+    district = await DistrictService(sessions).by_slug(DEMO_SLUG)
+    profile = LearnerProfile(
+        external_id="demo-1", name="Pat Rivera", school="Lincoln Elementary", role="secretary"
+    )
+    token = await LearnerService(sessions, district.id).token(
+        profile, "", 480, await TokenKey(sessions, secret_key).get()
+    )
+    return key, token.token
+
+
 async def _demo_key(sessions: Sessions) -> str:
     districts = DistrictService(sessions)
     try:
@@ -101,7 +118,7 @@ def serve(demo: bool) -> None:
     if settings.publish_on_start:
         _check_or_exit(settings.content_path)
     if demo:
-        key = _with_sessions(_demo_key, migrate=True)
+        key, token = _with_sessions(lambda sessions: _demo(sessions, settings.secret_key), migrate=True)
         base = settings.base_url
         click.echo(
             f"\nDemo district ready. Its API key (all scopes; a new one each start):\n\n  {key}\n\n"
@@ -112,6 +129,8 @@ def serve(demo: bool) -> None:
             f'    -d \'{{"learner": {{"external_id": "demo-1", "name": "Pat Rivera", '
             f'"school": "Lincoln Elementary", "role": "secretary"}}}}\' \\\n'
             f"    {base}/api/v1/learner-tokens\n\n"
+            f"The learner player, as Pat Rivera (the token is good for 8 hours):\n"
+            f"  {base}/player/#token={token}&module=who-are-our-customers\n\n"
             f"API docs: {base}/docs\n"
         )
     uvicorn.run(
