@@ -186,7 +186,8 @@ def export_sql(
     elif filters.status == "voided":
         where.append("c.voided_at IS NOT NULL")
     columns = ",\n  ".join(f'{expr} AS "{name}"' for expr, name in zip(select, COLUMNS, strict=True))
-    sql = f"""SELECT
+    sql = f"""WITH mv(module_id, version, title, max_points) AS (VALUES {values})
+SELECT
   {columns}
 FROM completions c
 JOIN learners l ON l.id = c.learner_id
@@ -194,8 +195,7 @@ LEFT JOIN roster_employees ri
   ON ri.district_id = l.district_id AND l.employee_id <> '' AND ri.employee_id = l.employee_id
 LEFT JOIN roster_employees re
   ON ri.id IS NULL AND l.email <> '' AND re.district_id = l.district_id AND re.email_key = lower(l.email)
-LEFT JOIN (VALUES {values}) AS mv(module_id, version, title, max_points)
-  ON mv.module_id = c.module_id AND mv.version = c.module_version
+LEFT JOIN mv ON mv.module_id = c.module_id AND mv.version = c.module_version
 WHERE {" AND ".join(where)}
 ORDER BY c.completed_at, c.id"""
     return sql, params
