@@ -14,13 +14,13 @@ so there `id` order is commit order and txid is always 0.
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, and_, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select
 
 from api.hr.records import Filters, record_query
 from api.models import CompletionChange
 
 # The oldest transaction still running, as a bigint comparable with the recorded txids.
-PG_HORIZON = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+PG_HORIZON: ColumnElement[int] = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
 def changes_query(

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
+from litestar.response.base import ASGIResponse
 
 from api.auth import Principal, Scope, principal_of, requires
 from api.errors import BadRequest, Conflict, InvalidInput, problems
@@ -53,12 +54,25 @@ async def provide_hr(request: Request[Any, Any, Any], state: State) -> HrService
     )
 
 
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"`{name}` is not an ISO 8601 date-time, e.g. 2026-09-01T00:00:00Z.") from None
+    if when.tzinfo is None:
+        raise BadRequest(f"`{name}` needs a time zone, e.g. 2026-09-01T00:00:00Z.")
+    return when
+
+
 def provide_filters(
     completed_from: Annotated[
-        datetime | None, QueryParameter(name="from", description="Completed at or after (ISO 8601).")
+        str | None,
+        QueryParameter(name="from", format="date-time", description="Completed at or after (ISO 8601)."),
     ] = None,
     completed_to: Annotated[
-        datetime | None, QueryParameter(name="to", description="Completed before (ISO 8601).")
+        str | None, QueryParameter(name="to", format="date-time", description="Completed before (ISO 8601).")
     ] = None,
     module: Text = "",
     school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
@@ -69,20 +83,27 @@ def provide_filters(
     ] = None,
 ) -> Filters:
     """The filters every listing and export takes; `from` after `to` is a 400."""
-    for value, name in ((completed_from, "from"), (completed_to, "to")):
-        if value is not None and value.tzinfo is None:
-            raise BadRequest(f"`{name}` needs a time zone, e.g. 2026-09-01T00:00:00Z.")
-    if completed_from and completed_to and completed_from > completed_to:
+    start, end = _when(completed_from, "from"), _when(completed_to, "to")
+    if start and end and start > end:
         raise BadRequest("`from` is after `to`; swap them or drop one.")
     return Filters(
-        completed_from=completed_from,
-        completed_to=completed_to,
+        completed_from=start,
+        completed_to=end,
         module=module,
         school=school,
         role=role,
         employee=employee,
         status=status or "",
     )
+
+
+class Download(Stream):
+    """A streamed body whose own media type wins over the route's (Litestar's `Stream` lets the
+    route's win, and the export route negotiates CSV or NDJSON per request)."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
+        kwargs["media_type"] = self.media_type or kwargs.get("media_type")
+        return super().to_asgi_response(*args, **kwargs)
 
 
 HR_DEPENDENCIES = {
@@ -204,7 +225,7 @@ class CompletionRecordsController(Controller):
 
         export = Export(state.engine, principal.district_id, filters, modules, fmt, done)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        return Stream(
+        return Download(
             export.chunks(),
             media_type=CSV if fmt == "csv" else NDJSON,
             headers=_disposition(f"completions-{stamp}.{fmt}"),

@@ -73,10 +73,10 @@ def _pick(*columns: Any) -> ColumnElement[Any]:
 
 # The resolved employee and placement: the roster's when a roster employee matches, else the
 # learner's own profile.
-EMPLOYEE_ID = _pick(by_id.employee_id, by_email.employee_id, Learner.employee_id)
-SCHOOL_CODE = _pick(by_id.school_code, by_email.school_code, Learner.school)
-ROLE_CODE = _pick(by_id.role_code, by_email.role_code, Learner.role)
-ROSTER_ID = _pick(by_id.id, by_email.id)
+resolved_employee = _pick(by_id.employee_id, by_email.employee_id, Learner.employee_id)
+resolved_school = _pick(by_id.school_code, by_email.school_code, Learner.school)
+resolved_role = _pick(by_id.role_code, by_email.role_code, Learner.role)
+resolved_roster = _pick(by_id.id, by_email.id)
 
 COLUMNS: list[Any] = [
     Completion.id,
@@ -93,16 +93,16 @@ COLUMNS: list[Any] = [
     Completion.voided_at,
     Completion.void_reason,
     Completion.updated_at,
-    EMPLOYEE_ID.label("employee_id"),
+    resolved_employee.label("employee_id"),
     _pick(by_id.name, by_email.name, Learner.name).label("name"),
     _pick(by_id.email, by_email.email, Learner.email).label("email"),
     _pick(by_id.status, by_email.status).label("employment_status"),
     by_id.id.label("by_id"),
     by_email.id.label("by_email"),
-    SCHOOL_CODE.label("school_code"),
+    resolved_school.label("school_code"),
     _pick(by_id.school_name, by_email.school_name, Learner.school).label("school_name"),
     _pick(by_id.department, by_email.department, literal("")).label("department"),
-    ROLE_CODE.label("role_code"),
+    resolved_role.label("role_code"),
     _pick(by_id.role_title, by_email.role_title, Learner.role).label("role_title"),
 ]
 
@@ -144,11 +144,11 @@ def conditions(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.module:
         out.append(Completion.module_id == filters.module)
     if filters.school:
-        out.append(filters.school == SCHOOL_CODE)
+        out.append(resolved_school == filters.school)
     if filters.role:
-        out.append(filters.role == ROLE_CODE)
+        out.append(resolved_role == filters.role)
     if filters.employee:
-        out.append(filters.employee == EMPLOYEE_ID)
+        out.append(resolved_employee == filters.employee)
     if filters.status == "completed":
         out.append(Completion.voided_at.is_(None))
     elif filters.status == "voided":

@@ -13,12 +13,12 @@ from api.errors import BadRequest, NotFound
 from api.hr import cursors
 from api.hr.changes import changes_query
 from api.hr.records import (
-    ROSTER_ID,
     Filters,
     ModuleInfo,
     after,
     module_infos,
     record_query,
+    resolved_roster,
     to_record,
 )
 from api.models import AuditEntry, Completion, District, Learner, RosterEmployee, utcnow
@@ -186,8 +186,8 @@ class HrService:
         """(roster employee id, module id) for every live completion a roster employee has."""
         query = (
             record_query(self.district_id, Filters(status="completed"))
-            .with_only_columns(ROSTER_ID, Completion.module_id)
-            .where(ROSTER_ID.is_not(None))
+            .with_only_columns(resolved_roster, Completion.module_id)
+            .where(resolved_roster.is_not(None))
             .distinct()
         )
         async with self.sessions() as session:

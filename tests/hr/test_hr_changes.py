@@ -23,7 +23,9 @@ async def pull(client: Client, tenant: Tenant, cursor: str | None, limit: int = 
     return response.json()  # type: ignore[no-any-return]
 
 
-async def pull_all(client: Client, tenant: Tenant, cursor: str | None, limit: int = 2) -> tuple[list[Any], str]:
+async def pull_all(
+    client: Client, tenant: Tenant, cursor: str | None, limit: int = 2
+) -> tuple[list[Any], str]:
     """Pull until caught up, as a client would; returns the changes and the cursor to keep."""
     items: list[Any] = []
     while True:
@@ -34,7 +36,9 @@ async def pull_all(client: Client, tenant: Tenant, cursor: str | None, limit: in
             return items, cursor
 
 
-async def test_feed_serves_creates_and_voids_once(client: Client, sessions: Sessions, district_a: Tenant) -> None:
+async def test_feed_serves_creates_and_voids_once(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
     modules = list((await current_modules(sessions)).items())
     learner = await add_learner(sessions, district_a.id, "lms-1", employee_id="E1")
     ids = [await add_completion(sessions, district_a.id, learner, m, v) for m, v in modules[:3]]

@@ -87,7 +87,9 @@ async def test_filters(client: Client, sessions: Sessions, district_a: Tenant) -
     assert await found("?status=completed") == [c1, c3]
 
 
-async def test_pagination_is_stable_under_inserts(client: Client, sessions: Sessions, district_a: Tenant) -> None:
+async def test_pagination_is_stable_under_inserts(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
     ids = await seeded(client, sessions, district_a)
     first = await get(client, district_a, "?limit=2")
     assert len(first["items"]) == 2 and first["next_cursor"]
@@ -154,7 +156,9 @@ async def test_scopes(client: Client, sessions: Sessions, district_a: Tenant) ->
     assert roster_put.status_code == 403
 
 
-async def test_completion_through_the_lms_shows_under_the_employee(client: Client, district_a: Tenant) -> None:
+async def test_completion_through_the_lms_shows_under_the_employee(
+    client: Client, district_a: Tenant
+) -> None:
     await roster(client, district_a)
     # The LMS knows the learner by another id and an email in other case; no employee id.
     headers = await learner_headers(client, district_a, "lms-77", employee_id="", email="CY@D.ORG")

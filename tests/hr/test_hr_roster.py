@@ -48,7 +48,11 @@ async def test_json_import_and_row_errors(client: Client, district_a: Tenant) ->
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["imported"] is False and result["created"] == 0
-    assert [(e["line"], e["field"]) for e in result["errors"]] == [(2, "name"), (3, "status"), (4, "employee_id")]
+    assert [(e["line"], e["field"]) for e in result["errors"]] == [
+        (2, "name"),
+        (3, "status"),
+        (4, "employee_id"),
+    ]
     partial = await client.put("/api/v1/roster?partial=true", json=body, headers=district_a.headers)
     assert partial.json()["imported"] is True and partial.json()["created"] == 1
     assert partial.json()["rejected"] == 3
@@ -73,7 +77,12 @@ async def test_csv_bad_rows_by_line(client: Client, district_a: Tenant) -> None:
     )
     result = await put_csv(client, district_a, text)
     assert result["imported"] is False and result["created"] == 0
-    assert [(e["line"], e["field"]) for e in result["errors"]] == [(3, ""), (4, "email"), (5, "email"), (8, "name")]
+    assert [(e["line"], e["field"]) for e in result["errors"]] == [
+        (3, ""),
+        (4, "email"),
+        (5, "email"),
+        (8, "name"),
+    ]
     partial = await put_csv(client, district_a, text, partial=True)
     assert partial["created"] == 2 and partial["rejected"] == 4
 
@@ -97,11 +106,15 @@ async def test_unmatched_learners(client: Client, sessions: Sessions, district_a
     assert [u["learner_id"] for u in response.json()] == [str(stray)]
 
 
-async def test_matching_by_employee_id_then_email(client: Client, sessions: Sessions, district_a: Tenant) -> None:
+async def test_matching_by_employee_id_then_email(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
     await put_csv(client, district_a, GOOD_CSV)
     modules = await current_modules(sessions)
     module_id, version = next(iter(modules.items()))
-    by_id = await add_learner(sessions, district_a.id, "lms-1", employee_id="E1", email="old@x.org", school="?")
+    by_id = await add_learner(
+        sessions, district_a.id, "lms-1", employee_id="E1", email="old@x.org", school="?"
+    )
     by_email = await add_learner(sessions, district_a.id, "lms-2", email="BO@DISTRICT.ORG")
     nobody = await add_learner(sessions, district_a.id, "lms-3", name="Stray", school="Lincoln", role="aide")
     for learner in (by_id, by_email, nobody):
