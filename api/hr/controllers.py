@@ -1,6 +1,7 @@
 """HR routes: the roster, completion records (pages, changes feed, exports, summaries,
 transcripts, certificates), the public certificate check, and the audit log."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -110,6 +111,11 @@ HR_DEPENDENCIES = {
     "hr": Provide(provide_hr),
     "filters": Provide(provide_filters, sync_to_thread=False),
 }
+
+
+def _safe(name: str) -> str:
+    """A name fit for a Content-Disposition filename."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80]
 
 
 def _disposition(name: str, kind: str = "attachment") -> dict[str, str]:
@@ -339,7 +345,7 @@ class CompletionRecordsController(Controller):
         data = await hr.transcript(employee_id)
         body = pdf.transcript(data, await hr.district_name())
         return Response(
-            body, media_type=PDF, headers=_disposition(f"transcript-{uuid.uuid4().hex[:8]}.pdf", "inline")
+            body, media_type=PDF, headers=_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline")
         )
 
 

@@ -134,7 +134,7 @@ def export_sql(
         if d.postgres
         else "round(c.score * mv.max_points, 4)"
     )
-    stamp = d.timestamp if for_csv else (lambda e: d.timestamp(e))
+    stamp = d.timestamp
     passed = d.boolean("c.passed") if for_csv else "c.passed"
     select = [
         d.uuid_text("c.id"),

@@ -3,7 +3,7 @@ certificates and their public verification, and the audit log of every pull."""
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import exists, func, or_, select
 
@@ -204,7 +204,7 @@ class HrService:
         async with self.sessions() as session:
             return list((await session.execute(query.order_by(RosterEmployee.employee_id))).scalars())
 
-    async def summary(self, by: str) -> Summary:
+    async def summary(self, by: Literal["school", "role"]) -> Summary:
         """Per school or role: active roster employees and how many completed each module."""
         course = await self.catalog.course()
         roster = await self._roster()
@@ -225,7 +225,7 @@ class HrService:
                 if (employee.id, module_id) in done:
                     group.completed[module_id] += 1
         await audit(self.sessions, self.district_id, self.key_id, "summary", {"by": by}, len(groups))
-        return Summary(by=by, modules=list(course.modules), groups=[groups[k] for k in sorted(groups)])  # type: ignore[arg-type]
+        return Summary(by=by, modules=list(course.modules), groups=[groups[k] for k in sorted(groups)])
 
     async def outstanding(self, module_id: str, school: str, role: str) -> list[Outstanding]:
         """Active roster employees without a live completion of the module."""
