@@ -13,7 +13,7 @@ import asyncio
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import suppress
 from datetime import UTC
 from typing import Any
@@ -224,22 +224,26 @@ class Export:
         async with self.engine.connect() as conn:
             driver: Any = (await conn.get_raw_connection()).driver_connection
             if self.fmt == "csv" and self.dialect.postgres:
-                source = self._pg_copy(driver)
+                source: AsyncGenerator[bytes, None] = self._pg_copy(driver)
             elif self.dialect.postgres:
                 source = self._pg_ndjson(driver)
             else:
                 source = self._sqlite(driver)
             buffer = bytearray()
-            async for chunk in source:
-                buffer += chunk
-                if len(buffer) >= CHUNK:
+            try:
+                async for chunk in source:
+                    buffer += chunk
+                    if len(buffer) >= CHUNK:
+                        yield bytes(buffer)
+                        buffer.clear()
+                if buffer:
                     yield bytes(buffer)
-                    buffer.clear()
-            if buffer:
-                yield bytes(buffer)
+            finally:
+                await source.aclose()  # a client gone mid-download: stop reading before the
+                # connection goes back to the pool
         await self.on_done(self.rows)  # the connection is back in the pool: the audit may write
 
-    async def _pg_copy(self, driver: Any) -> AsyncIterator[bytes]:
+    async def _pg_copy(self, driver: Any) -> AsyncGenerator[bytes, None]:
         queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=16)
 
         async def run() -> str:
@@ -271,7 +275,7 @@ class Export:
                 with suppress(asyncio.CancelledError, Exception):
                     await task
 
-    async def _pg_ndjson(self, driver: Any) -> AsyncIterator[bytes]:
+    async def _pg_ndjson(self, driver: Any) -> AsyncGenerator[bytes, None]:
         encode = msgspec.json.Encoder().encode
         async with driver.transaction(readonly=True):
             batch: list[bytes] = []
@@ -285,7 +289,7 @@ class Export:
                 self.rows += len(batch)
                 yield b"\n".join(batch) + b"\n"
 
-    async def _sqlite(self, driver: Any) -> AsyncIterator[bytes]:
+    async def _sqlite(self, driver: Any) -> AsyncGenerator[bytes, None]:
         cursor = await driver.execute(self.sql, self.params)
         try:
             if self.fmt == "csv":
