@@ -2,15 +2,20 @@
 commit-order race on PostgreSQL (a transaction that started earlier commits later)."""
 
 import asyncio
+import secrets
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import delete, select
 
+from api.app import create_app
 from api.db import Sessions, create_engine, create_sessions
-from tests.conftest import Tenant
-from tests.hr.seed import add_completion, add_learner, current_modules
+from api.models import Completion, CompletionChange, District
+from api.settings import Settings
+from tests.conftest import Tenant, make_tenant
+from tests.hr.seed import T0, add_completion, add_learner, current_modules
 
 pytestmark = pytest.mark.anyio
 Client = AsyncTestClient[Litestar]
@@ -99,28 +104,39 @@ async def test_feed_while_records_are_written(
     assert sorted(seen) == sorted(written) and len(seen) == len(set(seen)) == 12
 
 
-async def test_commit_order_race_on_postgres(
-    client: Client, sessions: Sessions, district_a: Tenant, database_url: str
-) -> None:
+async def test_commit_order_race_on_postgres(postgres_url: str) -> None:
     """T1 starts and writes first, T2 starts later and commits first. Served by id alone, a
     pull between the two commits would return T2's change and move past T1's, which would
-    then commit behind the cursor and never be served."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite serializes writers: a later transaction cannot commit first")
-    from api.models import Completion, CompletionChange
+    then commit behind the cursor and never be served. (PostgreSQL only: SQLite serializes
+    writers, so there a later transaction cannot commit first.)"""
+    engine = create_engine(postgres_url)
+    sessions = create_sessions(engine)
+    tenant = await make_tenant(sessions, f"race-{secrets.token_hex(3)}")
+    settings = Settings(
+        database_url=postgres_url,
+        migrate_on_start=False,
+        publish_on_start=False,
+        log_level="WARNING",
+        dispatch_in_app=False,
+    )
+    try:
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            await race(client, sessions, tenant)
+    finally:
+        async with sessions.begin() as session:
+            await session.execute(delete(District).where(District.id == tenant.id))
+        await engine.dispose()
 
+
+async def race(client: Client, sessions: Sessions, tenant: Tenant) -> None:
     modules = list((await current_modules(sessions)).items())
-    learners = [await add_learner(sessions, district_a.id, f"lms-{n}") for n in range(3)]
-    before = await add_completion(sessions, district_a.id, learners[0], *modules[0])
-    _, cursor = await pull_all(client, district_a, None)
+    learners = [await add_learner(sessions, tenant.id, f"lms-{n}") for n in range(3)]
+    before = await add_completion(sessions, tenant.id, learners[0], *modules[0])
+    _, cursor = await pull_all(client, tenant, None)
 
     def completion(learner: Any, module: tuple[str, str]) -> Completion:
-        import secrets
-
-        from tests.hr.seed import T0
-
         return Completion(
-            district_id=district_a.id,
+            district_id=tenant.id,
             learner_id=learner,
             module_id=module[0],
             module_version=module[1],
@@ -140,7 +156,7 @@ async def test_commit_order_race_on_postgres(
         await t1.begin()
         first = completion(learners[1], modules[1])
         t1.add(first)
-        await t1.flush()  # T1 holds a transaction id and its change row (lower change id)
+        await t1.flush()  # T1 holds a transaction id and its change row (the lower change id)
         await t2.begin()
         second = completion(learners[2], modules[2])
         t2.add(second)
@@ -148,13 +164,9 @@ async def test_commit_order_race_on_postgres(
         await t2.commit()  # the later transaction commits first
 
         async with sessions() as session:
-            from sqlalchemy import select
-
-            change_ids = dict(
-                (await session.execute(select(CompletionChange.completion_id, CompletionChange.id))).all()
-            )
-        assert second.id in change_ids  # committed and visible to any reader...
-        middle = await pull(client, district_a, cursor)
+            changed = set((await session.execute(select(CompletionChange.completion_id))).scalars())
+        assert second.id in changed and first.id not in changed  # T2's change is visible to readers...
+        middle = await pull(client, tenant, cursor)
         assert middle["items"] == []  # ...but not served while T1, older, is still open
         cursor = middle["next_cursor"]
         await t1.commit()
@@ -163,7 +175,7 @@ async def test_commit_order_race_on_postgres(
         await t2.close()
     got: list[str] = []
     for _ in range(50):
-        items, cursor = await pull_all(client, district_a, cursor)
+        items, cursor = await pull_all(client, tenant, cursor)
         got += [i["record"]["id"] for i in items]
         if len(got) >= 2:
             break
