@@ -219,14 +219,10 @@ class CompletionRecordsController(Controller):
         principal: Principal = principal_of(request)
         modules = await module_infos(state.sessions, state.catalog)
 
-        async def done(rows: int) -> None:
+        async def done(rows: int, finished: bool) -> None:
+            action = f"export.{fmt}" + ("" if finished else ".interrupted")
             await audit(
-                state.sessions,
-                principal.district_id,
-                principal.key_id,
-                f"export.{fmt}",
-                filters.as_dict(),
-                rows,
+                state.sessions, principal.district_id, principal.key_id, action, filters.as_dict(), rows
             )
 
         export = Export(state.engine, principal.district_id, filters, modules, fmt, done)

@@ -211,7 +211,7 @@ class Export:
         filters: Filters,
         modules: dict[tuple[str, str], ModuleInfo],
         fmt: str,
-        on_done: Callable[[int], Any],
+        on_done: Callable[[int, bool], Any],
     ) -> None:
         self.dialect = Dialect(postgres=engine.dialect.name == "postgresql")
         self.engine = engine
@@ -221,27 +221,33 @@ class Export:
         self.rows = 0
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        async with self.engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            if self.fmt == "csv" and self.dialect.postgres:
-                source: AsyncGenerator[bytes, None] = self._pg_copy(driver)
-            elif self.dialect.postgres:
-                source = self._pg_ndjson(driver)
-            else:
-                source = self._sqlite(driver)
-            buffer = bytearray()
-            try:
-                async for chunk in source:
-                    buffer += chunk
-                    if len(buffer) >= CHUNK:
+        finished = False
+        try:
+            async with self.engine.connect() as conn:
+                driver: Any = (await conn.get_raw_connection()).driver_connection
+                if self.fmt == "csv" and self.dialect.postgres:
+                    source: AsyncGenerator[bytes, None] = self._pg_copy(driver)
+                elif self.dialect.postgres:
+                    source = self._pg_ndjson(driver)
+                else:
+                    source = self._sqlite(driver)
+                buffer = bytearray()
+                try:
+                    async for chunk in source:
+                        buffer += chunk
+                        if len(buffer) >= CHUNK:
+                            yield bytes(buffer)
+                            buffer.clear()
+                    if buffer:
                         yield bytes(buffer)
-                        buffer.clear()
-                if buffer:
-                    yield bytes(buffer)
-            finally:
-                await source.aclose()  # a client gone mid-download: stop reading before the
-                # connection goes back to the pool
-        await self.on_done(self.rows)  # the connection is back in the pool: the audit may write
+                    finished = True
+                finally:
+                    # A client gone mid-download: stop reading before the connection goes back.
+                    await source.aclose()
+        finally:
+            # Audited whatever happened, once the connection is back in the pool; a download cut
+            # short is recorded as such, with the rows counted so far (COPY counts only at its end).
+            await self.on_done(self.rows, finished)
 
     async def _pg_copy(self, driver: Any) -> AsyncGenerator[bytes, None]:
         queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=16)
@@ -253,6 +259,7 @@ class Export:
             return status
 
         task = asyncio.create_task(run())
+        getter: asyncio.Future[bytes] | None = None
         try:
             while True:
                 try:
@@ -270,6 +277,8 @@ class Export:
             status = task.result()
             self.rows = int(status.rsplit(" ", 1)[-1])
         finally:
+            if getter is not None and not getter.done():
+                getter.cancel()
             if not task.done():
                 task.cancel()
                 with suppress(asyncio.CancelledError, Exception):
