@@ -15,9 +15,11 @@ from api.content.loader import check_content, load_course
 from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import FrontOfficeError
+from api.hr.roster import RosterService
 from api.logs import configure_logging
 from api.migrate import upgrade
 from api.settings import Settings
+from schemas.hr import RosterImportResult
 
 T = TypeVar("T")
 ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
@@ -327,6 +329,37 @@ def worker() -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+@main.group()
+def roster() -> None:
+    """A district's staff roster (HR's employees, schools and roles)."""
+
+
+@roster.command("import")
+@click.option("--district", "slug", required=True, help="District slug.")
+@click.option("--partial", is_flag=True, help="Import the valid rows even if some rows are bad.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def roster_import(slug: str, partial: bool, file: Path) -> None:
+    """Upsert the roster from a CSV file with a header row; prints each bad row's problem."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file} is not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
+
+    async def work(s: Sessions) -> RosterImportResult:
+        district = await DistrictService(s).by_slug(slug)
+        return await RosterService(s, district.id).import_csv(text, partial)
+
+    result = _with_sessions(work)
+    for error in result.errors:
+        click.echo(f"{file}:{error.line}: {error.field or 'row'}: {error.problem}", err=True)
+    click.echo(
+        f"created {result.created}, updated {result.updated}, rejected {result.rejected}"
+        + ("" if result.imported else "; nothing imported (fix the rows, or pass --partial)")
+    )
+    if not result.imported:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -101,7 +101,10 @@ class RequestContext:
                     headers = self._fix_allow(scope, headers)
                 message = {**message, "headers": headers}
             elif key is not None and message["type"] == "http.response.body":
-                body.extend(message.get("body", b""))
+                # Keep only what may be cached: a streamed export must not be held whole.
+                handler = scope.get("route_handler")
+                if handler is not None and handler.opt.get("response_cache"):
+                    body.extend(message.get("body", b""))
             await send(message)
 
         try:

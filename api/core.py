@@ -29,6 +29,13 @@ from api.content.publish import publish
 from api.crypto import SecretBox
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import EXCEPTION_HANDLERS, UnsupportedMediaType
+from api.hr.controllers import (
+    AuditController,
+    CompletionRecordsController,
+    MyCertificateController,
+    RosterController,
+    VerifyController,
+)
 from api.idempotency import IdempotencyMiddleware
 from api.logs import configure_logging
 from api.migrate import upgrade
@@ -172,6 +179,11 @@ class Core(InitPlugin):
                 GroupController,
                 PluginController,
                 player_router(),
+                RosterController,
+                CompletionRecordsController,
+                MyCertificateController,
+                VerifyController,
+                AuditController,
             ]
         )
         app_config.dependencies["sessions"] = Provide(provide_sessions, sync_to_thread=False)

@@ -6,15 +6,18 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    func,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -331,3 +334,69 @@ class WebhookEndpoint(Base):
     previous_secret_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- HR completion records (issue 7) ---------------------------------------------------------
+# Learners are matched to roster employees at read time (by employee id, else by lowercased
+# email), so a roster import or a learner's new email shows at once; these indexes serve that join.
+Index("ix_learners_district_employee", Learner.district_id, Learner.employee_id)
+Index("ix_learners_district_email", Learner.district_id, func.lower(Learner.email))
+Index("ix_completions_district_completed", Completion.district_id, Completion.completed_at, Completion.id)
+
+
+class RosterEmployee(Base):
+    """An employee on a district's HR roster (HR's word on who works where, in what role)."""
+
+    __tablename__ = "roster_employees"
+    __table_args__ = (
+        UniqueConstraint("district_id", "employee_id"),
+        Index("ix_roster_employees_email", "district_id", "email_key"),
+        Index("ix_roster_employees_school_role", "district_id", "school_code", "role_code"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    employee_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    email_key: Mapped[str] = mapped_column(String(320), default="")  # lower(email), for matching
+    school_code: Mapped[str] = mapped_column(String(50), default="")
+    school_name: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    role_code: Mapped[str] = mapped_column(String(50), default="")
+    role_title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CompletionChange(Base):
+    """One insert or update of a completion, written by a database trigger (migration 0005).
+
+    `txid` is the writing transaction's id on PostgreSQL (0 on SQLite, whose writers are
+    serialized, so `id` order is commit order there); the changes feed serves a change only
+    once every transaction that could precede it has ended (see api/hr/changes.py).
+    """
+
+    __tablename__ = "completion_changes"
+    __table_args__ = (Index("ix_completion_changes_feed", "district_id", "txid", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    completion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("completions.id", ondelete="CASCADE"))
+    txid: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditEntry(Base):
+    """A pull or export of HR records: who (key), what (filters), how many rows, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_district_at", "district_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    action: Mapped[str] = mapped_column(String(32))
+    filters: Mapped[dict[str, Any]]
+    row_count: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,6 +33,15 @@ def free_port() -> int:
 @contextmanager
 def server(factory: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Serve `module:factory` on a free loopback port; yields the base URL."""
+    with server_process(factory, env) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(
+    factory: str, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
+    """As `server`, and the server's process too (benchmarks that read its memory need it)."""
     port = free_port()
     command = [
         sys.executable,
@@ -65,7 +74,7 @@ def server(factory: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"{factory} did not start")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(10)

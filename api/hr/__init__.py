@@ -1,0 +1,1 @@
+"""HR completion records: the roster, completion records, changes feed, exports, PDFs."""

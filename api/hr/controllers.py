@@ -1,0 +1,417 @@
+"""HR routes: the roster, completion records (pages, changes feed, exports, summaries,
+transcripts, certificates), the public certificate check, and the audit log."""
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream
+from litestar.response.base import ASGIResponse
+
+from api.auth import Principal, Scope, principal_of, requires
+from api.errors import BadRequest, Conflict, InvalidInput, problems
+from api.hr import pdf
+from api.hr.export import Export
+from api.hr.records import Filters, module_infos
+from api.hr.roster import RosterService
+from api.hr.services import MAX_PAGE, HrService, audit, verify
+from schemas.hr import (
+    AuditView,
+    ChangesPage,
+    CompletionPage,
+    CompletionRecord,
+    HrTranscript,
+    Outstanding,
+    RosterImportResult,
+    RosterUpload,
+    Summary,
+    UnmatchedLearner,
+    Verification,
+)
+
+CSV = "text/csv; charset=utf-8"
+NDJSON = "application/x-ndjson"
+PDF = "application/pdf"
+
+Text = Annotated[str, QueryParameter(description="Narrow to this value; empty: all.", max_length=200)]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Page size, at most {MAX_PAGE}.")]
+
+
+async def provide_hr(request: Request[Any, Any, Any], state: State) -> HrService:
+    principal = principal_of(request)
+    return HrService(
+        state.sessions,
+        state.catalog,
+        principal.district_id,
+        principal.key_id,
+        await state.token_key.get(),
+        postgres=not state.settings.is_sqlite,
+    )
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"`{name}` is not an ISO 8601 date-time, e.g. 2026-09-01T00:00:00Z.") from None
+    if when.tzinfo is None:
+        raise BadRequest(f"`{name}` needs a time zone, e.g. 2026-09-01T00:00:00Z.")
+    return when
+
+
+def provide_filters(
+    completed_from: Annotated[
+        str | None,
+        QueryParameter(name="from", format="date-time", description="Completed at or after (ISO 8601)."),
+    ] = None,
+    completed_to: Annotated[
+        str | None, QueryParameter(name="to", format="date-time", description="Completed before (ISO 8601).")
+    ] = None,
+    module: Text = "",
+    school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
+    role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
+    employee: Annotated[str, QueryParameter(description="Employee id.", max_length=200)] = "",
+    status: Annotated[
+        Literal["completed", "voided"] | None, QueryParameter(description="Record status.")
+    ] = None,
+) -> Filters:
+    """The filters every listing and export takes; `from` after `to` is a 400."""
+    start, end = _when(completed_from, "from"), _when(completed_to, "to")
+    if start and end and start > end:
+        raise BadRequest("`from` is after `to`; swap them or drop one.")
+    return Filters(
+        completed_from=start,
+        completed_to=end,
+        module=module,
+        school=school,
+        role=role,
+        employee=employee,
+        status=status or "",
+    )
+
+
+class Download(Stream):
+    """A streamed body whose own media type wins over the route's (Litestar's `Stream` lets the
+    route's win, and the export route negotiates CSV or NDJSON per request)."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
+        kwargs["media_type"] = self.media_type or kwargs.get("media_type")
+        return super().to_asgi_response(*args, **kwargs)
+
+
+HR_DEPENDENCIES = {
+    "hr": Provide(provide_hr),
+    "filters": Provide(provide_filters, sync_to_thread=False),
+}
+
+
+def _safe(name: str) -> str:
+    """A name fit for a Content-Disposition filename."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80]
+
+
+def _disposition(name: str, kind: str = "attachment") -> dict[str, str]:
+    return {"Content-Disposition": f'{kind}; filename="{name}"'}
+
+
+class RosterController(Controller):
+    path = "/api/v1/roster"
+    tags = ["hr"]
+
+    @put(
+        operation_id="importRoster",
+        summary="Bulk upsert of the staff roster (JSON or CSV); per-row errors; nothing imports on "
+        "an error unless `partial=true`",
+        opt={**requires(Scope.ADMIN), "accepts": ("application/json", "text/csv")},
+        responses=problems(400, 401, 403, 413, 415, 422),
+    )
+    async def upsert(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        partial: Annotated[
+            bool, QueryParameter(description="Import the valid rows even if some are bad.")
+        ] = False,
+    ) -> RosterImportResult:
+        """Columns: employee_id, name, email, school_code, school_name, department, role_code,
+        role_title, status (active, leave, inactive, terminated). A CSV has a header row."""
+        principal = principal_of(request)
+        service = RosterService(state.sessions, principal.district_id)
+        body = await request.body()
+        if request.content_type[0] == "text/csv":
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(f"The CSV is not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
+            return await service.import_csv(text, partial)
+        try:
+            upload = msgspec.json.decode(body, type=RosterUpload)
+        except msgspec.DecodeError as exc:
+            raise BadRequest(
+                f'The body is not a roster upload ({exc}); send {{"employees": [...]}}.'
+            ) from None
+        return await service.import_json(upload.employees, partial)
+
+    @get(
+        "/unmatched",
+        operation_id="listUnmatchedLearners",
+        summary="Learners no roster employee matches (by employee id or email)",
+        opt=requires(Scope.HR_READ),
+        responses=problems(400, 401, 403),
+        dependencies=HR_DEPENDENCIES,
+    )
+    async def unmatched(self, hr: NamedDependency[HrService], limit: Limit = 500) -> list[UnmatchedLearner]:
+        return await hr.unmatched(limit)
+
+
+class CompletionRecordsController(Controller):
+    """Completion records for HR (scope `hr:read`); every pull is written to the audit log."""
+
+    path = "/api/v1"
+    tags = ["hr"]
+    opt = requires(Scope.HR_READ)
+    dependencies = HR_DEPENDENCIES
+
+    @get(
+        "/completions",
+        operation_id="listCompletionRecords",
+        summary="Completion records, filtered, in pages (cursor pagination)",
+        responses=problems(400, 401, 403),
+    )
+    async def list_records(
+        self,
+        hr: NamedDependency[HrService],
+        filters: NamedDependency[Filters],
+        cursor: Annotated[
+            str | None, QueryParameter(description="`next_cursor` of the previous page.")
+        ] = None,
+        limit: Limit = 100,
+    ) -> CompletionPage:
+        return await hr.page(filters, cursor, limit)
+
+    @get(
+        "/completions/changes",
+        operation_id="listCompletionChanges",
+        summary="Incremental sync: every record created or changed since the cursor",
+        responses=problems(400, 401, 403),
+    )
+    async def changes(
+        self,
+        hr: NamedDependency[HrService],
+        cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the last pull.")] = None,
+        limit: Limit = 500,
+    ) -> ChangesPage:
+        """Pull until `has_more` is false, keep `next_cursor`, pull again later from it: no
+        change is missed or repeated, even while records are being written."""
+        return await hr.changes(cursor, limit)
+
+    async def _export(
+        self, request: Request[Any, Any, Any], state: State, filters: Filters, fmt: str
+    ) -> Stream:
+        principal: Principal = principal_of(request)
+        modules = await module_infos(state.sessions, state.catalog)
+
+        async def done(rows: int, finished: bool) -> None:
+            action = f"export.{fmt}" + ("" if finished else ".interrupted")
+            await audit(
+                state.sessions, principal.district_id, principal.key_id, action, filters.as_dict(), rows
+            )
+
+        export = Export(state.engine, principal.district_id, filters, modules, fmt, done)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        return Download(
+            export.chunks(),
+            media_type=CSV if fmt == "csv" else NDJSON,
+            headers=_disposition(f"completions-{stamp}.{fmt}"),
+        )
+
+    @get(
+        "/completions/export",
+        operation_id="exportCompletionRecords",
+        summary="Download the filtered records as CSV or NDJSON (chosen by Accept; CSV by default)",
+        media_type=CSV,
+        responses=problems(400, 401, 403),
+    )
+    async def export(
+        self, request: Request[Any, Any, Any], state: State, filters: NamedDependency[Filters]
+    ) -> Stream:
+        best = request.accept.best_match([CSV.split(";")[0], NDJSON], default="text/csv")
+        return await self._export(request, state, filters, "ndjson" if best == NDJSON else "csv")
+
+    @get(
+        "/completions/export.csv",
+        operation_id="exportCompletionRecordsCsv",
+        summary="Download the filtered records as CSV (UTF-8, header row, formula cells escaped)",
+        media_type=CSV,
+        responses=problems(400, 401, 403),
+    )
+    async def export_csv(
+        self, request: Request[Any, Any, Any], state: State, filters: NamedDependency[Filters]
+    ) -> Stream:
+        return await self._export(request, state, filters, "csv")
+
+    @get(
+        "/completions/export.ndjson",
+        operation_id="exportCompletionRecordsNdjson",
+        summary="Download the filtered records as NDJSON (one JSON object per line)",
+        media_type=NDJSON,
+        responses=problems(400, 401, 403),
+    )
+    async def export_ndjson(
+        self, request: Request[Any, Any, Any], state: State, filters: NamedDependency[Filters]
+    ) -> Stream:
+        return await self._export(request, state, filters, "ndjson")
+
+    @get(
+        "/completions/{completion_id:uuid}",
+        operation_id="getCompletionRecord",
+        summary="One completion record",
+        responses=problems(401, 403, 404),
+    )
+    async def record(
+        self, hr: NamedDependency[HrService], completion_id: FromPath[uuid.UUID]
+    ) -> CompletionRecord:
+        return await hr.record(completion_id)
+
+    @get(
+        "/completions/{completion_id:uuid}/certificate",
+        operation_id="getCompletionCertificate",
+        summary="The certificate of completion of a record (PDF)",
+        media_type=PDF,
+        responses=problems(401, 403, 404, 409),
+    )
+    async def certificate(
+        self, hr: NamedDependency[HrService], state: State, completion_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
+        return await _certificate(hr, state, completion_id, None)
+
+    @get(
+        "/summaries/{by:str}",
+        operation_id="getCompletionSummary",
+        summary="Per school or per role: roster employees and how many completed each module",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def summary(
+        self, hr: NamedDependency[HrService], by: FromPath[Literal["schools", "roles"]]
+    ) -> Summary:
+        return await hr.summary("school" if by == "schools" else "role")
+
+    @get(
+        "/outstanding",
+        operation_id="listOutstandingEmployees",
+        summary="Active roster employees who have not completed a module (whom HR chases)",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def outstanding(
+        self,
+        hr: NamedDependency[HrService],
+        module: Annotated[str, QueryParameter(description="Module id.", min_length=1, max_length=64)],
+        school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
+        role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
+    ) -> list[Outstanding]:
+        return await hr.outstanding(module, school, role)
+
+    @get(
+        "/employees/{employee_id:str}/transcript",
+        operation_id="getEmployeeTranscript",
+        summary="An employee's transcript: every record and total credit",
+        responses=problems(401, 403, 404),
+    )
+    async def transcript(self, hr: NamedDependency[HrService], employee_id: FromPath[str]) -> HrTranscript:
+        return await hr.transcript(employee_id)
+
+    @get(
+        "/employees/{employee_id:str}/transcript.pdf",
+        operation_id="getEmployeeTranscriptPdf",
+        summary="An employee's transcript, printable (PDF)",
+        media_type=PDF,
+        responses=problems(401, 403, 404),
+    )
+    async def transcript_pdf(
+        self, hr: NamedDependency[HrService], employee_id: FromPath[str]
+    ) -> Response[bytes]:
+        data = await hr.transcript(employee_id)
+        body = pdf.transcript(data, await hr.district_name())
+        return Response(
+            body, media_type=PDF, headers=_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline")
+        )
+
+
+async def _certificate(
+    hr: HrService, state: State, completion_id: uuid.UUID, learner_id: uuid.UUID | None
+) -> Response[bytes]:
+    record = await hr.record(completion_id, learner_id)
+    if record.outcome.status == "voided":
+        raise Conflict("This completion has been voided; it has no certificate.")
+    base = state.settings.base_url.rstrip("/")
+    body = pdf.certificate(record, await hr.district_name(), f"{base}/verify/{record.certificate_id}")
+    return Response(
+        body, media_type=PDF, headers=_disposition(f"certificate-{record.certificate_id}.pdf", "inline")
+    )
+
+
+class MyCertificateController(Controller):
+    path = "/api/v1/me/completions"
+    tags = ["progress"]
+    opt = requires(Scope.LEARNER)
+    dependencies = {"hr": Provide(provide_hr)}
+
+    @get(
+        "/{completion_id:uuid}/certificate",
+        operation_id="getMyCertificate",
+        summary="The learner's own certificate of completion (PDF)",
+        media_type=PDF,
+        responses=problems(401, 403, 404, 409),
+    )
+    async def certificate(
+        self,
+        request: Request[Any, Any, Any],
+        hr: NamedDependency[HrService],
+        state: State,
+        completion_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        return await _certificate(hr, state, completion_id, principal_of(request).learner_id)
+
+
+class VerifyController(Controller):
+    tags = ["hr"]
+    opt = {"exclude_from_auth": True}
+
+    @get(
+        "/verify/{code:str}",
+        operation_id="verifyCertificate",
+        summary="Public: whether a certificate's verification code is valid, and for whom",
+        responses=problems(404),
+    )
+    async def verify(self, state: State, code: FromPath[str]) -> Verification:
+        return await verify(state.sessions, state.catalog, code)
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["admin"]
+    opt = requires(Scope.ADMIN)
+    dependencies = {"hr": Provide(provide_hr)}
+
+    @get(
+        operation_id="listAuditEntries",
+        summary="Every HR pull and export: key, filters, row count, time (newest first)",
+        responses=problems(400, 401, 403),
+    )
+    async def list_entries(
+        self,
+        hr: NamedDependency[HrService],
+        action: Annotated[
+            str, QueryParameter(description="Only this action, e.g. export.csv.", max_length=32)
+        ] = "",
+        limit: Limit = 100,
+    ) -> list[AuditView]:
+        return await hr.audit_log(limit, action)

@@ -1,0 +1,202 @@
+"""Payloads of HR completion records: the roster, completion records, the changes feed,
+summaries, transcripts, certificate verification and the audit log."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta
+
+from schemas.base import Wire
+
+EmploymentStatus = Literal["active", "leave", "inactive", "terminated"]
+EMPLOYMENT_STATUSES: tuple[str, ...] = ("active", "leave", "inactive", "terminated")
+
+
+# --- Roster --------------------------------------------------------------------------------
+
+
+class RosterRow(Wire, kw_only=True):
+    """One employee as HR describes them (a JSON roster row or a CSV line)."""
+
+    employee_id: Annotated[str, Meta(min_length=1, max_length=100, description="HR's employee id.")]
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    email: Annotated[str, Meta(max_length=320, description="Matched case-insensitively.")] = ""
+    school_code: Annotated[str, Meta(max_length=50)] = ""
+    school_name: Annotated[str, Meta(max_length=200)] = ""
+    department: Annotated[str, Meta(max_length=200)] = ""
+    role_code: Annotated[str, Meta(max_length=50)] = ""
+    role_title: Annotated[str, Meta(max_length=200)] = ""
+    status: EmploymentStatus = "active"
+
+
+class RosterUpload(Wire, kw_only=True):
+    """A bulk upsert of roster rows (by employee id)."""
+
+    employees: Annotated[list[dict[str, Any]], Meta(description="Rows shaped as RosterRow.")]
+
+
+class RowError(Wire, kw_only=True):
+    """A problem with one row of an import."""
+
+    line: Annotated[int, Meta(description="CSV line number (the header is line 1), or JSON row index + 1.")]
+    field: Annotated[str, Meta(description="The column at fault, or empty for the whole row.")]
+    problem: str
+
+
+class RosterImportResult(Wire, kw_only=True):
+    """What an import did: rows created and updated, and each row's problems."""
+
+    created: int
+    updated: int
+    rejected: int
+    imported: Annotated[bool, Meta(description="False when errors stopped the whole import.")]
+    errors: list[RowError]
+
+
+class UnmatchedLearner(Wire, kw_only=True):
+    """A learner no roster employee matches (neither employee id nor email)."""
+
+    learner_id: uuid.UUID
+    external_id: str
+    name: str
+    email: str
+    employee_id: str
+    school: str
+    role: str
+
+
+# --- Completion records ----------------------------------------------------------------------
+
+
+class Employee(Wire, kw_only=True):
+    """Who completed: the roster employee, or the learner's own profile when unmatched."""
+
+    employee_id: str
+    name: str
+    email: str
+    status: Annotated[str, Meta(description="Employment status from the roster; `unmatched` if none.")]
+    matched_by: Annotated[
+        Literal["employee_id", "email", "none"], Meta(description="How the roster matched.")
+    ]
+    learner_id: uuid.UUID
+
+
+class Placement(Wire, kw_only=True):
+    """Where the employee works (the roster's; the learner's profile when unmatched)."""
+
+    school_code: str
+    school_name: str
+    department: str
+    role_code: str
+    role_title: str
+
+
+class ModuleRef(Wire, kw_only=True):
+    id: str
+    title: str
+    version: str
+
+
+class Outcome(Wire, kw_only=True):
+    status: Literal["completed", "voided"]
+    score_raw: float | None
+    score_max: float | None
+    score_scaled: Annotated[float | None, Meta(description="0 to 1.")]
+    passed: bool | None
+    attempts: int
+    started_at: datetime
+    completed_at: datetime
+    voided_at: datetime | None
+    void_reason: str | None
+
+
+class CompletionRecord(Wire, kw_only=True):
+    """A completion record as HR reads it."""
+
+    id: uuid.UUID
+    employee: Employee
+    placement: Placement
+    module: ModuleRef
+    outcome: Outcome
+    credit_minutes: float
+    certificate_id: str
+    updated_at: datetime
+
+
+class CompletionPage(Wire, kw_only=True):
+    items: list[CompletionRecord]
+    next_cursor: Annotated[
+        str | None, Meta(description="Pass as `cursor` for the next page; null at the end.")
+    ]
+
+
+class CompletionChangeItem(Wire, kw_only=True):
+    """A record as it is now, for one change to it (its creation or its voiding)."""
+
+    change_id: int
+    record: CompletionRecord
+
+
+class ChangesPage(Wire, kw_only=True):
+    items: list[CompletionChangeItem]
+    next_cursor: Annotated[str, Meta(description="Pull again from here; keep it when items is empty.")]
+    has_more: Annotated[bool, Meta(description="True: pull again now; false: caught up, pull later.")]
+
+
+# --- Summaries -------------------------------------------------------------------------------
+
+
+class SummaryGroup(Wire, kw_only=True):
+    """One school or role's roster and how many of its employees completed each module."""
+
+    code: str
+    name: str
+    employees: int
+    completed: Annotated[dict[str, int], Meta(description="Module id to employees with a live completion.")]
+
+
+class Summary(Wire, kw_only=True):
+    by: Literal["school", "role"]
+    modules: list[str]
+    groups: list[SummaryGroup]
+
+
+class Outstanding(Wire, kw_only=True):
+    """An active roster employee without a live completion of a module: who HR chases."""
+
+    employee_id: str
+    name: str
+    email: str
+    school_code: str
+    role_code: str
+
+
+# --- Transcript, verification, audit ---------------------------------------------------------
+
+
+class HrTranscript(Wire, kw_only=True):
+    employee_id: str
+    name: str
+    email: str
+    records: list[CompletionRecord]
+    total_credit_minutes: float
+
+
+class Verification(Wire, kw_only=True):
+    """What the public verification of a certificate code says: nothing more than this."""
+
+    valid: bool
+    name: str | None = None
+    module: str | None = None
+    completed_on: str | None = None
+    district: str | None = None
+
+
+class AuditView(Wire, kw_only=True):
+    id: uuid.UUID
+    key_id: uuid.UUID | None
+    action: str
+    filters: dict[str, Any]
+    row_count: int
+    at: datetime
