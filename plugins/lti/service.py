@@ -194,8 +194,9 @@ class Runtime:
         async with self.sessions() as session:
             stored = await session.get(LtiState, state)
         now = utcnow()
-        fresh = stored is not None and stored.registration_id == row.id and stored.expires_at > now
-        storage = RowStorage.with_nonce(stored.nonce) if stored is not None and fresh else RowStorage()
+        if stored is None or stored.registration_id != row.id or stored.expires_at <= now:
+            raise Unauthorized("This launch was already used or its login expired; launch again from the LMS.")
+        storage = RowStorage.with_nonce(stored.nonce)
         request = LitestarRequest(params, True)
         launch = ToolLaunch(
             request, OneRegistration(row), storage, LitestarCookies(cookies), pem, row.client_id
