@@ -3,6 +3,7 @@ launch's line item. Access tokens (client credentials with a signed JWT assertio
 per (issuer, client id, scopes) until shortly before they expire. Line items are found or
 created when the launch gave none."""
 
+import asyncio
 import secrets
 import time
 import uuid
@@ -47,6 +48,16 @@ async def access_token(runtime: Runtime, row: LtiRegistration, scopes: list[str]
     cached = runtime.access_tokens.get(cache_key)
     if cached is not None and cached[1] > time.monotonic():
         return cached[0]
+    async with runtime.locks.setdefault(f"token {cache_key}", asyncio.Lock()):  # one request at a time
+        cached = runtime.access_tokens.get(cache_key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        return await _request_token(runtime, row, scope, cache_key)
+
+
+async def _request_token(
+    runtime: Runtime, row: LtiRegistration, scope: str, cache_key: tuple[str, str, str]
+) -> str:
     key = await runtime.tool_keys.signing()
     now = int(time.time())
     assertion = jwt.encode(
@@ -87,20 +98,30 @@ async def _lineitem(runtime: Runtime, row: LtiRegistration, link: LtiLaunch, tit
         return link.lineitem
     if not link.lineitems or LINEITEM not in link.scopes:
         raise GradeError("the launch gave no line item and no permission to make one")
+    # One find-or-create at a time per line-item container and module: concurrent completions
+    # of the same link would otherwise each create a gradebook column.
+    lock = runtime.locks.setdefault(f"{link.lineitems} {link.module_id}", asyncio.Lock())
+    async with lock:
+        return await _find_or_create(runtime, row, link, link.lineitems, title)
+
+
+async def _find_or_create(
+    runtime: Runtime, row: LtiRegistration, link: LtiLaunch, lineitems: str, title: str
+) -> str:
     token = await access_token(runtime, row, [LINEITEM])
     headers = {"Authorization": f"Bearer {token}"}
     params = {"resource_id": link.module_id}
     if link.resource_link_id:
         params["resource_link_id"] = link.resource_link_id
     found = await runtime.http.get(
-        link.lineitems, params=params, headers={**headers, "Accept": LINEITEMS_TYPE}, follow_redirects=False
+        lineitems, params=params, headers={**headers, "Accept": LINEITEMS_TYPE}, follow_redirects=False
     )
     if found.status_code == 200:
         for item in found.json():
             if isinstance(item, dict) and item.get("resourceId") == link.module_id and item.get("id"):
                 return str(item["id"])
     created = await runtime.http.post(
-        link.lineitems,
+        lineitems,
         json={
             "scoreMaximum": 100,
             "label": title,

@@ -6,6 +6,7 @@ a few hundred microseconds of CPU (one RS256 verification with a cached key: see
 so it runs on the event loop rather than paying a thread hand-off per launch.
 """
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -105,6 +106,7 @@ class Runtime:
         self.keysets = KeySets(http)
         self.tool_keys = ToolKeys(sessions, box)
         self.access_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self.locks: dict[str, asyncio.Lock] = {}
 
     @property
     def base_url(self) -> str:
@@ -195,7 +197,9 @@ class Runtime:
             stored = await session.get(LtiState, state)
         now = utcnow()
         if stored is None or stored.registration_id != row.id or stored.expires_at <= now:
-            raise Unauthorized("This launch was already used or its login expired; launch again from the LMS.")
+            raise Unauthorized(
+                "This launch was already used or its login expired; launch again from the LMS."
+            )
         storage = RowStorage.with_nonce(stored.nonce)
         request = LitestarRequest(params, True)
         launch = ToolLaunch(

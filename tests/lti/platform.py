@@ -247,7 +247,9 @@ class Platform:
                         self._answer(415, {"error": "score media type expected"})
                         return
                     with platform._lock:
-                        platform.scores.append((path.removesuffix("/scores"), json.loads(body)))
+                        platform.scores.append(
+                            (platform.url + path.removesuffix("/scores"), json.loads(body))
+                        )
                     self._answer(200, {})
                 else:
                     self._answer(404, {"error": "not found"})

@@ -32,7 +32,9 @@ def resign(
 ) -> str:
     claims = jwt.decode(id_token, options={"verify_signature": False})
     change(claims)
-    return jwt.encode(claims, key or platform.private_pem, algorithm="RS256", headers={"kid": kid or platform.kid})
+    return jwt.encode(
+        claims, key or platform.private_pem, algorithm="RS256", headers={"kid": kid or platform.kid}
+    )
 
 
 async def refused(client: Client, sessions: Sessions, form: dict[str, str], status: int) -> dict[str, Any]:
@@ -91,7 +93,9 @@ async def test_bad_claims_are_refused(
         assert words.lower() in body["detail"].lower(), case
 
 
-async def test_tampered_signature(lti_client: Client, sessions: Sessions, canvas_registered: Platform) -> None:
+async def test_tampered_signature(
+    lti_client: Client, sessions: Sessions, canvas_registered: Platform
+) -> None:
     form = await prepared(lti_client, canvas_registered)
     header, _, signature = form["id_token"].split(".")
     claims = jwt.decode(form["id_token"], options={"verify_signature": False})
@@ -163,5 +167,3 @@ async def test_a_platform_key_set_that_cannot_be_read(
     await register(lti_client, district_a, canvas, key_set_url=f"{canvas.url}/nowhere")
     form = await prepared(lti_client, canvas)
     assert "key set" in (await refused(lti_client, sessions, form, 401))["detail"]
-
-
