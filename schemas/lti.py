@@ -63,3 +63,10 @@ class DeepLinkResponse(Wire, kw_only=True):
 
     return_url: str
     jwt: str
+
+
+class RegistrationUrl(Wire, kw_only=True):
+    """The URL an administrator pastes into the LMS's dynamic registration (valid 7 days)."""
+
+    url: str
+    expires_at: datetime

@@ -8,6 +8,7 @@ import click
 from api.admin.services import DistrictService
 from api.crypto import SecretBox
 from api.db import Sessions
+from api.errors import FrontOfficeError
 from api.progress.tokens import TokenKey
 from api.settings import Settings
 from plugins.lti.keys import ToolKeys
@@ -30,7 +31,10 @@ def lti() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(slug: str, file: Path) -> None:
     """Create or update the registrations listed in a JSON or TOML FILE."""
-    data = read_import_file(file)
+    try:
+        data = read_import_file(file)
+    except FrontOfficeError as exc:
+        raise click.ClickException(exc.detail) from None
 
     async def work(sessions: Sessions) -> None:
         district = await DistrictService(sessions).by_slug(slug)

@@ -13,12 +13,19 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_30
 
 from api.auth import Scope, principal_of, requires
 from api.errors import problems
+from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import LtiConfig, Runtime
 from plugins.settings import load_config
-from schemas.lti import DeepLinkChoice, DeepLinkResponse, RegistrationView, RegistrationWrite
+from schemas.lti import (
+    DeepLinkChoice,
+    DeepLinkResponse,
+    RegistrationUrl,
+    RegistrationView,
+    RegistrationWrite,
+)
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "accepts": FORMS}
@@ -108,6 +115,18 @@ class LaunchController(Controller):
         )
         return Redirect(launched.location, status_code=HTTP_303_SEE_OTHER, cookies=[spent])
 
+    @get(
+        "/register/{ticket:str}",
+        operation_id="ltiDynamicRegistration",
+        summary="LTI Dynamic Registration, opened by the LMS; registers it for the URL's district",
+        media_type=MediaType.HTML,
+        responses=problems(400, 401, 409, 422),
+    )
+    async def register(self, state: State, ticket: FromPath[str], request: Request[Any, Any, Any]) -> str:
+        district_id = dynamic.district_of(await state.token_key.get(), ticket)
+        view = await dynamic.register(runtime(state), district_id, await _params(request))
+        return dynamic.close_page(view)
+
     @get("/jwks", operation_id="ltiJwks", summary="The tool's public keys (JWKS)")
     async def jwks(self, state: State) -> dict[str, list[dict[str, object]]]:
         keys: ToolKeys = runtime(state).tool_keys
@@ -159,6 +178,22 @@ class RegistrationController(Controller):
         self, request: Request[Any, Any, Any], state: State, registration_id: FromPath[uuid.UUID]
     ) -> None:
         await Registrations(state.sessions, principal_of(request).district_id).delete(registration_id)
+
+
+class RegistrationUrlController(Controller):
+    path = "/api/v1/lti/registration-url"
+    tags = ["lti"]
+    opt = requires(Scope.ADMIN)
+
+    @post(
+        operation_id="createLtiRegistrationUrl",
+        summary="A URL to paste into the LMS's LTI dynamic registration (valid 7 days)",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403),
+    )
+    async def create(self, request: Request[Any, Any, Any], state: State) -> RegistrationUrl:
+        token, expires = dynamic.ticket(await state.token_key.get(), principal_of(request).district_id)
+        return RegistrationUrl(url=f"{runtime(state).base_url}/lti/register/{token}", expires_at=expires)
 
 
 class DeepLinkController(Controller):

@@ -35,9 +35,14 @@ class LtiPlugin(Plugin):
         return runtime
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        from plugins.lti.controllers import DeepLinkController, LaunchController, RegistrationController
+        from plugins.lti import controllers as c
 
-        return [LaunchController, RegistrationController, DeepLinkController]
+        return [
+            c.LaunchController,
+            c.RegistrationController,
+            c.RegistrationUrlController,
+            c.DeepLinkController,
+        ]
 
     def cli(self) -> click.Group | None:
         from plugins.lti.cli import lti

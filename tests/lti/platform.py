@@ -96,6 +96,7 @@ class Platform:
         self.lineitems: dict[str, dict[str, Any]] = {}
         self.scores: list[tuple[str, dict[str, Any]]] = []
         self.token_requests = 0
+        self.registration_requests: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -176,6 +177,17 @@ class Platform:
 
     # --- the HTTP endpoints the tool calls ------------------------------------------------
 
+    def openid_configuration(self) -> dict[str, Any]:
+        """For LTI Dynamic Registration (lti1p3platform has none: written here)."""
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{self.url}/auth",
+            "token_endpoint": f"{self.url}/token",
+            "jwks_uri": f"{self.url}/jwks",
+            "registration_endpoint": f"{self.url}/register",
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "test"},
+        }
+
     def jwks(self) -> dict[str, Any]:
         return {"keys": [*self.conf.get_jwks()["keys"], *self.extra_jwks]}
 
@@ -205,6 +217,8 @@ class Platform:
                 path = urlsplit(self.path).path
                 if path == "/jwks":
                     self._answer(200, platform.jwks())
+                elif path == "/.well-known/openid-configuration":
+                    self._answer(200, platform.openid_configuration())
                 elif path == "/lineitems":
                     query = dict(parse_qsl(urlsplit(self.path).query))
                     with platform._lock:
@@ -220,7 +234,21 @@ class Platform:
             def do_POST(self) -> None:
                 path = urlsplit(self.path).path
                 body = self._body()
-                if path == "/token":
+                if path == "/register":
+                    with platform._lock:
+                        platform.registration_requests.append(
+                            (self.headers.get("authorization", ""), json.loads(body))
+                        )
+                    self._answer(
+                        200,
+                        {
+                            "client_id": platform.client_id,
+                            "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+                                "deployment_id": platform.deployment_id
+                            },
+                        },
+                    )
+                elif path == "/token":
                     form = dict(parse_qsl(body.decode()))
                     try:
                         answer = platform.conf.get_access_token(form)
