@@ -10,7 +10,7 @@ import httpx
 from api.admin.services import DistrictService, KeyService
 from api.db import create_engine, create_sessions
 from api.migrate import upgrade
-from bench import deliveries, submit
+from bench import deliveries, lti, submit
 from bench.harness import compare, server
 
 ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
@@ -72,6 +72,8 @@ def main() -> None:
         submit.run()
     if not only or "deliveries" in only:
         deliveries.run()
+    if not only or "lti" in only:
+        lti.run()
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 STATE_TTL = timedelta(minutes=10)
 DEEP_LINK_TTL = timedelta(minutes=30)
+CACHE_TTL = 5.0
 # LTI roles that get the facilitator view (context and institution roles, any vocabulary).
 INSTRUCTOR_ROLES = ("Instructor", "ContentDeveloper", "Administrator", "TeachingAssistant", "Mentor")
 
@@ -107,6 +108,19 @@ class Runtime:
         self.tool_keys = ToolKeys(sessions, box)
         self.access_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
         self.locks: dict[str, asyncio.Lock] = {}
+        self._registrations: dict[tuple[str, str | None], tuple[LtiRegistration, float]] = {}
+        self._configs: dict[uuid.UUID, tuple[LtiConfig, float]] = {}
+
+    async def config(
+        self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
+    ) -> LtiConfig:
+        """The district's plugin settings, remembered for CACHE_TTL seconds."""
+        cached = self._configs.get(district_id)
+        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
+            return cached[0]
+        config = await load(district_id)
+        self._configs[district_id] = (config, time.monotonic())
+        return config
 
     @property
     def base_url(self) -> str:
@@ -117,6 +131,18 @@ class Runtime:
         return f"{self.base_url}/lti/launch"
 
     async def registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
+        """The registration of (issuer, client id), remembered for a few seconds: every launch
+        looks it up twice (login and launch). A change reaches other processes within CACHE_TTL."""
+        cached = self._registrations.get((issuer, client_id))
+        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
+            return cached[0]
+        row = await self._registration(issuer, client_id)
+        if len(self._registrations) > 10_000:
+            self._registrations.clear()
+        self._registrations[(issuer, client_id)] = (row, time.monotonic())
+        return row
+
+    async def _registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
         async with self.sessions() as session:
             query = select(LtiRegistration).where(LtiRegistration.issuer == issuer)
             if client_id:
@@ -193,19 +219,16 @@ class Runtime:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("The id_token's header has no kid.")
         pem = await self.keysets.key(row.key_set_url, kid)
-        async with self.sessions() as session:
-            stored = await session.get(LtiState, state)
-        now = utcnow()
-        if stored is None or stored.registration_id != row.id or stored.expires_at <= now:
-            raise Unauthorized(
-                "This launch was already used or its login expired; launch again from the LMS."
-            )
-        storage = RowStorage.with_nonce(stored.nonce)
+        # pylti1p3 is shown the token's own nonce: the real check, that this service issued it
+        # for this very state and that it is used once, is the conditional delete below.
+        nonce = unverified.get("nonce")
+        storage = RowStorage.with_nonce(nonce) if isinstance(nonce, str) else RowStorage()
         request = LitestarRequest(params, True)
         launch = ToolLaunch(
             request, OneRegistration(row), storage, LitestarCookies(cookies), pem, row.client_id
         )
         claims = launch.verified()
+        now = utcnow()
         async with self.sessions.begin() as session:
             used = await session.execute(
                 delete(LtiState).where(
@@ -217,7 +240,8 @@ class Runtime:
             )
         if used.rowcount != 1:  # type: ignore[attr-defined]
             raise Unauthorized(
-                "This launch was already used or its login expired; launch again from the LMS."
+                "This launch's state and nonce are not a login this service started, or were "
+                "already used, or expired; launch again from the LMS."
             )
         return row, claims
 
@@ -230,7 +254,7 @@ class Runtime:
         config_of: Callable[[uuid.UUID], Awaitable[LtiConfig]],
     ) -> Launched:
         row, claims = await self.verify(params, cookies)
-        config = await config_of(row.district_id)
+        config = await self.config(row.district_id, config_of)
         roles = [r for r in claims.get(LTI + "roles", []) if isinstance(r, str)]
         instructor = is_instructor(roles)
         custom = claims.get(LTI + "custom") or {}
@@ -269,6 +293,12 @@ class Runtime:
             "lang": locale.replace("_", "-").split("-")[0].lower(),
             "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
         }
+        endpoint = claims.get(AGS_ENDPOINT)
+        if not deep_linking and not isinstance(endpoint, dict):
+            return Launched(
+                location=_fragment_target(config.front_end_url or f"{self.base_url}/player/", fragment),
+                state=params["state"],
+            )
         async with self.sessions.begin() as session:
             if deep_linking:
                 settings = claims[DL + "deep_linking_settings"]
