@@ -77,6 +77,7 @@ class Signer:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.key = load_pem_private_key(platform.private_pem.encode(), password=None)
+        self.kid = platform.kid  # computing it loads the private key again: once
 
     def id_token(self, sub: str, nonce: str) -> str:
         p = self.platform
@@ -98,7 +99,7 @@ class Signer:
             LTI + "custom": {"module": MODULE},
             "name": f"Bench Learner {sub}",
         }
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": p.kid})  # type: ignore[arg-type]
+        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})  # type: ignore[arg-type]
 
 
 async def one_round(
