@@ -379,6 +379,8 @@ class LtiState(Base):
     nonce: Mapped[str] = mapped_column(String(100))
     registration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lti_registrations.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime]
+    storage_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    """With postMessage storage: the hash of the secret the login kept in the platform's frame."""
 
 
 class LtiDeepLink(Base):

@@ -18,6 +18,7 @@ from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import LtiConfig, Runtime
+from plugins.lti.storage import origin_of
 from plugins.settings import load_config
 from schemas.lti import (
     DeepLinkChoice,
@@ -55,8 +56,6 @@ class LaunchController(Controller):
         params = await _params(request)
         in_iframe = request.headers.get("sec-fetch-dest") == "iframe"
         answer = await runtime(state).login(params, request.url.scheme == "https", in_iframe)
-        if answer.html:
-            return Response(answer.html, status_code=200, media_type=MediaType.HTML)
         cookies = [
             Cookie(
                 key=name,
@@ -69,6 +68,8 @@ class LaunchController(Controller):
             )
             for name, (value, max_age) in answer.cookies.items()
         ]
+        if answer.html:
+            return Response(answer.html, status_code=200, media_type=MediaType.HTML, cookies=cookies)
         return Redirect(answer.redirect_url, status_code=302, cookies=cookies)
 
     @get(
@@ -107,9 +108,12 @@ class LaunchController(Controller):
             config = await load_config(rt.sessions, rt.box, plugin, district_id)
             return config if isinstance(config, LtiConfig) else LtiConfig()
 
+        same_origin = request.headers.get("origin") == origin_of(rt.base_url)
         launched = await rt.launch(
-            params, dict(request.cookies), state.catalog, await state.token_key.get(), config_of
+            params, dict(request.cookies), state.catalog, await state.token_key.get(), config_of, same_origin
         )
+        if launched.html:
+            return Response(launched.html, status_code=200, media_type=MediaType.HTML)
         spent = Cookie(
             key=COOKIE_PREFIX + launched.state, value="", max_age=0, path="/lti", secure=True, samesite="none"
         )

@@ -8,6 +8,7 @@ so it runs on the event loop rather than paying a thread hand-off per launch.
 
 import asyncio
 import hashlib
+import hmac
 import secrets
 import time
 import uuid
@@ -26,7 +27,9 @@ from api.db import Sessions
 from api.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
 from api.models import LtiDeepLink, LtiLaunch, LtiRegistration, LtiState, utcnow
 from api.progress.services import LearnerService
+from plugins.lti import storage as post_messages
 from plugins.lti.adapter import (
+    COOKIE_PREFIX,
     LitestarCookies,
     LitestarRequest,
     OneRegistration,
@@ -66,8 +69,18 @@ class LoginAnswer(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Launched(msgspec.Struct, frozen=True, kw_only=True):
-    location: str
+    location: str = ""
     state: str
+    html: str = ""
+    """A page to answer instead (reading the state's secret from the platform's storage)."""
+
+
+class NeedsStorage(Exception):
+    """The launch came without the state cookie from a platform offering postMessage storage."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__("read the state from the platform's storage")
+        self.html = html
 
 
 def is_instructor(roles: list[str]) -> bool:
@@ -188,19 +201,29 @@ class Runtime:
         url = login.redirect(self.launch_url)
         (state,) = [value for value, _ in cookies.set.values()]
         (nonce,) = storage.nonces()
+        target = params.get("lti_storage_target", "")
+        secret = secrets.token_urlsafe(24) if target else None
         now = utcnow()
         async with self.sessions.begin() as session:
             if secrets.randbelow(64) == 0:  # now and then, drop logins never completed
                 await session.execute(delete(LtiState).where(LtiState.expires_at < now))
             session.add(
-                LtiState(state=state, nonce=nonce, registration_id=row.id, expires_at=now + STATE_TTL)
+                LtiState(
+                    state=state,
+                    nonce=nonce,
+                    registration_id=row.id,
+                    expires_at=now + STATE_TTL,
+                    storage_secret_hash=post_messages.secret_hash(secret) if secret else None,
+                )
             )
+        if secret:  # the platform offers its frame's storage: keep the secret there too
+            return LoginAnswer(html=post_messages.put_page(target, url, state, secret), cookies=cookies.set)
         return LoginAnswer(redirect_url=url, cookies=cookies.set)
 
     # --- launch --------------------------------------------------------------------------
 
     async def verify(
-        self, params: dict[str, str], cookies: dict[str, str]
+        self, params: dict[str, str], cookies: dict[str, str], same_origin: bool = False
     ) -> tuple[LtiRegistration, dict[str, Any]]:
         """The registration and the verified claims of a launch; the state is used up."""
         id_token, state = params.get("id_token", ""), params.get("state", "")
@@ -223,6 +246,7 @@ class Runtime:
         # for this very state and that it is used once, is the conditional delete below.
         nonce = unverified.get("nonce")
         storage = RowStorage.with_nonce(nonce) if isinstance(nonce, str) else RowStorage()
+        cookies = await self._browser_binding(row, params, cookies, same_origin)
         request = LitestarRequest(params, True)
         launch = ToolLaunch(
             request, OneRegistration(row), storage, LitestarCookies(cookies), pem, row.client_id
@@ -245,6 +269,36 @@ class Runtime:
             )
         return row, claims
 
+    async def _browser_binding(
+        self, row: LtiRegistration, params: dict[str, str], cookies: dict[str, str], same_origin: bool
+    ) -> dict[str, str]:
+        """The cookies that bind the state to this browser; without the state cookie, the secret
+        the login kept in the platform's postMessage storage does, read back by our own page."""
+        state = params["state"]
+        name = COOKIE_PREFIX + state
+        if cookies.get(name) == state:
+            return cookies
+        secret = params.get(post_messages.STORAGE_SECRET)
+        if secret:
+            if not same_origin:
+                raise Unauthorized(
+                    "A launch carrying the storage secret must come from Front Office's own page."
+                )
+            async with self.sessions() as session:
+                stored = await session.get(LtiState, state)
+            expected = stored.storage_secret_hash if stored is not None else None
+            if expected is None or not hmac.compare_digest(expected, post_messages.secret_hash(secret)):
+                raise Unauthorized(
+                    "The state's secret from the platform's storage does not match; launch again."
+                )
+            return {**cookies, name: state}
+        target = params.get("lti_storage_target")
+        if target:
+            fields = {k: v for k, v in params.items() if k in ("id_token", "state", "lti_storage_target")}
+            origin = post_messages.origin_of(row.auth_login_url)
+            raise NeedsStorage(post_messages.get_page(target, origin, self.launch_url, fields))
+        return cookies
+
     async def launch(
         self,
         params: dict[str, str],
@@ -252,8 +306,12 @@ class Runtime:
         catalog: Catalog,
         token_key: str,
         config_of: Callable[[uuid.UUID], Awaitable[LtiConfig]],
+        same_origin: bool = False,
     ) -> Launched:
-        row, claims = await self.verify(params, cookies)
+        try:
+            row, claims = await self.verify(params, cookies, same_origin)
+        except NeedsStorage as page:
+            return Launched(state=params.get("state", ""), html=page.html)
         config = await self.config(row.district_id, config_of)
         roles = [r for r in claims.get(LTI + "roles", []) if isinstance(r, str)]
         instructor = is_instructor(roles)

@@ -1,13 +1,15 @@
 """Launches from real platforms (lti1p3platform): GET and POST login, two issuers, two client
 ids under one issuer, several deployments, the learner and facilitator views."""
 
-from urllib.parse import parse_qsl
+import json
+import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from api.db import Sessions
 from tests.conftest import Tenant
-from tests.lti.conftest import BASE, INSTRUCTOR, MODULE, Client, fragment, launch, learners, register
+from tests.lti.conftest import BASE, INSTRUCTOR, LEARNER, MODULE, Client, fragment, launch, learners, register
 from tests.lti.platform import Platform
 
 pytestmark = pytest.mark.anyio
@@ -131,3 +133,32 @@ async def test_login_in_an_iframe_checks_cookies_first(
     again = await lti_client.get(url + "&lti1p3_new_window=1", headers={"Sec-Fetch-Dest": "iframe"})
     assert again.status_code == 302 or again.history
     assert dict(parse_qsl(url.split("?", 1)[1]))["iss"] == canvas.issuer
+
+
+async def test_postmessage_storage_where_cookies_are_blocked(
+    lti_client: Client, sessions: Sessions, district_a: Tenant, canvas: Platform
+) -> None:
+    await register(lti_client, district_a, canvas)
+    url = canvas.login_url("u1").removeprefix(BASE) + "&lti_storage_target=_parent"
+    page = await lti_client.get(url, follow_redirects=False)
+    assert page.status_code == 200 and "lti.put_data" in page.text
+    secret = re.search(r'value: "([^"]+)"', page.text)
+    auth_url = re.search(r"window\.location\.href = (\"[^\"]+\");", page.text)
+    assert secret and auth_url
+    auth = dict(parse_qsl(urlsplit(json.loads(auth_url.group(1))).query))
+    form = canvas.launch(auth, sub="u1", roles=LEARNER, custom={"module": MODULE})
+    lti_client.cookies.clear()  # the browser kept no cookie in the LMS frame
+    data = {"id_token": form["id_token"], "state": form["state"], "lti_storage_target": "_parent"}
+    reader = await lti_client.post("/lti/launch", data=data, follow_redirects=False)
+    assert reader.status_code == 200 and "lti.get_data" in reader.text and 'id="relaunch"' in reader.text
+    with_secret = {**data, "lti_storage_secret": secret.group(1)}
+    # A cross-site form cannot present the secret; nor can a wrong secret pass.
+    cross = await lti_client.post("/lti/launch", data=with_secret, headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 401
+    wrong = {**with_secret, "lti_storage_secret": "guess"}
+    assert (await lti_client.post("/lti/launch", data=wrong, headers={"Origin": BASE})).status_code == 401
+    assert await learners(sessions) == 0
+    ok = await lti_client.post(
+        "/lti/launch", data=with_secret, headers={"Origin": BASE}, follow_redirects=False
+    )
+    assert fragment(ok)["view"] == "learner" and await learners(sessions) == 1

@@ -114,6 +114,7 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=100), nullable=False),
         sa.Column("registration_id", sa.Uuid(), nullable=False),
         sa.Column("expires_at", api.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("storage_secret_hash", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["registration_id"],
             ["lti_registrations.id"],
