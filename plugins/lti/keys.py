@@ -4,6 +4,7 @@ published for an overlap period, so platforms that cached our key set still veri
 
 import json
 import secrets
+import time
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +17,7 @@ from api.db import Sessions
 from api.models import LtiToolKey, utcnow
 
 OVERLAP = timedelta(days=2)
+REFRESH = 300.0
 
 
 class SigningKey:
@@ -38,15 +40,17 @@ def _new_key(box: SecretBox) -> LtiToolKey:
 
 
 class ToolKeys:
-    """Reads, creates and rotates the tool keys; the signing key is cached per process."""
+    """Reads, creates and rotates the tool keys. The signing key is cached per process for
+    REFRESH seconds, so a rotation made elsewhere (the CLI) is picked up well within OVERLAP."""
 
     def __init__(self, sessions: Sessions, box: SecretBox) -> None:
         self.sessions = sessions
         self.box = box
         self._signing: SigningKey | None = None
+        self._read_at = 0.0
 
     async def signing(self) -> SigningKey:
-        if self._signing is None:
+        if self._signing is None or time.monotonic() - self._read_at > REFRESH:
             async with self.sessions.begin() as session:
                 row = (
                     await session.execute(
@@ -60,6 +64,7 @@ class ToolKeys:
                     row = _new_key(self.box)
                     session.add(row)
                 self._signing = SigningKey(row.kid, self.box.open(row.private_key))
+                self._read_at = time.monotonic()
         return self._signing
 
     async def jwks(self) -> dict[str, list[dict[str, object]]]:
