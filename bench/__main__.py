@@ -10,7 +10,7 @@ import httpx
 from api.admin.services import DistrictService, KeyService
 from api.db import create_engine, create_sessions
 from api.migrate import upgrade
-from bench import deliveries, export, submit
+from bench import deliveries, export, lti, submit
 from bench.harness import compare, server
 
 ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
@@ -74,6 +74,8 @@ def main() -> None:
         deliveries.run()
     if not only or "export" in only:
         export.run()
+    if not only or "lti" in only:
+        lti.run()
 
 
 if __name__ == "__main__":

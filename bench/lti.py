@@ -1,0 +1,189 @@
+"""Complete LTI launches (OIDC login + verified launch, the platform's key set cached) per
+second, against a floor measured in the same run: a bare Litestar handler that only verifies
+the same RS256 id_tokens with PyJWT. Target: at least 0.5 of the floor.
+
+Subject and floor run under the same server (uvicorn, uvloop, httptools, one worker; SQLite
+for the subject) and are loaded by one httpx client at the same concurrency, in alternating
+rounds. The platform's part (signing each id_token with the nonce of its login) is done
+between the timed phases: it is the LMS's cost, not ours. Every launch is a new learner (a
+new `sub`): it writes the learner and uses up its state row, as a real first launch does.
+"""
+
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import jwt
+import msgspec
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from litestar import Litestar, Request, get, post
+
+from api.admin.services import DistrictService
+from api.db import create_engine, create_sessions
+from api.migrate import upgrade
+from bench.harness import server
+from plugins.lti.registrations import Registrations
+from schemas.lti import RegistrationWrite
+from tests.lti.platform import Platform, public_pem
+
+PUBLIC = "https://bench.local"  # the service's public URL (TLS ends at a proxy in production)
+MODULE = "who-are-our-customers"
+LAUNCHES = 400
+CONCURRENCY = 16
+ROUNDS = 3
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+SECRET_KEY = "bench-secret-key-of-at-least-32-bytes!!"
+
+
+def floor_app() -> Litestar:
+    """POST /verify: verify the form's id_token (RS256, audience) with PyJWT; nothing else."""
+    key = Path(os.environ["BENCH_PUBLIC_KEY_FILE"]).read_text()
+    audience = os.environ["BENCH_CLIENT_ID"]
+
+    @post("/verify", status_code=200)
+    async def verify(request: Request[Any, Any, Any]) -> dict[str, str]:
+        form = await request.form()
+        claims = jwt.decode(str(form["id_token"]), key, algorithms=["RS256"], audience=audience)
+        return {"sub": claims["sub"]}
+
+    @get("/healthz", sync_to_thread=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return Litestar([verify, healthz])
+
+
+async def concurrently(count: int, work: Callable[[int], Awaitable[None]]) -> float:
+    pending = list(range(count))
+
+    async def worker() -> None:
+        while pending:
+            await work(pending.pop())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return time.perf_counter() - started
+
+
+class Signer:
+    """The platform's signing, with the key loaded once (lti1p3platform reloads it per launch)."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.key = load_pem_private_key(platform.private_pem.encode(), password=None)
+        self.kid = platform.kid  # computing it loads the private key again: once
+
+    def id_token(self, sub: str, nonce: str) -> str:
+        p = self.platform
+        now = int(time.time())
+        claims = {
+            "iss": p.issuer,
+            "aud": p.client_id,
+            "azp": p.client_id,
+            "sub": sub,
+            "nonce": nonce,
+            "iat": now,
+            "exp": now + 300,
+            LTI + "deployment_id": p.deployment_id,
+            LTI + "message_type": "LtiResourceLinkRequest",
+            LTI + "version": "1.3.0",
+            LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+            LTI + "resource_link": {"id": "link-1"},
+            LTI + "target_link_uri": f"{PUBLIC}/lti/launch",
+            LTI + "custom": {"module": MODULE},
+            "name": f"Bench Learner {sub}",
+        }
+        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})  # type: ignore[arg-type]
+
+
+async def one_round(
+    http: httpx.AsyncClient, subject: str, floor: str, signer: Signer, offset: int
+) -> tuple[float, float]:
+    """(subject launches/s, floor verifications/s)."""
+    auth: dict[int, dict[str, str]] = {}
+    cookies: dict[int, str] = {}
+
+    async def login(i: int) -> None:
+        url = urlsplit(signer.platform.login_url(f"bench-{offset + i}"))
+        response = await http.get(f"{subject}{url.path}?{url.query}")
+        assert response.status_code == 302, response.text
+        auth[i] = dict(parse_qsl(urlsplit(response.headers["location"]).query))
+        cookies[i] = response.headers["set-cookie"].split(";", 1)[0]
+
+    login_seconds = await concurrently(LAUNCHES, login)
+    forms = {
+        i: {"id_token": signer.id_token(f"bench-{offset + i}", auth[i]["nonce"]), "state": auth[i]["state"]}
+        for i in range(LAUNCHES)
+    }
+
+    async def launch(i: int) -> None:
+        response = await http.post(f"{subject}/lti/launch", data=forms[i], headers={"cookie": cookies[i]})
+        assert response.status_code == 303, response.text
+
+    launch_seconds = await concurrently(LAUNCHES, launch)
+
+    async def verify(i: int) -> None:
+        response = await http.post(f"{floor}/verify", data=forms[i])
+        assert response.status_code == 200, response.text
+
+    floor_seconds = await concurrently(LAUNCHES, verify)
+    return LAUNCHES / (login_seconds + launch_seconds), LAUNCHES / floor_seconds
+
+
+async def prepare(url: str, platform: Platform) -> None:
+    engine = create_engine(url)
+    await upgrade(engine)
+    sessions = create_sessions(engine)
+    district = await DistrictService(sessions).create("bench", "Bench District")
+    registration = msgspec.convert(platform.registration_body(), RegistrationWrite)
+    await Registrations(sessions, district.id).put(registration)
+    await engine.dispose()
+
+
+async def measure(subject: str, floor: str, signer: Signer) -> list[tuple[float, float]]:
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, timeout=30, follow_redirects=False) as http:
+        await one_round(http, subject, floor, signer, -LAUNCHES)  # warm-up: the key set is cached
+        return [await one_round(http, subject, floor, signer, n * LAUNCHES) for n in range(ROUNDS)]
+
+
+def run() -> None:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Platform("https://lms.bench", "bench-client", "dep-1", PUBLIC).running() as platform,
+    ):
+        url = f"sqlite+aiosqlite:///{tmp}/lti.db"
+        asyncio.run(prepare(url, platform))
+        key_file = Path(tmp) / "platform.pem"
+        key_file.write_text(public_pem(platform.private_pem))
+        env = {
+            "FRONTOFFICE_DATABASE_URL": url,
+            "FRONTOFFICE_BASE_URL": PUBLIC,
+            "FRONTOFFICE_SECRET_KEY": SECRET_KEY,
+            "FRONTOFFICE_LOG_LEVEL": "WARNING",
+            "FRONTOFFICE_DISPATCH_IN_APP": "false",
+            "FRONTOFFICE_OUTBOUND_ALLOWLIST": "127.0.0.1",
+        }
+        floor_env = {"BENCH_PUBLIC_KEY_FILE": str(key_file), "BENCH_CLIENT_ID": platform.client_id}
+        with (
+            server("api.app:app_from_env", env) as subject,
+            server("bench.lti:floor_app", floor_env) as floor,
+        ):
+            results = asyncio.run(measure(subject, floor, Signer(platform)))
+    best_subject = max(r[0] for r in results)
+    best_floor = max(r[1] for r in results)
+    ratio = best_subject / best_floor
+    verdict = "met" if ratio >= 0.5 else "MISSED"
+    print(
+        f"LTI complete launches (login + launch, key set cached, SQLite): ratio {ratio:.2f} "
+        f"(target >= 0.50: {verdict})\n"
+        f"  subject {best_subject:,.0f} launches/s; floor {best_floor:,.0f} RS256 id_token verifications/s\n"
+        f"  ({ROUNDS} alternating rounds of {LAUNCHES} at concurrency {CONCURRENCY}; best of each)",
+        flush=True,
+    )

@@ -1,0 +1,290 @@
+"""pylti1p3 behind Litestar, with no network I/O and its open doors closed.
+
+pylti1p3 validates messages; this adapter feeds it what was fetched asynchronously beforehand
+(the registration from the database, the platform key from the key-set cache, the state's
+nonce) and overrides what it does not check, or checks too loosely:
+
+- the nonce must be one this service issued for this state (pylti1p3 only checks that some
+  stored nonce matches); single use is enforced afterwards by deleting the state row;
+- the state must match the browser's state cookie (pylti1p3 also accepts a state seen before
+  with the same id_token, which is a replay);
+- `aud` must hold our client id and nothing else, `azp` must be ours when present (and is
+  required with several audiences), `exp`/`iat` are required and checked with a small skew,
+  and an `iat` older than MAX_AGE is refused (pylti1p3 verifies none of these: verify_aud off);
+- only the two message types this tool handles are taken (not privacy or review launches);
+- no key set is ever fetched with `requests`.
+"""
+
+import time
+from typing import Any
+
+import jwt
+from pylti1p3.cookie import CookieService
+from pylti1p3.deployment import Deployment
+from pylti1p3.exception import LtiException
+from pylti1p3.launch_data_storage.base import LaunchDataStorage
+from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.oidc_login import OIDCLogin
+from pylti1p3.redirect import Redirect
+from pylti1p3.registration import Registration
+from pylti1p3.request import Request
+from pylti1p3.session import SessionService
+from pylti1p3.tool_config.abstract import ToolConfAbstract
+
+from api.errors import Forbidden, Unauthorized
+from api.models import LtiRegistration
+
+SKEW = 30
+"""Seconds of clock difference allowed on exp and iat."""
+MAX_AGE = 600
+"""An id_token issued longer ago than this is refused even if its exp is later."""
+MESSAGE_TYPES = frozenset({"LtiResourceLinkRequest", "LtiDeepLinkingRequest"})
+COOKIE_PREFIX = "lti1p3-"
+
+
+class LitestarRequest(Request):
+    """The parameters of a login or launch (query or form), already read by the handler."""
+
+    def __init__(self, params: dict[str, str], secure: bool) -> None:
+        self.params = params
+        self.secure = secure
+
+    def is_secure(self) -> bool:
+        return self.secure
+
+    def get_param(self, key: str) -> str:
+        return self.params.get(key, "")
+
+
+class LitestarCookies(CookieService):
+    """Reads the request's cookies; cookies pylti1p3 sets are collected for the response."""
+
+    def __init__(self, cookies: dict[str, str]) -> None:
+        self.cookies = cookies
+        self.set: dict[str, tuple[str, int | None]] = {}
+
+    def get_cookie(self, name: str) -> str | None:
+        return self.cookies.get(COOKIE_PREFIX + name)
+
+    def set_cookie(self, name: str, value: str | int, exp: int | None = 3600) -> None:
+        self.set[COOKIE_PREFIX + name] = (str(value), exp)
+
+
+class LitestarRedirect(Redirect[str]):
+    """The redirect is answered by the handler; this only carries the URL."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+    def do_redirect(self) -> str:
+        return self.location
+
+    def do_js_redirect(self) -> str:
+        return self.location
+
+    def set_redirect_url(self, location: str) -> None:
+        self.location = location
+
+    def get_redirect_url(self) -> str:
+        return self.location
+
+
+class RowStorage(LaunchDataStorage[Any]):
+    """Launch-data storage over the `lti_states` row of this login: filled from the row before
+    pylti1p3 runs, and what pylti1p3 writes (the new nonce) is saved to the row after."""
+
+    def __init__(self, values: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.values: dict[str, Any] = dict(values or {})
+
+    def get_session_cookie_name(self) -> str | None:
+        return None  # no session cookie: the state row is the session
+
+    def can_set_keys_expiration(self) -> bool:
+        return True
+
+    def get_value(self, key: str) -> Any:
+        return self.values.get(self._prepare_key(key))
+
+    def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
+        self.values[self._prepare_key(key)] = value
+
+    def check_value(self, key: str) -> bool:
+        return self._prepare_key(key) in self.values
+
+    def nonces(self) -> list[str]:
+        marker = "lti1p3-nonce-"
+        return [k[len(marker) :] for k in self.values if k.startswith(marker)]
+
+    @classmethod
+    def with_nonce(cls, nonce: str) -> "RowStorage":
+        storage = cls()
+        storage.set_value("lti1p3-nonce-" + nonce, True)
+        return storage
+
+
+def session_service(request: LitestarRequest, storage: RowStorage) -> SessionService:
+    service = SessionService(request)
+    service.set_data_storage(storage)
+    return service
+
+
+def pylti_registration(row: LtiRegistration, key_set: dict[str, Any] | None = None) -> Registration:
+    reg = Registration()
+    reg.set_issuer(row.issuer).set_client_id(row.client_id).set_auth_login_url(row.auth_login_url)
+    reg.set_auth_token_url(row.auth_token_url).set_key_set_url(row.key_set_url)
+    if row.auth_audience:
+        reg.set_auth_audience(row.auth_audience)
+    reg.set_key_set(key_set)  # type: ignore[arg-type]
+    return reg
+
+
+class OneRegistration(ToolConfAbstract[LitestarRequest]):
+    """pylti1p3's tool configuration for the one registration the request is about (looked up
+    in the database before pylti1p3 runs). Many client ids per issuer, always."""
+
+    def __init__(self, row: LtiRegistration, key_set: dict[str, Any] | None = None) -> None:
+        self.row = row
+        self.registration = pylti_registration(row, key_set)
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
+        raise LtiException("Registrations are found by issuer and client id")
+
+    def find_registration_by_params(
+        self, iss: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> Registration:
+        if iss == self.row.issuer and client_id == self.row.client_id:
+            return self.registration
+        raise LtiException("Registration not found.")
+
+    def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
+        return None
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> Deployment | None:
+        if deployment_id in self.row.deployment_ids:
+            return Deployment().set_deployment_id(deployment_id)
+        return None
+
+
+class ToolLogin(OIDCLogin[LitestarRequest, OneRegistration, SessionService, LitestarCookies, str]):
+    def get_redirect(self, url: str) -> LitestarRedirect:
+        return LitestarRedirect(url)
+
+    def get_response(self, html: str) -> str:
+        return html
+
+
+class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService, LitestarCookies]):
+    """A message launch verified against a key fetched beforehand, with the checks above."""
+
+    def __init__(
+        self,
+        request: LitestarRequest,
+        config: OneRegistration,
+        storage: RowStorage,
+        cookies: LitestarCookies,
+        public_key_pem: str,
+        client_id: str,
+    ) -> None:
+        super().__init__(
+            request,
+            config,
+            session_service=session_service(request, storage),
+            cookie_service=cookies,
+            launch_data_storage=storage,
+        )
+        self.public_key_pem = public_key_pem
+        self.client_id = client_id
+
+    def _get_request_param(self, key: str) -> str:
+        return self._request.get_param(key)
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def fetch_public_key(self, key_set_url: str) -> Any:
+        raise LtiException("key sets are fetched asynchronously before validation")
+
+    def get_public_key(self) -> tuple[str, str]:
+        alg = self._jwt.get("header", {}).get("alg")
+        if alg != "RS256":
+            raise Unauthorized(f"The id_token is signed with {alg!r}; LTI 1.3 requires RS256.")
+        return self.public_key_pem, "RS256"
+
+    def validate_state(self) -> "ToolLaunch":
+        state = self._get_request_param("state")
+        if not state:
+            raise Unauthorized("The launch has no state; start it again from the LMS.")
+        if self._cookie_service.get_cookie(state) != state:
+            raise Unauthorized(
+                "The launch's state does not match this browser's state cookie (a cookie blocked "
+                "in the LMS frame, or a launch started in another browser); open it in a new tab."
+            )
+        return self
+
+    def validate_jwt_signature(self) -> "ToolLaunch":
+        public_key, alg = self.get_public_key()
+        try:
+            claims = jwt.decode(
+                self._get_id_token(),
+                public_key,
+                algorithms=[alg],
+                audience=self.client_id,
+                leeway=SKEW,
+                options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("The id_token has expired; launch again from the LMS.") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized("The id_token's aud does not name this tool's client id.") from None
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized(f"The id_token is not valid: {exc}.") from None
+        aud = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if any(a != self.client_id for a in aud):
+            raise Unauthorized("The id_token's aud names other parties besides this tool; refused.")
+        azp = claims.get("azp")
+        if azp is not None and azp != self.client_id:
+            raise Unauthorized("The id_token's azp is not this tool's client id.")
+        now = time.time()
+        iat = claims["iat"]
+        if not isinstance(iat, int | float) or iat > now + SKEW or iat < now - MAX_AGE:
+            raise Unauthorized("The id_token's iat is in the future or too old; launch again.")
+        return self
+
+    def validate_deployment(self) -> "ToolLaunch":
+        deployment = self._get_deployment_id()
+        if deployment not in self._tool_config.row.deployment_ids:
+            raise Forbidden(
+                f"Deployment {deployment!r} of this platform is not registered; an administrator "
+                "must add it to the registration's deployment_ids."
+            )
+        return self
+
+    def validate_message(self) -> "ToolLaunch":
+        message_type = self._get_jwt_body().get("https://purl.imsglobal.org/spec/lti/claim/message_type")
+        if message_type not in MESSAGE_TYPES:
+            raise Unauthorized(
+                f"The message type {message_type!r} is not one this tool takes "
+                f"({', '.join(sorted(MESSAGE_TYPES))})."
+            )
+        super().validate_message()
+        return self
+
+    def save_launch_data(self) -> "ToolLaunch":
+        return self  # the service keeps what it needs; nothing is cached for later restores
+
+    def verified(self) -> dict[str, Any]:
+        """Validate everything and return the claims; LtiException becomes a 401."""
+        try:
+            self.validate()
+        except LtiException as exc:
+            raise Unauthorized(f"The launch is not valid: {exc}.") from None
+        return dict(self._jwt["body"])

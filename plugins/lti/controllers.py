@@ -1,0 +1,223 @@
+"""LTI routes: the public launch endpoints (login, launch, JWKS), registrations behind the
+`admin` scope, and the deep-linking answer for an instructor's learner token."""
+
+import uuid
+from typing import Any, cast
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import Cookie, State
+from litestar.enums import MediaType
+from litestar.params import FromPath, JSONBody
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
+
+from api.auth import Scope, principal_of, requires
+from api.errors import problems
+from plugins.lti import dynamic
+from plugins.lti.adapter import COOKIE_PREFIX
+from plugins.lti.keys import ToolKeys
+from plugins.lti.registrations import Registrations
+from plugins.lti.service import LtiConfig, Runtime
+from plugins.lti.storage import origin_of
+from plugins.settings import load_config
+from schemas.lti import (
+    DeepLinkChoice,
+    DeepLinkResponse,
+    RegistrationUrl,
+    RegistrationView,
+    RegistrationWrite,
+)
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "accepts": FORMS}
+
+
+def runtime(state: State) -> Runtime:
+    from plugins.lti.plugin import LtiPlugin
+
+    plugin = cast(LtiPlugin, state.plugins["lti"])
+    return plugin.runtime(state.plugin_context)
+
+
+async def _params(request: Request[Any, Any, Any]) -> dict[str, str]:
+    params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+    if request.method == "POST":
+        form = await request.form()
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    return params
+
+
+class LaunchController(Controller):
+    path = "/lti"
+    tags = ["lti"]
+    opt = PUBLIC
+
+    async def _login(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        params = await _params(request)
+        in_iframe = request.headers.get("sec-fetch-dest") == "iframe"
+        answer = await runtime(state).login(params, request.url.scheme == "https", in_iframe)
+        cookies = [
+            Cookie(
+                key=name,
+                value=value,
+                max_age=max_age,
+                path="/lti",
+                secure=True,
+                httponly=True,
+                samesite="none",
+            )
+            for name, (value, max_age) in answer.cookies.items()
+        ]
+        if answer.html:
+            return Response(answer.html, status_code=200, media_type=MediaType.HTML, cookies=cookies)
+        return Redirect(answer.redirect_url, status_code=302, cookies=cookies)
+
+    @get(
+        "/login",
+        operation_id="ltiLogin",
+        summary="OIDC third-party login initiated by the platform; 302 to its authorization endpoint",
+        status_code=302,
+        responses=problems(400, 403),
+    )
+    async def login_get(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        return await self._login(request, state)
+
+    @post(
+        "/login",
+        operation_id="ltiLoginPost",
+        summary="OIDC third-party login initiated by the platform, as a form POST",
+        status_code=302,
+        responses=problems(400, 403, 415),
+    )
+    async def login_post(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        return await self._login(request, state)
+
+    @post(
+        "/launch",
+        operation_id="ltiLaunch",
+        summary="The platform's launch (form POST of id_token and state); 303 to the player",
+        status_code=HTTP_303_SEE_OTHER,
+        responses=problems(400, 401, 403, 415, 422),
+    )
+    async def launch(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        params = await _params(request)
+        rt = runtime(state)
+
+        async def config_of(district_id: uuid.UUID) -> LtiConfig:
+            plugin = state.plugins["lti"]
+            config = await load_config(rt.sessions, rt.box, plugin, district_id)
+            return config if isinstance(config, LtiConfig) else LtiConfig()
+
+        same_origin = request.headers.get("origin") == origin_of(rt.base_url)
+        launched = await rt.launch(
+            params, dict(request.cookies), state.catalog, await state.token_key.get(), config_of, same_origin
+        )
+        if launched.html:
+            return Response(launched.html, status_code=200, media_type=MediaType.HTML)
+        spent = Cookie(
+            key=COOKIE_PREFIX + launched.state, value="", max_age=0, path="/lti", secure=True, samesite="none"
+        )
+        return Redirect(launched.location, status_code=HTTP_303_SEE_OTHER, cookies=[spent])
+
+    @get(
+        "/register/{ticket:str}",
+        operation_id="ltiDynamicRegistration",
+        summary="LTI Dynamic Registration, opened by the LMS; registers it for the URL's district",
+        media_type=MediaType.HTML,
+        responses=problems(400, 401, 409, 422),
+    )
+    async def register(self, state: State, ticket: FromPath[str], request: Request[Any, Any, Any]) -> str:
+        district_id = dynamic.district_of(await state.token_key.get(), ticket)
+        view = await dynamic.register(runtime(state), district_id, await _params(request))
+        return dynamic.close_page(view)
+
+    @get("/jwks", operation_id="ltiJwks", summary="The tool's public keys (JWKS)")
+    async def jwks(self, state: State) -> dict[str, list[dict[str, object]]]:
+        keys: ToolKeys = runtime(state).tool_keys
+        return await keys.jwks()
+
+
+class RegistrationController(Controller):
+    path = "/api/v1/lti/registrations"
+    tags = ["lti"]
+    opt = requires(Scope.ADMIN)
+
+    @post(
+        operation_id="putLtiRegistration",
+        summary="Register a platform, or update the registration of its (issuer, client_id)",
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 409, 413, 415, 422),
+    )
+    async def put(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[RegistrationWrite]
+    ) -> RegistrationView:
+        view, _ = await Registrations(state.sessions, principal_of(request).district_id).put(data)
+        return view
+
+    @get(
+        operation_id="listLtiRegistrations", summary="The district's platforms", responses=problems(401, 403)
+    )
+    async def all(self, request: Request[Any, Any, Any], state: State) -> list[RegistrationView]:
+        return await Registrations(state.sessions, principal_of(request).district_id).all()
+
+    @get(
+        "/{registration_id:uuid}",
+        operation_id="getLtiRegistration",
+        summary="One platform registration",
+        responses=problems(401, 403, 404),
+    )
+    async def one(
+        self, request: Request[Any, Any, Any], state: State, registration_id: FromPath[uuid.UUID]
+    ) -> RegistrationView:
+        return await Registrations(state.sessions, principal_of(request).district_id).get(registration_id)
+
+    @delete(
+        "/{registration_id:uuid}",
+        operation_id="deleteLtiRegistration",
+        summary="Remove a platform registration (its launches stop working)",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 403, 404),
+    )
+    async def remove(
+        self, request: Request[Any, Any, Any], state: State, registration_id: FromPath[uuid.UUID]
+    ) -> None:
+        await Registrations(state.sessions, principal_of(request).district_id).delete(registration_id)
+
+
+class RegistrationUrlController(Controller):
+    path = "/api/v1/lti/registration-url"
+    tags = ["lti"]
+    opt = requires(Scope.ADMIN)
+
+    @post(
+        operation_id="createLtiRegistrationUrl",
+        summary="A URL to paste into the LMS's LTI dynamic registration (valid 7 days)",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403),
+    )
+    async def create(self, request: Request[Any, Any, Any], state: State) -> RegistrationUrl:
+        token, expires = dynamic.ticket(await state.token_key.get(), principal_of(request).district_id)
+        return RegistrationUrl(url=f"{runtime(state).base_url}/lti/register/{token}", expires_at=expires)
+
+
+class DeepLinkController(Controller):
+    path = "/api/v1/lti/deep-links"
+    tags = ["lti"]
+    opt = requires(Scope.LEARNER, Scope.CONTENT_FACILITATE)
+
+    @post(
+        "/{dl:str}/response",
+        operation_id="answerLtiDeepLink",
+        summary="The instructor's pick: a signed LtiDeepLinkingResponse to form-POST as JWT to return_url",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 413, 415, 422),
+    )
+    async def answer(
+        self, request: Request[Any, Any, Any], state: State, dl: FromPath[str], data: JSONBody[DeepLinkChoice]
+    ) -> DeepLinkResponse:
+        """Single use: the deep-link id from the launch fragment (`dl=`) answers once, within 30 minutes."""
+        principal = principal_of(request)
+        assert principal.learner_id is not None  # the learner scope is held only by learner tokens
+        return await runtime(state).deep_link_response(
+            dl, principal.district_id, principal.learner_id, data.modules, state.catalog
+        )

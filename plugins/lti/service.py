@@ -1,0 +1,468 @@
+"""Logins, launches and deep linking.
+
+Everything that waits (the database, the platform's key set) happens here, asynchronously,
+before pylti1p3 runs; pylti1p3 then validates in memory (see adapter.py). Its validation is
+a few hundred microseconds of CPU (one RS256 verification with a cached key: see bench/lti.py),
+so it runs on the event loop rather than paying a thread hand-off per launch.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import jwt
+import msgspec
+from sqlalchemy import delete, select, update
+
+from api.content.catalog import Catalog
+from api.crypto import SecretBox
+from api.db import Sessions
+from api.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
+from api.models import LtiDeepLink, LtiLaunch, LtiRegistration, LtiState, utcnow
+from api.progress.services import LearnerService
+from plugins.lti import storage as post_messages
+from plugins.lti.adapter import (
+    COOKIE_PREFIX,
+    LitestarCookies,
+    LitestarRequest,
+    OneRegistration,
+    RowStorage,
+    ToolLaunch,
+    ToolLogin,
+    session_service,
+)
+from plugins.lti.keys import ToolKeys
+from plugins.lti.keysets import KeySets
+from schemas.lti import DeepLinkResponse
+from schemas.progress import LearnerProfile
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+STATE_TTL = timedelta(minutes=10)
+DEEP_LINK_TTL = timedelta(minutes=30)
+CACHE_TTL = 5.0
+# LTI roles that get the facilitator view (context and institution roles, any vocabulary).
+INSTRUCTOR_ROLES = ("Instructor", "ContentDeveloper", "Administrator", "TeachingAssistant", "Mentor")
+
+
+class LtiConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """District settings of the LTI plugin (registrations have their own API)."""
+
+    front_end_url: str = ""
+    """Where launches land instead of `/player/` (the same fragment is appended)."""
+    token_ttl_minutes: int = 240
+    """How long the learner token a launch hands out lasts."""
+
+
+class LoginAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    redirect_url: str = ""
+    html: str = ""
+    cookies: dict[str, tuple[str, int | None]] = {}
+
+
+class Launched(msgspec.Struct, frozen=True, kw_only=True):
+    location: str = ""
+    state: str
+    html: str = ""
+    """A page to answer instead (reading the state's secret from the platform's storage)."""
+
+
+class NeedsStorage(Exception):
+    """The launch came without the state cookie from a platform offering postMessage storage."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__("read the state from the platform's storage")
+        self.html = html
+
+
+def is_instructor(roles: list[str]) -> bool:
+    return any(
+        isinstance(r, str) and r.rsplit("#", 1)[-1].rsplit("/", 1)[-1] in INSTRUCTOR_ROLES for r in roles
+    )
+
+
+def issuer_hash(issuer: str) -> str:
+    return hashlib.sha256(issuer.encode()).hexdigest()[:16]
+
+
+def _client_id(claims: dict[str, Any]) -> str:
+    aud = claims.get("aud")
+    if isinstance(aud, str) and aud:
+        return aud
+    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+        azp = claims.get("azp")
+        if len(aud) > 1 and not isinstance(azp, str):
+            raise Unauthorized("The id_token names several audiences and no azp; refused.")
+        return azp if isinstance(azp, str) else aud[0]
+    raise Unauthorized("The id_token has no aud naming this tool.")
+
+
+def _fragment_target(base: str, fragment: dict[str, str]) -> str:
+    return f"{base}#{urlencode(fragment)}"
+
+
+class Runtime:
+    """The plugin's long-lived parts, built once per app (or dispatcher) from its context."""
+
+    def __init__(self, sessions: Sessions, http: Any, box: SecretBox, settings: Any) -> None:
+        self.sessions = sessions
+        self.http = http
+        self.box = box
+        self.settings = settings
+        self.keysets = KeySets(http)
+        self.tool_keys = ToolKeys(sessions, box)
+        self.access_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self.locks: dict[str, asyncio.Lock] = {}
+        self._registrations: dict[tuple[str, str | None], tuple[LtiRegistration, float]] = {}
+        self._configs: dict[uuid.UUID, tuple[LtiConfig, float]] = {}
+
+    async def config(
+        self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
+    ) -> LtiConfig:
+        """The district's plugin settings, remembered for CACHE_TTL seconds."""
+        cached = self._configs.get(district_id)
+        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
+            return cached[0]
+        config = await load(district_id)
+        self._configs[district_id] = (config, time.monotonic())
+        return config
+
+    @property
+    def base_url(self) -> str:
+        return str(self.settings.base_url).rstrip("/")
+
+    @property
+    def launch_url(self) -> str:
+        return f"{self.base_url}/lti/launch"
+
+    async def registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
+        """The registration of (issuer, client id), remembered for a few seconds: every launch
+        looks it up twice (login and launch). A change reaches other processes within CACHE_TTL."""
+        cached = self._registrations.get((issuer, client_id))
+        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
+            return cached[0]
+        row = await self._registration(issuer, client_id)
+        if len(self._registrations) > 10_000:
+            self._registrations.clear()
+        self._registrations[(issuer, client_id)] = (row, time.monotonic())
+        return row
+
+    async def _registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
+        async with self.sessions() as session:
+            query = select(LtiRegistration).where(LtiRegistration.issuer == issuer)
+            if client_id:
+                query = query.where(LtiRegistration.client_id == client_id)
+            rows = list((await session.execute(query.limit(2))).scalars())
+        if not rows:
+            raise Forbidden(
+                f"No district has registered the platform {issuer!r}"
+                + (f" with client id {client_id!r}" if client_id else "")
+                + "; an administrator must register it first."
+            )
+        if len(rows) > 1:
+            raise BadRequest(f"Platform {issuer!r} has several registrations here; send its client_id.")
+        return rows[0]
+
+    # --- OIDC login ----------------------------------------------------------------------
+
+    async def login(self, params: dict[str, str], secure: bool, in_iframe: bool) -> LoginAnswer:
+        for name in ("iss", "login_hint", "target_link_uri"):
+            if not params.get(name):
+                raise BadRequest(f"The login request lacks `{name}`; start the launch from the LMS.")
+        target = params["target_link_uri"]
+        if not (target == self.base_url or target.startswith(self.base_url + "/")):
+            raise BadRequest(f"target_link_uri {target!r} is not a URL of this tool ({self.base_url}).")
+        row = await self.registration(params["iss"], params.get("client_id") or None)
+        deployment = params.get("lti_deployment_id")
+        if deployment and deployment not in row.deployment_ids:
+            raise Forbidden(
+                f"Deployment {deployment!r} of this platform is not registered; an administrator "
+                "must add it to the registration's deployment_ids."
+            )
+        request = LitestarRequest(params, secure)
+        storage = RowStorage()
+        cookies = LitestarCookies({})
+        login = ToolLogin(request, OneRegistration(row), session_service(request, storage), cookies, storage)
+        if in_iframe and not params.get("lti1p3_new_window"):
+            # Cookies may be blocked in the LMS frame: a page checks, and offers a new tab if so.
+            login.enable_check_cookies(
+                main_msg="Your browser blocks cookies inside the LMS page.",
+                click_msg="Open the course in a new tab.",
+            )
+            return LoginAnswer(html=login.redirect(self.launch_url))
+        url = login.redirect(self.launch_url)
+        (state,) = [value for value, _ in cookies.set.values()]
+        (nonce,) = storage.nonces()
+        target = params.get("lti_storage_target", "")
+        secret = secrets.token_urlsafe(24) if target else None
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            if secrets.randbelow(64) == 0:  # now and then, drop logins never completed
+                await session.execute(delete(LtiState).where(LtiState.expires_at < now))
+            session.add(
+                LtiState(
+                    state=state,
+                    nonce=nonce,
+                    registration_id=row.id,
+                    expires_at=now + STATE_TTL,
+                    storage_secret_hash=post_messages.secret_hash(secret) if secret else None,
+                )
+            )
+        if secret:  # the platform offers its frame's storage: keep the secret there too
+            return LoginAnswer(html=post_messages.put_page(target, url, state, secret), cookies=cookies.set)
+        return LoginAnswer(redirect_url=url, cookies=cookies.set)
+
+    # --- launch --------------------------------------------------------------------------
+
+    async def verify(
+        self, params: dict[str, str], cookies: dict[str, str], same_origin: bool = False
+    ) -> tuple[LtiRegistration, dict[str, Any]]:
+        """The registration and the verified claims of a launch; the state is used up."""
+        id_token, state = params.get("id_token", ""), params.get("state", "")
+        if not id_token or not state:
+            raise BadRequest("The launch lacks `id_token` or `state`; start it again from the LMS.")
+        try:
+            header = jwt.get_unverified_header(id_token)
+            unverified = jwt.decode(id_token, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            raise BadRequest("The id_token is not a JWT.") from None
+        issuer = unverified.get("iss")
+        if not isinstance(issuer, str) or not issuer:
+            raise Unauthorized("The id_token has no iss.")
+        row = await self.registration(issuer, _client_id(unverified))
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized("The id_token's header has no kid.")
+        pem = await self.keysets.key(row.key_set_url, kid)
+        # pylti1p3 is shown the token's own nonce: the real check, that this service issued it
+        # for this very state and that it is used once, is the conditional delete below.
+        nonce = unverified.get("nonce")
+        storage = RowStorage.with_nonce(nonce) if isinstance(nonce, str) else RowStorage()
+        cookies = await self._browser_binding(row, params, cookies, same_origin)
+        request = LitestarRequest(params, True)
+        launch = ToolLaunch(
+            request, OneRegistration(row), storage, LitestarCookies(cookies), pem, row.client_id
+        )
+        claims = launch.verified()
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            used = await session.execute(
+                delete(LtiState).where(
+                    LtiState.state == state,
+                    LtiState.nonce == claims["nonce"],
+                    LtiState.registration_id == row.id,
+                    LtiState.expires_at > now,
+                )
+            )
+        if used.rowcount != 1:  # type: ignore[attr-defined]
+            raise Unauthorized(
+                "This launch's state and nonce are not a login this service started, or were "
+                "already used, or expired; launch again from the LMS."
+            )
+        return row, claims
+
+    async def _browser_binding(
+        self, row: LtiRegistration, params: dict[str, str], cookies: dict[str, str], same_origin: bool
+    ) -> dict[str, str]:
+        """The cookies that bind the state to this browser; without the state cookie, the secret
+        the login kept in the platform's postMessage storage does, read back by our own page."""
+        state = params["state"]
+        name = COOKIE_PREFIX + state
+        if cookies.get(name) == state:
+            return cookies
+        secret = params.get(post_messages.STORAGE_SECRET)
+        if secret:
+            if not same_origin:
+                raise Unauthorized(
+                    "A launch carrying the storage secret must come from Front Office's own page."
+                )
+            async with self.sessions() as session:
+                stored = await session.get(LtiState, state)
+            expected = stored.storage_secret_hash if stored is not None else None
+            if expected is None or not hmac.compare_digest(expected, post_messages.secret_hash(secret)):
+                raise Unauthorized(
+                    "The state's secret from the platform's storage does not match; launch again."
+                )
+            return {**cookies, name: state}
+        target = params.get("lti_storage_target")
+        if target:
+            fields = {k: v for k, v in params.items() if k in ("id_token", "state", "lti_storage_target")}
+            origin = post_messages.origin_of(row.auth_login_url)
+            raise NeedsStorage(post_messages.get_page(target, origin, self.launch_url, fields))
+        return cookies
+
+    async def launch(
+        self,
+        params: dict[str, str],
+        cookies: dict[str, str],
+        catalog: Catalog,
+        token_key: str,
+        config_of: Callable[[uuid.UUID], Awaitable[LtiConfig]],
+        same_origin: bool = False,
+    ) -> Launched:
+        try:
+            row, claims = await self.verify(params, cookies, same_origin)
+        except NeedsStorage as page:
+            return Launched(state=params.get("state", ""), html=page.html)
+        config = await self.config(row.district_id, config_of)
+        roles = [r for r in claims.get(LTI + "roles", []) if isinstance(r, str)]
+        instructor = is_instructor(roles)
+        custom = claims.get(LTI + "custom") or {}
+        custom = {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
+        deep_linking = claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
+        module_id = custom.get("module", "")
+        if deep_linking and not instructor:
+            raise Forbidden("Only instructors may pick modules for the LMS (deep linking).")
+        if not deep_linking:
+            if not module_id:
+                raise InvalidInput("The LTI link names no module; give it the custom parameter module=<id>.")
+            try:
+                await catalog.entry(module_id)
+            except NotFound:
+                raise InvalidInput(
+                    f"The LTI link names module {module_id!r}, which does not exist."
+                ) from None
+        context = claims.get(LTI + "context") or {}
+        cohort = str(context.get("title") or context.get("label") or context.get("id") or "")[:100]
+        profile = LearnerProfile(
+            external_id=f"lti:{issuer_hash(row.issuer)}:{claims['sub']}"[:200],
+            name=str(claims.get("name") or "")[:200],
+            email=str(claims.get("email") or "")[:320],
+            employee_id=custom.get("employee_id", "")[:100],
+            school=custom.get("school", "")[:200],
+            role=(custom.get("job_role") or custom.get("role", ""))[:100],
+        )
+        issued = await LearnerService(self.sessions, row.district_id).token(
+            profile, cohort, config.token_ttl_minutes, token_key, facilitator=instructor
+        )
+        presentation = claims.get(LTI + "launch_presentation") or {}
+        locale = str(presentation.get("locale") or "")
+        fragment = {
+            "token": issued.token,
+            "module": module_id,
+            "lang": locale.replace("_", "-").split("-")[0].lower(),
+            "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
+        }
+        endpoint = claims.get(AGS_ENDPOINT)
+        if not deep_linking and not isinstance(endpoint, dict):
+            return Launched(
+                location=_fragment_target(config.front_end_url or f"{self.base_url}/player/", fragment),
+                state=params["state"],
+            )
+        async with self.sessions.begin() as session:
+            if deep_linking:
+                settings = claims[DL + "deep_linking_settings"]
+                dl = LtiDeepLink(
+                    id=secrets.token_urlsafe(24),
+                    registration_id=row.id,
+                    learner_id=issued.learner.id,
+                    deployment_id=str(claims[LTI + "deployment_id"]),
+                    return_url=str(settings["deep_link_return_url"]),
+                    data=str(settings["data"]) if settings.get("data") is not None else None,
+                    expires_at=utcnow() + DEEP_LINK_TTL,
+                )
+                session.add(dl)
+                fragment["dl"] = dl.id
+            else:
+                await self._remember(session, row, claims, issued.learner.id, module_id)
+        base = config.front_end_url or f"{self.base_url}/player/"
+        return Launched(location=_fragment_target(base, fragment), state=params["state"])
+
+    async def _remember(
+        self,
+        session: Any,
+        row: LtiRegistration,
+        claims: dict[str, Any],
+        learner_id: uuid.UUID,
+        module_id: str,
+    ) -> None:
+        """What grades back need, kept per learner and module (the newest launch wins)."""
+        endpoint = claims.get(AGS_ENDPOINT)
+        if not isinstance(endpoint, dict):
+            return
+        link = claims.get(LTI + "resource_link") or {}
+        values = {
+            "registration_id": row.id,
+            "district_id": row.district_id,
+            "sub": str(claims["sub"])[:255],
+            "resource_link_id": str(link.get("id") or "")[:255],
+            "lineitem": endpoint.get("lineitem"),
+            "lineitems": endpoint.get("lineitems"),
+            "scopes": [s for s in endpoint.get("scope", []) if isinstance(s, str)],
+            "updated_at": utcnow(),
+        }
+        existing = (
+            await session.execute(
+                select(LtiLaunch).where(LtiLaunch.learner_id == learner_id, LtiLaunch.module_id == module_id)
+            )
+        ).scalar_one_or_none()
+        if existing is None:
+            session.add(LtiLaunch(learner_id=learner_id, module_id=module_id, **values))
+        else:
+            for key, value in values.items():
+                setattr(existing, key, value)
+
+    # --- deep linking ----------------------------------------------------------------------
+
+    async def deep_link_response(
+        self, dl_id: str, district_id: uuid.UUID, learner_id: uuid.UUID, modules: list[str], catalog: Catalog
+    ) -> DeepLinkResponse:
+        titles: list[tuple[str, str]] = []
+        for module_id in dict.fromkeys(modules):
+            try:
+                entry = await catalog.entry(module_id)
+            except NotFound:
+                raise InvalidInput(f"There is no module {module_id!r}.") from None
+            titles.append((module_id, entry.module.title))
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            dl = await session.get(LtiDeepLink, dl_id)
+            if dl is None or dl.learner_id != learner_id:
+                raise NotFound("No such deep-linking request for this instructor.")
+            row = await session.get(LtiRegistration, dl.registration_id)
+            if row is None or row.district_id != district_id:
+                raise NotFound("No such deep-linking request for this instructor.")
+            used = await session.execute(
+                update(LtiDeepLink)
+                .where(LtiDeepLink.id == dl_id, LtiDeepLink.used_at.is_(None), LtiDeepLink.expires_at > now)
+                .values(used_at=now)
+            )
+            if used.rowcount != 1:  # type: ignore[attr-defined]
+                raise NotFound("This deep-linking request was already answered or has expired; start again.")
+            return_url, deployment_id, data = dl.return_url, dl.deployment_id, dl.data
+            issuer, client_id = row.issuer, row.client_id
+        items = [
+            {
+                "type": "ltiResourceLink",
+                "title": title,
+                "url": self.launch_url,
+                "custom": {"module": module_id},
+                "lineItem": {"scoreMaximum": 100, "label": title, "resourceId": module_id},
+            }
+            for module_id, title in titles
+        ]
+        claims: dict[str, Any] = {
+            "iss": client_id,
+            "aud": issuer,
+            "azp": client_id,
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 600,
+            "nonce": secrets.token_urlsafe(16),
+            LTI + "message_type": "LtiDeepLinkingResponse",
+            LTI + "version": "1.3.0",
+            LTI + "deployment_id": deployment_id,
+            DL + "content_items": items,
+        }
+        if data is not None:
+            claims[DL + "data"] = data
+        key = await self.tool_keys.signing()
+        token = jwt.encode(claims, key.pem, algorithm="RS256", headers={"kid": key.kid})
+        return DeepLinkResponse(return_url=return_url, jwt=token)
