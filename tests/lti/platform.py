@@ -7,6 +7,7 @@ lti1p3platform has no HTTP server and no AGS line-item/score endpoints: those fe
 written here (line items kept in memory; each score's bearer token is checked with the
 library's own `validate_token`)."""
 
+import html
 import json
 import threading
 from collections.abc import Iterator
@@ -99,6 +100,8 @@ class Platform:
         self.registration_requests: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        # Launches a browser will make, by user id: what `launch` is called with (see `start_url`).
+        self.browser_launches: dict[str, dict[str, Any]] = {}
 
     @property
     def kid(self) -> str:
@@ -171,6 +174,28 @@ class Platform:
         assert isinstance(result, dict)
         return result
 
+    def start_url(self, sub: str, **launch: Any) -> str:
+        """Where a browser starts a launch, as a person clicking the link in the LMS would:
+        `/start` redirects to the tool's login, the tool redirects to `/auth`, and `/auth`
+        answers with the self-submitting form that posts the signed launch to the tool."""
+        with self._lock:
+            self.browser_launches[sub] = launch
+        return f"{self.url}/start?user={sub}"
+
+    def _auth_page(self, query: dict[str, str]) -> str:
+        with self._lock:
+            launch = self.browser_launches[query["login_hint"]]
+        form = self.launch(query, sub=query["login_hint"], **launch)
+        fields = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(form[name])}">'
+            for name in ("id_token", "state")
+        )
+        action = html.escape(form["launch_url"])
+        return (
+            f'<!doctype html><title>LMS</title><form method="post" action="{action}">{fields}</form>'
+            "<script>document.forms[0].submit()</script>"
+        )
+
     def verify_deep_link(self, jwt_token: str) -> list[dict[str, Any]]:
         """The content items of a tool's deep-linking response, verified by the platform."""
         return self.conf.validate_deeplinking_resp({"JWT": jwt_token})
@@ -213,9 +238,28 @@ class Platform:
                 except Exception:
                     return False
 
+            def _redirect(self, location: str) -> None:
+                self.send_response(302)
+                self.send_header("location", location)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def _page(self, page: str) -> None:
+                data = page.encode()
+                self.send_response(200)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
-                if path == "/jwks":
+                query = dict(parse_qsl(urlsplit(self.path).query))
+                if path == "/start":
+                    self._redirect(platform.login_url(query["user"]))
+                elif path == "/auth":
+                    self._page(platform._auth_page(query))
+                elif path == "/jwks":
                     self._answer(200, platform.jwks())
                 elif path == "/.well-known/openid-configuration":
                     self._answer(200, platform.openid_configuration())

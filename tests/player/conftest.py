@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,23 +95,23 @@ def chromium() -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
-    """uvicorn serving the app on a free port against its own SQLite file."""
-    path = tmp_path_factory.mktemp("player") / "frontoffice.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite+aiosqlite:///{path}"
+@contextmanager
+def serving(database: Path, slug: str, **env: str) -> Iterator[PlayerServer]:
+    """uvicorn serving the app on a free port against a copy of the migrated SQLite template,
+    with a district of its own; `env` adds FRONTOFFICE_* settings."""
+
+    url = f"sqlite+aiosqlite:///{database}"
 
     async def tenant() -> Tenant:
         engine = create_engine(url)
         try:
-            return await make_tenant(create_sessions(engine), "player-district")
+            return await make_tenant(create_sessions(engine), slug)
         finally:
             await engine.dispose()
 
     district = asyncio.run(tenant())
     port = _free_port()
-    env = {
+    environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("FRONTOFFICE_")},
         "FRONTOFFICE_DATABASE_URL": url,
         "FRONTOFFICE_BASE_URL": f"http://127.0.0.1:{port}",
@@ -119,13 +120,14 @@ def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
         "FRONTOFFICE_DISPATCH_IN_APP": "false",
         "FRONTOFFICE_LOG_LEVEL": "WARNING",
         "FRONTOFFICE_SECRET_KEY": "player-tests-secret-key-of-32-bytes-at-least",
+        **env,
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    log = (path.parent / "server.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    server = PlayerServer(base, district)
+    log_path = database.parent / "server.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    server = PlayerServer(f"http://127.0.0.1:{port}", district)
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -136,7 +138,7 @@ def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail(f"the server did not start: {(path.parent / 'server.log').read_text()}")
+                pytest.fail(f"the server did not start: {log_path.read_text()}")
             time.sleep(0.1)
         yield server
     finally:
@@ -144,6 +146,18 @@ def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def database_copy(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    path = tmp_path_factory.mktemp(name) / "frontoffice.db"
+    shutil.copy(sqlite_template, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
+    with serving(database_copy(sqlite_template, tmp_path_factory, "player"), "player-district") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
