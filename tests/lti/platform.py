@@ -102,6 +102,7 @@ class Platform:
         self._server: ThreadingHTTPServer | None = None
         # Launches a browser will make, by user id: what `launch` is called with (see `start_url`).
         self.browser_launches: dict[str, dict[str, Any]] = {}
+        self.deep_linked: list[list[dict[str, Any]]] = []  # content items the browser brought back
 
     @property
     def kid(self) -> str:
@@ -278,7 +279,16 @@ class Platform:
             def do_POST(self) -> None:
                 path = urlsplit(self.path).path
                 body = self._body()
-                if path == "/register":
+                if path == "/deep-link-return":
+                    # The browser posts the tool's deep-linking response here, as to a real LMS.
+                    items = platform.verify_deep_link(dict(parse_qsl(body.decode()))["JWT"])
+                    with platform._lock:
+                        platform.deep_linked.append(items)
+                    titles = "".join(f"<li>{html.escape(str(i.get('title', '')))}</li>" for i in items)
+                    self._page(
+                        f"<!doctype html><title>LMS</title><h1>Added to the course</h1><ul>{titles}</ul>"
+                    )
+                elif path == "/register":
                     with platform._lock:
                         platform.registration_requests.append(
                             (self.headers.get("authorization", ""), json.loads(body))

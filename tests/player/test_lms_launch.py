@@ -1,7 +1,8 @@
 """From the LMS to HR in a real browser: an LMS (lti1p3platform) launches module 2 for a staff
 member, who completes the worksheet, the knowledge check and the reflection in the player by
 clicking and typing; the score arrives at the platform's AGS endpoint through the outbox, and
-HR's CSV export lists the completion under the employee from HR's roster."""
+HR's CSV export lists the completion under the employee from HR's roster. An instructor's
+deep-linking launch lands on the picker, and the platform verifies the modules chosen."""
 
 import csv
 import io
@@ -19,6 +20,7 @@ from tests.player.flows import MODULE_2, answer_knowledge_check, fill_reflection
 from tests.player.test_player import Scan, Shoot, knowledge_key
 
 LEARNER = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]
+INSTRUCTOR = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +134,24 @@ def test_an_lms_launch_ends_in_the_gradebook_and_the_hr_export(
         "School secretary",
     )
     assert (row["status"], row["passed"], float(row["credit_minutes"])) == ("completed", "true", 20)
+
+
+def test_an_instructor_picks_modules_and_the_lms_verifies_them(
+    lms_server: PlayerServer, lms: Platform, page: Page, shoot: Shoot, axe: Scan
+) -> None:
+    page.goto(lms.start_url("lms-teacher-7", roles=INSTRUCTOR, custom={}, deep_link=True, name="Lee Trainer"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose modules for your course")
+    expect(page.get_by_role("button", name="Select at least one module")).to_be_disabled()
+    page.get_by_label("Who are our customers?").check()
+    page.get_by_label("Internal customer service").check()
+    shoot(page, "11-picker")
+    axe(page, "picker")
+    page.get_by_role("button", name="Add 2 selected to the course").click()
+
+    # The player posted the signed response to the LMS, which verified it with the tool's key.
+    expect(page.get_by_role("heading", name="Added to the course")).to_be_visible()
+    [items] = lms.deep_linked
+    assert [i["custom"]["module"] for i in items] == [MODULE_2, "internal-customer-service"]
+    assert [i["type"] for i in items] == ["ltiResourceLink", "ltiResourceLink"]
+    assert all(i["lineItem"]["scoreMaximum"] == 100 and i["lineItem"]["resourceId"] for i in items)
+    expect(page.get_by_role("listitem")).to_have_text(["Who are our customers?", "Internal customer service"])

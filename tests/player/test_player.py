@@ -1,6 +1,7 @@
 """The player in headless Chromium against the real server: module 2 from launch to completion,
-drafts across a reload and a second device, keyboard only, the facilitator view, the
-deep-linking picker, Spanish, a phone-width screen, an LMS iframe; axe-core on every screen."""
+drafts across a reload and a second device, keyboard only, the facilitator view, Spanish, a
+phone-width screen, an LMS iframe; axe-core on every screen. The deep-linking picker and a
+launch from a real LMS are in test_lms_launch.py."""
 
 import json
 import re
@@ -12,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from tests.player.conftest import PHONE, PlayerServer
 from tests.player.flows import (
@@ -275,41 +276,6 @@ def test_facilitator_view(player_server: PlayerServer, page: Page, shoot: Shoot,
     expect(page.get_by_role("status").filter(has_text="Script step")).to_have_text("Script step 2 of 10")
     shoot(page, "10-facilitator")
     axe(page, "facilitator view")
-
-
-def test_picker_posts_the_chosen_modules(
-    player_server: PlayerServer, page: Page, shoot: Shoot, axe: Scan
-) -> None:
-    """The deep-linking response route comes with the LTI work: here the browser answers that one
-    request itself, and the test checks what the player sends and posts back to the LMS."""
-    sent: list[Any] = []
-    posted: list[str] = []
-
-    def deep_link(route: Route) -> None:
-        sent.append(route.request.post_data_json)
-        assert route.request.headers["authorization"].startswith("Bearer ")
-        body = {"return_url": "http://lms.test/deep-link-return", "jwt": "header.payload.signature"}
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
-
-    def lms(route: Route) -> None:
-        posted.append(route.request.post_data or "")
-        route.fulfill(status=200, content_type="text/html", body="<title>LMS</title><h1>Added</h1>")
-
-    page.route("**/api/v1/lti/deep-links/dl-123/response", deep_link)
-    page.route("http://lms.test/**", lms)
-    token = player_server.token(facilitator=True)
-    page.goto(player_server.player_url(token, view="picker", dl="dl-123"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Choose modules for your course")
-    add = page.get_by_role("button", name="Select at least one module")
-    expect(add).to_be_disabled()
-    page.get_by_label("Who are our customers?").check()
-    page.get_by_label("Internal customer service").check()
-    shoot(page, "11-picker")
-    axe(page, "picker")
-    page.get_by_role("button", name="Add 2 selected to the course").click()
-    expect(page.get_by_role("heading", name="Added")).to_be_visible()
-    assert sent == [{"modules": ["who-are-our-customers", "internal-customer-service"]}]
-    assert posted == ["JWT=header.payload.signature"]
 
 
 def test_spanish(player_server: PlayerServer, new_page: Callable[..., Page], shoot: Shoot, axe: Scan) -> None:
