@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from api.db import create_engine, create_sessions
 from tests.conftest import Tenant, make_tenant
@@ -31,6 +31,9 @@ CHROMIUM = os.environ.get("FRONTOFFICE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 ROOT = Path(__file__).parent.parent.parent
 DESKTOP = {"width": 1280, "height": 900}
+# Assertions wait up to 15 s (default 5 s): a busy CI machine must not fail a page that is
+# only slow; a wrong page still fails, after the wait.
+expect.set_options(timeout=15_000)
 PHONE = {"width": 390, "height": 844}
 
 
@@ -187,7 +190,8 @@ def _new_page(browser: Browser, **options: Any) -> tuple[BrowserContext, Page, P
             errors.append(f"console: {message.text}")
 
     page.on("console", console)
-    page.set_default_timeout(5000)
+    # Generous: a busy CI machine must not fail a test that only waits for the page.
+    page.set_default_timeout(15_000)
     return context, page, errors
 
 
