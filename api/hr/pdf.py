@@ -1,29 +1,50 @@
-"""Printable PDFs: a certificate of completion per record and a transcript per employee
-(fpdf2, its built-in Helvetica: text outside Latin-1 is printed with a replacement mark)."""
+"""Printable PDFs: a certificate of completion per record and a transcript per employee (fpdf2).
+
+Names come in every script, so the text is set in DejaVu Sans where the machine has it
+(Debian's `fonts-dejavu-core`, present wherever Chromium is); without it, fpdf2's built-in
+Helvetica covers Latin-1 only and other characters print as `?`."""
+
+from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from schemas.hr import CompletionRecord, HrTranscript
 
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
+
+class _Document(FPDF):
+    """A PDF with the best font at hand: `font()` sets it, `fit()` fits text to it."""
+
+    def __init__(self, **options: str) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        regular, bold = DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"
+        self.unicode = regular.exists() and bold.exists()
+        if self.unicode:
+            self.add_font("DejaVu", "", str(regular))
+            self.add_font("DejaVu", "B", str(bold))
+
+    def font(self, style: str, size: float) -> None:
+        self.set_font("DejaVu" if self.unicode else "Helvetica", style, size)
+
+    def fit(self, value: str) -> str:
+        return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
 
 
 def _minutes(value: float) -> str:
     return f"{value:g}"
 
 
-def _line(pdf: FPDF, text: str, size: float, style: str = "", height: float = 10) -> None:
-    pdf.set_font("Helvetica", style, size)
-    pdf.cell(0, height, _latin1(text), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+def _line(pdf: _Document, text: str, size: float, style: str = "", height: float = 10) -> None:
+    pdf.font(style, size)
+    pdf.cell(0, height, pdf.fit(text), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def certificate(record: CompletionRecord, district: str, verify_url: str) -> bytes:
     """A one-page landscape certificate with the district, employee, module, date, credit and code."""
-    pdf = FPDF(orientation="L", format="Letter")
-    pdf.set_title(_latin1(f"Certificate of completion: {record.module.title}"))
+    pdf = _Document(orientation="L", format="Letter")
+    pdf.set_title(pdf.fit(f"Certificate of completion: {record.module.title}"))
     pdf.set_creator("Front Office")
     pdf.add_page()
     pdf.set_line_width(1.2)
@@ -48,23 +69,23 @@ def certificate(record: CompletionRecord, district: str, verify_url: str) -> byt
 
 def transcript(data: HrTranscript, district: str) -> bytes:
     """The employee's completions as a printable table."""
-    pdf = FPDF(format="Letter")
-    pdf.set_title(_latin1(f"Transcript: {data.name}"))
+    pdf = _Document(format="Letter")
+    pdf.set_title(pdf.fit(f"Transcript: {data.name}"))
     pdf.set_creator("Front Office")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _latin1(f"{district}: training transcript"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", "", 11)
+    pdf.font("B", 16)
+    pdf.cell(0, 10, pdf.fit(f"{district}: training transcript"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.font("", 11)
     who = f"{data.name} (employee {data.employee_id})" + (f", {data.email}" if data.email else "")
-    pdf.cell(0, 8, _latin1(who), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 8, pdf.fit(who), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     widths = (72, 26, 22, 18, 22, 36)
     header = ("Module", "Completed", "Status", "Score", "Minutes", "Certificate")
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.font("B", 10)
     for width, text in zip(widths, header, strict=True):
         pdf.cell(width, 7, text, border=1)
     pdf.ln()
-    pdf.set_font("Helvetica", "", 9)
+    pdf.font("", 9)
     for record in data.records:
         score = record.outcome.score_scaled
         cells = (
@@ -76,9 +97,9 @@ def transcript(data: HrTranscript, district: str) -> bytes:
             record.certificate_id,
         )
         for width, text in zip(widths, cells, strict=True):
-            pdf.cell(width, 7, _latin1(text), border=1)
+            pdf.cell(width, 7, pdf.fit(text), border=1)
         pdf.ln()
     pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 11)
+    pdf.font("B", 11)
     pdf.cell(0, 8, f"Total credit: {_minutes(data.total_credit_minutes)} minutes")
     return bytes(pdf.output())

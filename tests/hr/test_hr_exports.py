@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from api.db import Sessions
 from api.hr.export import COLUMNS
+from api.hr.pdf import DEJAVU
 from tests.conftest import Tenant
 from tests.hr.seed import T0, add_completion, add_learner, current_modules
 
@@ -223,3 +224,17 @@ async def test_every_pull_is_audited(client: Client, sessions: Sessions, distric
     assert all(e["key_id"] for e in entries)
     only = (await client.get("/api/v1/audit?action=export.csv", headers=district_a.headers)).json()
     assert len(only) == 1
+
+
+async def test_certificates_print_names_in_any_script(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    if not (DEJAVU / "DejaVuSans.ttf").exists():
+        pytest.skip(f"no DejaVu Sans at {DEJAVU} (Debian's fonts-dejavu-core): PDFs fall back to Latin-1")
+    name = "Nguyễn Thị Minh Khai Ōtsuka"
+    learner = await add_learner(sessions, district_a.id, "lms-vn", name=name)
+    module_id, version = next(iter((await current_modules(sessions)).items()))
+    record = await add_completion(sessions, district_a.id, learner, module_id, version)
+    response = await client.get(f"/api/v1/completions/{record}/certificate", headers=district_a.headers)
+    assert response.status_code == 200
+    assert name in pdf_text(response.content)
