@@ -22,7 +22,7 @@ run: $(STAMP)
 
 ## test: lint, type checks and the whole suite (SQLite and PostgreSQL)
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check api plugins schemas tests bench
