@@ -134,6 +134,11 @@ class Catalog:
             )
         return self._entries[key]
 
+    def cached(self, module_id: str, version: str) -> Entry | None:
+        """A module version already in memory, else None. Never reads the database, so a caller
+        may ask while holding a session (and fill the cache with `entry` once it holds none)."""
+        return self._entries.get((module_id, version))
+
     def localized(self, entry: Entry, locale: str) -> Module:
         """The module in `locale` (English where untranslated); built once per version."""
         strings = entry.translations.get(locale)

@@ -9,13 +9,15 @@ is unique per learner and module.
 import random
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.content.catalog import Catalog, Entry
 from api.db import Sessions
@@ -170,6 +172,91 @@ def _empty(value: object) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def _form_in(entry: Entry, form_id: str) -> Form:
+    form = next((f for f in entry.module.forms if f.id == form_id), None)
+    if form is None:
+        raise NotFound(f"Module {entry.module.id!r} has no form {form_id!r}.")
+    return form
+
+
+# What a submit reads, writes and returns, as plain columns: a submit runs Core statements, with
+# no identity map or flush, since it is the hottest write there is.
+_LEARNER_REF = (
+    Learner.external_id,
+    Learner.employee_id,
+    Learner.email,
+    Learner.name,
+    Learner.school,
+    Learner.role,
+)
+_SUBMITTING = (
+    Attempt.module_id,
+    Attempt.module_version,
+    Attempt.form_id,
+    Attempt.number,
+    Attempt.status,
+    Attempt.item_order,
+    Attempt.answers,
+    Attempt.started_at,
+)
+_STANDING = (Attempt.form_id, Attempt.number, Attempt.status, Attempt.score, Attempt.started_at)
+_LOCK_AND_READ = (
+    select(*_LEARNER_REF, *_SUBMITTING)
+    .join_from(Learner, Attempt, Attempt.learner_id == Learner.id)
+    .where(
+        Learner.id == bindparam("learner_id"),
+        Attempt.id == bindparam("attempt_id"),
+        Attempt.district_id == bindparam("district_id"),
+    )
+    .with_for_update(of=Learner)
+)
+# From draft to submitted, once: the values to set are given as parameters named by column.
+_CLAIM = update(Attempt).where(Attempt.id == bindparam("claimed_id"), Attempt.status == "draft")
+_STANDING_OF = select(*_STANDING).where(
+    Attempt.learner_id == bindparam("learner_id"), Attempt.module_id == bindparam("module_id")
+)
+_LIVE_COMPLETION = select(*(getattr(Completion, field) for field in CompletionView.__struct_fields__)).where(
+    Completion.learner_id == bindparam("learner_id"),
+    Completion.module_id == bindparam("module_id"),
+    Completion.voided_at.is_(None),
+)
+_INSERT_EVENTS = insert(OutboxEvent)
+# A completion, unless one is live already (the partial unique index `uq_completions_live`).
+_INSERT_COMPLETION = {
+    name: dialect.insert(Completion)
+    .on_conflict_do_nothing(
+        index_elements=[Completion.learner_id, Completion.module_id],
+        index_where=Completion.voided_at.is_(None),
+    )
+    .returning(Completion.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+class _Submitted(Protocol):
+    @property
+    def form_id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def score(self) -> float | None: ...
+
+
+def _standing(module: Module, rows: Sequence[_Submitted]) -> Standing:
+    """What a learner's attempts at a module's forms count for against its completion rule."""
+    submitted = [r for r in rows if r.status == "submitted"]
+    scores: dict[str, float] = {}
+    for form in module.forms:
+        scored = [r for r in submitted if r.form_id == form.id and r.score is not None]
+        if scored:
+            pick = counted_attempt(scored, form.policy.attempts.counted)
+            assert pick.score is not None
+            scores[form.id] = pick.score
+    return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores)
+
+
 class ProgressService:
     """One learner's work: attempts, submits, progress and transcript."""
 
@@ -191,10 +278,7 @@ class ProgressService:
 
     async def _form(self, module_id: str, form_id: str, version: str | None = None) -> tuple[Entry, Form]:
         entry = await self.catalog.entry(module_id, version)
-        form = next((f for f in entry.module.forms if f.id == form_id), None)
-        if form is None:
-            raise NotFound(f"Module {module_id!r} has no form {form_id!r}.")
-        return entry, form
+        return entry, _form_in(entry, form_id)
 
     async def _attempt_row(self, session: AsyncSession, attempt_id: uuid.UUID) -> Attempt:
         row = await session.get(Attempt, attempt_id)
@@ -387,42 +471,61 @@ class ProgressService:
         return self._view(row, entry, form, used)
 
     async def submit(self, attempt_id: uuid.UUID, answers: dict[str, Any] | None) -> SubmitResult:
-        entry, form = await self._pinned(attempt_id)
-        async with self.sessions.begin() as session:
-            # Submits of one learner take turns (a row lock on PostgreSQL; SQLite's write lock
-            # already serializes), so the second of two devices finishing different forms at
-            # once sees the first's submission and the completion is recorded, exactly once.
-            learner = (
-                await session.execute(select(Learner).where(Learner.id == self.learner_id).with_for_update())
-            ).scalar_one()
-            row = await self._attempt_row(session, attempt_id)
-            if row.status == "draft":
-                claimed, completion = await self._record_submit(session, row, learner, entry, form, answers)
-                if claimed:
-                    used = len(await self._submitted(session, row.module_id, row.form_id))
-                    return SubmitResult(attempt=self._view(row, entry, form, used), completion=completion)
+        submitted: tuple[Attempt, int, CompletionView | None] | None = None
+        while True:
+            async with self.sessions.begin() as session:
+                conn = await session.connection()
+                # Submits of one learner take turns (a row lock on PostgreSQL; SQLite's write lock
+                # already serializes), so the second of two devices finishing different forms at
+                # once sees the first's submission and the completion is recorded, exactly once.
+                # Only the lock counts from this statement's snapshot: the work that decides the
+                # completion is read by a later statement, which sees what the lock waited for.
+                found = (
+                    await conn.execute(
+                        _LOCK_AND_READ,
+                        {
+                            "learner_id": self.learner_id,
+                            "attempt_id": attempt_id,
+                            "district_id": self.district_id,
+                        },
+                    )
+                ).one_or_none()
+                if found is None:  # another learner's attempt is simply not found
+                    raise NotFound(f"No attempt {attempt_id} of yours.")
+                # The catalog reads the database on a miss: never while this transaction is open.
+                entry = self.catalog.cached(found.module_id, found.module_version)
+                if entry is not None:
+                    form = _form_in(entry, found.form_id)
+                    if found.status == "draft":
+                        submitted = await self._record_submit(conn, attempt_id, found, entry, form, answers)
+                    break
+            await self._form(found.module_id, found.form_id, found.module_version)  # then again
+        if submitted is not None:
+            row, used, completion = submitted
+            return SubmitResult(attempt=self._view(row, entry, form, used), completion=completion)
         # A repeat submit (two devices, a retry) gets the one submission there is.
         async with self.sessions() as session:
-            row = await self._attempt_row(session, attempt_id)
-            live = await self._live(session, row.module_id)
-            used = len(await self._submitted(session, row.module_id, row.form_id))
-        return SubmitResult(attempt=self._view(row, entry, form, used), completion=live)
+            stored = await self._attempt_row(session, attempt_id)
+            live = await self._live(session, stored.module_id)
+            used = len(await self._submitted(session, stored.module_id, stored.form_id))
+        return SubmitResult(attempt=self._view(stored, entry, form, used), completion=live)
 
     async def _record_submit(
         self,
-        session: AsyncSession,
-        row: Attempt,
-        learner: Learner,
+        conn: AsyncConnection,
+        attempt_id: uuid.UUID,
+        found: Row[Any],
         entry: Entry,
         form: Form,
         answers: dict[str, Any] | None,
-    ) -> tuple[bool, CompletionView | None]:
-        """Mark the attempt, move it from draft to submitted, write its event and any completion.
+    ) -> tuple[Attempt, int, CompletionView | None] | None:
+        """Mark the attempt, move it from draft to submitted, write its events and any completion,
+        as Core statements in the caller's transaction (no unit of work to flush).
 
-        Returns whether this request made the submission (false: another request did first)
-        and the completion it recorded, if any.
+        Returns the submitted attempt, how many attempts at its form are submitted, and the live
+        completion (recorded now or before); None when another request made the submission first.
         """
-        final = self._checked(form, answers if answers is not None else row.answers)
+        final = self._checked(form, answers if answers is not None else found.answers)
         missing = [item.id for item in form.items if _required(item) and _empty(final.get(item.id))]
         if missing:
             raise InvalidInput(
@@ -435,24 +538,50 @@ class ProgressService:
         pass_mark = form.policy.pass_mark
         passed = None if score is None or pass_mark is None else score + 1e-9 >= pass_mark
         now = utcnow()
-        claimed = await session.execute(
-            update(Attempt)
-            .where(Attempt.id == row.id, Attempt.status == "draft")
-            .values(
-                status="submitted", answers=final, score=score, passed=passed, submitted_at=now, saved_at=now
-            )
-            .execution_options(synchronize_session=False)
+        claimed = await conn.execute(
+            _CLAIM,
+            {
+                "claimed_id": attempt_id,
+                "status": "submitted",
+                "answers": final,
+                "score": score,
+                "passed": passed,
+                "submitted_at": now,
+                "saved_at": now,
+            },
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return False, None  # the other device's submit won; the caller reads its result
-        # Keep the loaded row in step with the update (it is read again for the standing).
-        row.status, row.answers, row.score, row.passed = "submitted", final, score, passed
-        row.submitted_at = row.saved_at = now
-        event: msgspec.Struct
-        if form.kind == "knowledge_check":
-            event = AttemptSubmitted(
+        if claimed.rowcount != 1:
+            return None  # the other device's submit won; the caller reads its result
+        row = Attempt(
+            id=attempt_id,
+            district_id=self.district_id,
+            learner_id=self.learner_id,
+            module_id=found.module_id,
+            module_version=found.module_version,
+            form_id=form.id,
+            number=found.number,
+            status="submitted",
+            item_order=found.item_order,
+            answers=final,
+            score=score,
+            passed=passed,
+            started_at=found.started_at,
+            saved_at=now,
+            submitted_at=now,
+        )
+        learner = LearnerRef(
+            id=self.learner_id,
+            external_id=found.external_id,
+            employee_id=found.employee_id,
+            email=found.email,
+            name=found.name,
+            school=found.school,
+            role=found.role,
+        )
+        events: list[msgspec.Struct] = [
+            AttemptSubmitted(
                 attempt_id=row.id,
-                learner=learner_ref(learner),
+                learner=learner,
                 module_id=row.module_id,
                 module_version=row.module_version,
                 form_id=form.id,
@@ -461,18 +590,36 @@ class ProgressService:
                 passed=passed,
                 submitted_at=now,
             )
-        else:
-            event = FormSubmitted(
+            if form.kind == "knowledge_check"
+            else FormSubmitted(
                 attempt_id=row.id,
-                learner=learner_ref(learner),
+                learner=learner,
                 module_id=row.module_id,
                 module_version=row.module_version,
                 form_id=form.id,
                 form_kind=form.kind,
                 submitted_at=now,
             )
-        add_event(session, self.district_id, event, now)
-        return True, await self._complete_if_met(session, entry.module, row, learner, now)
+        ]
+        rows = (
+            await conn.execute(_STANDING_OF, {"learner_id": self.learner_id, "module_id": row.module_id})
+        ).all()
+        used = sum(1 for r in rows if r.form_id == form.id and r.status == "submitted")
+        completion = await self._complete_if_met(conn, entry.module, row, rows, learner, events, now)
+        await conn.execute(
+            _INSERT_EVENTS,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "district_id": self.district_id,
+                    "type": type(event).type_name,  # type: ignore[attr-defined]
+                    "payload": msgspec.json.decode(_events.encode(event)),
+                    "created_at": now,
+                }
+                for event in events
+            ],
+        )
+        return row, used, completion
 
     async def _live(self, session: AsyncSession, module_id: str) -> CompletionView | None:
         row = (
@@ -486,83 +633,73 @@ class ProgressService:
         ).scalar_one_or_none()
         return completion_view(row) if row else None
 
-    async def _standing(self, session: AsyncSession, module: Module) -> tuple[Standing, list[Attempt]]:
-        rows = list(
-            (
-                await session.execute(
-                    select(Attempt).where(
-                        Attempt.learner_id == self.learner_id, Attempt.module_id == module.id
-                    )
-                )
-            ).scalars()
-        )
-        submitted = [r for r in rows if r.status == "submitted"]
-        scores: dict[str, float] = {}
-        for form in module.forms:
-            scored = [r for r in submitted if r.form_id == form.id and r.score is not None]
-            if scored:
-                pick = counted_attempt(scored, form.policy.attempts.counted)
-                assert pick.score is not None
-                scores[form.id] = pick.score
-        return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores), rows
-
     async def _complete_if_met(
-        self, session: AsyncSession, module: Module, attempt: Attempt, learner: Learner, now: datetime
+        self,
+        conn: AsyncConnection,
+        module: Module,
+        attempt: Attempt,
+        rows: Sequence[Row[str, int, str, float | None, datetime]],
+        learner: LearnerRef,
+        events: list[msgspec.Struct],
+        now: datetime,
     ) -> CompletionView | None:
-        existing = await self._live(session, module.id)
-        if existing is not None:
-            return existing
-        standing, rows = await self._standing(session, module)
-        if not is_met(module.completion, standing):
-            return None
-        quiz_forms = [f.id for f in module.forms if f.kind == "knowledge_check"]
-        quiz_scores = [standing.scores[f] for f in quiz_forms if f in standing.scores]
-        score = sum(quiz_scores) / len(quiz_scores) if quiz_scores else None
-        passed = None
-        if quiz_forms:
-            pass_marks = {f.id: f.policy.pass_mark for f in module.forms if f.id in quiz_forms}
-            passed = all(
-                f in standing.scores and standing.scores[f] + 1e-9 >= (pass_marks[f] or 0.0)
-                for f in quiz_forms
-            )
-        completion = Completion(
-            district_id=self.district_id,
-            learner_id=self.learner_id,
-            module_id=module.id,
-            module_version=attempt.module_version,
-            score=score,
-            passed=passed,
-            attempts=sum(1 for r in rows if r.form_id in quiz_forms and r.status == "submitted"),
-            started_at=min(r.started_at for r in rows),
-            completed_at=now,
-            credit_minutes=module.minutes,
-            certificate_code=secrets.token_hex(8).upper(),
-            updated_at=now,
-        )
-        try:
-            async with session.begin_nested():  # the live-completion index decides a race
-                session.add(completion)
-        except IntegrityError:
-            return await self._live(session, module.id)
-        add_event(
-            session,
-            self.district_id,
-            CompletionRecorded(
-                completion_id=completion.id,
-                learner=learner_ref(learner),
+        """The live completion of the module: recorded now when the rule is met and none is
+        live (its event added to `events`), else the one there is, if any."""
+        standing = _standing(module, rows)
+        if is_met(module.completion, standing):
+            quiz_forms = [f.id for f in module.forms if f.kind == "knowledge_check"]
+            quiz_scores = [standing.scores[f] for f in quiz_forms if f in standing.scores]
+            score = sum(quiz_scores) / len(quiz_scores) if quiz_scores else None
+            passed = None
+            if quiz_forms:
+                pass_marks = {f.id: f.policy.pass_mark for f in module.forms if f.id in quiz_forms}
+                passed = all(
+                    f in standing.scores and standing.scores[f] + 1e-9 >= (pass_marks[f] or 0.0)
+                    for f in quiz_forms
+                )
+            completion = CompletionView(
+                id=uuid.uuid4(),
+                learner_id=self.learner_id,
                 module_id=module.id,
-                module_version=completion.module_version,
-                module_title=module.title,
+                module_version=attempt.module_version,
                 score=score,
                 passed=passed,
-                started_at=completion.started_at,
+                started_at=min(r.started_at for r in rows),
                 completed_at=now,
                 credit_minutes=module.minutes,
-                certificate_code=completion.certificate_code,
-            ),
-            now,
-        )
-        return completion_view(completion)
+                certificate_code=secrets.token_hex(8).upper(),
+            )
+            # The live-completion index decides a race: a completion already live is kept.
+            recorded = await conn.execute(
+                _INSERT_COMPLETION[conn.dialect.name],
+                {
+                    **msgspec.structs.asdict(completion),
+                    "district_id": self.district_id,
+                    "attempts": sum(1 for r in rows if r.form_id in quiz_forms and r.status == "submitted"),
+                    "updated_at": now,
+                },
+            )
+            if recorded.first() is not None:
+                events.append(
+                    CompletionRecorded(
+                        completion_id=completion.id,
+                        learner=learner,
+                        module_id=module.id,
+                        module_version=completion.module_version,
+                        module_title=module.title,
+                        score=score,
+                        passed=passed,
+                        started_at=completion.started_at,
+                        completed_at=now,
+                        credit_minutes=module.minutes,
+                        certificate_code=completion.certificate_code,
+                    )
+                )
+                return completion
+        live = (
+            await conn.execute(_LIVE_COMPLETION, {"learner_id": self.learner_id, "module_id": module.id})
+        ).one_or_none()
+        return CompletionView(**live._asdict()) if live is not None else None
 
     # --- progress ----------------------------------------------------------------------------
 
@@ -572,7 +709,11 @@ class ProgressService:
         out: list[ModuleProgress] = []
         async with self.sessions() as session:
             for module in modules:
-                standing, rows = await self._standing(session, module)
+                query = select(*_STANDING).where(
+                    Attempt.learner_id == self.learner_id, Attempt.module_id == module.id
+                )
+                rows = (await session.execute(query)).all()
+                standing = _standing(module, rows)
                 live = await self._live(session, module.id)
                 status = "completed" if live else ("in_progress" if rows else "not_started")
                 out.append(
