@@ -2,22 +2,26 @@
 second, against a floor measured in the same run: a bare Litestar handler that only verifies
 the same RS256 id_tokens with PyJWT. Target: at least 0.5 of the floor.
 
-Subject and floor run under the same server (uvicorn, uvloop, httptools, one worker; SQLite
-for the subject) and are loaded by one httpx client at the same concurrency, in alternating
-rounds. The platform's part (signing each id_token with the nonce of its login) is done
-between the timed phases: it is the LMS's cost, not ours. Every launch is a new learner (a
-new `sub`): it writes the learner and uses up its state row, as a real first launch does.
+Subject and floor run under the same server (uvicorn, uvloop, httptools, one worker; SQLite,
+then PostgreSQL if reachable, for the subject) and are loaded by one httpx client at the same
+concurrency, in alternating rounds. The platform's part (signing each id_token with the nonce
+of its login) is done between the timed phases: it is the LMS's cost, not ours. Every launch
+is a new learner (a new `sub`): it writes the learner and uses up its state row, as a real
+first launch does.
 """
 
 import asyncio
 import os
+import secrets
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import asyncpg
 import httpx
 import jwt
 import msgspec
@@ -39,6 +43,9 @@ CONCURRENCY = 16
 ROUNDS = 3
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 SECRET_KEY = "bench-secret-key-of-at-least-32-bytes!!"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 def floor_app() -> Litestar:
@@ -153,12 +160,47 @@ async def measure(subject: str, floor: str, signer: Signer) -> list[tuple[float,
         return [await one_round(http, subject, floor, signer, n * LAUNCHES) for n in range(ROUNDS)]
 
 
+@contextmanager
+def database(backend: str, tmp: str) -> Iterator[str | None]:
+    """A fresh database URL for `backend`; None when PostgreSQL is not reachable."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp}/lti.db"
+        return
+    name = f"frontoffice_bench_{secrets.token_hex(4)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"LTI launches on PostgreSQL: skipped, not reachable at {POSTGRES_ADMIN_URL} ({exc})")
+        yield None
+        return
+    try:
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def run() -> None:
+    for backend in ("sqlite", "postgres"):
+        run_on(backend)
+
+
+def run_on(backend: str) -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
+        database(backend, tmp) as url,
         Platform("https://lms.bench", "bench-client", "dep-1", PUBLIC).running() as platform,
     ):
-        url = f"sqlite+aiosqlite:///{tmp}/lti.db"
+        if url is None:
+            return
         asyncio.run(prepare(url, platform))
         key_file = Path(tmp) / "platform.pem"
         key_file.write_text(public_pem(platform.private_pem))
@@ -181,7 +223,7 @@ def run() -> None:
     ratio = best_subject / best_floor
     verdict = "met" if ratio >= 0.5 else "MISSED"
     print(
-        f"LTI complete launches (login + launch, key set cached, SQLite): ratio {ratio:.2f} "
+        f"LTI complete launches (login + launch, key set cached, {backend}): ratio {ratio:.2f} "
         f"(target >= 0.50: {verdict})\n"
         f"  subject {best_subject:,.0f} launches/s; floor {best_floor:,.0f} RS256 id_token verifications/s\n"
         f"  ({ROUNDS} alternating rounds of {LAUNCHES} at concurrency {CONCURRENCY}; best of each)",
