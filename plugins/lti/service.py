@@ -14,7 +14,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -29,7 +29,17 @@ from api.content.catalog import Catalog
 from api.crypto import SecretBox
 from api.db import Sessions
 from api.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
-from api.models import Learner, LtiDeepLink, LtiLaunch, LtiRegistration, LtiState, utcnow
+from api.models import (
+    Completion,
+    Delivery,
+    Learner,
+    LtiDeepLink,
+    LtiLaunch,
+    LtiRegistration,
+    LtiState,
+    OutboxEvent,
+    utcnow,
+)
 from api.progress import tokens
 from plugins.lti import storage as post_messages
 from plugins.lti.adapter import (
@@ -50,6 +60,9 @@ from schemas.lti import DeepLinkResponse
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+STARTED_EVENT = "lti.started"
+"""The plugin's own event: a first launch to report as `Started` (delivered to the plugin only)."""
 STATE_TTL = timedelta(minutes=10)
 DEEP_LINK_TTL = timedelta(minutes=30)
 CACHE_TTL = 5.0
@@ -123,6 +136,18 @@ USE_STATE = delete(_STATES).where(
     _STATES.c.registration_id == bindparam("registration_id"),
     _STATES.c.expires_at > bindparam("now"),
 )
+_COMPLETIONS = _table(Completion)
+COMPLETED = (
+    select(_COMPLETIONS.c.id)
+    .where(
+        _COMPLETIONS.c.learner_id == bindparam("learner_id"),
+        _COMPLETIONS.c.module_id == bindparam("module_id"),
+        _COMPLETIONS.c.voided_at.is_(None),
+    )
+    .limit(1)
+)
+INSERT_EVENT = insert(_table(OutboxEvent))
+INSERT_DELIVERY = insert(_table(Delivery))
 LEARNER_FIELDS = ("name", "email", "employee_id", "school", "role", "updated_at")
 LAUNCH_FIELDS = (
     "registration_id",
@@ -487,7 +512,54 @@ class Runtime:
         }
         values["id"], values["learner_id"], values["module_id"] = uuid.uuid4(), learner_id, module_id
         _, upsert_launch = _upserts(_dialect(session))
-        return cast(uuid.UUID, (await session.execute(upsert_launch, values)).scalar_one())
+        launch_id = cast(uuid.UUID, (await session.execute(upsert_launch, values)).scalar_one())
+        if SCORE in values["scopes"]:
+            await self._started(session, row, launch_id, learner_id, module_id, now)
+        return launch_id
+
+    async def _started(
+        self,
+        session: AsyncSession,
+        row: LtiRegistration,
+        launch_id: uuid.UUID,
+        learner_id: uuid.UUID,
+        module_id: str,
+        now: datetime,
+    ) -> None:
+        """A learner without a completion of the module: queue a `Started` score for the
+        launch (sent by the dispatcher with retries, never in the request path). The event is
+        the plugin's own: it is written already fanned out, with its one delivery."""
+        done = await session.execute(COMPLETED, {"learner_id": learner_id, "module_id": module_id})
+        if done.first() is not None:
+            return
+        event_id = uuid.uuid4()
+        await session.execute(
+            INSERT_EVENT,
+            {
+                "id": event_id,
+                "district_id": row.district_id,
+                "type": STARTED_EVENT,
+                "payload": {"launch_id": str(launch_id), "module_id": module_id, "at": now.isoformat()},
+                "created_at": now,
+                "fanned_out_at": now,
+            },
+        )
+        await session.execute(
+            INSERT_DELIVERY,
+            {
+                "id": uuid.uuid4(),
+                "event_id": event_id,
+                "district_id": row.district_id,
+                "plugin": "lti",
+                "subscriber": f"lti:{launch_id}",
+                "event_type": STARTED_EVENT,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
 
     # --- deep linking ----------------------------------------------------------------------
 
