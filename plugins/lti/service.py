@@ -35,6 +35,7 @@ from api.models import (
     Learner,
     LtiDeepLink,
     LtiLaunch,
+    LtiLink,
     LtiRegistration,
     LtiState,
     OutboxEvent,
@@ -66,6 +67,8 @@ STARTED_EVENT = "lti.started"
 STATE_TTL = timedelta(minutes=10)
 DEEP_LINK_TTL = timedelta(minutes=30)
 CACHE_TTL = 5.0
+LINK_TTL = 60.0
+"""Seconds a process trusts its memory of a resource link's module (saves a write per launch)."""
 # LTI roles that get the facilitator view (context and institution roles, any vocabulary).
 INSTRUCTOR_ROLES = ("Instructor", "ContentDeveloper", "Administrator", "TeachingAssistant", "Mentor")
 
@@ -162,8 +165,9 @@ LAUNCH_FIELDS = (
 
 
 @functools.cache
-def _upserts(dialect: str) -> tuple[Any, Any]:
-    """(learner upsert, launch upsert) for the dialect, each answering the row's id."""
+def _upserts(dialect: str) -> tuple[Any, Any, Any]:
+    """(learner upsert, launch upsert, link upsert) for the dialect; the first two answer the
+    row's id."""
     make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
     learners, launches = _table(Learner), _table(LtiLaunch)
     learner = make(learners)
@@ -176,7 +180,13 @@ def _upserts(dialect: str) -> tuple[Any, Any]:
         index_elements=[launches.c.learner_id, launches.c.module_id],
         set_={k: launch.excluded[k] for k in LAUNCH_FIELDS},
     ).returning(launches.c.id)
-    return learner, launch
+    links = _table(LtiLink)
+    link = make(links)
+    link = link.on_conflict_do_update(
+        index_elements=[links.c.registration_id, links.c.resource_link_id],
+        set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
+    )
+    return learner, launch, link
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -202,6 +212,7 @@ class Runtime:
         self._registrations: dict[tuple[str, str | None], tuple[LtiRegistration, float]] = {}
         self._configs: dict[uuid.UUID, tuple[LtiConfig, float]] = {}
         self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
+        self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
 
     async def config(
         self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
@@ -305,6 +316,35 @@ class Runtime:
         return LoginAnswer(redirect_url=url, cookies=cookies.set)
 
     # --- launch --------------------------------------------------------------------------
+
+    def _linked(self, registration_id: uuid.UUID, link_id: str) -> str | None:
+        """The module of a resource link as this process last saw it (within LINK_TTL)."""
+        cached = self._links.get((registration_id, link_id))
+        if cached is not None and time.monotonic() - cached[1] < LINK_TTL:
+            return cached[0]
+        return None
+
+    def _remember_link(self, registration_id: uuid.UUID, link_id: str, module_id: str) -> None:
+        if len(self._links) > 10_000:
+            self._links.clear()
+        self._links[(registration_id, link_id)] = (module_id, time.monotonic())
+
+    async def linked_module(self, registration_id: uuid.UUID, link_id: str) -> str:
+        """The module a resource link of this registration showed at an earlier launch, or ""."""
+        module_id = self._linked(registration_id, link_id)
+        if module_id is None:
+            async with self.sessions() as session:
+                module_id = (
+                    await session.execute(
+                        select(LtiLink.module_id).where(
+                            LtiLink.registration_id == registration_id, LtiLink.resource_link_id == link_id
+                        )
+                    )
+                ).scalar_one_or_none()
+            if module_id is None:
+                return ""
+            self._remember_link(registration_id, link_id, module_id)
+        return module_id
 
     def tool_config(self, row: LtiRegistration) -> OneRegistration:
         """pylti1p3's configuration of a registration, built once per cached registration row."""
@@ -414,12 +454,19 @@ class Runtime:
             custom = {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
             deep_linking = claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
             module_id = custom.get("module", "")
+            resource_link = claims.get(LTI + "resource_link")
+            link_id = str(resource_link.get("id") or "")[:255] if isinstance(resource_link, dict) else ""
             if deep_linking and not instructor:
                 raise Forbidden("Only instructors may pick modules for the LMS (deep linking).")
+            remember_link = bool(module_id and link_id and self._linked(row.id, link_id) != module_id)
             if not deep_linking:
+                if not module_id and link_id:
+                    module_id = await self.linked_module(row.id, link_id)
                 if not module_id:
                     raise InvalidInput(
-                        "The LTI link names no module; give it the custom parameter module=<id>."
+                        "The LTI link names no module: give it the custom parameter module=<id> "
+                        "(deep linking does), or launch it once with it so its resource link is "
+                        "remembered."
                     )
                 try:
                     await catalog.entry(module_id)
@@ -455,9 +502,13 @@ class Runtime:
         # grades back or deep linking need. A refusal rolls it all back.
         async with self.sessions.begin() as session:
             await self.use_state(session, row, state, claims)
-            upsert_learner, _ = _upserts(_dialect(session))
+            upsert_learner = _upserts(_dialect(session))[0]
             learner["id"], learner["created_at"] = uuid.uuid4(), now
             learner_id = (await session.execute(upsert_learner, learner)).scalar_one()
+            if remember_link and not deep_linking:
+                upsert_link = _upserts(_dialect(session))[2]
+                link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
+                await session.execute(upsert_link, {**link, "updated_at": now})
             if deep_linking:
                 settings = claims[DL + "deep_linking_settings"]
                 fragment["dl"] = secrets.token_urlsafe(24)
@@ -474,6 +525,8 @@ class Runtime:
                 )
             else:
                 await self._remember(session, row, claims, learner_id, module_id)
+        if remember_link and not deep_linking:
+            self._remember_link(row.id, link_id, module_id)
         token, _ = tokens.issue(
             token_key,
             row.district_id,
@@ -511,7 +564,7 @@ class Runtime:
             "updated_at": now,
         }
         values["id"], values["learner_id"], values["module_id"] = uuid.uuid4(), learner_id, module_id
-        _, upsert_launch = _upserts(_dialect(session))
+        upsert_launch = _upserts(_dialect(session))[1]
         launch_id = cast(uuid.UUID, (await session.execute(upsert_launch, values)).scalar_one())
         if SCORE in values["scopes"]:
             await self._started(session, row, launch_id, learner_id, module_id, now)
