@@ -7,13 +7,14 @@ so it runs on the event loop rather than paying a thread hand-off per launch.
 """
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import hmac
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -213,6 +214,7 @@ class Runtime:
         self._configs: dict[uuid.UUID, tuple[LtiConfig, float]] = {}
         self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
         self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
+        self._write_lock = asyncio.Lock() if settings.is_sqlite else None
 
     async def config(
         self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
@@ -294,7 +296,7 @@ class Runtime:
         target = params.get("lti_storage_target", "")
         secret = secrets.token_urlsafe(24) if target else None
         now = utcnow()
-        async with self.sessions.begin() as session:
+        async with self.writing() as session:
             if secrets.randbelow(64) == 0:  # now and then, drop logins never completed
                 await session.execute(
                     delete(LtiState)
@@ -316,6 +318,18 @@ class Runtime:
         return LoginAnswer(redirect_url=url, cookies=cookies.set)
 
     # --- launch --------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction of a login or launch. On SQLite (one writer at a time, every
+        transaction a `BEGIN IMMEDIATE`) they queue here, on the event loop, rather than in
+        SQLite's busy handler, which sleeps in steps of up to 100 ms while the lock is taken."""
+        if self._write_lock is None:
+            async with self.sessions.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self.sessions.begin() as session:
+            yield session
 
     def _linked(self, registration_id: uuid.UUID, link_id: str) -> str | None:
         """The module of a resource link as this process last saw it (within LINK_TTL)."""
@@ -475,7 +489,7 @@ class Runtime:
                         f"The LTI link names module {module_id!r}, which does not exist."
                     ) from None
         except (Forbidden, InvalidInput):
-            async with self.sessions.begin() as session:  # a refused launch uses its state up too
+            async with self.writing() as session:  # a refused launch uses its state up too
                 await self.use_state(session, row, state, claims)
             raise
         context = claims.get(LTI + "context") or {}
@@ -500,7 +514,7 @@ class Runtime:
         }
         # One write transaction: the state used up, the learner created or updated, and what
         # grades back or deep linking need. A refusal rolls it all back.
-        async with self.sessions.begin() as session:
+        async with self.writing() as session:
             await self.use_state(session, row, state, claims)
             upsert_learner = _upserts(_dialect(session))[0]
             learner["id"], learner["created_at"] = uuid.uuid4(), now
