@@ -485,3 +485,17 @@ class LtiLaunch(Base):
     lineitems: Mapped[str | None] = mapped_column(String(2000))
     scopes: Mapped[list[str]]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LtiLink(Base):
+    """The module a platform's resource link showed (per registration and resource_link_id),
+    so a launch of that link without the `module` custom parameter still finds it."""
+
+    __tablename__ = "lti_links"
+
+    registration_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lti_registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource_link_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

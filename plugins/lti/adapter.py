@@ -15,10 +15,14 @@ nonce) and overrides what it does not check, or checks too loosely:
 - no key set is ever fetched with `requests`.
 """
 
+import base64
+import binascii
+import json
 import time
-from typing import Any
+from typing import Any, cast
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pylti1p3.cookie import CookieService
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
@@ -40,6 +44,22 @@ MAX_AGE = 600
 """An id_token issued longer ago than this is refused even if its exp is later."""
 MESSAGE_TYPES = frozenset({"LtiResourceLinkRequest", "LtiDeepLinkingRequest"})
 COOKIE_PREFIX = "lti1p3-"
+
+
+def parse_unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header and claims of a JWT, unverified: read once per launch, to find the
+    registration and key, and handed to pylti1p3 (which would otherwise parse it again).
+    The signature is verified once, in `ToolLaunch.validate_jwt_signature`."""
+    parts = id_token.split(".")
+    if len(parts) != 3:
+        raise ValueError("a JWT has three parts")
+    try:
+        header, body = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))) for p in parts[:2])
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError("not base64url JSON") from exc
+    if not isinstance(header, dict) or not isinstance(body, dict):
+        raise ValueError("the header and claims of a JWT are objects")
+    return header, body
 
 
 class LitestarRequest(Request):
@@ -191,8 +211,9 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
         config: OneRegistration,
         storage: RowStorage,
         cookies: LitestarCookies,
-        public_key_pem: str,
+        public_key: RSAPublicKey,
         client_id: str,
+        parsed: tuple[dict[str, Any], dict[str, Any]],
     ) -> None:
         super().__init__(
             request,
@@ -201,8 +222,9 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
             cookie_service=cookies,
             launch_data_storage=storage,
         )
-        self.public_key_pem = public_key_pem
+        self.public_key = public_key
         self.client_id = client_id
+        self.parsed = parsed
 
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
@@ -213,11 +235,16 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
     def fetch_public_key(self, key_set_url: str) -> Any:
         raise LtiException("key sets are fetched asynchronously before validation")
 
-    def get_public_key(self) -> tuple[str, str]:
+    def get_public_key(self) -> tuple[Any, str]:  # a loaded key, not a PEM
         alg = self._jwt.get("header", {}).get("alg")
         if alg != "RS256":
             raise Unauthorized(f"The id_token is signed with {alg!r}; LTI 1.3 requires RS256.")
-        return self.public_key_pem, "RS256"
+        return self.public_key, "RS256"
+
+    def validate_jwt_format(self) -> "ToolLaunch":
+        header, body = self.parsed  # parsed once, by the service
+        self._jwt = cast(Any, {"header": header, "body": body})
+        return self
 
     def validate_state(self) -> "ToolLaunch":
         state = self._get_request_param("state")

@@ -18,9 +18,9 @@ import msgspec
 from api.errors import BadRequest, InvalidInput, Unauthorized
 from api.models import utcnow
 from api.ssrf import UnsafeDestination
-from plugins.lti.grades import LINEITEM, SCORE
+from plugins.lti.grades import LINEITEM
 from plugins.lti.registrations import Registrations
-from plugins.lti.service import Runtime
+from plugins.lti.service import SCORE, Runtime
 from schemas.lti import RegistrationView, RegistrationWrite
 
 AUDIENCE = "frontoffice:lti-registration"

@@ -12,15 +12,14 @@ from typing import Any
 
 import httpx
 import jwt
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from api.models import LtiLaunch, LtiRegistration
+from api.models import Completion, LtiLaunch, LtiRegistration
 from api.outbox.retry import classify
 from api.ssrf import UnsafeDestination
 from plugins.base import Outcome
-from plugins.lti.service import Runtime
+from plugins.lti.service import SCORE, Runtime
 
-SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 EARLY = 60.0
 """Seconds before `expires_in` runs out that a cached access token is renewed."""
@@ -138,6 +137,50 @@ async def _find_or_create(
 
 async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: dict[str, Any]) -> Outcome:
     """Send the completion `event` (a `completion.recorded` payload) as a score."""
+    score = event.get("score")
+    given = round(float(score) * 100, 2) if isinstance(score, int | float) else 100.0
+    completed = datetime.fromisoformat(str(event["completed_at"]))
+    body = {
+        "scoreGiven": given,
+        "scoreMaximum": 100,
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+        "timestamp": millis(completed),
+    }
+    async with runtime.locks.setdefault(f"launch {launch_id}", asyncio.Lock()):
+        return await _send(runtime, launch_id, str(event.get("module_title") or ""), body)
+
+
+async def post_started(runtime: Runtime, launch_id: uuid.UUID, event: dict[str, Any]) -> Outcome:
+    """Send `Started` for a first launch (an `lti.started` payload): no scoreGiven, as AGS asks
+    of a score not yet given. Never once the learner has completed the module: the Completed
+    score is sent (or is queued) then, and a Started after it would undo it on some LMSs."""
+    at = datetime.fromisoformat(str(event["at"]))
+    body = {"activityProgress": "Started", "gradingProgress": "NotReady", "timestamp": millis(at)}
+    # Under the launch's lock: a Completed score of the same launch is not sent meanwhile.
+    async with runtime.locks.setdefault(f"launch {launch_id}", asyncio.Lock()):
+        async with runtime.sessions() as session:
+            link = await session.get(LtiLaunch, launch_id)
+            done = (
+                await session.execute(
+                    select(Completion.id)
+                    .where(
+                        Completion.learner_id == link.learner_id,
+                        Completion.module_id == link.module_id,
+                        Completion.voided_at.is_(None),
+                    )
+                    .limit(1)
+                )
+                if link is not None
+                else None
+            )
+        if done is not None and done.first() is not None:
+            return Outcome(result="gone", error="not sent: the learner has completed the module since")
+        return await _send(runtime, launch_id, "", body)
+
+
+async def _send(runtime: Runtime, launch_id: uuid.UUID, title: str, body: dict[str, Any]) -> Outcome:
+    """POST a score (`body` without userId) to the launch's line item."""
     started = time.perf_counter()
     async with runtime.sessions() as session:
         link = await session.get(LtiLaunch, launch_id)
@@ -146,11 +189,8 @@ async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: dict[str, An
         return Outcome(result="gone", error="the launch or its registration was deleted")
     if SCORE not in link.scopes:
         return Outcome(result="gone", error="the platform did not grant the score scope")
-    score = event.get("score")
-    given = round(float(score) * 100, 2) if isinstance(score, int | float) else 100.0
-    completed = datetime.fromisoformat(str(event["completed_at"]))
     try:
-        lineitem = await _lineitem(runtime, row, link, str(event.get("module_title") or link.module_id))
+        lineitem = await _lineitem(runtime, row, link, title or link.module_id)
         if lineitem != link.lineitem:
             async with runtime.sessions.begin() as session:
                 await session.execute(
@@ -161,14 +201,7 @@ async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: dict[str, An
         url = f"{path.rstrip('/')}/scores" + (f"?{query}" if query else "")
         response = await runtime.http.post(
             url,
-            json={
-                "userId": link.sub,
-                "scoreGiven": given,
-                "scoreMaximum": 100,
-                "activityProgress": "Completed",
-                "gradingProgress": "FullyGraded",
-                "timestamp": millis(completed),
-            },
+            json={"userId": link.sub, **body},
             headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE},
             follow_redirects=False,
         )

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
 
@@ -19,9 +18,10 @@ TTL = 3600.0
 REFETCH_GAP = 5.0
 
 
-def _pems(keys: list[Any]) -> dict[str, str]:
-    """The RSA keys of a JWKS as PEM, by kid (converted once per fetch, not per launch)."""
-    out: dict[str, str] = {}
+def _pems(keys: list[Any]) -> dict[str, RSAPublicKey]:
+    """The RSA keys of a JWKS, loaded, by kid (once per fetch: PyJWT would parse a PEM on every
+    launch otherwise)."""
+    out: dict[str, RSAPublicKey] = {}
     for jwk in keys:
         if not isinstance(jwk, dict) or "kid" not in jwk or jwk.get("kty") != "RSA":
             continue
@@ -30,8 +30,7 @@ def _pems(keys: list[Any]) -> dict[str, str]:
         except (InvalidKeyError, ValueError, KeyError):
             continue
         if isinstance(key, RSAPublicKey):
-            pem = key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-            out[str(jwk["kid"])] = pem.decode()
+            out[str(jwk["kid"])] = key
     return out
 
 
@@ -39,11 +38,11 @@ class KeySets:
     def __init__(self, http: httpx.AsyncClient, ttl: float = TTL) -> None:
         self.http = http
         self.ttl = ttl
-        self._sets: dict[str, tuple[dict[str, str], float]] = {}
+        self._sets: dict[str, tuple[dict[str, RSAPublicKey], float]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._missed: dict[str, float] = {}  # when an unknown kid last made us refetch
 
-    async def _fetch(self, url: str) -> dict[str, str]:
+    async def _fetch(self, url: str) -> dict[str, RSAPublicKey]:
         try:
             response = await self.http.get(url, timeout=httpx.Timeout(10.0), follow_redirects=False)
             response.raise_for_status()
@@ -56,8 +55,8 @@ class KeySets:
         self._sets[url] = (fetched, time.monotonic())
         return fetched
 
-    async def key(self, url: str, kid: str) -> str:
-        """The public key (PEM) with this `kid` from the platform's key set."""
+    async def key(self, url: str, kid: str) -> RSAPublicKey:
+        """The public key with this `kid` from the platform's key set."""
         cached = self._sets.get(url)
         if cached is not None and time.monotonic() - cached[1] < self.ttl and kid in cached[0]:
             return cached[0][kid]

@@ -1,6 +1,7 @@
 """The LTI 1.3 Advantage plugin: OIDC login, verified launches, deep linking, and grades back
 as an outbox subscriber of `completion.recorded` (one delivery per launch link, retried by the
-dispatcher like any other)."""
+dispatcher like any other), and `Started` at a learner's first launch (the plugin's own
+`lti.started` event, written with its delivery at the launch)."""
 
 import uuid
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import LtiLaunch
 from plugins.base import Context, Delivery, Outcome, Plugin, Subscription
-from plugins.lti.service import LtiConfig, Runtime
+from plugins.lti.service import STARTED_EVENT, LtiConfig, Runtime
 from schemas.events import Envelope
 
 
@@ -70,6 +71,7 @@ class LtiPlugin(Plugin):
         return [] if link is None else [Subscription(key=str(link))]
 
     async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
-        from plugins.lti.grades import post_score
+        from plugins.lti.grades import post_score, post_started
 
-        return await post_score(self.runtime(context), uuid.UUID(delivery.subscriber), delivery.event.data)
+        send = post_started if delivery.event.type == STARTED_EVENT else post_score
+        return await send(self.runtime(context), uuid.UUID(delivery.subscriber), delivery.event.data)

@@ -7,26 +7,42 @@ so it runs on the event loop rather than paying a thread hand-off per launch.
 """
 
 import asyncio
+import contextlib
+import functools
 import hashlib
 import hmac
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import jwt
 import msgspec
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
 from api.db import Sessions
 from api.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
-from api.models import LtiDeepLink, LtiLaunch, LtiRegistration, LtiState, utcnow
-from api.progress.services import LearnerService
+from api.models import (
+    Completion,
+    Delivery,
+    Learner,
+    LtiDeepLink,
+    LtiLaunch,
+    LtiLink,
+    LtiRegistration,
+    LtiState,
+    OutboxEvent,
+    utcnow,
+)
+from api.progress import tokens
 from plugins.lti import storage as post_messages
 from plugins.lti.adapter import (
     COOKIE_PREFIX,
@@ -36,19 +52,24 @@ from plugins.lti.adapter import (
     RowStorage,
     ToolLaunch,
     ToolLogin,
+    parse_unverified,
     session_service,
 )
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
 from schemas.lti import DeepLinkResponse
-from schemas.progress import LearnerProfile
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+STARTED_EVENT = "lti.started"
+"""The plugin's own event: a first launch to report as `Started` (delivered to the plugin only)."""
 STATE_TTL = timedelta(minutes=10)
 DEEP_LINK_TTL = timedelta(minutes=30)
 CACHE_TTL = 5.0
+LINK_TTL = 60.0
+"""Seconds a process trusts its memory of a resource link's module (saves a write per launch)."""
 # LTI roles that get the facilitator view (context and institution roles, any vocabulary).
 INSTRUCTOR_ROLES = ("Instructor", "ContentDeveloper", "Administrator", "TeachingAssistant", "Mentor")
 
@@ -105,6 +126,74 @@ def _client_id(claims: dict[str, Any]) -> str:
     raise Unauthorized("The id_token has no aud naming this tool.")
 
 
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+# The launch's statements, built once with bound parameters: SQLAlchemy then compiles each
+# once and finds it in its cache by a constant key (no per-launch statement building).
+_STATES = _table(LtiState)
+INSERT_STATE = insert(_STATES)
+USE_STATE = delete(_STATES).where(
+    _STATES.c.state == bindparam("state"),
+    _STATES.c.nonce == bindparam("nonce"),
+    _STATES.c.registration_id == bindparam("registration_id"),
+    _STATES.c.expires_at > bindparam("now"),
+)
+_COMPLETIONS = _table(Completion)
+COMPLETED = (
+    select(_COMPLETIONS.c.id)
+    .where(
+        _COMPLETIONS.c.learner_id == bindparam("learner_id"),
+        _COMPLETIONS.c.module_id == bindparam("module_id"),
+        _COMPLETIONS.c.voided_at.is_(None),
+    )
+    .limit(1)
+)
+INSERT_EVENT = insert(_table(OutboxEvent))
+INSERT_DELIVERY = insert(_table(Delivery))
+LEARNER_FIELDS = ("name", "email", "employee_id", "school", "role", "updated_at")
+LAUNCH_FIELDS = (
+    "registration_id",
+    "district_id",
+    "sub",
+    "resource_link_id",
+    "lineitem",
+    "lineitems",
+    "scopes",
+    "updated_at",
+)
+
+
+@functools.cache
+def _upserts(dialect: str) -> tuple[Any, Any, Any]:
+    """(learner upsert, launch upsert, link upsert) for the dialect; the first two answer the
+    row's id."""
+    make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    learners, launches = _table(Learner), _table(LtiLaunch)
+    learner = make(learners)
+    learner = learner.on_conflict_do_update(
+        index_elements=[learners.c.district_id, learners.c.external_id],
+        set_={k: learner.excluded[k] for k in LEARNER_FIELDS},
+    ).returning(learners.c.id)
+    launch = make(launches)
+    launch = launch.on_conflict_do_update(
+        index_elements=[launches.c.learner_id, launches.c.module_id],
+        set_={k: launch.excluded[k] for k in LAUNCH_FIELDS},
+    ).returning(launches.c.id)
+    links = _table(LtiLink)
+    link = make(links)
+    link = link.on_conflict_do_update(
+        index_elements=[links.c.registration_id, links.c.resource_link_id],
+        set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
+    )
+    return learner, launch, link
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 def _fragment_target(base: str, fragment: dict[str, str]) -> str:
     return f"{base}#{urlencode(fragment)}"
 
@@ -123,6 +212,9 @@ class Runtime:
         self.locks: dict[str, asyncio.Lock] = {}
         self._registrations: dict[tuple[str, str | None], tuple[LtiRegistration, float]] = {}
         self._configs: dict[uuid.UUID, tuple[LtiConfig, float]] = {}
+        self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
+        self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
+        self._write_lock = asyncio.Lock() if settings.is_sqlite else None
 
     async def config(
         self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
@@ -190,7 +282,7 @@ class Runtime:
         request = LitestarRequest(params, secure)
         storage = RowStorage()
         cookies = LitestarCookies({})
-        login = ToolLogin(request, OneRegistration(row), session_service(request, storage), cookies, storage)
+        login = ToolLogin(request, self.tool_config(row), session_service(request, storage), cookies, storage)
         if in_iframe and not params.get("lti1p3_new_window"):
             # Cookies may be blocked in the LMS frame: a page checks, and offers a new tab if so.
             login.enable_check_cookies(
@@ -204,17 +296,22 @@ class Runtime:
         target = params.get("lti_storage_target", "")
         secret = secrets.token_urlsafe(24) if target else None
         now = utcnow()
-        async with self.sessions.begin() as session:
+        async with self.writing() as session:
             if secrets.randbelow(64) == 0:  # now and then, drop logins never completed
-                await session.execute(delete(LtiState).where(LtiState.expires_at < now))
-            session.add(
-                LtiState(
-                    state=state,
-                    nonce=nonce,
-                    registration_id=row.id,
-                    expires_at=now + STATE_TTL,
-                    storage_secret_hash=post_messages.secret_hash(secret) if secret else None,
+                await session.execute(
+                    delete(LtiState)
+                    .where(LtiState.expires_at < now)
+                    .execution_options(synchronize_session=False)
                 )
+            await session.execute(
+                INSERT_STATE,
+                {
+                    "state": state,
+                    "nonce": nonce,
+                    "registration_id": row.id,
+                    "expires_at": now + STATE_TTL,
+                    "storage_secret_hash": post_messages.secret_hash(secret) if secret else None,
+                },
             )
         if secret:  # the platform offers its frame's storage: keep the secret there too
             return LoginAnswer(html=post_messages.put_page(target, url, state, secret), cookies=cookies.set)
@@ -222,18 +319,69 @@ class Runtime:
 
     # --- launch --------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction of a login or launch. On SQLite (one writer at a time, every
+        transaction a `BEGIN IMMEDIATE`) they queue here, on the event loop, rather than in
+        SQLite's busy handler, which sleeps in steps of up to 100 ms while the lock is taken."""
+        if self._write_lock is None:
+            async with self.sessions.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self.sessions.begin() as session:
+            yield session
+
+    def _linked(self, registration_id: uuid.UUID, link_id: str) -> str | None:
+        """The module of a resource link as this process last saw it (within LINK_TTL)."""
+        cached = self._links.get((registration_id, link_id))
+        if cached is not None and time.monotonic() - cached[1] < LINK_TTL:
+            return cached[0]
+        return None
+
+    def _remember_link(self, registration_id: uuid.UUID, link_id: str, module_id: str) -> None:
+        if len(self._links) > 10_000:
+            self._links.clear()
+        self._links[(registration_id, link_id)] = (module_id, time.monotonic())
+
+    async def linked_module(self, registration_id: uuid.UUID, link_id: str) -> str:
+        """The module a resource link of this registration showed at an earlier launch, or ""."""
+        module_id = self._linked(registration_id, link_id)
+        if module_id is None:
+            async with self.sessions() as session:
+                module_id = (
+                    await session.execute(
+                        select(LtiLink.module_id).where(
+                            LtiLink.registration_id == registration_id, LtiLink.resource_link_id == link_id
+                        )
+                    )
+                ).scalar_one_or_none()
+            if module_id is None:
+                return ""
+            self._remember_link(registration_id, link_id, module_id)
+        return module_id
+
+    def tool_config(self, row: LtiRegistration) -> OneRegistration:
+        """pylti1p3's configuration of a registration, built once per cached registration row."""
+        cached = self._tool_configs.get(row.id)
+        if cached is None or cached.row is not row:
+            if len(self._tool_configs) > 10_000:
+                self._tool_configs.clear()
+            cached = self._tool_configs[row.id] = OneRegistration(row)
+        return cached
+
     async def verify(
         self, params: dict[str, str], cookies: dict[str, str], same_origin: bool = False
     ) -> tuple[LtiRegistration, dict[str, Any]]:
-        """The registration and the verified claims of a launch; the state is used up."""
+        """The registration and the verified claims of a launch. The state is not used up here:
+        `use_state` does that, in the transaction that writes what the launch keeps."""
         id_token, state = params.get("id_token", ""), params.get("state", "")
         if not id_token or not state:
             raise BadRequest("The launch lacks `id_token` or `state`; start it again from the LMS.")
         try:
-            header = jwt.get_unverified_header(id_token)
-            unverified = jwt.decode(id_token, options={"verify_signature": False})
-        except jwt.InvalidTokenError:
+            parsed = parse_unverified(id_token)
+        except ValueError:
             raise BadRequest("The id_token is not a JWT.") from None
+        header, unverified = parsed
         issuer = unverified.get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise Unauthorized("The id_token has no iss.")
@@ -241,33 +389,32 @@ class Runtime:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("The id_token's header has no kid.")
-        pem = await self.keysets.key(row.key_set_url, kid)
+        key = await self.keysets.key(row.key_set_url, kid)
         # pylti1p3 is shown the token's own nonce: the real check, that this service issued it
-        # for this very state and that it is used once, is the conditional delete below.
+        # for this very state and that it is used once, is the conditional delete of use_state.
         nonce = unverified.get("nonce")
         storage = RowStorage.with_nonce(nonce) if isinstance(nonce, str) else RowStorage()
         cookies = await self._browser_binding(row, params, cookies, same_origin)
         request = LitestarRequest(params, True)
         launch = ToolLaunch(
-            request, OneRegistration(row), storage, LitestarCookies(cookies), pem, row.client_id
+            request, self.tool_config(row), storage, LitestarCookies(cookies), key, row.client_id, parsed
         )
-        claims = launch.verified()
-        now = utcnow()
-        async with self.sessions.begin() as session:
-            used = await session.execute(
-                delete(LtiState).where(
-                    LtiState.state == state,
-                    LtiState.nonce == claims["nonce"],
-                    LtiState.registration_id == row.id,
-                    LtiState.expires_at > now,
-                )
-            )
+        return row, launch.verified()
+
+    async def use_state(
+        self, session: AsyncSession, row: LtiRegistration, state: str, claims: dict[str, Any]
+    ) -> None:
+        """Delete the state row of this login, if it is this registration's, unexpired, and was
+        issued with the token's nonce; refuse the launch otherwise (a replay, say)."""
+        used = await session.execute(
+            USE_STATE,
+            {"state": state, "nonce": claims["nonce"], "registration_id": row.id, "now": utcnow()},
+        )
         if used.rowcount != 1:  # type: ignore[attr-defined]
             raise Unauthorized(
                 "This launch's state and nonce are not a login this service started, or were "
                 "already used, or expired; launch again from the LMS."
             )
-        return row, claims
 
     async def _browser_binding(
         self, row: LtiRegistration, params: dict[str, str], cookies: dict[str, str], same_origin: bool
@@ -312,84 +459,115 @@ class Runtime:
             row, claims = await self.verify(params, cookies, same_origin)
         except NeedsStorage as page:
             return Launched(state=params.get("state", ""), html=page.html)
-        config = await self.config(row.district_id, config_of)
-        roles = [r for r in claims.get(LTI + "roles", []) if isinstance(r, str)]
-        instructor = is_instructor(roles)
-        custom = claims.get(LTI + "custom") or {}
-        custom = {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
-        deep_linking = claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
-        module_id = custom.get("module", "")
-        if deep_linking and not instructor:
-            raise Forbidden("Only instructors may pick modules for the LMS (deep linking).")
-        if not deep_linking:
-            if not module_id:
-                raise InvalidInput("The LTI link names no module; give it the custom parameter module=<id>.")
-            try:
-                await catalog.entry(module_id)
-            except NotFound:
-                raise InvalidInput(
-                    f"The LTI link names module {module_id!r}, which does not exist."
-                ) from None
+        state = params["state"]
+        try:
+            config = await self.config(row.district_id, config_of)
+            roles = [r for r in claims.get(LTI + "roles", []) if isinstance(r, str)]
+            instructor = is_instructor(roles)
+            custom = claims.get(LTI + "custom") or {}
+            custom = {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
+            deep_linking = claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
+            module_id = custom.get("module", "")
+            resource_link = claims.get(LTI + "resource_link")
+            link_id = str(resource_link.get("id") or "")[:255] if isinstance(resource_link, dict) else ""
+            if deep_linking and not instructor:
+                raise Forbidden("Only instructors may pick modules for the LMS (deep linking).")
+            remember_link = bool(module_id and link_id and self._linked(row.id, link_id) != module_id)
+            if not deep_linking:
+                if not module_id and link_id:
+                    module_id = await self.linked_module(row.id, link_id)
+                if not module_id:
+                    raise InvalidInput(
+                        "The LTI link names no module: give it the custom parameter module=<id> "
+                        "(deep linking does), or launch it once with it so its resource link is "
+                        "remembered."
+                    )
+                try:
+                    await catalog.entry(module_id)
+                except NotFound:
+                    raise InvalidInput(
+                        f"The LTI link names module {module_id!r}, which does not exist."
+                    ) from None
+        except (Forbidden, InvalidInput):
+            async with self.writing() as session:  # a refused launch uses its state up too
+                await self.use_state(session, row, state, claims)
+            raise
         context = claims.get(LTI + "context") or {}
         cohort = str(context.get("title") or context.get("label") or context.get("id") or "")[:100]
-        profile = LearnerProfile(
-            external_id=f"lti:{issuer_hash(row.issuer)}:{claims['sub']}"[:200],
-            name=str(claims.get("name") or "")[:200],
-            email=str(claims.get("email") or "")[:320],
-            employee_id=custom.get("employee_id", "")[:100],
-            school=custom.get("school", "")[:200],
-            role=(custom.get("job_role") or custom.get("role", ""))[:100],
-        )
-        issued = await LearnerService(self.sessions, row.district_id).token(
-            profile, cohort, config.token_ttl_minutes, token_key, facilitator=instructor
-        )
+        now = utcnow()
+        learner: dict[str, Any] = {
+            "district_id": row.district_id,
+            "external_id": f"lti:{issuer_hash(row.issuer)}:{claims['sub']}"[:200],
+            "name": str(claims.get("name") or "")[:200],
+            "email": str(claims.get("email") or "")[:320],
+            "employee_id": custom.get("employee_id", "")[:100],
+            "school": custom.get("school", "")[:200],
+            "role": (custom.get("job_role") or custom.get("role", ""))[:100],
+            "updated_at": now,
+        }
         presentation = claims.get(LTI + "launch_presentation") or {}
         locale = str(presentation.get("locale") or "")
         fragment = {
-            "token": issued.token,
             "module": module_id,
             "lang": locale.replace("_", "-").split("-")[0].lower(),
             "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
         }
-        endpoint = claims.get(AGS_ENDPOINT)
-        if not deep_linking and not isinstance(endpoint, dict):
-            return Launched(
-                location=_fragment_target(config.front_end_url or f"{self.base_url}/player/", fragment),
-                state=params["state"],
-            )
-        async with self.sessions.begin() as session:
+        # One write transaction: the state used up, the learner created or updated, and what
+        # grades back or deep linking need. A refusal rolls it all back.
+        async with self.writing() as session:
+            await self.use_state(session, row, state, claims)
+            upsert_learner = _upserts(_dialect(session))[0]
+            learner["id"], learner["created_at"] = uuid.uuid4(), now
+            learner_id = (await session.execute(upsert_learner, learner)).scalar_one()
+            if remember_link and not deep_linking:
+                upsert_link = _upserts(_dialect(session))[2]
+                link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
+                await session.execute(upsert_link, {**link, "updated_at": now})
             if deep_linking:
                 settings = claims[DL + "deep_linking_settings"]
-                dl = LtiDeepLink(
-                    id=secrets.token_urlsafe(24),
-                    registration_id=row.id,
-                    learner_id=issued.learner.id,
-                    deployment_id=str(claims[LTI + "deployment_id"]),
-                    return_url=str(settings["deep_link_return_url"]),
-                    data=str(settings["data"]) if settings.get("data") is not None else None,
-                    expires_at=utcnow() + DEEP_LINK_TTL,
+                fragment["dl"] = secrets.token_urlsafe(24)
+                session.add(
+                    LtiDeepLink(
+                        id=fragment["dl"],
+                        registration_id=row.id,
+                        learner_id=learner_id,
+                        deployment_id=str(claims[LTI + "deployment_id"]),
+                        return_url=str(settings["deep_link_return_url"]),
+                        data=str(settings["data"]) if settings.get("data") is not None else None,
+                        expires_at=now + DEEP_LINK_TTL,
+                    )
                 )
-                session.add(dl)
-                fragment["dl"] = dl.id
             else:
-                await self._remember(session, row, claims, issued.learner.id, module_id)
+                await self._remember(session, row, claims, learner_id, module_id)
+        if remember_link and not deep_linking:
+            self._remember_link(row.id, link_id, module_id)
+        token, _ = tokens.issue(
+            token_key,
+            row.district_id,
+            learner_id,
+            cohort,
+            timedelta(minutes=config.token_ttl_minutes),
+            instructor,
+        )
         base = config.front_end_url or f"{self.base_url}/player/"
-        return Launched(location=_fragment_target(base, fragment), state=params["state"])
+        return Launched(location=_fragment_target(base, {"token": token, **fragment}), state=state)
 
     async def _remember(
         self,
-        session: Any,
+        session: AsyncSession,
         row: LtiRegistration,
         claims: dict[str, Any],
         learner_id: uuid.UUID,
         module_id: str,
-    ) -> None:
-        """What grades back need, kept per learner and module (the newest launch wins)."""
+    ) -> uuid.UUID | None:
+        """What grades back need, kept per learner and module (the newest launch wins); the
+        launch row's id, or None without AGS."""
         endpoint = claims.get(AGS_ENDPOINT)
         if not isinstance(endpoint, dict):
-            return
+            return None
         link = claims.get(LTI + "resource_link") or {}
-        values = {
+        now = utcnow()
+        values: dict[str, Any] = {
             "registration_id": row.id,
             "district_id": row.district_id,
             "sub": str(claims["sub"])[:255],
@@ -397,18 +575,58 @@ class Runtime:
             "lineitem": endpoint.get("lineitem"),
             "lineitems": endpoint.get("lineitems"),
             "scopes": [s for s in endpoint.get("scope", []) if isinstance(s, str)],
-            "updated_at": utcnow(),
+            "updated_at": now,
         }
-        existing = (
-            await session.execute(
-                select(LtiLaunch).where(LtiLaunch.learner_id == learner_id, LtiLaunch.module_id == module_id)
-            )
-        ).scalar_one_or_none()
-        if existing is None:
-            session.add(LtiLaunch(learner_id=learner_id, module_id=module_id, **values))
-        else:
-            for key, value in values.items():
-                setattr(existing, key, value)
+        values["id"], values["learner_id"], values["module_id"] = uuid.uuid4(), learner_id, module_id
+        upsert_launch = _upserts(_dialect(session))[1]
+        launch_id = cast(uuid.UUID, (await session.execute(upsert_launch, values)).scalar_one())
+        if SCORE in values["scopes"]:
+            await self._started(session, row, launch_id, learner_id, module_id, now)
+        return launch_id
+
+    async def _started(
+        self,
+        session: AsyncSession,
+        row: LtiRegistration,
+        launch_id: uuid.UUID,
+        learner_id: uuid.UUID,
+        module_id: str,
+        now: datetime,
+    ) -> None:
+        """A learner without a completion of the module: queue a `Started` score for the
+        launch (sent by the dispatcher with retries, never in the request path). The event is
+        the plugin's own: it is written already fanned out, with its one delivery."""
+        done = await session.execute(COMPLETED, {"learner_id": learner_id, "module_id": module_id})
+        if done.first() is not None:
+            return
+        event_id = uuid.uuid4()
+        await session.execute(
+            INSERT_EVENT,
+            {
+                "id": event_id,
+                "district_id": row.district_id,
+                "type": STARTED_EVENT,
+                "payload": {"launch_id": str(launch_id), "module_id": module_id, "at": now.isoformat()},
+                "created_at": now,
+                "fanned_out_at": now,
+            },
+        )
+        await session.execute(
+            INSERT_DELIVERY,
+            {
+                "id": uuid.uuid4(),
+                "event_id": event_id,
+                "district_id": row.district_id,
+                "plugin": "lti",
+                "subscriber": f"lti:{launch_id}",
+                "event_type": STARTED_EVENT,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
 
     # --- deep linking ----------------------------------------------------------------------
 

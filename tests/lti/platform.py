@@ -151,11 +151,12 @@ class Platform:
         ags: bool = True,
         deep_link: bool = False,
         locale: str | None = None,
+        resource_link: str | None = None,
     ) -> dict[str, Any]:
         """The form the platform posts to the tool: id_token, state and the launch URL."""
         launch = Launch(auth_request, self.conf)
         launch.set_user_data(sub, roles, full_name=name or None, email_address=email or None)
-        launch.set_resource_link_claim("link-" + (custom or {}).get("module", "none"))
+        launch.set_resource_link_claim(resource_link or "link-" + (custom or {}).get("module", "none"))
         launch.set_launch_context_claim("course-1", context_title="Front desk staff 2026")
         if custom:
             launch.set_custom_parameters_claim(custom)

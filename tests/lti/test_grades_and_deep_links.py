@@ -68,6 +68,40 @@ async def test_the_launch_line_item_is_used_as_given(
     assert [(url, s["userId"]) for url, s in canvas.scores] == [(lineitem, "learner-9")]
 
 
+async def test_a_first_launch_reports_started_then_the_completion_completed(
+    lti_client: Client, district_a: Tenant, canvas: Platform, dispatcher: Dispatcher
+) -> None:
+    await register(lti_client, district_a, canvas)
+    lineitem = f"{canvas.url}/lineitems/12"
+    got = fragment(await launch(lti_client, canvas, "learner-5", ags_lineitem=lineitem))
+    assert canvas.scores == []  # never sent in the launch's request
+    await dispatcher.run_once()
+    (url, started), *_ = canvas.scores
+    assert url == lineitem and len(canvas.scores) == 1
+    assert started["userId"] == "learner-5" and "scoreGiven" not in started
+    assert started["activityProgress"] == "Started" and started["gradingProgress"] == "NotReady"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", started["timestamp"])
+    await complete(lti_client, district_a, got["token"])
+    await dispatcher.run_once()
+    assert [s["activityProgress"] for _, s in canvas.scores] == ["Started", "Completed"]
+    # A later launch of the completed module reports nothing new: a Started would undo the grade.
+    await launch(lti_client, canvas, "learner-5", ags_lineitem=lineitem)
+    await dispatcher.run_once()
+    assert [s["activityProgress"] for _, s in canvas.scores] == ["Started", "Completed"]
+
+
+async def test_started_is_never_sent_after_the_completed_score(
+    lti_client: Client, district_a: Tenant, canvas: Platform, dispatcher: Dispatcher
+) -> None:
+    await register(lti_client, district_a, canvas)
+    lineitem = f"{canvas.url}/lineitems/13"
+    got = fragment(await launch(lti_client, canvas, "learner-6", ags_lineitem=lineitem))
+    await complete(lti_client, district_a, got["token"])  # before the dispatcher ran
+    await dispatcher.run_once()
+    await dispatcher.run_once()
+    assert [(s["userId"], s["activityProgress"]) for _, s in canvas.scores] == [("learner-6", "Completed")]
+
+
 async def test_a_launch_without_ags_sends_nothing(
     lti_client: Client, district_a: Tenant, canvas: Platform, dispatcher: Dispatcher
 ) -> None:

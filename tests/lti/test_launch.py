@@ -6,8 +6,10 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from api.db import Sessions
+from api.models import LtiLink
 from tests.conftest import Tenant
 from tests.lti.conftest import BASE, INSTRUCTOR, LEARNER, MODULE, Client, fragment, launch, learners, register
 from tests.lti.platform import Platform
@@ -162,3 +164,29 @@ async def test_postmessage_storage_where_cookies_are_blocked(
         "/lti/launch", data=with_secret, headers={"Origin": BASE}, follow_redirects=False
     )
     assert fragment(ok)["view"] == "learner" and await learners(sessions) == 1
+
+
+async def test_a_resource_link_without_the_module_parameter_opens_the_module_it_showed(
+    lti_client: Client, sessions: Sessions, district_a: Tenant, canvas: Platform, moodle: Platform
+) -> None:
+    await register(lti_client, district_a, canvas)
+    await register(lti_client, district_a, moodle)
+    # Unknown link, no module parameter: refused as before.
+    response = await launch(lti_client, canvas, "u1", custom={}, resource_link="course-7-link")
+    assert response.status_code == 422, response.text
+    assert "module=<id>" in response.json()["detail"]
+    # Launched once with the parameter (as a deep-linked link is), the link is remembered ...
+    response = await launch(
+        lti_client, canvas, "u1", custom={"module": MODULE}, resource_link="course-7-link"
+    )
+    assert response.status_code == 303, response.text
+    async with sessions() as session:
+        rows = (await session.execute(select(LtiLink.resource_link_id, LtiLink.module_id))).all()
+    assert [tuple(r) for r in rows] == [("course-7-link", MODULE)]
+    # ... and opens its module without it.
+    response = await launch(lti_client, canvas, "u2", custom={}, resource_link="course-7-link")
+    assert response.status_code == 303, response.text
+    assert fragment(response)["module"] == MODULE
+    # Per registration: the same link id from another platform maps to nothing.
+    response = await launch(lti_client, moodle, "u3", custom={}, resource_link="course-7-link")
+    assert response.status_code == 422, response.text
