@@ -49,6 +49,12 @@ class Metrics:
         )
 
 
+def _cacheable(scope: Scope) -> bool:
+    """Whether the routed handler opted into the response cache (known once routing ran)."""
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("response_cache"))
+
+
 class RequestContext:
     """ASGI wrapper: request id header, one access log line and metrics per HTTP request."""
 
@@ -100,17 +106,13 @@ class RequestContext:
                 if scope.get("method") == "OPTIONS" and status == 204:
                     headers = self._fix_allow(scope, headers)
                 message = {**message, "headers": headers}
-            elif key is not None and message["type"] == "http.response.body":
-                # Keep only what may be cached: a streamed export must not be held whole.
-                handler = scope.get("route_handler")
-                if handler is not None and handler.opt.get("response_cache"):
-                    body.extend(message.get("body", b""))
+            elif key is not None and message["type"] == "http.response.body" and _cacheable(scope):
+                body.extend(message.get("body", b""))  # never a streamed export: it is not cacheable
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
-            handler = scope.get("route_handler")
-            if key is not None and status in (200, 304) and handler and handler.opt.get("response_cache"):
+            if key is not None and status in (200, 304) and _cacheable(scope):
                 self.cache.put(key, status, start["headers"], bytes(body), scope.get("path_template", ""))
         finally:
             self._observe(scope, scope.get("path_template") or "<unmatched>", status, rid, started)

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import retention
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
 from api.outbox.retry import next_attempt_at
-from plugins.base import Context, Outcome, Plugin
+from plugins.base import Context, Outcome, Plugin, Subscription
 from plugins.base import Delivery as PluginDelivery
 from schemas.events import Envelope
 
@@ -49,6 +49,30 @@ class Claimed(msgspec.Struct, frozen=True):
 
 
 Result = tuple[Claimed, Outcome, datetime]
+
+
+def delivery_row(
+    event_id: uuid.UUID,
+    district_id: uuid.UUID,
+    event_type: str,
+    plugin: str,
+    subscription: Subscription,
+    now: datetime,
+) -> dict[str, Any]:
+    """A new delivery of an event to one subscriber of a plugin, as column values."""
+    return {
+        "id": uuid.uuid4(),
+        "event_id": event_id,
+        "district_id": district_id,
+        "plugin": plugin,
+        "subscriber": f"{plugin}:{subscription.key}",
+        "event_type": event_type,
+        "status": "skipped" if subscription.skip else "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _envelope(event: OutboxEvent) -> Envelope:
@@ -112,22 +136,10 @@ class Dispatcher:
                 subscribers = await plugin.subscriptions_batch(session, batch)
                 for i, subs in zip(wanted, subscribers, strict=True):
                     event = events[i]
-                    for sub in subs:
-                        deliveries.append(
-                            {
-                                "id": uuid.uuid4(),
-                                "event_id": event.id,
-                                "district_id": event.district_id,
-                                "plugin": plugin.name,
-                                "subscriber": f"{plugin.name}:{sub.key}",
-                                "event_type": event.type,
-                                "status": "skipped" if sub.skip else "pending",
-                                "attempts": 0,
-                                "next_attempt_at": now,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                        )
+                    deliveries.extend(
+                        delivery_row(event.id, event.district_id, event.type, plugin.name, sub, now)
+                        for sub in subs
+                    )
             if deliveries:
                 await session.execute(insert(Delivery), deliveries)
             await session.execute(

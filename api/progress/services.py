@@ -91,16 +91,20 @@ def completion_view(row: Completion) -> CompletionView:
     )
 
 
+def event_row(district_id: uuid.UUID, event: msgspec.Struct, at: datetime) -> dict[str, Any]:
+    """The outbox row of an event, as column values."""
+    return {
+        "id": uuid.uuid4(),
+        "district_id": district_id,
+        "type": type(event).type_name,  # type: ignore[attr-defined]
+        "payload": msgspec.json.decode(_events.encode(event)),
+        "created_at": at,
+    }
+
+
 def add_event(session: AsyncSession, district_id: uuid.UUID, event: msgspec.Struct, at: datetime) -> None:
     """Write an event to the outbox, in the caller's transaction."""
-    session.add(
-        OutboxEvent(
-            district_id=district_id,
-            type=type(event).type_name,  # type: ignore[attr-defined]
-            payload=msgspec.json.decode(_events.encode(event)),
-            created_at=at,
-        )
-    )
+    session.add(OutboxEvent(**event_row(district_id, event, at)))
 
 
 class LearnerService:
@@ -606,19 +610,7 @@ class ProgressService:
         ).all()
         used = sum(1 for r in rows if r.form_id == form.id and r.status == "submitted")
         completion = await self._complete_if_met(conn, entry.module, row, rows, learner, events, now)
-        await conn.execute(
-            _INSERT_EVENTS,
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "district_id": self.district_id,
-                    "type": type(event).type_name,  # type: ignore[attr-defined]
-                    "payload": msgspec.json.decode(_events.encode(event)),
-                    "created_at": now,
-                }
-                for event in events
-            ],
-        )
+        await conn.execute(_INSERT_EVENTS, [event_row(self.district_id, event, now) for event in events])
         return row, used, completion
 
     async def _live(self, session: AsyncSession, module_id: str) -> CompletionView | None:

@@ -42,7 +42,9 @@ from api.models import (
     OutboxEvent,
     utcnow,
 )
+from api.outbox.dispatcher import delivery_row
 from api.progress import tokens
+from plugins.base import Subscription
 from plugins.lti import storage as post_messages
 from plugins.lti.adapter import (
     COOKIE_PREFIX,
@@ -613,19 +615,9 @@ class Runtime:
         )
         await session.execute(
             INSERT_DELIVERY,
-            {
-                "id": uuid.uuid4(),
-                "event_id": event_id,
-                "district_id": row.district_id,
-                "plugin": "lti",
-                "subscriber": f"lti:{launch_id}",
-                "event_type": STARTED_EVENT,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
-            },
+            delivery_row(
+                event_id, row.district_id, STARTED_EVENT, "lti", Subscription(key=str(launch_id)), now
+            ),
         )
 
     # --- deep linking ----------------------------------------------------------------------
