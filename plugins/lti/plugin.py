@@ -25,15 +25,15 @@ class LtiPlugin(Plugin):
     events: ClassVar[frozenset[str]] = frozenset({"completion.recorded"})
 
     def __init__(self) -> None:
-        self._runtimes: dict[int, Runtime] = {}
+        self._runtime: tuple[Context, Runtime] | None = None
 
     def runtime(self, context: Context) -> Runtime:
-        """The plugin's runtime for this context (one per app or dispatcher)."""
-        runtime = self._runtimes.get(id(context))
-        if runtime is None:
+        """The plugin's runtime for this context (one per app or dispatcher). Held with the
+        context itself: an id alone could be reused by a later context once this one is gone."""
+        if self._runtime is None or self._runtime[0] is not context:
             runtime = Runtime(context.sessions, context.http, context.secret_box, context.settings)
-            self._runtimes = {id(context): runtime}
-        return runtime
+            self._runtime = (context, runtime)
+        return self._runtime[1]
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         from plugins.lti import controllers as c
