@@ -293,7 +293,6 @@ def content_schemas() -> None:
 def worker() -> None:
     """Deliver the outbox until stopped (SIGTERM/SIGINT); run as many as you like on PostgreSQL."""
     import signal
-    from datetime import timedelta
 
     import httpx
 
@@ -321,10 +320,11 @@ def worker() -> None:
                 transport=transport, follow_redirects=False, trust_env=False
             ) as http:
                 box = SecretBox(await TokenKey(sessions, settings.secret_key).get(), "plugin-secrets")
-                context = Context(sessions=sessions, http=http, settings=settings, secret_box=box)
-                lease = timedelta(seconds=settings.delivery_lease_seconds)
+                context = Context(
+                    sessions=sessions, http=http, transport=transport, settings=settings, secret_box=box
+                )
                 click.echo(f"worker delivering for plugins: {', '.join(plugins) or 'none'}", err=True)
-                await Dispatcher(context, plugins, lease=lease).run(stop)
+                await Dispatcher.configured(context, plugins).run(stop)
         finally:
             await engine.dispose()
 

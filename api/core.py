@@ -3,7 +3,6 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -145,16 +144,18 @@ class Core(InitPlugin):
                 return
             app.state.secret_box = SecretBox(key, "plugin-secrets")
             context = Context(
-                sessions=sessions, http=http, settings=self.settings, secret_box=app.state.secret_box
+                sessions=sessions,
+                http=http,
+                transport=transport,
+                settings=self.settings,
+                secret_box=app.state.secret_box,
             )
             app.state.plugin_context = context
             if not self.settings.dispatch_in_app:
                 yield
                 return
             stop = asyncio.Event()
-            dispatcher = Dispatcher(
-                context, self.plugins, lease=timedelta(seconds=self.settings.delivery_lease_seconds)
-            )
+            dispatcher = Dispatcher.configured(context, self.plugins)
             task = asyncio.create_task(dispatcher.run(stop))
             try:
                 yield

@@ -49,6 +49,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """How long a webhook endpoint has to answer before the attempt counts as failed."""
     delivery_lease_seconds: Annotated[float, Meta(gt=0, le=3600)] = 60.0
     """How long a worker holds claimed deliveries; a killed worker's are retaken after it."""
+    delivery_concurrency: Annotated[int, Meta(ge=1, le=1024)] = 32
+    """How many deliveries a worker sends at once, in all."""
+    delivery_concurrency_per_subscriber: Annotated[int, Meta(ge=1, le=1024)] = 16
+    """How many of them may go to one subscriber (a webhook endpoint, an LMS) at once."""
     idempotency_hours: Annotated[int, Meta(ge=1, le=720)] = 24
     """How long a POST's `Idempotency-Key` is remembered."""
     delivery_log_days: Annotated[int, Meta(ge=1, le=3650)] = 30

@@ -19,6 +19,7 @@ Errors: `ValueError` for a URL that is malformed or written in a way that is not
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import re
 import socket
@@ -170,8 +171,14 @@ def _networks(allowlist: Collection[str]) -> list[IPNetwork]:
     return networks
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(allowlist: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """`_networks`, parsed once per allowlist: every delivery checks against the same one."""
+    return tuple(_networks(allowlist))
+
+
 def _allowlisted(ip: IPAddress, allowlist: Collection[str]) -> bool:
-    return any(ip in network for network in _networks(allowlist))
+    return any(ip in network for network in _parsed(tuple(allowlist)))
 
 
 def is_allowed_address(ip: IPAddress, allowlist: Collection[str]) -> bool:
@@ -195,6 +202,7 @@ def _show(ip: IPAddress) -> str:
     return str(ip)
 
 
+@functools.lru_cache(maxsize=1024)
 def _literal(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
@@ -211,23 +219,37 @@ async def resolve_and_check(host: str, port: int, allowlist: Collection[str]) ->
     """
     literal = _literal(host)
     if literal is not None:
-        ips: list[IPAddress] = [literal]
-    else:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        ips = []
-        for *_, sockaddr in infos:
-            # Link-local IPv6 answers may carry a zone ("fe80::1%eth0"); ipaddress keeps it.
-            ip = ipaddress.ip_address(sockaddr[0])
-            if ip not in ips:
-                ips.append(ip)
-        if not ips:
-            raise socket.gaierror(socket.EAI_NONAME, f"{host} resolves to no address")
+        _check_literal(literal, tuple(allowlist))
+        return [_show(literal)]
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    ips: list[IPAddress] = []
+    for *_, sockaddr in infos:
+        # Link-local IPv6 answers may carry a zone ("fe80::1%eth0"); ipaddress keeps it.
+        ip = ipaddress.ip_address(sockaddr[0])
+        if ip not in ips:
+            ips.append(ip)
+    if not ips:
+        raise socket.gaierror(socket.EAI_NONAME, f"{host} resolves to no address")
     for ip in ips:
         if not is_allowed_address(ip, allowlist):
             reason = _unsafe_reason(ip)
             assert reason is not None  # is_allowed_address said it was refused
-            raise UnsafeDestination(_show(ip), reason, host=None if literal is not None else host)
+            raise UnsafeDestination(_show(ip), reason, host=host)
     return [_show(ip) for ip in ips]
+
+
+@functools.lru_cache(maxsize=1024)
+def _allowed_literal(ip: IPAddress, allowlist: tuple[str, ...]) -> bool:
+    """`is_allowed_address`, remembered: a URL naming an address is checked once per allowlist."""
+    return is_allowed_address(ip, allowlist)
+
+
+def _check_literal(ip: IPAddress, allowlist: tuple[str, ...]) -> None:
+    """Raise UnsafeDestination if deliveries may not reach the address a URL names."""
+    if not _allowed_literal(ip, allowlist):
+        reason = _unsafe_reason(ip)
+        assert reason is not None  # is_allowed_address said it was refused
+        raise UnsafeDestination(_show(ip), reason)
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
@@ -261,6 +283,10 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                 f"only http and https URLs are sent to, not {scheme!r}", request=request
             )
         host = request.url.raw_host.decode("ascii")
+        literal = _literal(host)
+        if literal is not None:  # nothing to resolve: checked, and sent as it is
+            _check_literal(literal, self._allowlist)
+            return await self._inner.handle_async_request(request)
         port = request.url.port or DEFAULT_PORTS[scheme]
         # The resolver runs outside httpx, so the connect timeout would not bound a slow DNS answer.
         timeout = request.extensions.get("timeout", {}).get("connect")
@@ -271,8 +297,6 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise httpx.ConnectTimeout(f"resolving {host} timed out", request=request) from exc
         except OSError as exc:
             raise httpx.ConnectError(f"cannot resolve {host}: {exc}", request=request) from exc
-        if _literal(host) is not None:
-            return await self._inner.handle_async_request(request)
         return await _send_pinned(self._inner, request, addresses)
 
     async def aclose(self) -> None:
@@ -380,9 +404,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             body = request.content
         except httpx.RequestNotRead:
             body = await request.aread()
-        close = request.headers.get("connection", "").lower() == "close"
         encoding = request.headers.encoding
+        # One pass over the raw headers (httpx's mapping lookups decode every header each time).
         headers = [(name.decode(encoding), value.decode(encoding)) for name, value in request.headers.raw]
+        close = any(name.lower() == "connection" and value.lower() == "close" for name, value in headers)
         with _httpx_errors(request):
             response = await self._session(close).request(
                 request.method,
@@ -391,13 +416,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,
                 server_hostname=request.extensions.get("sni_hostname"),
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    # aiohttp's `connect` covers the wait for a pooled connection and the connecting.
-                    connect=None if pool is None or connect is None else pool + connect,
-                    sock_connect=connect,
-                    sock_read=timeout.get("read"),
-                ),
+                timeout=_client_timeout(pool, connect, timeout.get("read")),
             )
         return httpx.Response(
             response.status,
@@ -411,6 +430,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if session is not None:
                 await session.close()
         self._pooled = self._closing = None
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(pool: float | None, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    """httpx's timeouts as aiohttp's (made once per distinct set: every delivery uses the same)."""
+    return aiohttp.ClientTimeout(
+        total=None,
+        # aiohttp's `connect` covers the wait for a pooled connection and the connecting.
+        connect=None if pool is None or connect is None else pool + connect,
+        sock_connect=connect,
+        sock_read=read,
+    )
 
 
 class _AiohttpStream(httpx.AsyncByteStream):

@@ -135,7 +135,7 @@ async def succeeded(sessions: Sessions) -> int:
 
 async def deliver_all(context: Context, sessions: Sessions) -> tuple[float, dict[str, int]]:
     """Run a dispatcher as a worker does until every delivery succeeded; (seconds, status counts)."""
-    dispatcher = Dispatcher(context, load_plugins(["webhooks"]))
+    dispatcher = Dispatcher.configured(context, load_plugins(["webhooks"]))
     stop = asyncio.Event()
     started = time.perf_counter()
     task = asyncio.create_task(dispatcher.run(stop))
@@ -174,13 +174,14 @@ async def floor(url: str, secret: str, event_id: str, body: bytes, count: int) -
     errors = 0
     remaining = count
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    signer = signing.Signer([secret])  # keys decoded once, as the subject's sender does
     async with aiohttp.ClientSession(connector=connector) as client:
 
         async def worker() -> None:
             nonlocal errors, remaining
             while remaining > 0:
                 remaining -= 1
-                headers = signing.headers([secret], event_id, int(time.time()), body)
+                headers = signer.headers(event_id, int(time.time()), body)
                 try:
                     async with client.post(url, data=body, headers=headers) as response:
                         await response.read()
@@ -218,6 +219,9 @@ async def main(base: str) -> None:
             webhook_allow_http=True,
             outbound_allowlist=ALLOWLIST,
             log_level="WARNING",
+            # The floor keeps 32 requests in flight to its one receiver; so does the subject.
+            delivery_concurrency=CONCURRENCY,
+            delivery_concurrency_per_subscriber=CONCURRENCY,
         )
         box = SecretBox(SECRET_KEY, "plugin-secrets")
         district = await DistrictService(sessions).create("bench", "Bench")
@@ -232,7 +236,9 @@ async def main(base: str) -> None:
 
         transport = GuardedTransport(allowlist=ALLOWLIST)
         async with httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False) as http:
-            context = Context(sessions=sessions, http=http, settings=settings, secret_box=box)
+            context = Context(
+                sessions=sessions, http=http, transport=transport, settings=settings, secret_box=box
+            )
             subject_seconds, status = await deliver_all(context, sessions)
         subject_errors = await failed_attempts(sessions)
         subject_seen = await received(base)

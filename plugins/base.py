@@ -59,8 +59,20 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
 
     sessions: Sessions
     http: httpx.AsyncClient
+    transport: httpx.AsyncBaseTransport
+    """The guarded transport `http` sends through. A sender that needs none of the client's
+    cookies, redirects, auth or base URL (webhook deliveries) hands it requests directly, at
+    about half the client's cost per request."""
     settings: Any
     secret_box: SecretBox
+
+
+class Attempted(msgspec.Struct, frozen=True):
+    """A recorded attempt: the delivery, how it went, and whether it was the last (no retry follows)."""
+
+    delivery: Delivery
+    outcome: Outcome
+    final: bool
 
 
 class Plugin:
@@ -114,10 +126,9 @@ class Plugin:
         `retry`. Hold no database session while waiting on the network."""
         raise NotImplementedError
 
-    async def after_attempt(
-        self, session: AsyncSession, delivery: Delivery, outcome: Outcome, final: bool
-    ) -> None:
-        """Called in the transaction that records each attempt (`final`: no retry follows)."""
+    async def after_attempts(self, session: AsyncSession, attempts: Sequence[Attempted]) -> None:
+        """Called in the transaction that records a batch of attempts, with this plugin's, in the
+        order they are recorded."""
 
 
 SecretStr = Annotated[

@@ -2,10 +2,11 @@
 
 Each round:
 1. fan out: events not yet fanned out get one delivery row per subscriber (each plugin says
-   who subscribes), in the same transaction that marks the event fanned out;
-2. claim: due deliveries (pending and due, or leased with an expired lease) are leased to
-   this worker, with `FOR UPDATE SKIP LOCKED` on PostgreSQL so any number of workers claim
-   disjoint batches (SQLite's write lock serializes claims on its own);
+   who subscribes), in the same transaction that marks the event fanned out; the new
+   deliveries are written already leased to this worker, which has them in hand;
+2. claim: other due deliveries (pending and due: retries; or leased with an expired lease) are
+   leased to this worker, with `FOR UPDATE SKIP LOCKED` on PostgreSQL so any number of workers
+   claim disjoint batches (SQLite's write lock serializes claims on its own);
 3. deliver: concurrently, bounded overall and per subscriber, with no session held; a delivery
    whose lease ran out while it waited for its turn is not sent (another worker may have it);
 4. record: every attempt's log row and the delivery's next state, in one transaction.
@@ -13,7 +14,7 @@ Each round:
 `run` overlaps rounds: the next batch is fanned out, claimed and queued while the last one is
 still being delivered and recorded, so the endpoints are not left waiting on the database.
 
-A worker killed between 2 and 4 loses nothing: its leases run out and others claim them.
+A worker killed between 1 and 4 loses nothing: its leases run out and others claim them.
 The event id travels with every attempt, so receivers can drop duplicates.
 """
 
@@ -25,16 +26,16 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 import msgspec
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import retention
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
 from api.outbox.retry import next_attempt_at
-from plugins.base import Context, Outcome, Plugin, Subscription
+from plugins.base import Attempted, Context, Outcome, Plugin, Subscription
 from plugins.base import Delivery as PluginDelivery
 from schemas.events import Envelope
 
@@ -49,6 +50,13 @@ class Claimed(msgspec.Struct, frozen=True):
 
 
 Result = tuple[Claimed, Outcome, datetime]
+
+
+class _Lease(msgspec.Struct, frozen=True):
+    values: dict[str, Any]
+    """The columns that lease a delivery to this worker."""
+    ends: float
+    """When the lease runs out, on this process's monotonic clock."""
 
 
 def delivery_row(
@@ -70,12 +78,40 @@ def delivery_row(
         "status": "skipped" if subscription.skip else "pending",
         "attempts": 0,
         "next_attempt_at": now,
+        "lease_owner": None,
+        "lease_until": None,
         "created_at": now,
         "updated_at": now,
     }
 
 
-def _envelope(event: OutboxEvent) -> Envelope:
+# What a delivery needs of its event and of itself, read as columns.
+_EVENT = (
+    OutboxEvent.id,
+    OutboxEvent.district_id,
+    OutboxEvent.type,
+    OutboxEvent.created_at,
+    OutboxEvent.payload,
+)
+_CLAIMED = (Delivery.subscriber, Delivery.attempts, Delivery.plugin)
+# Batches are written as Core executemany statements: the ORM's bulk paths cost more per row
+# than the database does, and nothing written here is read back through the session.
+_DELIVERIES = cast(Table, Delivery.__table__)
+_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
+_INSERT_DELIVERIES = insert(_DELIVERIES)
+_INSERT_ATTEMPTS = insert(_ATTEMPTS)
+# Each delivery's next state, set from the parameters named by column.
+_MOVE_ON = update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+
+
+class _EventColumns(Protocol):
+    id: uuid.UUID
+    type: str
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+def _envelope(event: _EventColumns) -> Envelope:
     return Envelope(type=event.type, id=event.id, timestamp=event.created_at, data=event.payload)
 
 
@@ -87,10 +123,10 @@ class Dispatcher:
         context: Context,
         plugins: dict[str, Plugin],
         *,
-        batch: int = 200,
+        batch: int = 500,
         lease: timedelta = timedelta(seconds=60),
         concurrency: int = 32,
-        per_subscriber: int = 8,
+        per_subscriber: int = 16,
         idle_seconds: float = 0.5,
         overlap: int = 2,
     ) -> None:
@@ -106,27 +142,42 @@ class Dispatcher:
         self._per_subscriber: dict[str, asyncio.Semaphore] = {}
         self._per_subscriber_limit = per_subscriber
 
+    @classmethod
+    def configured(cls, context: Context, plugins: dict[str, Plugin]) -> "Dispatcher":
+        """A dispatcher with the lease and concurrency the settings give."""
+        settings = context.settings
+        return cls(
+            context,
+            plugins,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+            concurrency=settings.delivery_concurrency,
+            per_subscriber=settings.delivery_concurrency_per_subscriber,
+        )
+
     def _locking(self, session: AsyncSession) -> bool:
         return session.get_bind().dialect.name == "postgresql"
 
-    async def fan_out(self) -> int:
-        """Create the deliveries of events not yet fanned out; returns how many events."""
+    async def fan_out(self) -> list[Claimed]:
+        """Create the deliveries of events not yet fanned out; returns those to send, leased to
+        this worker (a disabled subscriber's are recorded as skipped instead)."""
         async with self.sessions.begin() as session:
             query = (
-                select(OutboxEvent)
+                select(*_EVENT)
                 .where(OutboxEvent.fanned_out_at.is_(None))
                 .order_by(OutboxEvent.created_at)
                 .limit(self.batch)
             )
             if self._locking(session):
                 query = query.with_for_update(skip_locked=True)
-            events = list((await session.execute(query)).scalars())
+            events = (await session.execute(query)).all()
             if not events:
-                return 0
+                return []
             now = utcnow()
+            lease = self._lease(now)
             # Gathered and written at the end, in one statement: nothing is pending in the session
             # while the plugins look up their subscribers, so their queries flush nothing.
             deliveries: list[dict[str, Any]] = []
+            claimed: list[Claimed] = []
             envelopes = [_envelope(event) for event in events]
             for plugin in self.plugins.values():
                 wanted = [i for i, event in enumerate(events) if plugin.wants(event.type)]
@@ -136,27 +187,54 @@ class Dispatcher:
                 subscribers = await plugin.subscriptions_batch(session, batch)
                 for i, subs in zip(wanted, subscribers, strict=True):
                     event = events[i]
-                    deliveries.extend(
-                        delivery_row(event.id, event.district_id, event.type, plugin.name, sub, now)
-                        for sub in subs
-                    )
+                    for sub in subs:
+                        row = delivery_row(event.id, event.district_id, event.type, plugin.name, sub, now)
+                        if row["status"] == "pending":
+                            row.update(lease.values)
+                            delivery = PluginDelivery(
+                                id=row["id"],
+                                district_id=event.district_id,
+                                subscriber=sub.key,
+                                attempt=1,
+                                event=envelopes[i],
+                            )
+                            claimed.append(
+                                Claimed(delivery=delivery, plugin=plugin.name, lease_ends=lease.ends)
+                            )
+                        deliveries.append(row)
             if deliveries:
-                await session.execute(insert(Delivery), deliveries)
+                await (await session.connection()).execute(_INSERT_DELIVERIES, deliveries)
             await session.execute(
                 update(OutboxEvent)
                 .where(OutboxEvent.id.in_([event.id for event in events]))
                 .values(fanned_out_at=now)
                 .execution_options(synchronize_session=False)
             )
-        return len(events)
+            await self._prepare(session, claimed)
+        return claimed
+
+    def _lease(self, now: datetime) -> "_Lease":
+        return _Lease(
+            values={"status": "leased", "lease_owner": self.owner, "lease_until": now + self.lease},
+            ends=time.monotonic() + self.lease.total_seconds(),
+        )
+
+    async def _prepare(self, session: AsyncSession, claimed: Sequence[Claimed]) -> None:
+        """Let each plugin load what its deliveries of a batch need, in the leasing transaction."""
+        for name, plugin in self.plugins.items():
+            mine = [c.delivery for c in claimed if c.plugin == name]
+            if mine:
+                await plugin.prepare(self.context, session, mine)
 
     async def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries to this worker."""
         now = utcnow()
-        lease_ends = time.monotonic() + self.lease.total_seconds()
+        lease = self._lease(now)
         async with self.sessions.begin() as session:
+            # Columns, not entities: a batch is read once and handed on, so the ORM's identity
+            # map and instance state would be work for nothing.
             query = (
-                select(Delivery, OutboxEvent)
+                select(Delivery.id.label("delivery_id"), *_CLAIMED, *_EVENT)
                 .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
                 .where(
                     or_(
@@ -172,31 +250,27 @@ class Dispatcher:
             rows = (await session.execute(query)).all()
             if not rows:
                 return []
-            ids = [delivery.id for delivery, _ in rows]
             await session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids))
-                .values(status="leased", lease_owner=self.owner, lease_until=now + self.lease, updated_at=now)
+                .where(Delivery.id.in_([row.delivery_id for row in rows]))
+                .values(**lease.values, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
             claimed = [
                 Claimed(
                     delivery=PluginDelivery(
-                        id=delivery.id,
-                        district_id=delivery.district_id,
-                        subscriber=delivery.subscriber.split(":", 1)[1],
-                        attempt=delivery.attempts + 1,
-                        event=_envelope(event),
+                        id=row.delivery_id,
+                        district_id=row.district_id,
+                        subscriber=row.subscriber.split(":", 1)[1],
+                        attempt=row.attempts + 1,
+                        event=_envelope(row),
                     ),
-                    plugin=delivery.plugin,
-                    lease_ends=lease_ends,
+                    plugin=row.plugin,
+                    lease_ends=lease.ends,
                 )
-                for delivery, event in rows
+                for row in rows
             ]
-            for name, plugin in self.plugins.items():
-                mine = [c.delivery for c in claimed if c.plugin == name]
-                if mine:
-                    await plugin.prepare(self.context, session, mine)
+            await self._prepare(session, claimed)
             return claimed
 
     async def _deliver_one(self, claimed: Claimed) -> Result | None:
@@ -243,6 +317,7 @@ class Dispatcher:
             held = {row.id: row for row in await session.execute(query)}
             attempts: list[dict[str, Any]] = []
             changes: list[dict[str, Any]] = []
+            succeeded: dict[int | None, list[uuid.UUID]] = {}
             recorded: list[tuple[Claimed, Outcome, bool]] = []
             for claimed, outcome, at in results:
                 row = held.get(claimed.delivery.id)
@@ -268,28 +343,53 @@ class Dispatcher:
                         "error": outcome.error[:1000] if outcome.error else None,
                     }
                 )
-                changes.append(
-                    {
-                        "id": row.id,
-                        "status": status,
-                        "attempts": number,
-                        "last_status_code": outcome.status_code,
-                        "last_error": outcome.error[:1000] if outcome.error else None,
-                        "lease_owner": None,
-                        "lease_until": None,
-                        "next_attempt_at": retry_at or row.next_attempt_at,
-                        "updated_at": at,
-                    }
-                )
+                if status == "succeeded":
+                    succeeded.setdefault(outcome.status_code, []).append(row.id)
+                else:
+                    changes.append(
+                        {
+                            "delivery_id": row.id,
+                            "status": status,
+                            "attempts": number,
+                            "last_status_code": outcome.status_code,
+                            "last_error": outcome.error[:1000] if outcome.error else None,
+                            "lease_owner": None,
+                            "lease_until": None,
+                            "next_attempt_at": retry_at or row.next_attempt_at,
+                            "updated_at": at,
+                        }
+                    )
                 recorded.append((claimed, outcome, retry_at is None))
             if not recorded:
                 return
-            await session.execute(insert(DeliveryAttempt), attempts)
-            await session.execute(update(Delivery), changes)  # by primary key, as one executemany
-            for claimed, outcome, final in recorded:
-                plugin = self.plugins.get(claimed.plugin)
-                if plugin is not None:
-                    await plugin.after_attempt(session, claimed.delivery, outcome, final=final)
+            conn = await session.connection()
+            await conn.execute(_INSERT_ATTEMPTS, attempts)
+            if succeeded:
+                # Most of a batch succeeds alike: one statement per status code, not one per row.
+                for code, ids in succeeded.items():
+                    await conn.execute(
+                        update(_DELIVERIES)
+                        .where(_DELIVERIES.c.id.in_(ids))
+                        .values(
+                            status="succeeded",
+                            attempts=_DELIVERIES.c.attempts + 1,
+                            last_status_code=code,
+                            last_error=None,
+                            lease_owner=None,
+                            lease_until=None,
+                            updated_at=utcnow(),
+                        )
+                    )
+            if changes:
+                await conn.execute(_MOVE_ON, changes)
+            for name, plugin in self.plugins.items():
+                mine = [
+                    Attempted(c.delivery, outcome, final)
+                    for c, outcome, final in recorded
+                    if c.plugin == name
+                ]
+                if mine:
+                    await plugin.after_attempts(session, mine)
 
     async def deliver_batch(self, claimed: Sequence[Claimed]) -> int:
         """Deliver a claimed batch and record it; returns how many deliveries were attempted."""
@@ -299,8 +399,8 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """One round; returns how many deliveries were attempted."""
-        await self.fan_out()
-        claimed = await self.claim()
+        claimed = await self.fan_out()
+        claimed += await self.claim()
         return await self.deliver_batch(claimed) if claimed else 0
 
     async def _round(self, claimed: Sequence[Claimed]) -> None:
@@ -333,8 +433,8 @@ class Dispatcher:
                     next_prune = time.monotonic() + retention.EVERY.total_seconds()
                     await self._prune()
                 try:
-                    await self.fan_out()
-                    claimed = await self.claim()
+                    claimed = await self.fan_out()
+                    claimed += await self.claim()
                 except Exception:  # a database hiccup: log, wait, go on; nothing is lost
                     log.exception("dispatcher round failed")
                     claimed = []

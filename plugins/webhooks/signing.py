@@ -41,26 +41,42 @@ def _key(secret: str) -> bytes:
     return key
 
 
-def sign(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> str:
-    """The `webhook-signature` value: one `v1,<signature>` per secret, space-separated, in the given order.
+class Signer:
+    """Signs with a fixed list of secrets, their keys decoded once (a sender signs many deliveries
+    with the same secrets). Raises ValueError for an empty list or a malformed secret."""
 
-    While a secret is being rotated both the old and the new one sign, so a receiver holding either
-    verifies the delivery.
-    """
-    if not secrets:
-        raise ValueError("at least one webhook secret is needed to sign")
-    keys = [_key(secret) for secret in secrets]
-    content = f"{msg_id}.{timestamp}.".encode() + body
-    return " ".join(
-        "v1," + base64.b64encode(hmac.digest(key, content, hashlib.sha256)).decode("ascii") for key in keys
-    )
+    def __init__(self, secrets: Sequence[str]) -> None:
+        if not secrets:
+            raise ValueError("at least one webhook secret is needed to sign")
+        self._keys = [_key(secret) for secret in secrets]
+
+    def sign(self, msg_id: str, timestamp: int, body: bytes) -> str:
+        """The `webhook-signature` value: one `v1,<signature>` per secret, space-separated, in order.
+
+        While a secret is being rotated both the old and the new one sign, so a receiver holding
+        either verifies the delivery.
+        """
+        content = f"{msg_id}.{timestamp}.".encode() + body
+        return " ".join(
+            "v1," + base64.b64encode(hmac.digest(key, content, hashlib.sha256)).decode("ascii")
+            for key in self._keys
+        )
+
+    def headers(self, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+        """The headers of a delivery of `body`: the three Standard Webhooks headers and the content type."""
+        return {
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": self.sign(msg_id, timestamp, body),
+            "content-type": "application/json",
+        }
+
+
+def sign(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> str:
+    """`Signer.sign` with these secrets."""
+    return Signer(secrets).sign(msg_id, timestamp, body)
 
 
 def headers(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """The headers of a delivery of `body`: the three Standard Webhooks headers and the content type."""
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secrets, msg_id, timestamp, body),
-        "content-type": "application/json",
-    }
+    """`Signer.headers` with these secrets."""
+    return Signer(secrets).headers(msg_id, timestamp, body)

@@ -63,7 +63,9 @@ async def dispatcher(sessions: Sessions, lti_settings: Settings) -> AsyncIterato
     transport = GuardedTransport(allowlist=["127.0.0.1"])
     async with httpx.AsyncClient(transport=transport) as http:
         box = SecretBox(SECRET_KEY, "plugin-secrets")
-        context = Context(sessions=sessions, http=http, settings=lti_settings, secret_box=box)
+        context = Context(
+            sessions=sessions, http=http, transport=transport, settings=lti_settings, secret_box=box
+        )
         yield Dispatcher(context, load_plugins(["lti"]), lease=timedelta(seconds=5))
 
 

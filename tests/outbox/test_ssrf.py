@@ -303,6 +303,19 @@ async def test_transport_sends_to_an_allowlisted_local_server(server: Server) ->
     assert server.seen == [(f"127.0.0.1:{server.port}", "/hook")]
 
 
+async def test_a_remembered_verdict_on_an_address_holds_for_its_own_allowlist_only(server: Server) -> None:
+    url = f"http://127.0.0.1:{server.port}/hook"
+    async with (
+        client(GuardedTransport(allowlist=["127.0.0.1"])) as allowed,
+        client(GuardedTransport()) as guarded,
+    ):
+        for _ in range(2):  # the second time, each verdict comes from memory
+            assert (await allowed.get(url)).status_code == 200
+            with pytest.raises(UnsafeDestination, match="loopback"):
+                await guarded.get(url)
+    assert len(server.seen) == 2
+
+
 async def test_transport_connects_to_the_checked_address_keeping_the_host_name(server: Server) -> None:
     async with client(GuardedTransport(allowlist=["127.0.0.0/8", "::1"])) as http:
         response = await http.get(f"http://localhost:{server.port}/hook")

@@ -19,6 +19,7 @@ from api.db import Sessions
 from api.models import PluginSetting
 from api.outbox.dispatcher import Dispatcher
 from api.settings import Settings
+from api.ssrf import GuardedTransport
 from plugins.base import Context
 from plugins.registry import PluginError, load_plugins
 from tests.conftest import Tenant
@@ -67,10 +68,12 @@ async def test_a_third_party_plugin_receives_completions(
         result = await submit_form(plugin_client, headers, forms[form_id])
     completion = result["completion"]
 
-    async with httpx.AsyncClient() as http:
+    transport = GuardedTransport(allowlist=["127.0.0.1"])
+    async with httpx.AsyncClient(transport=transport, trust_env=False) as http:
         context = Context(
             sessions=sessions,
             http=http,
+            transport=transport,
             settings=settings,
             secret_box=SecretBox(SECRET_KEY, "plugin-secrets"),
         )

@@ -52,5 +52,7 @@ async def dispatcher(sessions: Sessions, hook_settings: Settings) -> AsyncIterat
     transport = GuardedTransport(allowlist=["127.0.0.1"])
     async with httpx.AsyncClient(transport=transport) as http:
         box = SecretBox(SECRET_KEY, "plugin-secrets")
-        context = Context(sessions=sessions, http=http, settings=hook_settings, secret_box=box)
+        context = Context(
+            sessions=sessions, http=http, transport=transport, settings=hook_settings, secret_box=box
+        )
         yield Dispatcher(context, load_plugins(["webhooks"]), lease=timedelta(seconds=2))

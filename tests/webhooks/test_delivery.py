@@ -297,12 +297,12 @@ async def test_two_dispatchers_never_send_one_delivery_twice_at_once(
     # A generous timeout: this test is about overlap, and a timed-out request is retried, which
     # is a legitimate (at-least-once) duplicate on a loaded machine, not the overlap it looks for.
     patient = msgspec.structs.replace(hook_settings, webhook_timeout_seconds=30.0)
-    async with httpx.AsyncClient(
-        transport=GuardedTransport(allowlist=["127.0.0.1"]), trust_env=False
-    ) as http:
+    transport = GuardedTransport(allowlist=["127.0.0.1"])
+    async with httpx.AsyncClient(transport=transport, trust_env=False) as http:
         context = Context(
             sessions=sessions,
             http=http,
+            transport=transport,
             settings=patient,
             secret_box=SecretBox(SECRET_KEY, "plugin-secrets"),
         )
@@ -311,3 +311,22 @@ async def test_two_dispatchers_never_send_one_delivery_twice_at_once(
             await asyncio.gather(*(w.run_once() for w in workers))
     assert receiver.overlaps == []
     assert sorted(receiver.event_ids()) == sorted(event_ids)  # each exactly once
+
+
+async def test_fan_out_leases_the_deliveries_it_creates_to_its_own_worker(
+    hook_client: Client, sessions: Sessions, district_a: Tenant, receiver: Receiver, dispatcher: Dispatcher
+) -> None:
+    await add_endpoint(hook_client, district_a, receiver.url)
+    event_ids = await completion_events(sessions, district_a, 3)
+    claimed = await dispatcher.fan_out()
+    assert sorted(str(c.delivery.event.id) for c in claimed) == sorted(event_ids)
+    # Leased already: another worker finds nothing to claim until the lease runs out.
+    assert await Dispatcher(dispatcher.context, dispatcher.plugins).claim() == []
+    async with sessions() as session:
+        leases = (await session.execute(select(Delivery.status, Delivery.lease_owner))).all()
+    assert leases == [("leased", dispatcher.owner)] * 3
+    await dispatcher.deliver_batch(claimed)
+    assert sorted(receiver.event_ids()) == sorted(event_ids)
+    async with sessions() as session:
+        statuses = (await session.execute(select(Delivery.status, Delivery.attempts))).all()
+    assert statuses == [("succeeded", 1)] * 3
