@@ -24,7 +24,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -273,9 +273,9 @@ class Dispatcher:
             await self._prepare(session, claimed)
             return claimed
 
-    async def _deliver_one(self, claimed: Claimed) -> Result | None:
-        """Deliver one claimed delivery; None if its lease ran out before its turn came."""
-        key = f"{claimed.plugin}:{claimed.delivery.subscriber}"
+    async def _deliver_one(self, key: str, claimed: Claimed) -> Result | None:
+        """Deliver one claimed delivery to subscriber `key`; None if its lease ran out before its
+        turn came."""
         gate = self._per_subscriber.setdefault(key, asyncio.Semaphore(self._per_subscriber_limit))
         # The subscriber's gate first: a delivery waiting for a busy subscriber holds no overall slot
         # that a delivery to another subscriber could use.
@@ -393,7 +393,24 @@ class Dispatcher:
 
     async def deliver_batch(self, claimed: Sequence[Claimed]) -> int:
         """Deliver a claimed batch and record it; returns how many deliveries were attempted."""
-        results = [r for r in await asyncio.gather(*(self._deliver_one(c) for c in claimed)) if r is not None]
+        by_subscriber: dict[str, list[Claimed]] = {}
+        for c in claimed:
+            by_subscriber.setdefault(f"{c.plugin}:{c.delivery.subscriber}", []).append(c)
+        results: list[Result] = []
+
+        async def lane(key: str, queue: Iterator[Claimed]) -> None:
+            for c in queue:  # the lanes of a subscriber share its queue: each delivery is taken once
+                result = await self._deliver_one(key, c)
+                if result is not None:
+                    results.append(result)
+
+        # As many lanes per subscriber as it may take deliveries at once, not a task per delivery:
+        # the gates then rarely make anyone wait, which costs more than the sending in between.
+        lanes = []
+        for key, group in by_subscriber.items():
+            queue = iter(group)
+            lanes += [lane(key, queue) for _ in range(min(self._per_subscriber_limit, len(group)))]
+        await asyncio.gather(*lanes)
         await self.record(results)
         return len(results)
 

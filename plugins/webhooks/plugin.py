@@ -147,13 +147,15 @@ class WebhooksPlugin(Plugin):
                 await response.aclose()
             elapsed = (time.perf_counter() - started) * 1000
             result = classify(response.status_code)
+            failed = result != "success"
             return Outcome(
                 result=result,
                 status_code=response.status_code,
                 response_excerpt=bytes(excerpt[:EXCERPT]).decode("utf-8", "replace"),
                 duration_ms=elapsed,
-                retry_after=response.headers.get("retry-after"),
-                error=None if result == "success" else f"the endpoint answered {response.status_code}",
+                # Read only when it matters: a header lookup decodes every header.
+                retry_after=response.headers.get("retry-after") if failed else None,
+                error=f"the endpoint answered {response.status_code}" if failed else None,
             )
         except UnsafeDestination as exc:
             return Outcome(result="retry", error=str(exc))
