@@ -10,18 +10,18 @@ import asyncio
 import contextlib
 import functools
 import hashlib
-import hmac
 import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlencode
 
 import jwt
 import msgspec
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+import requests
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +38,7 @@ from api.models import (
     LtiLaunch,
     LtiLink,
     LtiRegistration,
-    LtiState,
+    LtiUsedNonce,
     OutboxEvent,
     utcnow,
 )
@@ -59,6 +59,7 @@ from plugins.lti.adapter import (
 )
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
+from plugins.lti.states import Login, Signer
 from schemas.lti import DeepLinkResponse
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -67,7 +68,6 @@ AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 STARTED_EVENT = "lti.started"
 """The plugin's own event: a first launch to report as `Started` (delivered to the plugin only)."""
-STATE_TTL = timedelta(minutes=10)
 DEEP_LINK_TTL = timedelta(minutes=30)
 CACHE_TTL = 5.0
 LINK_TTL = 60.0
@@ -134,14 +134,6 @@ def _table(model: Any) -> Table:
 
 # The launch's statements, built once with bound parameters: SQLAlchemy then compiles each
 # once and finds it in its cache by a constant key (no per-launch statement building).
-_STATES = _table(LtiState)
-INSERT_STATE = insert(_STATES)
-USE_STATE = delete(_STATES).where(
-    _STATES.c.state == bindparam("state"),
-    _STATES.c.nonce == bindparam("nonce"),
-    _STATES.c.registration_id == bindparam("registration_id"),
-    _STATES.c.expires_at > bindparam("now"),
-)
 _COMPLETIONS = _table(Completion)
 COMPLETED = (
     select(_COMPLETIONS.c.id)
@@ -167,10 +159,21 @@ LAUNCH_FIELDS = (
 )
 
 
+class Upserts(NamedTuple):
+    """The launch's dialect-specific statements."""
+
+    learner: Any
+    """Insert or update the learner; answers its id."""
+    launch: Any
+    """Insert or update what grades back need; answers its id."""
+    link: Any
+    """Remember the module of a resource link."""
+    nonce: Any
+    """Use a nonce up: inserts one row, or none if it was used before."""
+
+
 @functools.cache
-def _upserts(dialect: str) -> tuple[Any, Any, Any]:
-    """(learner upsert, launch upsert, link upsert) for the dialect; the first two answer the
-    row's id."""
+def _upserts(dialect: str) -> Upserts:
     make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
     learners, launches = _table(Learner), _table(LtiLaunch)
     learner = make(learners)
@@ -189,7 +192,8 @@ def _upserts(dialect: str) -> tuple[Any, Any, Any]:
         index_elements=[links.c.registration_id, links.c.resource_link_id],
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
-    return learner, launch, link
+    nonce = make(_table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
+    return Upserts(learner, launch, link, nonce)
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -217,6 +221,15 @@ class Runtime:
         self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
         self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
         self._write_lock = asyncio.Lock() if settings.is_sqlite else None
+        self._signer: tuple[str, Signer] | None = None
+        # pylti1p3 makes a requests session per launch unless given one; it never fetches here.
+        self._requests = requests.Session()
+
+    def signer(self, secret_key: str) -> Signer:
+        """The signer of logins under the service's secret key, derived once."""
+        if self._signer is None or self._signer[0] != secret_key:
+            self._signer = (secret_key, Signer(secret_key))
+        return self._signer[1]
 
     async def config(
         self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
@@ -267,7 +280,10 @@ class Runtime:
 
     # --- OIDC login ----------------------------------------------------------------------
 
-    async def login(self, params: dict[str, str], secure: bool, in_iframe: bool) -> LoginAnswer:
+    async def login(
+        self, params: dict[str, str], secure: bool, in_iframe: bool, secret_key: str
+    ) -> LoginAnswer:
+        """The redirect to the platform, with a state and nonce signed here: nothing is stored."""
         for name in ("iss", "login_hint", "target_link_uri"):
             if not params.get(name):
                 raise BadRequest(f"The login request lacks `{name}`; start the launch from the LMS.")
@@ -281,10 +297,13 @@ class Runtime:
                 f"Deployment {deployment!r} of this platform is not registered; an administrator "
                 "must add it to the registration's deployment_ids."
             )
+        storage_target = params.get("lti_storage_target", "")
+        signer = self.signer(secret_key)
+        issued = signer.issue(row.id, bool(storage_target), time.time())
         request = LitestarRequest(params, secure)
-        storage = RowStorage()
         cookies = LitestarCookies({})
-        login = ToolLogin(request, self.tool_config(row), session_service(request, storage), cookies, storage)
+        sessions = session_service(request, RowStorage())
+        login = ToolLogin(request, self.tool_config(row), sessions, cookies, issued)
         if in_iframe and not params.get("lti1p3_new_window"):
             # Cookies may be blocked in the LMS frame: a page checks, and offers a new tab if so.
             login.enable_check_cookies(
@@ -293,30 +312,10 @@ class Runtime:
             )
             return LoginAnswer(html=login.redirect(self.launch_url))
         url = login.redirect(self.launch_url)
-        (state,) = [value for value, _ in cookies.set.values()]
-        (nonce,) = storage.nonces()
-        target = params.get("lti_storage_target", "")
-        secret = secrets.token_urlsafe(24) if target else None
-        now = utcnow()
-        async with self.writing() as session:
-            if secrets.randbelow(64) == 0:  # now and then, drop logins never completed
-                await session.execute(
-                    delete(LtiState)
-                    .where(LtiState.expires_at < now)
-                    .execution_options(synchronize_session=False)
-                )
-            await session.execute(
-                INSERT_STATE,
-                {
-                    "state": state,
-                    "nonce": nonce,
-                    "registration_id": row.id,
-                    "expires_at": now + STATE_TTL,
-                    "storage_secret_hash": post_messages.secret_hash(secret) if secret else None,
-                },
-            )
-        if secret:  # the platform offers its frame's storage: keep the secret there too
-            return LoginAnswer(html=post_messages.put_page(target, url, state, secret), cookies=cookies.set)
+        if storage_target:  # the platform offers its frame's storage: keep the secret there too
+            secret = signer.storage_secret(issued)
+            page = post_messages.put_page(storage_target, url, issued.state, secret)
+            return LoginAnswer(html=page, cookies=cookies.set)
         return LoginAnswer(redirect_url=url, cookies=cookies.set)
 
     # --- launch --------------------------------------------------------------------------
@@ -372,10 +371,10 @@ class Runtime:
         return cached
 
     async def verify(
-        self, params: dict[str, str], cookies: dict[str, str], same_origin: bool = False
-    ) -> tuple[LtiRegistration, dict[str, Any]]:
-        """The registration and the verified claims of a launch. The state is not used up here:
-        `use_state` does that, in the transaction that writes what the launch keeps."""
+        self, params: dict[str, str], cookies: dict[str, str], secret_key: str, same_origin: bool = False
+    ) -> tuple[LtiRegistration, Login, dict[str, Any]]:
+        """The registration, the login and the verified claims of a launch. The nonce is not
+        used up here: `use_nonce` does that, in the transaction that writes what the launch keeps."""
         id_token, state = params.get("id_token", ""), params.get("state", "")
         if not id_token or not state:
             raise BadRequest("The launch lacks `id_token` or `state`; start it again from the LMS.")
@@ -392,34 +391,44 @@ class Runtime:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("The id_token's header has no kid.")
         key = await self.keysets.key(row.key_set_url, kid)
-        # pylti1p3 is shown the token's own nonce: the real check, that this service issued it
-        # for this very state and that it is used once, is the conditional delete of use_state.
-        nonce = unverified.get("nonce")
-        storage = RowStorage.with_nonce(nonce) if isinstance(nonce, str) else RowStorage()
-        cookies = await self._browser_binding(row, params, cookies, same_origin)
+        signer = self.signer(secret_key)
+        login = signer.verify(state, row.id, time.time())
+        # pylti1p3 is shown the one nonce issued with this state: its nonce check is the check
+        # that this service issued the token's nonce for this very login.
+        storage = RowStorage.with_nonce(login.nonce)
+        cookies = self._browser_binding(row, params, cookies, same_origin, signer, login)
         request = LitestarRequest(params, True)
         launch = ToolLaunch(
-            request, self.tool_config(row), storage, LitestarCookies(cookies), key, row.client_id, parsed
+            request,
+            self.tool_config(row),
+            storage,
+            LitestarCookies(cookies),
+            key,
+            row.client_id,
+            parsed,
+            self._requests,
         )
-        return row, launch.verified()
+        return row, login, launch.verified()
 
-    async def use_state(
-        self, session: AsyncSession, row: LtiRegistration, state: str, claims: dict[str, Any]
-    ) -> None:
-        """Delete the state row of this login, if it is this registration's, unexpired, and was
-        issued with the token's nonce; refuse the launch otherwise (a replay, say)."""
+    async def use_nonce(self, session: AsyncSession, login: Login) -> None:
+        """Use the launch's nonce up; refuse the launch if it was used before (a replay)."""
         used = await session.execute(
-            USE_STATE,
-            {"state": state, "nonce": claims["nonce"], "registration_id": row.id, "now": utcnow()},
+            _upserts(_dialect(session)).nonce, {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
         )
         if used.rowcount != 1:  # type: ignore[attr-defined]
             raise Unauthorized(
-                "This launch's state and nonce are not a login this service started, or were "
-                "already used, or expired; launch again from the LMS."
+                "This launch's state and nonce were already used (a replayed launch); "
+                "launch again from the LMS."
             )
 
-    async def _browser_binding(
-        self, row: LtiRegistration, params: dict[str, str], cookies: dict[str, str], same_origin: bool
+    def _browser_binding(
+        self,
+        row: LtiRegistration,
+        params: dict[str, str],
+        cookies: dict[str, str],
+        same_origin: bool,
+        signer: Signer,
+        login: Login,
     ) -> dict[str, str]:
         """The cookies that bind the state to this browser; without the state cookie, the secret
         the login kept in the platform's postMessage storage does, read back by our own page."""
@@ -433,10 +442,7 @@ class Runtime:
                 raise Unauthorized(
                     "A launch carrying the storage secret must come from Front Office's own page."
                 )
-            async with self.sessions() as session:
-                stored = await session.get(LtiState, state)
-            expected = stored.storage_secret_hash if stored is not None else None
-            if expected is None or not hmac.compare_digest(expected, post_messages.secret_hash(secret)):
+            if not signer.storage_secret_matches(login, secret):
                 raise Unauthorized(
                     "The state's secret from the platform's storage does not match; launch again."
                 )
@@ -458,7 +464,7 @@ class Runtime:
         same_origin: bool = False,
     ) -> Launched:
         try:
-            row, claims = await self.verify(params, cookies, same_origin)
+            row, login, claims = await self.verify(params, cookies, token_key, same_origin)
         except NeedsStorage as page:
             return Launched(state=params.get("state", ""), html=page.html)
         state = params["state"]
@@ -491,8 +497,8 @@ class Runtime:
                         f"The LTI link names module {module_id!r}, which does not exist."
                     ) from None
         except (Forbidden, InvalidInput):
-            async with self.writing() as session:  # a refused launch uses its state up too
-                await self.use_state(session, row, state, claims)
+            async with self.writing() as session:  # a refused launch uses its nonce up too
+                await self.use_nonce(session, login)
             raise
         context = claims.get(LTI + "context") or {}
         cohort = str(context.get("title") or context.get("label") or context.get("id") or "")[:100]
@@ -514,17 +520,16 @@ class Runtime:
             "lang": locale.replace("_", "-").split("-")[0].lower(),
             "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
         }
-        # One write transaction: the state used up, the learner created or updated, and what
+        # One write transaction: the nonce used up, the learner created or updated, and what
         # grades back or deep linking need. A refusal rolls it all back.
         async with self.writing() as session:
-            await self.use_state(session, row, state, claims)
-            upsert_learner = _upserts(_dialect(session))[0]
+            upserts = _upserts(_dialect(session))
+            await self.use_nonce(session, login)
             learner["id"], learner["created_at"] = uuid.uuid4(), now
-            learner_id = (await session.execute(upsert_learner, learner)).scalar_one()
+            learner_id = (await session.execute(upserts.learner, learner)).scalar_one()
             if remember_link and not deep_linking:
-                upsert_link = _upserts(_dialect(session))[2]
                 link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
-                await session.execute(upsert_link, {**link, "updated_at": now})
+                await session.execute(upserts.link, {**link, "updated_at": now})
             if deep_linking:
                 settings = claims[DL + "deep_linking_settings"]
                 fragment["dl"] = secrets.token_urlsafe(24)
@@ -580,7 +585,7 @@ class Runtime:
             "updated_at": now,
         }
         values["id"], values["learner_id"], values["module_id"] = uuid.uuid4(), learner_id, module_id
-        upsert_launch = _upserts(_dialect(session))[1]
+        upsert_launch = _upserts(_dialect(session)).launch
         launch_id = cast(uuid.UUID, (await session.execute(upsert_launch, values)).scalar_one())
         if SCORE in values["scopes"]:
             await self._started(session, row, launch_id, learner_id, module_id, now)
