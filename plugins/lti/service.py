@@ -59,6 +59,7 @@ from plugins.lti.adapter import (
 )
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
+from plugins.lti.memo import Memo
 from plugins.lti.states import Login, Signer
 from schemas.lti import DeepLinkResponse
 
@@ -216,8 +217,8 @@ class Runtime:
         self.tool_keys = ToolKeys(sessions, box)
         self.access_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
         self.locks: dict[str, asyncio.Lock] = {}
-        self._registrations: dict[tuple[str, str | None], tuple[LtiRegistration, float]] = {}
-        self._configs: dict[uuid.UUID, tuple[LtiConfig, float]] = {}
+        self._registrations: Memo[tuple[str, str | None], LtiRegistration] = Memo(CACHE_TTL)
+        self._configs: Memo[uuid.UUID, LtiConfig] = Memo(CACHE_TTL)
         self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
         self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
         self._write_lock = asyncio.Lock() if settings.is_sqlite else None
@@ -235,12 +236,7 @@ class Runtime:
         self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
     ) -> LtiConfig:
         """The district's plugin settings, remembered for CACHE_TTL seconds."""
-        cached = self._configs.get(district_id)
-        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
-            return cached[0]
-        config = await load(district_id)
-        self._configs[district_id] = (config, time.monotonic())
-        return config
+        return await self._configs.get(district_id, lambda: load(district_id))
 
     @property
     def base_url(self) -> str:
@@ -253,14 +249,9 @@ class Runtime:
     async def registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
         """The registration of (issuer, client id), remembered for a few seconds: every launch
         looks it up twice (login and launch). A change reaches other processes within CACHE_TTL."""
-        cached = self._registrations.get((issuer, client_id))
-        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
-            return cached[0]
-        row = await self._registration(issuer, client_id)
-        if len(self._registrations) > 10_000:
-            self._registrations.clear()
-        self._registrations[(issuer, client_id)] = (row, time.monotonic())
-        return row
+        return await self._registrations.get(
+            (issuer, client_id), lambda: self._registration(issuer, client_id)
+        )
 
     async def _registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
         async with self.sessions() as session:
