@@ -8,7 +8,6 @@ so it runs on the event loop rather than paying a thread hand-off per launch.
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import secrets
 import time
@@ -24,7 +23,8 @@ import requests
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
@@ -147,6 +147,7 @@ COMPLETED = (
 )
 INSERT_EVENT = insert(_table(OutboxEvent))
 INSERT_DELIVERY = insert(_table(Delivery))
+INSERT_DEEP_LINK = insert(_table(LtiDeepLink))
 LEARNER_FIELDS = ("name", "email", "employee_id", "school", "role", "updated_at")
 LAUNCH_FIELDS = (
     "registration_id",
@@ -173,7 +174,6 @@ class Upserts(NamedTuple):
     """Use a nonce up: inserts one row, or none if it was used before."""
 
 
-@functools.cache
 def _upserts(dialect: str) -> Upserts:
     make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
     learners, launches = _table(Learner), _table(LtiLaunch)
@@ -197,8 +197,12 @@ def _upserts(dialect: str) -> Upserts:
     return Upserts(learner, launch, link, nonce)
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+def _writers(engine: AsyncEngine, sqlite: bool) -> int:
+    """How many launches write at once: one on SQLite (one writer at a time); on PostgreSQL as
+    many as the pool keeps connections, so that a burst of launches never opens overflow
+    connections (each a new connection, closed again as soon as it is returned)."""
+    pool = engine.sync_engine.pool
+    return 1 if sqlite else pool.size() if isinstance(pool, QueuePool) else 5
 
 
 def _fragment_target(base: str, fragment: dict[str, str]) -> str:
@@ -210,6 +214,9 @@ class Runtime:
 
     def __init__(self, sessions: Sessions, http: Any, box: SecretBox, settings: Any) -> None:
         self.sessions = sessions
+        # Launches write through the engine's connections: no ORM session, nothing to flush.
+        self.engine: AsyncEngine = sessions.kw["bind"]
+        self.statements = _upserts(self.engine.dialect.name)
         self.http = http
         self.box = box
         self.settings = settings
@@ -221,7 +228,7 @@ class Runtime:
         self._configs: Memo[uuid.UUID, LtiConfig] = Memo(CACHE_TTL)
         self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
         self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
-        self._write_lock = asyncio.Lock() if settings.is_sqlite else None
+        self._writers = asyncio.Semaphore(_writers(self.engine, settings.is_sqlite))
         self._signer: tuple[str, Signer] | None = None
         # pylti1p3 makes a requests session per launch unless given one; it never fetches here.
         self._requests = requests.Session()
@@ -312,16 +319,12 @@ class Runtime:
     # --- launch --------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction of a login or launch. On SQLite (one writer at a time, every
-        transaction a `BEGIN IMMEDIATE`) they queue here, on the event loop, rather than in
-        SQLite's busy handler, which sleeps in steps of up to 100 ms while the lock is taken."""
-        if self._write_lock is None:
-            async with self.sessions.begin() as session:
-                yield session
-            return
-        async with self._write_lock, self.sessions.begin() as session:
-            yield session
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """The write transaction of a launch. On SQLite (one writer at a time, every transaction
+        a `BEGIN IMMEDIATE`) launches queue here, on the event loop, rather than in SQLite's
+        busy handler, which sleeps in steps of up to 100 ms while the lock is taken."""
+        async with self._writers, self.engine.begin() as connection:
+            yield connection
 
     def _linked(self, registration_id: uuid.UUID, link_id: str) -> str | None:
         """The module of a resource link as this process last saw it (within LINK_TTL)."""
@@ -401,12 +404,12 @@ class Runtime:
         )
         return row, login, launch.verified()
 
-    async def use_nonce(self, session: AsyncSession, login: Login) -> None:
+    async def use_nonce(self, connection: AsyncConnection, login: Login) -> None:
         """Use the launch's nonce up; refuse the launch if it was used before (a replay)."""
-        used = await session.execute(
-            _upserts(_dialect(session)).nonce, {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
+        used = await connection.execute(
+            self.statements.nonce, {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
         )
-        if used.rowcount != 1:  # type: ignore[attr-defined]
+        if used.rowcount != 1:
             raise Unauthorized(
                 "This launch's state and nonce were already used (a replayed launch); "
                 "launch again from the LMS."
@@ -488,8 +491,8 @@ class Runtime:
                         f"The LTI link names module {module_id!r}, which does not exist."
                     ) from None
         except (Forbidden, InvalidInput):
-            async with self.writing() as session:  # a refused launch uses its nonce up too
-                await self.use_nonce(session, login)
+            async with self.writing() as connection:  # a refused launch uses its nonce up too
+                await self.use_nonce(connection, login)
             raise
         context = claims.get(LTI + "context") or {}
         cohort = str(context.get("title") or context.get("label") or context.get("id") or "")[:100]
@@ -513,30 +516,30 @@ class Runtime:
         }
         # One write transaction: the nonce used up, the learner created or updated, and what
         # grades back or deep linking need. A refusal rolls it all back.
-        async with self.writing() as session:
-            upserts = _upserts(_dialect(session))
-            await self.use_nonce(session, login)
+        async with self.writing() as connection:
+            await self.use_nonce(connection, login)
             learner["id"], learner["created_at"] = uuid.uuid4(), now
-            learner_id = (await session.execute(upserts.learner, learner)).scalar_one()
+            learner_id = (await connection.execute(self.statements.learner, learner)).scalar_one()
             if remember_link and not deep_linking:
                 link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
-                await session.execute(upserts.link, {**link, "updated_at": now})
+                await connection.execute(self.statements.link, {**link, "updated_at": now})
             if deep_linking:
                 settings = claims[DL + "deep_linking_settings"]
                 fragment["dl"] = secrets.token_urlsafe(24)
-                session.add(
-                    LtiDeepLink(
-                        id=fragment["dl"],
-                        registration_id=row.id,
-                        learner_id=learner_id,
-                        deployment_id=str(claims[LTI + "deployment_id"]),
-                        return_url=str(settings["deep_link_return_url"]),
-                        data=str(settings["data"]) if settings.get("data") is not None else None,
-                        expires_at=now + DEEP_LINK_TTL,
-                    )
+                await connection.execute(
+                    INSERT_DEEP_LINK,
+                    {
+                        "id": fragment["dl"],
+                        "registration_id": row.id,
+                        "learner_id": learner_id,
+                        "deployment_id": str(claims[LTI + "deployment_id"]),
+                        "return_url": str(settings["deep_link_return_url"]),
+                        "data": str(settings["data"]) if settings.get("data") is not None else None,
+                        "expires_at": now + DEEP_LINK_TTL,
+                    },
                 )
             else:
-                await self._remember(session, row, claims, learner_id, module_id)
+                await self._remember(connection, row, claims, learner_id, module_id)
         if remember_link and not deep_linking:
             self._remember_link(row.id, link_id, module_id)
         token, _ = tokens.issue(
@@ -552,7 +555,7 @@ class Runtime:
 
     async def _remember(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         row: LtiRegistration,
         claims: dict[str, Any],
         learner_id: uuid.UUID,
@@ -576,15 +579,14 @@ class Runtime:
             "updated_at": now,
         }
         values["id"], values["learner_id"], values["module_id"] = uuid.uuid4(), learner_id, module_id
-        upsert_launch = _upserts(_dialect(session)).launch
-        launch_id = cast(uuid.UUID, (await session.execute(upsert_launch, values)).scalar_one())
+        launch_id = cast(uuid.UUID, (await connection.execute(self.statements.launch, values)).scalar_one())
         if SCORE in values["scopes"]:
-            await self._started(session, row, launch_id, learner_id, module_id, now)
+            await self._started(connection, row, launch_id, learner_id, module_id, now)
         return launch_id
 
     async def _started(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         row: LtiRegistration,
         launch_id: uuid.UUID,
         learner_id: uuid.UUID,
@@ -594,11 +596,11 @@ class Runtime:
         """A learner without a completion of the module: queue a `Started` score for the
         launch (sent by the dispatcher with retries, never in the request path). The event is
         the plugin's own: it is written already fanned out, with its one delivery."""
-        done = await session.execute(COMPLETED, {"learner_id": learner_id, "module_id": module_id})
+        done = await connection.execute(COMPLETED, {"learner_id": learner_id, "module_id": module_id})
         if done.first() is not None:
             return
         event_id = uuid.uuid4()
-        await session.execute(
+        await connection.execute(
             INSERT_EVENT,
             {
                 "id": event_id,
@@ -609,7 +611,7 @@ class Runtime:
                 "fanned_out_at": now,
             },
         )
-        await session.execute(
+        await connection.execute(
             INSERT_DELIVERY,
             delivery_row(
                 event_id, row.district_id, STARTED_EVENT, "lti", Subscription(key=str(launch_id)), now
