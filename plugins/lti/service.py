@@ -161,7 +161,7 @@ LAUNCH_FIELDS = (
 )
 
 
-class Upserts(NamedTuple):
+class Statements(NamedTuple):
     """The launch's dialect-specific statements."""
 
     learner: Any
@@ -174,7 +174,7 @@ class Upserts(NamedTuple):
     """Use a nonce up: inserts one row, or none if it was used before."""
 
 
-def _upserts(dialect: str) -> Upserts:
+def _statements(dialect: str) -> Statements:
     make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
     learners, launches = _table(Learner), _table(LtiLaunch)
     learner = make(learners)
@@ -194,7 +194,7 @@ def _upserts(dialect: str) -> Upserts:
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
     nonce = make(_table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
-    return Upserts(learner, launch, link, nonce)
+    return Statements(learner, launch, link, nonce)
 
 
 def _writers(engine: AsyncEngine, sqlite: bool) -> int:
@@ -216,7 +216,7 @@ class Runtime:
         self.sessions = sessions
         # Launches write through the engine's connections: no ORM session, nothing to flush.
         self.engine: AsyncEngine = sessions.kw["bind"]
-        self.statements = _upserts(self.engine.dialect.name)
+        self.statements = _statements(self.engine.dialect.name)
         self.http = http
         self.box = box
         self.settings = settings
