@@ -81,8 +81,8 @@ class Signer:
         """The login of `state` if this service issued it, for this registration, less than TTL
         ago; Unauthorized otherwise."""
         body, _, mac = state.removeprefix(PREFIX).rpartition(".")
-        expected = self._mac(b"state", body).encode()
-        if not state.startswith(PREFIX) or not hmac.compare_digest(mac.encode(), expected):
+        ours = state.startswith(PREFIX) and state.isascii()  # what we issue is both
+        if not ours or not hmac.compare_digest(mac.encode(), self._mac(b"state", body).encode()):
             raise Unauthorized(
                 "The launch's state is not one this service issued (or it was altered); "
                 "launch again from the LMS."
@@ -102,4 +102,5 @@ class Signer:
         return self._mac(b"storage", login.state)
 
     def storage_secret_matches(self, login: Login, secret: str) -> bool:
-        return login.storage and hmac.compare_digest(secret.encode(), self.storage_secret(login).encode())
+        expected = self.storage_secret(login).encode()
+        return login.storage and secret.isascii() and hmac.compare_digest(secret.encode(), expected)
