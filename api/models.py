@@ -438,18 +438,16 @@ class LtiToolKey(Base):
     retire_at: Mapped[datetime | None]
 
 
-class LtiState(Base):
-    """An OIDC login in flight: the state and the nonce this service issued, single use."""
+class LtiUsedNonce(Base):
+    """The nonce of a completed launch: its primary key refuses a second use. Logins store
+    nothing (their state and nonce are signed, see plugins/lti/states.py); a used nonce is kept
+    until its state could no longer be accepted anyway, then pruned (api/retention.py)."""
 
-    __tablename__ = "lti_states"
-    __table_args__ = (Index("ix_lti_states_expires", "expires_at"),)
+    __tablename__ = "lti_used_nonces"
+    __table_args__ = (Index("ix_lti_used_nonces_expires", "expires_at"),)
 
-    state: Mapped[str] = mapped_column(String(100), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(100))
-    registration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lti_registrations.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime]
-    storage_secret_hash: Mapped[str | None] = mapped_column(String(64))
-    """With postMessage storage: the hash of the secret the login kept in the platform's frame."""
 
 
 class LtiDeepLink(Base):

@@ -4,7 +4,9 @@
   is a new request (as at Stripe, 24 hours by default);
 - the delivery log: succeeded deliveries, their attempts and the events they carried, after
   `delivery_log_days`. Failed and skipped deliveries stay (recovery needs them), and so does
-  anything a subscriber has not yet received.
+  anything a subscriber has not yet received;
+- used LTI launch nonces, once past `expires_at`: their login states are refused as expired by
+  then, so the nonce could not be replayed anyway.
 
 Dispatchers run it every few minutes; deletes are idempotent, so any number may run at once.
 Completion records are never pruned.
@@ -16,7 +18,7 @@ import msgspec
 from sqlalchemy import delete, exists, select
 
 from api.db import Sessions
-from api.models import Delivery, DeliveryAttempt, IdempotencyRecord, OutboxEvent
+from api.models import Delivery, DeliveryAttempt, IdempotencyRecord, LtiUsedNonce, OutboxEvent
 
 EVERY = timedelta(minutes=10)
 
@@ -26,6 +28,7 @@ class Pruned(msgspec.Struct, frozen=True):
     delivery_attempts: int
     deliveries: int
     events: int
+    lti_nonces: int
 
 
 async def prune(sessions: Sessions, now: datetime, idempotency_hours: int, delivery_log_days: int) -> Pruned:
@@ -49,9 +52,11 @@ async def prune(sessions: Sessions, now: datetime, idempotency_hours: int, deliv
                 ~exists().where(Delivery.event_id == OutboxEvent.id),
             )
         )
+        nonces = await session.execute(delete(LtiUsedNonce).where(LtiUsedNonce.expires_at < now))
     return Pruned(
         idempotency_records=keys.rowcount,  # type: ignore[attr-defined]
         delivery_attempts=attempts.rowcount,  # type: ignore[attr-defined]
         deliveries=deliveries.rowcount,  # type: ignore[attr-defined]
         events=events.rowcount,  # type: ignore[attr-defined]
+        lti_nonces=nonces.rowcount,  # type: ignore[attr-defined]
     )

@@ -4,8 +4,8 @@ pylti1p3 validates messages; this adapter feeds it what was fetched asynchronous
 (the registration from the database, the platform key from the key-set cache, the state's
 nonce) and overrides what it does not check, or checks too loosely:
 
-- the nonce must be one this service issued for this state (pylti1p3 only checks that some
-  stored nonce matches); single use is enforced afterwards by deleting the state row;
+- the nonce must be the one this service issued with this state (pylti1p3 is shown only that
+  one: see states.py); single use is enforced afterwards, by recording the nonce as used;
 - the state must match the browser's state cookie (pylti1p3 also accepts a state seen before
   with the same id_token, which is a replay);
 - `aud` must hold our client id and nothing else, `azp` must be ours when present (and is
@@ -22,6 +22,7 @@ import time
 from typing import Any, cast
 
 import jwt
+import requests
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pylti1p3.cookie import CookieService
 from pylti1p3.deployment import Deployment
@@ -37,6 +38,7 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from api.errors import Forbidden, Unauthorized
 from api.models import LtiRegistration
+from plugins.lti.states import PREFIX, Login
 
 SKEW = 30
 """Seconds of clock difference allowed on exp and iat."""
@@ -110,15 +112,15 @@ class LitestarRedirect(Redirect[str]):
 
 
 class RowStorage(LaunchDataStorage[Any]):
-    """Launch-data storage over the `lti_states` row of this login: filled from the row before
-    pylti1p3 runs, and what pylti1p3 writes (the new nonce) is saved to the row after."""
+    """pylti1p3's launch-data storage, in memory for one request: at a launch it holds the
+    nonce issued with the launch's state (nothing else is kept between login and launch)."""
 
     def __init__(self, values: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.values: dict[str, Any] = dict(values or {})
 
     def get_session_cookie_name(self) -> str | None:
-        return None  # no session cookie: the state row is the session
+        return None  # no session cookie: the signed state is the session
 
     def can_set_keys_expiration(self) -> bool:
         return True
@@ -131,10 +133,6 @@ class RowStorage(LaunchDataStorage[Any]):
 
     def check_value(self, key: str) -> bool:
         return self._prepare_key(key) in self.values
-
-    def nonces(self) -> list[str]:
-        marker = "lti1p3-nonce-"
-        return [k[len(marker) :] for k in self.values if k.startswith(marker)]
 
     @classmethod
     def with_nonce(cls, nonce: str) -> "RowStorage":
@@ -195,6 +193,26 @@ class OneRegistration(ToolConfAbstract[LitestarRequest]):
 
 
 class ToolLogin(OIDCLogin[LitestarRequest, OneRegistration, SessionService, LitestarCookies, str]):
+    """pylti1p3's login, with the state and nonce this service signed (see states.py)."""
+
+    def __init__(
+        self,
+        request: LitestarRequest,
+        config: OneRegistration,
+        sessions: SessionService,
+        cookies: LitestarCookies,
+        issued: Login,
+    ) -> None:
+        super().__init__(request, config, sessions, cookies)
+        self.issued = issued
+
+    def _get_uuid(self) -> str:
+        # pylti1p3 asks for a uuid only to make the state: "state-" + this.
+        return self.issued.state.removeprefix(PREFIX)
+
+    def _generate_nonce(self) -> str:
+        return self.issued.nonce
+
     def get_redirect(self, url: str) -> LitestarRedirect:
         return LitestarRedirect(url)
 
@@ -214,6 +232,7 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
         public_key: RSAPublicKey,
         client_id: str,
         parsed: tuple[dict[str, Any], dict[str, Any]],
+        unused_http: requests.Session,
     ) -> None:
         super().__init__(
             request,
@@ -221,6 +240,7 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
             session_service=session_service(request, storage),
             cookie_service=cookies,
             launch_data_storage=storage,
+            requests_session=unused_http,  # never used (see fetch_public_key); saves making one
         )
         self.public_key = public_key
         self.client_id = client_id

@@ -55,7 +55,8 @@ class LaunchController(Controller):
     async def _login(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
         params = await _params(request)
         in_iframe = request.headers.get("sec-fetch-dest") == "iframe"
-        answer = await runtime(state).login(params, request.url.scheme == "https", in_iframe)
+        secure = request.url.scheme == "https"
+        answer = await runtime(state).login(params, secure, in_iframe, await state.token_key.get())
         cookies = [
             Cookie(
                 key=name,

@@ -8,23 +8,23 @@ so it runs on the event loop rather than paying a thread hand-off per launch.
 
 import asyncio
 import contextlib
-import functools
 import hashlib
-import hmac
 import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlencode
 
 import jwt
 import msgspec
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+import requests
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
@@ -38,7 +38,7 @@ from api.models import (
     LtiLaunch,
     LtiLink,
     LtiRegistration,
-    LtiState,
+    LtiUsedNonce,
     OutboxEvent,
     utcnow,
 )
@@ -59,6 +59,8 @@ from plugins.lti.adapter import (
 )
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
+from plugins.lti.memo import Memo
+from plugins.lti.states import Login, Signer
 from schemas.lti import DeepLinkResponse
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -67,7 +69,6 @@ AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 STARTED_EVENT = "lti.started"
 """The plugin's own event: a first launch to report as `Started` (delivered to the plugin only)."""
-STATE_TTL = timedelta(minutes=10)
 DEEP_LINK_TTL = timedelta(minutes=30)
 CACHE_TTL = 5.0
 LINK_TTL = 60.0
@@ -134,14 +135,6 @@ def _table(model: Any) -> Table:
 
 # The launch's statements, built once with bound parameters: SQLAlchemy then compiles each
 # once and finds it in its cache by a constant key (no per-launch statement building).
-_STATES = _table(LtiState)
-INSERT_STATE = insert(_STATES)
-USE_STATE = delete(_STATES).where(
-    _STATES.c.state == bindparam("state"),
-    _STATES.c.nonce == bindparam("nonce"),
-    _STATES.c.registration_id == bindparam("registration_id"),
-    _STATES.c.expires_at > bindparam("now"),
-)
 _COMPLETIONS = _table(Completion)
 COMPLETED = (
     select(_COMPLETIONS.c.id)
@@ -154,6 +147,7 @@ COMPLETED = (
 )
 INSERT_EVENT = insert(_table(OutboxEvent))
 INSERT_DELIVERY = insert(_table(Delivery))
+INSERT_DEEP_LINK = insert(_table(LtiDeepLink))
 LEARNER_FIELDS = ("name", "email", "employee_id", "school", "role", "updated_at")
 LAUNCH_FIELDS = (
     "registration_id",
@@ -167,10 +161,20 @@ LAUNCH_FIELDS = (
 )
 
 
-@functools.cache
-def _upserts(dialect: str) -> tuple[Any, Any, Any]:
-    """(learner upsert, launch upsert, link upsert) for the dialect; the first two answer the
-    row's id."""
+class Statements(NamedTuple):
+    """The launch's dialect-specific statements."""
+
+    learner: Any
+    """Insert or update the learner; answers its id."""
+    launch: Any
+    """Insert or update what grades back need; answers its id."""
+    link: Any
+    """Remember the module of a resource link."""
+    nonce: Any
+    """Use a nonce up: inserts one row, or none if it was used before."""
+
+
+def _statements(dialect: str) -> Statements:
     make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
     learners, launches = _table(Learner), _table(LtiLaunch)
     learner = make(learners)
@@ -189,11 +193,16 @@ def _upserts(dialect: str) -> tuple[Any, Any, Any]:
         index_elements=[links.c.registration_id, links.c.resource_link_id],
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
-    return learner, launch, link
+    nonce = make(_table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
+    return Statements(learner, launch, link, nonce)
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+def _writers(engine: AsyncEngine, sqlite: bool) -> int:
+    """How many launches write at once: one on SQLite (one writer at a time); on PostgreSQL as
+    many as the pool keeps connections, so that a burst of launches never opens overflow
+    connections (each a new connection, closed again as soon as it is returned)."""
+    pool = engine.sync_engine.pool
+    return 1 if sqlite else pool.size() if isinstance(pool, QueuePool) else 5
 
 
 def _fragment_target(base: str, fragment: dict[str, str]) -> str:
@@ -205,6 +214,9 @@ class Runtime:
 
     def __init__(self, sessions: Sessions, http: Any, box: SecretBox, settings: Any) -> None:
         self.sessions = sessions
+        # Launches write through the engine's connections: no ORM session, nothing to flush.
+        self.engine: AsyncEngine = sessions.kw["bind"]
+        self.statements = _statements(self.engine.dialect.name)
         self.http = http
         self.box = box
         self.settings = settings
@@ -212,22 +224,26 @@ class Runtime:
         self.tool_keys = ToolKeys(sessions, box)
         self.access_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
         self.locks: dict[str, asyncio.Lock] = {}
-        self._registrations: dict[tuple[str, str | None], tuple[LtiRegistration, float]] = {}
-        self._configs: dict[uuid.UUID, tuple[LtiConfig, float]] = {}
+        self._registrations: Memo[tuple[str, str | None], LtiRegistration] = Memo(CACHE_TTL)
+        self._configs: Memo[uuid.UUID, LtiConfig] = Memo(CACHE_TTL)
         self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
         self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
-        self._write_lock = asyncio.Lock() if settings.is_sqlite else None
+        self._writers = asyncio.Semaphore(_writers(self.engine, settings.is_sqlite))
+        self._signer: tuple[str, Signer] | None = None
+        # pylti1p3 makes a requests session per launch unless given one; it never fetches here.
+        self._requests = requests.Session()
+
+    def signer(self, secret_key: str) -> Signer:
+        """The signer of logins under the service's secret key, derived once."""
+        if self._signer is None or self._signer[0] != secret_key:
+            self._signer = (secret_key, Signer(secret_key))
+        return self._signer[1]
 
     async def config(
         self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
     ) -> LtiConfig:
         """The district's plugin settings, remembered for CACHE_TTL seconds."""
-        cached = self._configs.get(district_id)
-        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
-            return cached[0]
-        config = await load(district_id)
-        self._configs[district_id] = (config, time.monotonic())
-        return config
+        return await self._configs.get(district_id, lambda: load(district_id))
 
     @property
     def base_url(self) -> str:
@@ -240,14 +256,9 @@ class Runtime:
     async def registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
         """The registration of (issuer, client id), remembered for a few seconds: every launch
         looks it up twice (login and launch). A change reaches other processes within CACHE_TTL."""
-        cached = self._registrations.get((issuer, client_id))
-        if cached is not None and time.monotonic() - cached[1] < CACHE_TTL:
-            return cached[0]
-        row = await self._registration(issuer, client_id)
-        if len(self._registrations) > 10_000:
-            self._registrations.clear()
-        self._registrations[(issuer, client_id)] = (row, time.monotonic())
-        return row
+        return await self._registrations.get(
+            (issuer, client_id), lambda: self._registration(issuer, client_id)
+        )
 
     async def _registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
         async with self.sessions() as session:
@@ -267,7 +278,10 @@ class Runtime:
 
     # --- OIDC login ----------------------------------------------------------------------
 
-    async def login(self, params: dict[str, str], secure: bool, in_iframe: bool) -> LoginAnswer:
+    async def login(
+        self, params: dict[str, str], secure: bool, in_iframe: bool, secret_key: str
+    ) -> LoginAnswer:
+        """The redirect to the platform, with a state and nonce signed here: nothing is stored."""
         for name in ("iss", "login_hint", "target_link_uri"):
             if not params.get(name):
                 raise BadRequest(f"The login request lacks `{name}`; start the launch from the LMS.")
@@ -281,10 +295,13 @@ class Runtime:
                 f"Deployment {deployment!r} of this platform is not registered; an administrator "
                 "must add it to the registration's deployment_ids."
             )
+        storage_target = params.get("lti_storage_target", "")
+        signer = self.signer(secret_key)
+        issued = signer.issue(row.id, bool(storage_target), time.time())
         request = LitestarRequest(params, secure)
-        storage = RowStorage()
         cookies = LitestarCookies({})
-        login = ToolLogin(request, self.tool_config(row), session_service(request, storage), cookies, storage)
+        sessions = session_service(request, RowStorage())
+        login = ToolLogin(request, self.tool_config(row), sessions, cookies, issued)
         if in_iframe and not params.get("lti1p3_new_window"):
             # Cookies may be blocked in the LMS frame: a page checks, and offers a new tab if so.
             login.enable_check_cookies(
@@ -293,45 +310,21 @@ class Runtime:
             )
             return LoginAnswer(html=login.redirect(self.launch_url))
         url = login.redirect(self.launch_url)
-        (state,) = [value for value, _ in cookies.set.values()]
-        (nonce,) = storage.nonces()
-        target = params.get("lti_storage_target", "")
-        secret = secrets.token_urlsafe(24) if target else None
-        now = utcnow()
-        async with self.writing() as session:
-            if secrets.randbelow(64) == 0:  # now and then, drop logins never completed
-                await session.execute(
-                    delete(LtiState)
-                    .where(LtiState.expires_at < now)
-                    .execution_options(synchronize_session=False)
-                )
-            await session.execute(
-                INSERT_STATE,
-                {
-                    "state": state,
-                    "nonce": nonce,
-                    "registration_id": row.id,
-                    "expires_at": now + STATE_TTL,
-                    "storage_secret_hash": post_messages.secret_hash(secret) if secret else None,
-                },
-            )
-        if secret:  # the platform offers its frame's storage: keep the secret there too
-            return LoginAnswer(html=post_messages.put_page(target, url, state, secret), cookies=cookies.set)
+        if storage_target:  # the platform offers its frame's storage: keep the secret there too
+            secret = signer.storage_secret(issued)
+            page = post_messages.put_page(storage_target, url, issued.state, secret)
+            return LoginAnswer(html=page, cookies=cookies.set)
         return LoginAnswer(redirect_url=url, cookies=cookies.set)
 
     # --- launch --------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction of a login or launch. On SQLite (one writer at a time, every
-        transaction a `BEGIN IMMEDIATE`) they queue here, on the event loop, rather than in
-        SQLite's busy handler, which sleeps in steps of up to 100 ms while the lock is taken."""
-        if self._write_lock is None:
-            async with self.sessions.begin() as session:
-                yield session
-            return
-        async with self._write_lock, self.sessions.begin() as session:
-            yield session
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """The write transaction of a launch. On SQLite (one writer at a time, every transaction
+        a `BEGIN IMMEDIATE`) launches queue here, on the event loop, rather than in SQLite's
+        busy handler, which sleeps in steps of up to 100 ms while the lock is taken."""
+        async with self._writers, self.engine.begin() as connection:
+            yield connection
 
     def _linked(self, registration_id: uuid.UUID, link_id: str) -> str | None:
         """The module of a resource link as this process last saw it (within LINK_TTL)."""
@@ -372,10 +365,10 @@ class Runtime:
         return cached
 
     async def verify(
-        self, params: dict[str, str], cookies: dict[str, str], same_origin: bool = False
-    ) -> tuple[LtiRegistration, dict[str, Any]]:
-        """The registration and the verified claims of a launch. The state is not used up here:
-        `use_state` does that, in the transaction that writes what the launch keeps."""
+        self, params: dict[str, str], cookies: dict[str, str], secret_key: str, same_origin: bool = False
+    ) -> tuple[LtiRegistration, Login, dict[str, Any]]:
+        """The registration, the login and the verified claims of a launch. The nonce is not
+        used up here: `use_nonce` does that, in the transaction that writes what the launch keeps."""
         id_token, state = params.get("id_token", ""), params.get("state", "")
         if not id_token or not state:
             raise BadRequest("The launch lacks `id_token` or `state`; start it again from the LMS.")
@@ -392,34 +385,44 @@ class Runtime:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("The id_token's header has no kid.")
         key = await self.keysets.key(row.key_set_url, kid)
-        # pylti1p3 is shown the token's own nonce: the real check, that this service issued it
-        # for this very state and that it is used once, is the conditional delete of use_state.
-        nonce = unverified.get("nonce")
-        storage = RowStorage.with_nonce(nonce) if isinstance(nonce, str) else RowStorage()
-        cookies = await self._browser_binding(row, params, cookies, same_origin)
+        signer = self.signer(secret_key)
+        login = signer.verify(state, row.id, time.time())
+        # pylti1p3 is shown the one nonce issued with this state: its nonce check is the check
+        # that this service issued the token's nonce for this very login.
+        storage = RowStorage.with_nonce(login.nonce)
+        cookies = self._browser_binding(row, params, cookies, same_origin, signer, login)
         request = LitestarRequest(params, True)
         launch = ToolLaunch(
-            request, self.tool_config(row), storage, LitestarCookies(cookies), key, row.client_id, parsed
+            request,
+            self.tool_config(row),
+            storage,
+            LitestarCookies(cookies),
+            key,
+            row.client_id,
+            parsed,
+            self._requests,
         )
-        return row, launch.verified()
+        return row, login, launch.verified()
 
-    async def use_state(
-        self, session: AsyncSession, row: LtiRegistration, state: str, claims: dict[str, Any]
-    ) -> None:
-        """Delete the state row of this login, if it is this registration's, unexpired, and was
-        issued with the token's nonce; refuse the launch otherwise (a replay, say)."""
-        used = await session.execute(
-            USE_STATE,
-            {"state": state, "nonce": claims["nonce"], "registration_id": row.id, "now": utcnow()},
+    async def use_nonce(self, connection: AsyncConnection, login: Login) -> None:
+        """Use the launch's nonce up; refuse the launch if it was used before (a replay)."""
+        used = await connection.execute(
+            self.statements.nonce, {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
         )
-        if used.rowcount != 1:  # type: ignore[attr-defined]
+        if used.rowcount != 1:
             raise Unauthorized(
-                "This launch's state and nonce are not a login this service started, or were "
-                "already used, or expired; launch again from the LMS."
+                "This launch's state and nonce were already used (a replayed launch); "
+                "launch again from the LMS."
             )
 
-    async def _browser_binding(
-        self, row: LtiRegistration, params: dict[str, str], cookies: dict[str, str], same_origin: bool
+    def _browser_binding(
+        self,
+        row: LtiRegistration,
+        params: dict[str, str],
+        cookies: dict[str, str],
+        same_origin: bool,
+        signer: Signer,
+        login: Login,
     ) -> dict[str, str]:
         """The cookies that bind the state to this browser; without the state cookie, the secret
         the login kept in the platform's postMessage storage does, read back by our own page."""
@@ -433,10 +436,7 @@ class Runtime:
                 raise Unauthorized(
                     "A launch carrying the storage secret must come from Front Office's own page."
                 )
-            async with self.sessions() as session:
-                stored = await session.get(LtiState, state)
-            expected = stored.storage_secret_hash if stored is not None else None
-            if expected is None or not hmac.compare_digest(expected, post_messages.secret_hash(secret)):
+            if not signer.storage_secret_matches(login, secret):
                 raise Unauthorized(
                     "The state's secret from the platform's storage does not match; launch again."
                 )
@@ -458,7 +458,7 @@ class Runtime:
         same_origin: bool = False,
     ) -> Launched:
         try:
-            row, claims = await self.verify(params, cookies, same_origin)
+            row, login, claims = await self.verify(params, cookies, token_key, same_origin)
         except NeedsStorage as page:
             return Launched(state=params.get("state", ""), html=page.html)
         state = params["state"]
@@ -491,8 +491,8 @@ class Runtime:
                         f"The LTI link names module {module_id!r}, which does not exist."
                     ) from None
         except (Forbidden, InvalidInput):
-            async with self.writing() as session:  # a refused launch uses its state up too
-                await self.use_state(session, row, state, claims)
+            async with self.writing() as connection:  # a refused launch uses its nonce up too
+                await self.use_nonce(connection, login)
             raise
         context = claims.get(LTI + "context") or {}
         cohort = str(context.get("title") or context.get("label") or context.get("id") or "")[:100]
@@ -514,33 +514,32 @@ class Runtime:
             "lang": locale.replace("_", "-").split("-")[0].lower(),
             "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
         }
-        # One write transaction: the state used up, the learner created or updated, and what
+        # One write transaction: the nonce used up, the learner created or updated, and what
         # grades back or deep linking need. A refusal rolls it all back.
-        async with self.writing() as session:
-            await self.use_state(session, row, state, claims)
-            upsert_learner = _upserts(_dialect(session))[0]
+        async with self.writing() as connection:
+            await self.use_nonce(connection, login)
             learner["id"], learner["created_at"] = uuid.uuid4(), now
-            learner_id = (await session.execute(upsert_learner, learner)).scalar_one()
+            learner_id = (await connection.execute(self.statements.learner, learner)).scalar_one()
             if remember_link and not deep_linking:
-                upsert_link = _upserts(_dialect(session))[2]
                 link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
-                await session.execute(upsert_link, {**link, "updated_at": now})
+                await connection.execute(self.statements.link, {**link, "updated_at": now})
             if deep_linking:
                 settings = claims[DL + "deep_linking_settings"]
                 fragment["dl"] = secrets.token_urlsafe(24)
-                session.add(
-                    LtiDeepLink(
-                        id=fragment["dl"],
-                        registration_id=row.id,
-                        learner_id=learner_id,
-                        deployment_id=str(claims[LTI + "deployment_id"]),
-                        return_url=str(settings["deep_link_return_url"]),
-                        data=str(settings["data"]) if settings.get("data") is not None else None,
-                        expires_at=now + DEEP_LINK_TTL,
-                    )
+                await connection.execute(
+                    INSERT_DEEP_LINK,
+                    {
+                        "id": fragment["dl"],
+                        "registration_id": row.id,
+                        "learner_id": learner_id,
+                        "deployment_id": str(claims[LTI + "deployment_id"]),
+                        "return_url": str(settings["deep_link_return_url"]),
+                        "data": str(settings["data"]) if settings.get("data") is not None else None,
+                        "expires_at": now + DEEP_LINK_TTL,
+                    },
                 )
             else:
-                await self._remember(session, row, claims, learner_id, module_id)
+                await self._remember(connection, row, claims, learner_id, module_id)
         if remember_link and not deep_linking:
             self._remember_link(row.id, link_id, module_id)
         token, _ = tokens.issue(
@@ -556,7 +555,7 @@ class Runtime:
 
     async def _remember(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         row: LtiRegistration,
         claims: dict[str, Any],
         learner_id: uuid.UUID,
@@ -580,15 +579,14 @@ class Runtime:
             "updated_at": now,
         }
         values["id"], values["learner_id"], values["module_id"] = uuid.uuid4(), learner_id, module_id
-        upsert_launch = _upserts(_dialect(session))[1]
-        launch_id = cast(uuid.UUID, (await session.execute(upsert_launch, values)).scalar_one())
+        launch_id = cast(uuid.UUID, (await connection.execute(self.statements.launch, values)).scalar_one())
         if SCORE in values["scopes"]:
-            await self._started(session, row, launch_id, learner_id, module_id, now)
+            await self._started(connection, row, launch_id, learner_id, module_id, now)
         return launch_id
 
     async def _started(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         row: LtiRegistration,
         launch_id: uuid.UUID,
         learner_id: uuid.UUID,
@@ -598,11 +596,11 @@ class Runtime:
         """A learner without a completion of the module: queue a `Started` score for the
         launch (sent by the dispatcher with retries, never in the request path). The event is
         the plugin's own: it is written already fanned out, with its one delivery."""
-        done = await session.execute(COMPLETED, {"learner_id": learner_id, "module_id": module_id})
+        done = await connection.execute(COMPLETED, {"learner_id": learner_id, "module_id": module_id})
         if done.first() is not None:
             return
         event_id = uuid.uuid4()
-        await session.execute(
+        await connection.execute(
             INSERT_EVENT,
             {
                 "id": event_id,
@@ -613,7 +611,7 @@ class Runtime:
                 "fanned_out_at": now,
             },
         )
-        await session.execute(
+        await connection.execute(
             INSERT_DELIVERY,
             delivery_row(
                 event_id, row.district_id, STARTED_EVENT, "lti", Subscription(key=str(launch_id)), now

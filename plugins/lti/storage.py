@@ -1,15 +1,14 @@
 """LTI client-side postMessage storage (1EdTech), for LMS frames where cookies are blocked.
 
-When the platform names an `lti_storage_target`, the login stores a random secret for the
-state in the platform's frame (`lti.put_data`) before going on to the platform, and keeps
-only its hash on the state row. A launch that arrives without the state cookie gets a page
-that reads the secret back (`lti.get_data`) and posts the launch again with it. The server
-accepts that second post only from its own origin (a cross-site form cannot forge the
-browser's Origin header) and only with the secret whose hash the state row holds: the
-browser binding the cookie would have given.
+When the platform names an `lti_storage_target`, the login stores a secret for the state in
+the platform's frame (`lti.put_data`) before going on to the platform: an HMAC of the state
+under the service's key (states.py), so nothing is stored here. A launch that arrives
+without the state cookie gets a page that reads the secret back (`lti.get_data`) and posts
+the launch again with it. The server accepts that second post only from its own origin (a
+cross-site form cannot forge the browser's Origin header) and only with the secret of that
+state: the browser binding the cookie would have given.
 """
 
-import hashlib
 import json
 from html import escape
 from urllib.parse import urlsplit
@@ -38,10 +37,6 @@ _PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Front Off
 <p id="fallback" hidden>Your browser blocked this page inside the LMS.
 <a href="%(new_tab)s" target="_blank" rel="noopener">Open the course in a new tab.</a></p>
 %(form)s<script>%(script)s</script></body></html>"""
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def origin_of(url: str) -> str:

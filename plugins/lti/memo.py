@@ -1,0 +1,42 @@
+"""Values a process remembers for a few seconds (registrations, district settings), each
+loaded by one caller at a time: when a value expires under load, the requests that arrive
+while it is being reread await that one read instead of each querying the database (on
+SQLite every read is a `BEGIN IMMEDIATE` that queues behind the launches' writes)."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    def __init__(self, ttl: float, limit: int = 10_000) -> None:
+        self.ttl = ttl
+        self.limit = limit
+        self._values: dict[K, tuple[V, float]] = {}
+        self._loading: dict[K, asyncio.Future[V]] = {}
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        """The value of `key`, loaded with `load` when it is unknown or older than ttl. A failed
+        load is not remembered: its error goes to every caller that awaited it."""
+        hit = self._values.get(key)
+        if hit is not None and time.monotonic() - hit[1] < self.ttl:
+            return hit[0]
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.ensure_future(self._load(key, load))
+        # A caller that is cancelled leaves the load running for the others.
+        return await asyncio.shield(loading)
+
+    async def _load(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        try:
+            value = await load()
+        finally:
+            del self._loading[key]
+        if len(self._values) >= self.limit:
+            self._values.clear()
+        self._values[key] = (value, time.monotonic())
+        return value
