@@ -495,7 +495,7 @@ class Marking(msgspec.Struct, frozen=True):
         ]
 
 
-def mark(form: Form, answers: dict[str, object]) -> Marking:
+def mark(form: Form, answers: dict[str, object], *, checked: bool = False) -> Marking:
     """The form marked by its `scoring` policy.
 
     - `automatic`: the score is the points-weighted mean credit of the items with a right
@@ -504,7 +504,9 @@ def mark(form: Form, answers: dict[str, object]) -> Marking:
     - `none`: None and no marks.
 
     `answers` maps item id to a raw JSON answer; an answer that does not fit its item raises
-    AnswerError (with `item` set). Answers to unscored items are not looked at.
+    AnswerError (with `item` set). Answers to unscored items are not looked at. With `checked`,
+    the answers are ones `check_answer` gave already (a scored item's answer is plain JSON data
+    after it), and are not checked again.
     """
     scoring = form.policy.scoring
     if scoring == "none":
@@ -516,7 +518,7 @@ def mark(form: Form, answers: dict[str, object]) -> Marking:
         if not is_scorable(item):
             continue
         raw = answers.get(item.id)
-        answer = None if raw is None else check_answer(item, raw)
+        answer = raw if raw is None or checked else check_answer(item, raw)
         credit, full = _credit(item, answer)
         marks.append((item, answer, credit, full))
     if not marks:

@@ -2,8 +2,9 @@
 completion record (with its outbox events) written in the same transaction as the submit.
 
 Exactly-once is held by the database, not by checks in Python: attempt numbers are unique
-per learner and form, a submit is a conditional update from `draft`, and a live completion
-is unique per learner and module.
+per learner and form, a submit is a conditional update from `draft`, a live completion is
+unique per learner and module, and a submit writes only if the learner's progress version is
+still the one it decided on (api/progress/submit.py).
 """
 
 import random
@@ -574,7 +575,7 @@ class ProgressService:
                 f"Answer every required question before submitting; missing: {', '.join(missing)}.",
                 errors=[FieldError(field=f"$.answers.{m}", message="an answer is required") for m in missing],
             )
-        marking = mark(scoring_form(self.catalog, entry, form), final)
+        marking = mark(scoring_form(self.catalog, entry, form), final, checked=True)
         score, pass_mark = marking.score, form.policy.pass_mark
         passed = None if score is None or pass_mark is None else score + 1e-9 >= pass_mark
         now = utcnow()

@@ -144,9 +144,7 @@ def _seen(rows: Sequence[Sequence[Any]], district_id: uuid.UUID) -> Seen | None:
             **dict(zip(CompletionView.__struct_fields__, first[_COMPLETION_AT:], strict=True))
         )
     return Seen(
-        learner=dict(
-            zip(("external_id", "employee_id", "email", "name", "school", "role"), first, strict=False)
-        ),
+        learner={column.key: value for column, value in zip(_LEARNER, first, strict=False)},
         progress_version=first[len(_LEARNER)],
         attempts=[SeenAttempt(*row[_ATTEMPT_AT:_COMPLETION_AT]) for row in rows],
         live=live,
@@ -178,7 +176,7 @@ class Decided(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Unit(Protocol):
-    """A submit's read and write, on one connection."""
+    """What a submit reads and writes through."""
 
     async def read(self, district_id: uuid.UUID, learner_id: uuid.UUID, attempt_id: uuid.UUID) -> Seen | None:
         """What a submit of `attempt_id` decides on; None when it is not this learner's attempt
@@ -279,12 +277,17 @@ _COMPLETION_FIELDS = (
     "credit_minutes",
     "certificate_code",
 )
-# The server going down (a restart), as against other operator intervention such as a
-# statement timeout, which is an error of the submit.
-_SHUTDOWN = (
+# What a connection that went away raises: the server going down (a restart; as against other
+# operator intervention such as a statement timeout, an error of the submit), the socket, or
+# the client finding itself in the middle of an exchange the server broke off.
+_LOST = (
+    asyncpg.PostgresConnectionError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
 )
 # Submits in one batch at the most: big enough for every request a process serves at once.
 _BATCH = 64
@@ -299,7 +302,7 @@ class _Batches:
     that fails is written again one submit at a time."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+        self.engine = weakref.ref(engine)  # the registry below must not keep engines alive
         self.loop = asyncio.get_running_loop()
         self.reads: Batcher[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Seen | None]
         self.reads = Batcher(self._read, _BATCH, _PARALLEL)
@@ -313,20 +316,15 @@ class _Batches:
 
     async def _fetch(self, statement: ClauseElement, given: dict[str, Any]) -> list[Any]:
         sql, names = _asyncpg(statement)
-        async with self.engine.connect() as conn:
+        engine = self.engine()
+        assert engine is not None, "a disposed engine's submits"
+        async with engine.connect() as conn:
             driver: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
             try:
                 return list(await driver.fetch(sql, *(given[name] for name in names)))
-            except (
-                asyncpg.PostgresConnectionError,
-                asyncpg.exceptions.OperatorInterventionError,
-                OSError,
-            ) as exc:
-                await conn.invalidate()
-                raise ConnectionLost() from exc
-            except asyncpg.InterfaceError as exc:
-                if not driver.is_closed():
-                    raise
+            except _LOST as exc:
+                if isinstance(exc, asyncpg.InterfaceError) and not driver.is_closed():
+                    raise  # a mistake in using the connection, not a lost one
                 await conn.invalidate()
                 raise ConnectionLost() from exc
 
