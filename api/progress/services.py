@@ -726,17 +726,18 @@ async def void_completion(
             raise NotFound(f"No completion {completion_id} in this district.")
         if row.voided_at is not None:
             raise Conflict("This completion is already voided.")
+        # A submit that read the voided record as live must not write on that reading. The
+        # learner's row first, as a submit takes it, so that the two never wait for each other.
+        await session.execute(
+            update(Learner)
+            .where(Learner.id == row.learner_id)
+            .values(progress_version=Learner.progress_version + 1)
+            .execution_options(synchronize_session=False)
+        )
         now = utcnow()
         row.voided_at, row.void_reason, row.voided_by, row.updated_at = now, reason, by, now
         learner = await session.get(Learner, row.learner_id)
         assert learner is not None
-        # A submit that read the voided record as live must not write on that reading.
-        await session.execute(
-            update(Learner)
-            .where(Learner.id == learner.id)
-            .values(progress_version=Learner.progress_version + 1)
-            .execution_options(synchronize_session=False)
-        )
         add_event(
             session,
             district_id,

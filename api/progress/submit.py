@@ -348,6 +348,9 @@ class _Batches:
                 rounds.append(free := [])
             free.append((at, decided))
         for round_ in rounds:
+            # Learners in one order in every batch, so that two batches in the database at once
+            # take their rows' locks in the same order and never wait for each other in a ring.
+            round_.sort(key=lambda item: item[1].learner_id)
             try:
                 written = await self._write_round([d for _, d in round_])
                 results.update(zip((at for at, _ in round_), written, strict=True))
