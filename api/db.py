@@ -11,6 +11,7 @@ would wait for the first's lock, which waits for the second: resolve content fir
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -19,6 +20,8 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`, with SQLite's pragmas set on every new connection."""
+    # JSON columns are read with msgspec: a third of json.loads' time (a submit reads six).
+    kwargs.setdefault("json_deserializer", msgspec.json.decode)
     if not url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "checkout", _drop_if_closed)
