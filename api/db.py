@@ -11,7 +11,8 @@ would wait for the first's lock, which waits for the second: resolve content fir
 
 from typing import Any
 
-from sqlalchemy import event
+import msgspec
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -19,8 +20,12 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`, with SQLite's pragmas set on every new connection."""
+    # JSON columns are read with msgspec: a third of json.loads' time (a submit reads six).
+    kwargs.setdefault("json_deserializer", msgspec.json.decode)
     if not url.startswith("sqlite"):
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "checkout", _drop_if_closed)
+        return engine
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -37,6 +42,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Give out no pooled PostgreSQL connection that the server has closed, without a round trip.
+
+    A server that restarts or ends a backend (`pg_terminate_backend`) tells its clients and
+    closes their sockets; asyncpg's protocol reads that as soon as the event loop runs, so a
+    closed connection is known here locally. `pool_pre_ping` would ask the server instead: three
+    round trips (BEGIN, a ping, ROLLBACK) before every unit of work. Raising DisconnectionError
+    makes the pool replace the connection (and every older one) with a fresh one.
+    """
+    if dbapi_connection.driver_connection.is_closed():
+        raise exc.DisconnectionError("the server closed this connection")
 
 
 def create_sessions(engine: AsyncEngine) -> Sessions:

@@ -147,6 +147,9 @@ class Learner(Base):
     role: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved on by every submit and every void of this learner's work: a submit writes only if
+    # the version it read its standing at is still current (see api/progress/submit.py).
+    progress_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Attempt(Base):

@@ -2,8 +2,9 @@
 
 `check_answer` turns a raw JSON answer into its item type's value (see `schemas/progress.py`) and
 refuses what does not fit the item, raising `AnswerError`; `score_item` gives one item's credit;
-`mark_form` marks a whole form by its response policy and `band_feedback` picks the overall
-feedback for a score. Everything here is pure: no database, no clock, no I/O.
+`mark` marks a whole form by its response policy (once, whatever is shown of it later; `mark_form`
+also gives the results to show) and `band_feedback` picks the overall feedback for a score.
+Everything here is pure: no database, no clock, no I/O.
 """
 
 import itertools
@@ -471,33 +472,17 @@ def _within_edits(a: str, b: str, limit: int) -> bool:
 # --- Marking forms --------------------------------------------------------------------------
 
 
-def mark_form(
-    form: Form, answers: dict[str, object], *, show_feedback: bool, show_correct: bool
-) -> tuple[float | None, list[ItemResult]]:
-    """The form's score and one result per scored item, by the form's `scoring` policy.
+class Marking(msgspec.Struct, frozen=True):
+    """A form's answers marked once: its score, and each scored item's checked answer and credit,
+    from which results are shown as a policy allows (`results`)."""
 
-    - `automatic`: the score is the points-weighted mean credit of the items with a right
-      answer (None when there are none), unanswered items counting 0; each result carries
-      feedback when `show_feedback` and the right answer when `show_correct`.
-    - `completion`: 1.0 and no results: submitting is what counts.
-    - `none`: None and no results.
+    score: float | None
+    marks: list[tuple[Scorable, object | None, float, bool]]  # item, answer, credit, full
 
-    `answers` maps item id to a raw JSON answer; an answer that does not fit its item raises
-    AnswerError (with `item` set). Answers to unscored items are not looked at.
-    """
-    scoring = form.policy.scoring
-    if scoring == "none":
-        return None, []
-    if scoring == "completion":
-        return 1.0, []
-    results: list[ItemResult] = []
-    for item in form.items:
-        if not is_scorable(item):
-            continue
-        raw = answers.get(item.id)
-        answer = None if raw is None else check_answer(item, raw)
-        credit, full = _credit(item, answer)
-        results.append(
+    def results(self, *, show_feedback: bool, show_correct: bool) -> list[ItemResult]:
+        """One result per scored item, with feedback when `show_feedback` and the right answer
+        when `show_correct`."""
+        return [
             ItemResult(
                 item=item.id,
                 score=credit,
@@ -506,13 +491,50 @@ def mark_form(
                 feedback=_feedback(item, answer, full, show_correct) if show_feedback else [],
                 correct_answer=_correct_answer(item) if show_correct else None,
             )
-        )
-    if not results:
-        return None, []
-    total = math.fsum(result.points for result in results)
-    earned = math.fsum(result.score * result.points for result in results)
+            for item, answer, credit, full in self.marks
+        ]
+
+
+def mark(form: Form, answers: dict[str, object], *, checked: bool = False) -> Marking:
+    """The form marked by its `scoring` policy.
+
+    - `automatic`: the score is the points-weighted mean credit of the items with a right
+      answer (None when there are none), unanswered items counting 0.
+    - `completion`: 1.0 and no marks: submitting is what counts.
+    - `none`: None and no marks.
+
+    `answers` maps item id to a raw JSON answer; an answer that does not fit its item raises
+    AnswerError (with `item` set). Answers to unscored items are not looked at. With `checked`,
+    the answers are ones `check_answer` gave already (a scored item's answer is plain JSON data
+    after it), and are not checked again.
+    """
+    scoring = form.policy.scoring
+    if scoring == "none":
+        return Marking(None, [])
+    if scoring == "completion":
+        return Marking(1.0, [])
+    marks: list[tuple[Scorable, object | None, float, bool]] = []
+    for item in form.items:
+        if not is_scorable(item):
+            continue
+        raw = answers.get(item.id)
+        answer = raw if raw is None or checked else check_answer(item, raw)
+        credit, full = _credit(item, answer)
+        marks.append((item, answer, credit, full))
+    if not marks:
+        return Marking(None, [])
+    total = math.fsum(item.points for item, _, _, _ in marks)
+    earned = math.fsum(credit * item.points for item, _, credit, _ in marks)
     # Rounded so that a score that is exactly the pass mark on paper (4 of 5) is not 0.7999...
-    return min(1.0, round(earned / total, 9)), results
+    return Marking(min(1.0, round(earned / total, 9)), marks)
+
+
+def mark_form(
+    form: Form, answers: dict[str, object], *, show_feedback: bool, show_correct: bool
+) -> tuple[float | None, list[ItemResult]]:
+    """The form's score and one result per scored item (see `mark` and `Marking.results`)."""
+    marking = mark(form, answers)
+    return marking.score, marking.results(show_feedback=show_feedback, show_correct=show_correct)
 
 
 def _feedback(item: Item, answer: object | None, full: bool, show_correct: bool) -> list[str]:

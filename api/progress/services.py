@@ -2,8 +2,9 @@
 completion record (with its outbox events) written in the same transaction as the submit.
 
 Exactly-once is held by the database, not by checks in Python: attempt numbers are unique
-per learner and form, a submit is a conditional update from `draft`, and a live completion
-is unique per learner and module.
+per learner and form, a submit is a conditional update from `draft`, a live completion is
+unique per learner and module, and a submit writes only if the learner's progress version is
+still the one it decided on (api/progress/submit.py).
 """
 
 import random
@@ -14,19 +15,19 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import Row, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.content.catalog import Catalog, Entry
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import Attempt, Completion, Learner, OutboxEvent, utcnow
+from api.progress import submit as submitting
 from api.progress import tokens
 from api.progress.lists import compare_list
 from api.progress.rules import Standing, counted_attempt, is_met, requirements
-from api.progress.scoring import AnswerError, band_feedback, check_answer, mark_form
+from api.progress.scoring import AnswerError, Marking, band_feedback, check_answer, mark
 from schemas.content import (
     ChoiceItem,
     ClassifyItem,
@@ -183,58 +184,15 @@ def _form_in(entry: Entry, form_id: str) -> Form:
     return form
 
 
-# What a submit reads, writes and returns, as plain columns: a submit runs Core statements, with
-# no identity map or flush, since it is the hottest write there is.
-_LEARNER_REF = (
-    Learner.external_id,
-    Learner.employee_id,
-    Learner.email,
-    Learner.name,
-    Learner.school,
-    Learner.role,
-)
-_SUBMITTING = (
-    Attempt.module_id,
-    Attempt.module_version,
-    Attempt.form_id,
-    Attempt.number,
-    Attempt.status,
-    Attempt.item_order,
-    Attempt.answers,
-    Attempt.started_at,
-)
 _STANDING = (Attempt.form_id, Attempt.number, Attempt.status, Attempt.score, Attempt.started_at)
-_LOCK_AND_READ = (
-    select(*_LEARNER_REF, *_SUBMITTING)
-    .join_from(Learner, Attempt, Attempt.learner_id == Learner.id)
-    .where(
-        Learner.id == bindparam("learner_id"),
-        Attempt.id == bindparam("attempt_id"),
-        Attempt.district_id == bindparam("district_id"),
-    )
-    .with_for_update(of=Learner)
-)
-# From draft to submitted, once: the values to set are given as parameters named by column.
-_CLAIM = update(Attempt).where(Attempt.id == bindparam("claimed_id"), Attempt.status == "draft")
-_STANDING_OF = select(*_STANDING).where(
-    Attempt.learner_id == bindparam("learner_id"), Attempt.module_id == bindparam("module_id")
-)
 _LIVE_COMPLETION = select(*(getattr(Completion, field) for field in CompletionView.__struct_fields__)).where(
     Completion.learner_id == bindparam("learner_id"),
     Completion.module_id == bindparam("module_id"),
     Completion.voided_at.is_(None),
 )
-_INSERT_EVENTS = insert(OutboxEvent)
-# A completion, unless one is live already (the partial unique index `uq_completions_live`).
-_INSERT_COMPLETION = {
-    name: dialect.insert(Completion)
-    .on_conflict_do_nothing(
-        index_elements=[Completion.learner_id, Completion.module_id],
-        index_where=Completion.voided_at.is_(None),
-    )
-    .returning(Completion.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+# How often a submit reads again before it gives up: each time, another device's submit (or a
+# void) of the same learner wrote in between, or the connection was lost.
+_SUBMIT_TRIES = 10
 
 
 class _Submitted(Protocol):
@@ -248,6 +206,29 @@ class _Submitted(Protocol):
     def score(self) -> float | None: ...
 
 
+class _Attempted(_Submitted, Protocol):
+    """An attempt as its view shows it: a stored row, or a submission just decided."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def module_id(self) -> str: ...
+    @property
+    def module_version(self) -> str: ...
+    @property
+    def item_order(self) -> list[str]: ...
+    @property
+    def answers(self) -> dict[str, Any]: ...
+    @property
+    def passed(self) -> bool | None: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def saved_at(self) -> datetime: ...
+    @property
+    def submitted_at(self) -> datetime | None: ...
+
+
 def _standing(module: Module, rows: Sequence[_Submitted]) -> Standing:
     """What a learner's attempts at a module's forms count for against its completion rule."""
     submitted = [r for r in rows if r.status == "submitted"]
@@ -259,6 +240,61 @@ def _standing(module: Module, rows: Sequence[_Submitted]) -> Standing:
             assert pick.score is not None
             scores[form.id] = pick.score
     return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores)
+
+
+def _completion_due(
+    learner_id: uuid.UUID, module: Module, submission: _Attempted, rows: Sequence[_Attempted], now: datetime
+) -> CompletionView | None:
+    """The completion to record when the learner's attempts at `module` (`submission` among them,
+    none live yet) meet its rule, else None."""
+    standing = _standing(module, rows)
+    if not is_met(module.completion, standing):
+        return None
+    quiz_forms = [f for f in module.forms if f.kind == "knowledge_check"]
+    quiz_scores = [standing.scores[f.id] for f in quiz_forms if f.id in standing.scores]
+    passed = None
+    if quiz_forms:
+        passed = all(
+            f.id in standing.scores and standing.scores[f.id] + 1e-9 >= (f.policy.pass_mark or 0.0)
+            for f in quiz_forms
+        )
+    return CompletionView(
+        id=uuid.uuid4(),
+        learner_id=learner_id,
+        module_id=module.id,
+        module_version=submission.module_version,
+        score=sum(quiz_scores) / len(quiz_scores) if quiz_scores else None,
+        passed=passed,
+        started_at=min(r.started_at for r in rows),
+        completed_at=now,
+        credit_minutes=module.minutes,
+        certificate_code=secrets.token_hex(8).upper(),
+    )
+
+
+def _completion_row(completion: CompletionView, rows: Sequence[_Attempted], module: Module) -> dict[str, Any]:
+    """The completions columns a submit sets, besides the district, learner and times."""
+    quiz_forms = {f.id for f in module.forms if f.kind == "knowledge_check"}
+    return {
+        "id": completion.id,
+        "module_id": completion.module_id,
+        "module_version": completion.module_version,
+        "score": completion.score,
+        "passed": completion.passed,
+        "attempts": sum(1 for r in rows if r.form_id in quiz_forms and r.status == "submitted"),
+        "started_at": completion.started_at,
+        "credit_minutes": completion.credit_minutes,
+        "certificate_code": completion.certificate_code,
+    }
+
+
+def _event(event: msgspec.Struct, with_completion: bool = False) -> submitting.Event:
+    return submitting.Event(
+        id=uuid.uuid4(),
+        type=type(event).type_name,  # type: ignore[attr-defined]
+        payload=_events.encode(event),
+        with_completion=with_completion,
+    )
 
 
 class ProgressService:
@@ -313,7 +349,11 @@ class ProgressService:
             used = len(await self._submitted(session, row.module_id, row.form_id))
         return self._view(row, entry, form, used)
 
-    def _view(self, row: Attempt, entry: Entry, form: Form, used: int) -> AttemptView:
+    def _view(
+        self, row: _Attempted, entry: Entry, form: Form, used: int, marking: Marking | None = None
+    ) -> AttemptView:
+        """The attempt as its learner sees it; `marking` is its answers' marking when the caller
+        has it already (a submit scores once)."""
         policy = form.policy
         left = None if policy.attempts.max_attempts is None else max(policy.attempts.max_attempts - used, 0)
         view = AttemptView(
@@ -342,12 +382,9 @@ class ProgressService:
             or (rule == "after_pass" and bool(row.passed))
             or (rule == "after_last_attempt" and (last or bool(row.passed)))
         )
-        _, items = mark_form(
-            scoring_form(self.catalog, entry, form),
-            row.answers,
-            show_feedback=show_feedback,
-            show_correct=show_correct,
-        )
+        if marking is None:
+            marking = mark(scoring_form(self.catalog, entry, form), row.answers)
+        items = marking.results(show_feedback=show_feedback, show_correct=show_correct)
         view.score, view.passed, view.items = row.score, row.passed, items
         view.feedback = band_feedback(form, row.score) if show_feedback else None
         view.lists = [
@@ -475,143 +512,133 @@ class ProgressService:
         return self._view(row, entry, form, used)
 
     async def submit(self, attempt_id: uuid.UUID, answers: dict[str, Any] | None) -> SubmitResult:
-        submitted: tuple[Attempt, int, CompletionView | None] | None = None
-        while True:
-            async with self.sessions.begin() as session:
-                conn = await session.connection()
-                # Submits of one learner take turns (a row lock on PostgreSQL; SQLite's write lock
-                # already serializes), so the second of two devices finishing different forms at
-                # once sees the first's submission and the completion is recorded, exactly once.
-                # Only the lock counts from this statement's snapshot: the work that decides the
-                # completion is read by a later statement, which sees what the lock waited for.
-                found = (
-                    await conn.execute(
-                        _LOCK_AND_READ,
-                        {
-                            "learner_id": self.learner_id,
-                            "attempt_id": attempt_id,
-                            "district_id": self.district_id,
-                        },
-                    )
-                ).one_or_none()
-                if found is None:  # another learner's attempt is simply not found
-                    raise NotFound(f"No attempt {attempt_id} of yours.")
-                # The catalog reads the database on a miss: never while this transaction is open.
-                entry = self.catalog.cached(found.module_id, found.module_version)
-                if entry is not None:
-                    form = _form_in(entry, found.form_id)
-                    if found.status == "draft":
-                        submitted = await self._record_submit(conn, attempt_id, found, entry, form, answers)
-                    break
-            await self._form(found.module_id, found.form_id, found.module_version)  # then again
-        if submitted is not None:
-            row, used, completion = submitted
-            return SubmitResult(attempt=self._view(row, entry, form, used), completion=completion)
-        # A repeat submit (two devices, a retry) gets the one submission there is.
-        async with self.sessions() as session:
-            stored = await self._attempt_row(session, attempt_id)
-            live = await self._live(session, stored.module_id)
-            used = len(await self._submitted(session, stored.module_id, stored.form_id))
-        return SubmitResult(attempt=self._view(stored, entry, form, used), completion=live)
+        """Score the attempt, move it from draft to submitted, and record the module's completion
+        when its rule is now met, with their events: read, decide, write (api/progress/submit.py).
 
-    async def _record_submit(
+        A submit reads again when its write found that another submit (or a void) of the same
+        learner came in between, or when its connection was lost (a restarted database): the
+        next read finds out what the lost write did."""
+        for _ in range(_SUBMIT_TRIES):
+            try:
+                result, missing = await self._try_submit(attempt_id, answers)
+            except submitting.ConnectionLost:
+                continue  # the pool has thrown the dead connection away; the next is fresh
+            if result is not None:
+                return result
+            if missing is not None:  # the catalog reads the database on a miss: never in the unit
+                await self._form(*missing)
+        raise Conflict("This learner's work kept changing while the attempt was submitted; try again.")
+
+    async def _try_submit(
+        self, attempt_id: uuid.UUID, answers: dict[str, Any] | None
+    ) -> tuple[SubmitResult | None, tuple[str, str, str] | None]:
+        """One read and, for a draft, one write. Returns the result; or None and the module
+        version (module, form, version) to load first when the catalog has not cached it; or None
+        twice to read again (the learner's progress moved on before the write, or a completion
+        the read did not see was live)."""
+        async with submitting.unit(self.sessions) as unit:
+            seen = await unit.read(self.district_id, self.learner_id, attempt_id)
+            if seen is None:  # another learner's attempt is simply not found
+                raise NotFound(f"No attempt {attempt_id} of yours.")
+            target = next(a for a in seen.attempts if a.id == attempt_id)
+            entry = self.catalog.cached(target.module_id, target.module_version)
+            if entry is None:
+                return None, (target.module_id, target.form_id, target.module_version)
+            form = _form_in(entry, target.form_id)
+            if target.status != "draft":  # a repeat submit (two devices, a retry) gets the one there is
+                used = sum(1 for a in seen.attempts if a.form_id == form.id and a.status == "submitted")
+                return SubmitResult(attempt=self._view(target, entry, form, used), completion=seen.live), None
+            decided, submission, marking, completion = self._decide(seen, target, entry, form, answers)
+            recorded = await unit.write(decided)
+        if recorded is None or (completion is not None and not recorded):
+            return None, None
+        attempts = [submission if a.id == attempt_id else a for a in seen.attempts]
+        used = sum(1 for a in attempts if a.form_id == form.id and a.status == "submitted")
+        view = self._view(submission, entry, form, used, marking)
+        return SubmitResult(attempt=view, completion=completion or seen.live), None
+
+    def _decide(
         self,
-        conn: AsyncConnection,
-        attempt_id: uuid.UUID,
-        found: Row[Any],
+        seen: submitting.Seen,
+        target: submitting.SeenAttempt,
         entry: Entry,
         form: Form,
         answers: dict[str, Any] | None,
-    ) -> tuple[Attempt, int, CompletionView | None] | None:
-        """Mark the attempt, move it from draft to submitted, write its events and any completion,
-        as Core statements in the caller's transaction (no unit of work to flush).
-
-        Returns the submitted attempt, how many attempts at its form are submitted, and the live
-        completion (recorded now or before); None when another request made the submission first.
-        """
-        final = self._checked(form, answers if answers is not None else found.answers)
+    ) -> tuple[submitting.Decided, submitting.SeenAttempt, Marking, CompletionView | None]:
+        """What submitting `target` writes: the submission, its event, and the completion (with its
+        event) when the module's rule is met by it and none is live. Refuses bad answers before
+        anything is written."""
+        final = self._checked(form, answers if answers is not None else target.answers)
         missing = [item.id for item in form.items if _required(item) and _empty(final.get(item.id))]
         if missing:
             raise InvalidInput(
                 f"Answer every required question before submitting; missing: {', '.join(missing)}.",
                 errors=[FieldError(field=f"$.answers.{m}", message="an answer is required") for m in missing],
             )
-        score, _ = mark_form(
-            scoring_form(self.catalog, entry, form), final, show_feedback=False, show_correct=False
-        )
-        pass_mark = form.policy.pass_mark
+        marking = mark(scoring_form(self.catalog, entry, form), final, checked=True)
+        score, pass_mark = marking.score, form.policy.pass_mark
         passed = None if score is None or pass_mark is None else score + 1e-9 >= pass_mark
         now = utcnow()
-        claimed = await conn.execute(
-            _CLAIM,
-            {
-                "claimed_id": attempt_id,
-                "status": "submitted",
-                "answers": final,
-                "score": score,
-                "passed": passed,
-                "submitted_at": now,
-                "saved_at": now,
-            },
+        submission = target._replace(
+            status="submitted", answers=final, score=score, passed=passed, saved_at=now, submitted_at=now
         )
-        if claimed.rowcount != 1:
-            return None  # the other device's submit won; the caller reads its result
-        row = Attempt(
-            id=attempt_id,
-            district_id=self.district_id,
-            learner_id=self.learner_id,
-            module_id=found.module_id,
-            module_version=found.module_version,
-            form_id=form.id,
-            number=found.number,
-            status="submitted",
-            item_order=found.item_order,
-            answers=final,
-            score=score,
-            passed=passed,
-            started_at=found.started_at,
-            saved_at=now,
-            submitted_at=now,
-        )
-        learner = LearnerRef(
-            id=self.learner_id,
-            external_id=found.external_id,
-            employee_id=found.employee_id,
-            email=found.email,
-            name=found.name,
-            school=found.school,
-            role=found.role,
-        )
-        events: list[msgspec.Struct] = [
+        learner = LearnerRef(id=self.learner_id, **seen.learner)
+        submitted: msgspec.Struct = (
             AttemptSubmitted(
-                attempt_id=row.id,
+                attempt_id=submission.id,
                 learner=learner,
-                module_id=row.module_id,
-                module_version=row.module_version,
+                module_id=submission.module_id,
+                module_version=submission.module_version,
                 form_id=form.id,
-                number=row.number,
+                number=submission.number,
                 score=score,
                 passed=passed,
                 submitted_at=now,
             )
             if form.kind == "knowledge_check"
             else FormSubmitted(
-                attempt_id=row.id,
+                attempt_id=submission.id,
                 learner=learner,
-                module_id=row.module_id,
-                module_version=row.module_version,
+                module_id=submission.module_id,
+                module_version=submission.module_version,
                 form_id=form.id,
                 form_kind=form.kind,
                 submitted_at=now,
             )
-        ]
-        rows = (
-            await conn.execute(_STANDING_OF, {"learner_id": self.learner_id, "module_id": row.module_id})
-        ).all()
-        used = sum(1 for r in rows if r.form_id == form.id and r.status == "submitted")
-        completion = await self._complete_if_met(conn, entry.module, row, rows, learner, events, now)
-        await conn.execute(_INSERT_EVENTS, [event_row(self.district_id, event, now) for event in events])
-        return row, used, completion
+        )
+        events = [_event(submitted)]
+        rows = [submission if a.id == target.id else a for a in seen.attempts]
+        completion = None
+        if seen.live is None:
+            completion = _completion_due(self.learner_id, entry.module, submission, rows, now)
+        if completion is not None:
+            recorded = CompletionRecorded(
+                completion_id=completion.id,
+                learner=learner,
+                module_id=completion.module_id,
+                module_version=completion.module_version,
+                module_title=entry.module.title,
+                score=completion.score,
+                passed=completion.passed,
+                started_at=completion.started_at,
+                completed_at=now,
+                credit_minutes=completion.credit_minutes,
+                certificate_code=completion.certificate_code,
+            )
+            events.append(_event(recorded, with_completion=True))
+        decided = submitting.Decided(
+            district_id=self.district_id,
+            learner_id=self.learner_id,
+            seen_version=seen.progress_version,
+            attempt_id=submission.id,
+            answers=final,
+            score=score,
+            passed=passed,
+            now=now,
+            completion=None if completion is None else _completion_row(completion, rows, entry.module),
+            events=events,
+        )
+        return decided, submission, marking, completion
 
     async def _live(self, session: AsyncSession, module_id: str) -> CompletionView | None:
         row = (
@@ -624,74 +651,6 @@ class ProgressService:
             )
         ).scalar_one_or_none()
         return completion_view(row) if row else None
-
-    async def _complete_if_met(
-        self,
-        conn: AsyncConnection,
-        module: Module,
-        attempt: Attempt,
-        rows: Sequence[Row[str, int, str, float | None, datetime]],
-        learner: LearnerRef,
-        events: list[msgspec.Struct],
-        now: datetime,
-    ) -> CompletionView | None:
-        """The live completion of the module: recorded now when the rule is met and none is
-        live (its event added to `events`), else the one there is, if any."""
-        standing = _standing(module, rows)
-        if is_met(module.completion, standing):
-            quiz_forms = [f.id for f in module.forms if f.kind == "knowledge_check"]
-            quiz_scores = [standing.scores[f] for f in quiz_forms if f in standing.scores]
-            score = sum(quiz_scores) / len(quiz_scores) if quiz_scores else None
-            passed = None
-            if quiz_forms:
-                pass_marks = {f.id: f.policy.pass_mark for f in module.forms if f.id in quiz_forms}
-                passed = all(
-                    f in standing.scores and standing.scores[f] + 1e-9 >= (pass_marks[f] or 0.0)
-                    for f in quiz_forms
-                )
-            completion = CompletionView(
-                id=uuid.uuid4(),
-                learner_id=self.learner_id,
-                module_id=module.id,
-                module_version=attempt.module_version,
-                score=score,
-                passed=passed,
-                started_at=min(r.started_at for r in rows),
-                completed_at=now,
-                credit_minutes=module.minutes,
-                certificate_code=secrets.token_hex(8).upper(),
-            )
-            # The live-completion index decides a race: a completion already live is kept.
-            recorded = await conn.execute(
-                _INSERT_COMPLETION[conn.dialect.name],
-                {
-                    **msgspec.structs.asdict(completion),
-                    "district_id": self.district_id,
-                    "attempts": sum(1 for r in rows if r.form_id in quiz_forms and r.status == "submitted"),
-                    "updated_at": now,
-                },
-            )
-            if recorded.first() is not None:
-                events.append(
-                    CompletionRecorded(
-                        completion_id=completion.id,
-                        learner=learner,
-                        module_id=module.id,
-                        module_version=completion.module_version,
-                        module_title=module.title,
-                        score=score,
-                        passed=passed,
-                        started_at=completion.started_at,
-                        completed_at=now,
-                        credit_minutes=module.minutes,
-                        certificate_code=completion.certificate_code,
-                    )
-                )
-                return completion
-        live = (
-            await conn.execute(_LIVE_COMPLETION, {"learner_id": self.learner_id, "module_id": module.id})
-        ).one_or_none()
-        return CompletionView(**live._asdict()) if live is not None else None
 
     # --- progress ----------------------------------------------------------------------------
 
@@ -767,6 +726,14 @@ async def void_completion(
             raise NotFound(f"No completion {completion_id} in this district.")
         if row.voided_at is not None:
             raise Conflict("This completion is already voided.")
+        # A submit that read the voided record as live must not write on that reading. The
+        # learner's row first, as a submit takes it, so that the two never wait for each other.
+        await session.execute(
+            update(Learner)
+            .where(Learner.id == row.learner_id)
+            .values(progress_version=Learner.progress_version + 1)
+            .execution_options(synchronize_session=False)
+        )
         now = utcnow()
         row.voided_at, row.void_reason, row.voided_by, row.updated_at = now, reason, by, now
         learner = await session.get(Learner, row.learner_id)

@@ -14,6 +14,7 @@ from api.progress.scoring import (
     band_feedback,
     check_answer,
     is_scorable,
+    mark,
     mark_form,
     score_item,
 )
@@ -411,6 +412,20 @@ def test_a_score_exactly_at_the_pass_mark_is_not_a_hair_below() -> None:
         form(*items), {"q1": ["a"], "q2": ["c"], "q3": ["a"]}, show_feedback=False, show_correct=False
     )
     assert score == 0.8
+
+
+def test_marking_checked_answers_skips_no_mark_and_shows_per_policy() -> None:
+    items = (choice(item_id="q1"), choice(item_id="q2", points=3))
+    raw: dict[str, object] = {"q1": ["a"], "q2": ["c"]}
+    checked: dict[str, object] = {
+        key: check_answer(item, raw[key]) for key, item in zip(raw, items, strict=True)
+    }
+    marked = mark(form(*items), raw)
+    assert mark(form(*items), checked, checked=True) == marked
+    for show_feedback in (False, True):
+        for show_correct in (False, True):
+            policy = {"show_feedback": show_feedback, "show_correct": show_correct}
+            assert (marked.score, marked.results(**policy)) == mark_form(form(*items), raw, **policy)
 
 
 def test_mark_form_by_scoring_policy() -> None:

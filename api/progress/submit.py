@@ -1,0 +1,481 @@
+"""The statements of a submit: one read of everything a submit decides on, and one write of
+everything it decided, applied only if the learner's progress version is still the one read.
+
+Why a version and not a row lock: a statement's snapshot is taken before it waits for a lock, so
+a locked submit must lock in one statement and read what the lock waited for in the next, inside
+BEGIN ... COMMIT: five round trips or more. Instead every submit (and every void) of a learner
+moves `learners.progress_version` on, in the same statement that writes it, and writes only
+where the version is still the one its read saw; PostgreSQL rechecks that condition against the
+newest row when it waits for a concurrent writer. So a submit whose standing went stale (another
+device's submit, a void) writes nothing, and reads again.
+
+On PostgreSQL the write is a single statement with data-modifying CTEs, which is a transaction
+of its own, and concurrent submits are read together and written together (group commit,
+`_Batches`): a batch is one statement and one commit for the database and one round trip for
+this process, run straight on a pooled connection's asyncpg driver (SQLAlchemy's work per
+statement and per session cost more than the rest of a submit). SQLite has no such CTEs; each
+submit runs the same steps as Core statements in the transaction its read opened (where its
+write lock already keeps others out).
+
+Both statements can be repeated safely: the read writes nothing, and a write that may or may not
+have committed when its connection was lost is found out by the next read (the attempt is no
+longer a draft).
+"""
+
+import asyncio
+import functools
+import uuid
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+import asyncpg
+import msgspec
+from sqlalchemy import Select, Uuid, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ClauseElement
+
+from api.db import Sessions
+from api.models import Attempt, Completion, Learner, OutboxEvent
+from api.progress.batching import Batcher
+from schemas.progress import CompletionView
+
+
+class SeenAttempt(NamedTuple):
+    """One of the learner's attempts at the module, as read."""
+
+    id: uuid.UUID
+    district_id: uuid.UUID
+    module_id: str
+    module_version: str
+    form_id: str
+    number: int
+    status: str
+    item_order: list[str]
+    answers: dict[str, Any]
+    score: float | None
+    passed: bool | None
+    started_at: datetime
+    saved_at: datetime
+    submitted_at: datetime | None
+
+
+_LEARNER = (
+    Learner.external_id,
+    Learner.employee_id,
+    Learner.email,
+    Learner.name,
+    Learner.school,
+    Learner.role,
+)
+# Each row is one of the learner's attempts at the attempt's module (the target among them),
+# with the learner and the module's live completion (if any) alongside. Only keys that lead to a
+# few rows are in the conditions (the attempt's id, the learner's attempts at a module), so no
+# planner, with statistics or without, scans a district's attempts; the caller checks the
+# district on the row.
+_COLUMNS = (
+    *_LEARNER,
+    Learner.progress_version,
+    *(getattr(Attempt, field) for field in SeenAttempt._fields),
+    *(getattr(Completion, field) for field in CompletionView.__struct_fields__),
+)
+_TARGET = aliased(Attempt, name="target")
+
+
+def _reading(query: Select[Any]) -> Select[Any]:
+    """`query` (which selects from `_TARGET`) joined to what a submit reads."""
+    return (
+        query.join(
+            Attempt, (Attempt.learner_id == _TARGET.learner_id) & (Attempt.module_id == _TARGET.module_id)
+        )
+        .join(Learner, Learner.id == Attempt.learner_id)
+        .outerjoin(
+            Completion,
+            (Completion.learner_id == Attempt.learner_id)
+            & (Completion.module_id == Attempt.module_id)
+            & Completion.voided_at.is_(None),
+        )
+    )
+
+
+_READ = _reading(select(*_COLUMNS).select_from(_TARGET)).where(
+    _TARGET.id == bindparam("attempt_id"), _TARGET.learner_id == bindparam("learner_id")
+)
+# The same for a batch of submits, numbered from 1 in the order of the arrays given.
+_ASKED = (
+    func.unnest(
+        bindparam("learner_ids", type_=postgresql.ARRAY(Uuid)),
+        bindparam("attempt_ids", type_=postgresql.ARRAY(Uuid)),
+    )
+    .table_valued("learner_id", "attempt_id", with_ordinality="n")
+    .render_derived()
+)
+_READ_BATCH = _reading(
+    select(_ASKED.c.n, *_COLUMNS)
+    .select_from(_ASKED)
+    .join(_TARGET, (_TARGET.id == _ASKED.c.attempt_id) & (_TARGET.learner_id == _ASKED.c.learner_id))
+)
+_ATTEMPT_AT = len(_LEARNER) + 1
+_COMPLETION_AT = _ATTEMPT_AT + len(SeenAttempt._fields)
+
+
+class Seen(msgspec.Struct, frozen=True):
+    """What a submit read: the learner as events name them (without the id), the progress
+    version, the learner's attempts at the module, and its live completion."""
+
+    learner: dict[str, str]
+    progress_version: int
+    attempts: list[SeenAttempt]
+    live: CompletionView | None
+
+
+def _seen(rows: Sequence[Sequence[Any]], district_id: uuid.UUID) -> Seen | None:
+    if not rows or rows[0][_ATTEMPT_AT + 1] != district_id:
+        return None
+    first = rows[0]
+    live = None
+    if first[_COMPLETION_AT] is not None:
+        live = CompletionView(
+            **dict(zip(CompletionView.__struct_fields__, first[_COMPLETION_AT:], strict=True))
+        )
+    return Seen(
+        learner={column.key: value for column, value in zip(_LEARNER, first, strict=False)},
+        progress_version=first[len(_LEARNER)],
+        attempts=[SeenAttempt(*row[_ATTEMPT_AT:_COMPLETION_AT]) for row in rows],
+        live=live,
+    )
+
+
+class Event(msgspec.Struct, frozen=True):
+    """An outbox event to write, encoded; `with_completion` ones only if the completion is."""
+
+    id: uuid.UUID
+    type: str
+    payload: bytes
+    with_completion: bool = False
+
+
+class Decided(msgspec.Struct, frozen=True, kw_only=True):
+    """What a submit writes."""
+
+    district_id: uuid.UUID
+    learner_id: uuid.UUID
+    seen_version: int
+    attempt_id: uuid.UUID
+    answers: dict[str, Any]
+    score: float | None
+    passed: bool | None
+    now: datetime
+    completion: dict[str, Any] | None  # the completions row to record, if the rule is now met
+    events: list[Event]
+
+
+class Unit(Protocol):
+    """What a submit reads and writes through."""
+
+    async def read(self, district_id: uuid.UUID, learner_id: uuid.UUID, attempt_id: uuid.UUID) -> Seen | None:
+        """What a submit of `attempt_id` decides on; None when it is not this learner's attempt
+        (in this district)."""
+
+    async def write(self, decided: Decided) -> bool | None:
+        """Write what a submit decided, all or nothing. Returns whether the completion was
+        recorded, or None when nothing was written: the learner's progress moved on since the
+        read."""
+
+
+class ConnectionLost(Exception):
+    """The database connection went away during a submit (a restarted server): read again."""
+
+
+@asynccontextmanager
+async def unit(sessions: Sessions) -> AsyncIterator[Unit]:
+    """What one submit reads and writes through: on SQLite a transaction of its own, on
+    PostgreSQL the engine's batches (see `_Batches`)."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        yield _batches(engine)
+        return
+    async with sessions.begin() as session:
+        yield _SQLite(await session.connection())
+
+
+@functools.cache
+def _asyncpg(statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
+    """A statement as asyncpg runs it: its SQL, and its parameters' names in order."""
+    compiled = statement.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+    return str(compiled), tuple(compiled.positiontup or ())  # type: ignore[attr-defined]
+
+
+# A batch of submits in one statement, one transaction: for each submit (numbered `n` from 1), the
+# version check first, and every later step only if the one before it wrote. The completion is
+# also held to the live-completion index (`uq_completions_live`). No two submits of a batch are
+# of the same learner (`_Batches._write`), so each version check stands alone.
+_WRITE_BATCH = text("""
+WITH submit AS (
+    SELECT * FROM unnest(
+        CAST(:learner_ids AS uuid[]), CAST(:seen_versions AS integer[]), CAST(:attempt_ids AS uuid[]),
+        CAST(:district_ids AS uuid[]), CAST(:answers AS text[]), CAST(:scores AS float8[]),
+        CAST(:passed AS boolean[]), CAST(:nows AS timestamptz[])
+    ) WITH ORDINALITY AS s (learner_id, seen_version, attempt_id, district_id, answers, score, passed, now, n)
+), turn AS (
+    UPDATE learners SET progress_version = learners.progress_version + 1
+    FROM submit
+    WHERE learners.id = submit.learner_id AND learners.progress_version = submit.seen_version
+    RETURNING submit.n
+), claim AS (
+    UPDATE attempts
+    SET status = 'submitted', answers = CAST(submit.answers AS json), score = submit.score,
+        passed = submit.passed, saved_at = submit.now, submitted_at = submit.now
+    FROM submit
+    WHERE attempts.id = submit.attempt_id AND attempts.status = 'draft'
+        AND submit.n IN (SELECT n FROM turn)
+    RETURNING submit.n
+), completion AS (
+    INSERT INTO completions (
+        id, district_id, learner_id, module_id, module_version, score, passed, attempts,
+        started_at, completed_at, credit_minutes, certificate_code, updated_at
+    )
+    SELECT c.id, submit.district_id, submit.learner_id, c.module_id, c.module_version, c.score,
+        c.passed, c.attempts, c.started_at, submit.now, c.credit_minutes, c.certificate_code, submit.now
+    FROM unnest(
+        CAST(:c_n AS bigint[]), CAST(:c_id AS uuid[]), CAST(:c_module_id AS text[]),
+        CAST(:c_module_version AS text[]), CAST(:c_score AS float8[]), CAST(:c_passed AS boolean[]),
+        CAST(:c_attempts AS integer[]), CAST(:c_started_at AS timestamptz[]),
+        CAST(:c_credit_minutes AS float8[]), CAST(:c_certificate_code AS text[])
+    ) AS c (n, id, module_id, module_version, score, passed, attempts, started_at, credit_minutes,
+        certificate_code)
+    JOIN submit ON submit.n = c.n
+    WHERE c.n IN (SELECT n FROM claim)
+    ON CONFLICT (learner_id, module_id) WHERE voided_at IS NULL DO NOTHING
+    RETURNING id
+), events AS (
+    INSERT INTO outbox_events (id, district_id, type, payload, created_at)
+    SELECT e.id, submit.district_id, e.type, CAST(e.payload AS json), submit.now
+    FROM unnest(
+        CAST(:e_n AS bigint[]), CAST(:e_id AS uuid[]), CAST(:e_type AS text[]),
+        CAST(:e_payload AS text[]), CAST(:e_completion_id AS uuid[])
+    ) AS e (n, id, type, payload, completion_id)
+    JOIN submit ON submit.n = e.n
+    WHERE e.n IN (SELECT n FROM claim)
+        AND (e.completion_id IS NULL OR e.completion_id IN (SELECT id FROM completion))
+)
+SELECT ARRAY(SELECT n FROM claim) AS claimed, ARRAY(SELECT id FROM completion) AS recorded
+""")
+_COMPLETION_FIELDS = (
+    "id",
+    "module_id",
+    "module_version",
+    "score",
+    "passed",
+    "attempts",
+    "started_at",
+    "credit_minutes",
+    "certificate_code",
+)
+# What a connection that went away raises: the server going down (a restart; as against other
+# operator intervention such as a statement timeout, an error of the submit), the socket, or
+# the client finding itself in the middle of an exchange the server broke off.
+_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+)
+# Submits in one batch at the most: big enough for every request a process serves at once.
+_BATCH = 64
+# Batches of each kind in the database at once: while one commits, the next is sent.
+_PARALLEL = 2
+
+
+class _Batches:
+    """An engine's submits on PostgreSQL, read and written in batches (`api/progress/batching.py`):
+    a batch costs the database one statement and one commit, and this process one round trip,
+    where each submit alone would cost as much. Each submit still gets its own result: a batch
+    that fails is written again one submit at a time."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = weakref.ref(engine)  # the registry below must not keep engines alive
+        self.loop = asyncio.get_running_loop()
+        self.reads: Batcher[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Seen | None]
+        self.reads = Batcher(self._read, _BATCH, _PARALLEL)
+        self.writes: Batcher[Decided, bool | None] = Batcher(self._write, _BATCH, _PARALLEL)
+
+    async def read(self, district_id: uuid.UUID, learner_id: uuid.UUID, attempt_id: uuid.UUID) -> Seen | None:
+        return await self.reads.run((district_id, learner_id, attempt_id))
+
+    async def write(self, decided: Decided) -> bool | None:
+        return await self.writes.run(decided)
+
+    async def _fetch(self, statement: ClauseElement, given: dict[str, Any]) -> list[Any]:
+        sql, names = _asyncpg(statement)
+        engine = self.engine()
+        assert engine is not None, "a disposed engine's submits"
+        async with engine.connect() as conn:
+            driver: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
+            try:
+                return list(await driver.fetch(sql, *(given[name] for name in names)))
+            except _LOST as exc:
+                if isinstance(exc, asyncpg.InterfaceError) and not driver.is_closed():
+                    raise  # a mistake in using the connection, not a lost one
+                await conn.invalidate()
+                raise ConnectionLost() from exc
+
+    async def _read(self, asked: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]) -> list[Seen | None]:
+        rows = await self._fetch(
+            _READ_BATCH,
+            {"learner_ids": [learner for _, learner, _ in asked], "attempt_ids": [a for _, _, a in asked]},
+        )
+        by_request: list[list[Any]] = [[] for _ in asked]
+        for row in rows:
+            by_request[row[0] - 1].append(row[1:])
+        return [_seen(found, district) for found, (district, _, _) in zip(by_request, asked, strict=True)]
+
+    async def _write(self, batch: Sequence[Decided]) -> list[bool | BaseException | None]:
+        results: dict[int, bool | BaseException | None] = {}
+        # A learner's second submit in a batch waits for a round of its own.
+        rounds: list[list[tuple[int, Decided]]] = []
+        for at, decided in enumerate(batch):
+            free = next((r for r in rounds if all(d.learner_id != decided.learner_id for _, d in r)), None)
+            if free is None:
+                rounds.append(free := [])
+            free.append((at, decided))
+        for round_ in rounds:
+            # Learners in one order in every batch, so that two batches in the database at once
+            # take their rows' locks in the same order and never wait for each other in a ring.
+            round_.sort(key=lambda item: item[1].learner_id)
+            try:
+                written = await self._write_round([d for _, d in round_])
+                results.update(zip((at for at, _ in round_), written, strict=True))
+            except asyncpg.PostgresError as exc:
+                if len(round_) == 1:
+                    results[round_[0][0]] = exc
+                    continue
+                for at, decided in round_:  # which one failed: each alone, so only it fails
+                    try:
+                        results[at] = (await self._write_round([decided]))[0]
+                    except asyncpg.PostgresError as alone:
+                        results[at] = alone
+            except ConnectionLost as exc:
+                results.update((at, exc) for at, _ in round_)
+        return [results[at] for at in range(len(batch))]
+
+    async def _write_round(self, batch: Sequence[Decided]) -> list[bool | None]:
+        with_completion = [(n, d, d.completion) for n, d in enumerate(batch, 1) if d.completion is not None]
+        events = [(n, e, d) for n, d in enumerate(batch, 1) for e in d.events]
+        given: dict[str, Any] = {
+            "learner_ids": [d.learner_id for d in batch],
+            "seen_versions": [d.seen_version for d in batch],
+            "attempt_ids": [d.attempt_id for d in batch],
+            "district_ids": [d.district_id for d in batch],
+            "answers": [msgspec.json.encode(d.answers).decode() for d in batch],
+            "scores": [d.score for d in batch],
+            "passed": [d.passed for d in batch],
+            "nows": [d.now for d in batch],
+            "c_n": [n for n, _, _ in with_completion],
+            **{f"c_{name}": [c[name] for _, _, c in with_completion] for name in _COMPLETION_FIELDS},
+            "e_n": [n for n, _, _ in events],
+            "e_id": [e.id for _, e, _ in events],
+            "e_type": [e.type for _, e, _ in events],
+            "e_payload": [e.payload.decode() for _, e, _ in events],
+            "e_completion_id": [
+                d.completion["id"] if e.with_completion and d.completion else None for _, e, d in events
+            ],
+        }
+        (row,) = await self._fetch(_WRITE_BATCH, given)
+        claimed, recorded = set(row["claimed"]), set(row["recorded"])
+        return [
+            (d.completion is not None and d.completion["id"] in recorded) if n in claimed else None
+            for n, d in enumerate(batch, 1)
+        ]
+
+
+_ENGINES: "weakref.WeakKeyDictionary[AsyncEngine, _Batches]" = weakref.WeakKeyDictionary()
+
+
+def _batches(engine: AsyncEngine) -> _Batches:
+    """The engine's batches, made on first use in the running event loop."""
+    batches = _ENGINES.get(engine)
+    if batches is None or batches.loop is not asyncio.get_running_loop():
+        batches = _ENGINES[engine] = _Batches(engine)
+    return batches
+
+
+_TURN = (
+    update(Learner)
+    .where(Learner.id == bindparam("learner_id"), Learner.progress_version == bindparam("seen_version"))
+    .values(progress_version=Learner.progress_version + 1)
+)
+# From draft to submitted, once: the values to set are given as parameters named by column.
+_CLAIM = update(Attempt).where(Attempt.id == bindparam("claimed_id"), Attempt.status == "draft")
+_INSERT_COMPLETION = (
+    sqlite.insert(Completion)
+    .on_conflict_do_nothing(
+        index_elements=[Completion.learner_id, Completion.module_id],
+        index_where=Completion.voided_at.is_(None),
+    )
+    .returning(Completion.id)
+)
+_INSERT_EVENTS = insert(OutboxEvent)
+
+
+class _SQLite:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def read(self, district_id: uuid.UUID, learner_id: uuid.UUID, attempt_id: uuid.UUID) -> Seen | None:
+        rows = (await self.conn.execute(_READ, {"learner_id": learner_id, "attempt_id": attempt_id})).all()
+        return _seen(rows, district_id)
+
+    async def write(self, decided: Decided) -> bool | None:
+        turn = await self.conn.execute(
+            _TURN, {"learner_id": decided.learner_id, "seen_version": decided.seen_version}
+        )
+        if turn.rowcount != 1:
+            return None
+        claimed = await self.conn.execute(
+            _CLAIM,
+            {
+                "claimed_id": decided.attempt_id,
+                "status": "submitted",
+                "answers": decided.answers,
+                "score": decided.score,
+                "passed": decided.passed,
+                "submitted_at": decided.now,
+                "saved_at": decided.now,
+            },
+        )
+        if claimed.rowcount != 1:
+            return None
+        recorded = False
+        if decided.completion is not None:
+            completion_row = {
+                **decided.completion,
+                "district_id": decided.district_id,
+                "learner_id": decided.learner_id,
+                "completed_at": decided.now,
+                "updated_at": decided.now,
+            }
+            recorded = (await self.conn.execute(_INSERT_COMPLETION, completion_row)).first() is not None
+        await self.conn.execute(
+            _INSERT_EVENTS,
+            [
+                {
+                    "id": e.id,
+                    "district_id": decided.district_id,
+                    "type": e.type,
+                    "payload": msgspec.json.decode(e.payload),
+                    "created_at": decided.now,
+                }
+                for e in decided.events
+                if recorded or not e.with_completion
+            ],
+        )
+        return recorded

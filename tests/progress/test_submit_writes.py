@@ -1,0 +1,242 @@
+"""How a submit writes (api/progress/submit.py): only on the standing it read, in batches on
+PostgreSQL with each submit's own outcome, and through connections the server has closed."""
+
+import asyncio
+import uuid
+from typing import Any
+
+import asyncpg
+import msgspec
+import pytest
+from sqlalchemy import func, select
+
+from api.db import Sessions
+from api.models import Attempt, Completion, OutboxEvent
+from api.progress import submit as submitting
+from api.progress.batching import Batcher
+from api.progress.services import ProgressService, void_completion
+from tests.progress.answers import form_answers
+from tests.progress.test_concurrency import MODULE, count, forms, learner_service
+
+pytestmark = pytest.mark.anyio
+
+
+def postgres_only(sessions: Sessions) -> None:
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+
+
+async def decided_on_draft(
+    service: ProgressService, attempt_id: uuid.UUID, answers: dict[str, Any]
+) -> submitting.Decided:
+    """What a submit of the draft decides, from a read made now (and not yet written)."""
+    async with submitting.unit(service.sessions) as unit:
+        seen = await unit.read(service.district_id, service.learner_id, attempt_id)
+    assert seen is not None
+    target = next(a for a in seen.attempts if a.id == attempt_id)
+    entry, form = await service._form(target.module_id, target.form_id, target.module_version)
+    decided, _, _, _ = service._decide(seen, target, entry, form, answers)
+    return decided
+
+
+async def write(service: ProgressService, decided: submitting.Decided) -> bool | None:
+    async with submitting.unit(service.sessions) as unit:
+        return await unit.write(decided)
+
+
+async def finish_all_but_quiz(service: ProgressService) -> uuid.UUID:
+    """Submit the worksheet and the reflection; the quiz's draft id."""
+    all_forms = forms()
+    for form_id in ("customer-worksheet", "reflection"):
+        attempt, _ = await service.start(MODULE, form_id)
+        await service.submit(attempt.id, form_answers(all_forms[form_id]))
+    quiz, _ = await service.start(MODULE, "knowledge-check")
+    return quiz.id
+
+
+async def test_a_write_on_a_stale_reading_writes_nothing_and_the_submit_reads_again(
+    sessions: Sessions,
+) -> None:
+    service = await learner_service(sessions, "stale-a", "pat")
+    all_forms = forms()
+    worksheet, _ = await service.start(MODULE, "customer-worksheet")
+    await service.submit(worksheet.id, form_answers(all_forms["customer-worksheet"]))
+    quiz, _ = await service.start(MODULE, "knowledge-check")
+    reflection, _ = await service.start(MODULE, "reflection")
+    quiz_answers = form_answers(all_forms["knowledge-check"])
+    stale = await decided_on_draft(service, quiz.id, quiz_answers)
+    assert stale.completion is None  # the reflection was a draft when it read
+    await service.submit(reflection.id, form_answers(all_forms["reflection"]))
+
+    assert await write(service, stale) is None
+    assert await count(sessions, Attempt, Attempt.id == quiz.id, Attempt.status == "draft") == 1
+    assert await count(sessions, OutboxEvent, OutboxEvent.type == "attempt.submitted") == 0
+
+    # The submit itself reads again, and finds the module complete.
+    result = await service.submit(quiz.id, quiz_answers)
+    assert result.completion is not None
+    assert await count(sessions, Completion) == 1
+    assert await count(sessions, OutboxEvent, OutboxEvent.type == "completion.recorded") == 1
+
+
+async def test_a_void_makes_a_reading_that_saw_the_completion_stale(sessions: Sessions) -> None:
+    service = await learner_service(sessions, "stale-b", "pat")
+    quiz_answers = form_answers(forms()["knowledge-check"])
+    first = await service.submit(await finish_all_but_quiz(service), quiz_answers)
+    assert first.completion is not None
+    retake, _ = await service.start(MODULE, "knowledge-check")
+    stale = await decided_on_draft(service, retake.id, quiz_answers)
+    assert stale.completion is None  # a completion was live when it read
+
+    await void_completion(sessions, service.district_id, first.completion.id, "recorded in error", None)
+    assert await write(service, stale) is None
+    result = await service.submit(retake.id, quiz_answers)
+    assert result.completion is not None and result.completion.id != first.completion.id
+    assert await count(sessions, Completion, Completion.voided_at.is_(None)) == 1
+
+
+async def test_a_batch_of_submits_gives_each_its_own_outcome(sessions: Sessions) -> None:
+    postgres_only(sessions)
+    quiz_answers = form_answers(forms()["knowledge-check"])
+    services = [await learner_service(sessions, f"batch-{i}", "pat") for i in range(3)]
+    drafts = [await finish_all_but_quiz(service) for service in services]
+    good = [await decided_on_draft(s, d, quiz_answers) for s, d in zip(services, drafts, strict=True)]
+    # The second one's certificate code is the first's: whichever of the two is written second
+    # fails, at the database, and only it.
+    clash = msgspec.structs.replace(
+        good[1], completion={**good[1].completion, "certificate_code": good[0].completion["certificate_code"]}
+    )
+    batches = submitting._batches(sessions.kw["bind"])
+    outcomes = await batches._write([good[0], clash, good[2]])
+
+    assert outcomes[2] is True
+    failed = [i for i in (0, 1) if isinstance(outcomes[i], asyncpg.UniqueViolationError)]
+    assert len(failed) == 1 and outcomes[1 - failed[0]] is True
+    assert await count(sessions, Completion) == 2
+    assert await count(sessions, Attempt, Attempt.id == drafts[failed[0]], Attempt.status == "draft") == 1
+    assert await count(sessions, OutboxEvent, OutboxEvent.type == "attempt.submitted") == 2
+
+
+async def test_many_learners_submitting_at_once_each_complete_once(sessions: Sessions) -> None:
+    quiz_answers = form_answers(forms()["knowledge-check"])
+    services = [await learner_service(sessions, f"many-{i}", "pat") for i in range(12)]
+    drafts = [await finish_all_but_quiz(service) for service in services]
+    # Each learner's quiz twice at once (two devices), every learner at the same moment.
+    results = await asyncio.gather(
+        *(s.submit(d, quiz_answers) for s, d in zip(services, drafts, strict=True) for _ in range(2))
+    )
+    assert all(r.completion is not None for r in results)
+    assert await count(sessions, Completion) == 12
+    assert await count(sessions, OutboxEvent, OutboxEvent.type == "attempt.submitted") == 12
+    assert await count(sessions, OutboxEvent, OutboxEvent.type == "completion.recorded") == 12
+
+
+async def admin_connection(sessions: Sessions) -> asyncpg.Connection:
+    url = sessions.kw["bind"].url
+    return await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
+    )
+
+
+async def terminate_backends(sessions: Sessions) -> int:
+    """End every server process connected to the test's database (as a restart would)."""
+    admin = await admin_connection(sessions)
+    try:
+        return len(
+            await admin.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.3], ids=["at-once", "after-a-pause"])
+async def test_submits_and_reads_recover_when_the_server_ends_their_connections(
+    sessions: Sessions, pause: float
+) -> None:
+    postgres_only(sessions)
+    quiz_answers = form_answers(forms()["knowledge-check"])
+    services = [await learner_service(sessions, f"restart-{i}", "pat") for i in range(4)]
+    drafts = [await finish_all_but_quiz(service) for service in services]
+    await asyncio.gather(*(s.attempt(d) for s, d in zip(services, drafts, strict=True)))  # pool them
+
+    assert await terminate_backends(sessions) > 0
+    # The pool sees the closed connections at checkout, once the event loop has read the
+    # server's goodbye; a statement sent before that fails, and its submit retries.
+    await asyncio.sleep(pause)
+    results = await asyncio.gather(
+        *(s.submit(d, quiz_answers) for s, d in zip(services, drafts, strict=True))
+    )
+    assert all(r.completion is not None for r in results)
+    assert await count(sessions, Completion) == 4
+    if pause:  # other units of work get fresh connections as well
+        await terminate_backends(sessions)
+        await asyncio.sleep(pause)
+        async with sessions() as session:
+            assert (await session.execute(select(func.count()).select_from(Completion))).scalar_one() == 4
+
+
+async def test_a_submit_whose_connection_is_lost_during_its_write_reads_again(sessions: Sessions) -> None:
+    postgres_only(sessions)
+    service = await learner_service(sessions, "lost-write", "pat")
+    draft = await finish_all_but_quiz(service)
+    admin = await admin_connection(sessions)
+    try:
+        # Hold the learner's row, so that the submit's write waits for it; end its server process
+        # then, as a restart would, mid-statement.
+        await admin.execute("BEGIN")
+        await admin.execute("SELECT 1 FROM learners WHERE id = $1 FOR UPDATE", service.learner_id)
+        submit = asyncio.ensure_future(service.submit(draft, form_answers(forms()["knowledge-check"])))
+        waiting: list[Any] = []
+        for _ in range(200):
+            waiting = await admin.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if waiting or submit.done():
+                break
+            await asyncio.sleep(0.02)
+        assert len(waiting) == 1
+        await admin.execute("SELECT pg_terminate_backend($1)", waiting[0]["pid"])
+        await admin.execute("ROLLBACK")
+        result = await submit
+    finally:
+        await admin.close()
+    assert result.completion is not None
+    assert await count(sessions, Completion) == 1
+    assert await count(sessions, OutboxEvent, OutboxEvent.type == "attempt.submitted") == 1
+
+
+async def test_a_batcher_batches_what_arrives_while_a_batch_is_out() -> None:
+    batches: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def flush(requests: Any) -> list[int | BaseException]:
+        batches.append(list(requests))
+        await release.wait()
+        return [ValueError(r) if r == 3 else r * 10 for r in requests]
+
+    batcher: Batcher[int, int] = Batcher(flush, size=3, parallel=1)
+    runs = [asyncio.ensure_future(batcher.run(0))]
+    for _ in range(3):  # the first batch goes alone, and waits in the "database"
+        await asyncio.sleep(0)
+    runs += [asyncio.ensure_future(batcher.run(r)) for r in range(1, 6)]
+    await asyncio.sleep(0)
+    release.set()
+    outcomes = await asyncio.gather(*runs, return_exceptions=True)
+    assert batches == [[0], [1, 2, 3], [4, 5]]
+    assert outcomes[:3] == [0, 10, 20] and outcomes[4:] == [40, 50]
+    assert isinstance(outcomes[3], ValueError)
+
+
+async def test_a_batcher_fails_only_the_batch_whose_flush_failed() -> None:
+    async def flush(requests: Any) -> list[int | BaseException]:
+        if 1 in requests:
+            raise RuntimeError("down")
+        return list(requests)
+
+    batcher: Batcher[int, int] = Batcher(flush, size=1, parallel=1)
+    outcomes = await asyncio.gather(*(batcher.run(r) for r in range(3)), return_exceptions=True)
+    assert outcomes[0] == 0 and outcomes[2] == 2 and isinstance(outcomes[1], RuntimeError)
