@@ -21,9 +21,8 @@ from tests.progress.test_concurrency import MODULE, count, forms, learner_servic
 pytestmark = pytest.mark.anyio
 
 
-def postgres_only(sessions: Sessions) -> None:
-    if sessions.kw["bind"].dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
+# Batches and lost connections are PostgreSQL's alone: these tests run on it only (never skipped).
+postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
 async def decided_on_draft(
@@ -95,8 +94,8 @@ async def test_a_void_makes_a_reading_that_saw_the_completion_stale(sessions: Se
     assert await count(sessions, Completion, Completion.voided_at.is_(None)) == 1
 
 
+@postgres_only
 async def test_a_batch_of_submits_gives_each_its_own_outcome(sessions: Sessions) -> None:
-    postgres_only(sessions)
     quiz_answers = form_answers(forms()["knowledge-check"])
     services = [await learner_service(sessions, f"batch-{i}", "pat") for i in range(3)]
     drafts = [await finish_all_but_quiz(service) for service in services]
@@ -153,10 +152,10 @@ async def terminate_backends(sessions: Sessions) -> int:
 
 
 @pytest.mark.parametrize("pause", [0.0, 0.3], ids=["at-once", "after-a-pause"])
+@postgres_only
 async def test_submits_and_reads_recover_when_the_server_ends_their_connections(
     sessions: Sessions, pause: float
 ) -> None:
-    postgres_only(sessions)
     quiz_answers = form_answers(forms()["knowledge-check"])
     services = [await learner_service(sessions, f"restart-{i}", "pat") for i in range(4)]
     drafts = [await finish_all_but_quiz(service) for service in services]
@@ -178,8 +177,8 @@ async def test_submits_and_reads_recover_when_the_server_ends_their_connections(
             assert (await session.execute(select(func.count()).select_from(Completion))).scalar_one() == 4
 
 
+@postgres_only
 async def test_a_submit_whose_connection_is_lost_during_its_write_reads_again(sessions: Sessions) -> None:
-    postgres_only(sessions)
     service = await learner_service(sessions, "lost-write", "pat")
     draft = await finish_all_but_quiz(service)
     admin = await admin_connection(sessions)
