@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, Self, cast
 
 import msgspec
 from sqlalchemy import Table, bindparam, insert, or_, select, update
@@ -143,7 +143,7 @@ class Dispatcher:
         self._per_subscriber_limit = per_subscriber
 
     @classmethod
-    def configured(cls, context: Context, plugins: dict[str, Plugin]) -> "Dispatcher":
+    def configured(cls, context: Context, plugins: dict[str, Plugin]) -> Self:
         """A dispatcher with the lease and concurrency the settings give."""
         settings = context.settings
         return cls(

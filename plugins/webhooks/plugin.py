@@ -3,6 +3,7 @@ sent over the guarded HTTP client, retried on the dispatcher's schedule; an endp
 for 5 days is disabled, and the district is told when failing starts, a day before, and then."""
 
 import fnmatch
+import functools
 import time
 import uuid
 from collections.abc import Sequence
@@ -36,7 +37,13 @@ class WebhooksConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def matches(patterns: Sequence[str], event_type: str) -> bool:
     """Whether an endpoint's event filter takes this event type (empty: everything)."""
-    return not patterns or any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
+    return not patterns or _matches(tuple(patterns), event_type)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches(patterns: tuple[str, ...], event_type: str) -> bool:
+    # Remembered: a fan-out asks the same few filters about the same few event types many times.
+    return any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
 
 
 def _subscribers(endpoints: Sequence[WebhookEndpoint], event: Envelope) -> list[Subscription]:
@@ -61,6 +68,8 @@ class Target(msgspec.Struct, frozen=True):
     secrets (opened); the request timeouts."""
 
     url: httpx.URL
+    host: str
+    """The `Host` header: the URL's host, and its port if one is written."""
     signer: signing.Signer
     timeout: dict[str, float | None]
 
@@ -71,7 +80,8 @@ def _target(context: Context, endpoint: WebhookEndpoint) -> Target:
     if endpoint.previous_secret and (endpoint.previous_secret_expires_at or utcnow()) > utcnow():
         secrets.append(box.open(endpoint.previous_secret))
     timeout = httpx.Timeout(context.settings.webhook_timeout_seconds).as_dict()
-    return Target(url=httpx.URL(endpoint.url), signer=signing.Signer(secrets), timeout=timeout)
+    url = httpx.URL(endpoint.url)
+    return Target(url=url, host=url.netloc.decode("ascii"), signer=signing.Signer(secrets), timeout=timeout)
 
 
 class WebhooksPlugin(Plugin):
@@ -130,16 +140,20 @@ class WebhooksPlugin(Plugin):
             return Outcome(result="gone", error="the endpoint was deleted")
         body = msgspec.json.encode(delivery.event)
         headers = target.signer.headers(str(delivery.event.id), int(time.time()), body)
+        headers["host"], headers["content-length"] = target.host, str(len(body))
         # Straight to the guarded transport: a delivery needs none of the client's cookies, auth,
         # redirects (never followed) or base URL, and skipping them halves the cost per request.
-        request = httpx.Request("POST", target.url, content=body, headers=headers)
+        # The body as a stream, with the two headers httpx would have added: a fifth of the cost.
+        request = httpx.Request("POST", target.url, headers=headers, stream=httpx.ByteStream(body))
         request.extensions["timeout"] = target.timeout
         started = time.perf_counter()
         try:
             response = await context.transport.handle_async_request(request)
             try:
                 excerpt = bytearray()
-                async for chunk in response.aiter_raw():
+                stream = response.stream
+                assert isinstance(stream, httpx.AsyncByteStream)  # an async transport's response
+                async for chunk in stream:  # raw, as the transport reads it
                     excerpt += chunk
                     if len(excerpt) >= EXCERPT:
                         break  # read no more than the log keeps
