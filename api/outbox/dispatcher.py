@@ -29,8 +29,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, Self, cast
 
 import msgspec
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, Uuid, any_, bindparam, insert, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from api import retention
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
@@ -102,6 +104,17 @@ _INSERT_DELIVERIES = insert(_DELIVERIES)
 _INSERT_ATTEMPTS = insert(_ATTEMPTS)
 # Each delivery's next state, set from the parameters named by column.
 _MOVE_ON = update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+
+
+def _among(
+    column: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID], ids: list[uuid.UUID], postgres: bool
+) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL `column = ANY(array)`: one parameter and one statement text
+    whatever the batch's size, so the server parses and plans it once and the driver prepares it
+    once (an IN list is another statement for every size, with a parameter per id)."""
+    if postgres:
+        return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(Uuid)))
+    return column.in_(ids)
 
 
 class _EventColumns(Protocol):
@@ -206,7 +219,7 @@ class Dispatcher:
                 await (await session.connection()).execute(_INSERT_DELIVERIES, deliveries)
             await session.execute(
                 update(OutboxEvent)
-                .where(OutboxEvent.id.in_([event.id for event in events]))
+                .where(_among(OutboxEvent.id, [event.id for event in events], self._locking(session)))
                 .values(fanned_out_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -252,7 +265,7 @@ class Dispatcher:
                 return []
             await session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_([row.delivery_id for row in rows]))
+                .where(_among(Delivery.id, [row.delivery_id for row in rows], self._locking(session)))
                 .values(**lease.values, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -304,7 +317,11 @@ class Dispatcher:
             query = (
                 select(Delivery.id, Delivery.attempts, Delivery.next_attempt_at)
                 .where(
-                    Delivery.id.in_([claimed.delivery.id for claimed, _, _ in results]),
+                    _among(
+                        Delivery.id,
+                        [claimed.delivery.id for claimed, _, _ in results],
+                        self._locking(session),
+                    ),
                     Delivery.status == "leased",
                     Delivery.lease_owner == self.owner,
                 )
@@ -369,7 +386,7 @@ class Dispatcher:
                 for code, ids in succeeded.items():
                     await conn.execute(
                         update(_DELIVERIES)
-                        .where(_DELIVERIES.c.id.in_(ids))
+                        .where(_among(_DELIVERIES.c.id, ids, self._locking(session)))
                         .values(
                             status="succeeded",
                             attempts=_DELIVERIES.c.attempts + 1,

@@ -6,14 +6,14 @@ import fnmatch
 import functools
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import ClassVar
 
 import httpx
 import msgspec
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import WebhookEndpoint, utcnow
@@ -61,6 +61,11 @@ def _subscribers(endpoints: Sequence[WebhookEndpoint], event: Envelope) -> list[
         skip = not endpoint.enabled or endpoint.state == "disabled"
         subs.append(Subscription(key=str(endpoint.id), skip=skip))
     return subs
+
+
+def _endpoints_of(subscribers: Iterable[str]) -> Select[WebhookEndpoint]:
+    """The endpoints a batch's deliveries go to (each id parsed once, not once per delivery)."""
+    return select(WebhookEndpoint).where(WebhookEndpoint.id.in_({uuid.UUID(s) for s in set(subscribers)}))
 
 
 class Target(msgspec.Struct, frozen=True):
@@ -117,17 +122,14 @@ class WebhooksPlugin(Plugin):
         return [_subscribers(by_district[district_id], event) for district_id, event in events]
 
     async def prepare(self, context: Context, session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
-        ids = {uuid.UUID(d.subscriber) for d in deliveries}
         found = {
-            e.id: _target(context, e)
-            for e in (
-                await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids)))
-            ).scalars()
+            str(e.id): _target(context, e)
+            for e in (await session.execute(_endpoints_of(d.subscriber for d in deliveries))).scalars()
         }
         if len(self._targets) > 100_000:
             self._targets.clear()  # deliveries whose lease ran out before their turn; they reread
         for d in deliveries:
-            self._targets[d.id] = found.get(uuid.UUID(d.subscriber))
+            self._targets[d.id] = found.get(d.subscriber)
 
     async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
         if delivery.id in self._targets:
@@ -185,14 +187,13 @@ class WebhooksPlugin(Plugin):
         disabled, on failures. The batch's endpoints are read in one query."""
         # A test event says nothing about the endpoint's health.
         counted = [a for a in attempts if a.delivery.event.type != "ping"]
-        ids = {uuid.UUID(a.delivery.subscriber) for a in counted}
-        if not ids:
+        if not counted:
             return
-        query = select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids))
-        endpoints = {e.id: e for e in (await session.execute(query)).scalars()}
+        query = _endpoints_of(a.delivery.subscriber for a in counted)
+        endpoints = {str(e.id): e for e in (await session.execute(query)).scalars()}
         now = utcnow()
         for attempt in counted:
-            endpoint = endpoints.get(uuid.UUID(attempt.delivery.subscriber))
+            endpoint = endpoints.get(attempt.delivery.subscriber)
             if endpoint is not None:
                 self._health(session, endpoint, attempt.outcome, now)
 
