@@ -1,6 +1,7 @@
 """Knowledge-check submits on PostgreSQL (score, completion, outbox in one transaction) at
 concurrency 32, against a floor of single-row INSERT ... RETURNING through asyncpg at the same
-concurrency. Each submit completes its learner's module, so every one writes a completion."""
+concurrency, in alternating rounds (best of each). Each submit completes its learner's module,
+so every one writes a completion."""
 
 import asyncio
 import os
@@ -47,6 +48,7 @@ ADMIN_URL = os.environ.get("FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgr
 CONTENT = Path(__file__).parent.parent / "content"
 MODULE = "who-are-our-customers"
 COUNT = 1000
+ROUNDS = 3
 CONCURRENCY = 32
 
 
@@ -105,54 +107,81 @@ async def main() -> None:
             attempt, _ = await service.start(MODULE, "knowledge-check")
             drafts.append((service, attempt.id))
 
-        print(f"preparing {COUNT} learners with a draft knowledge check ...", flush=True)
-        await run_concurrently(COUNT, prepare)
+        print(f"preparing {COUNT * ROUNDS} learners with a draft knowledge check ...", flush=True)
+        await run_concurrently(COUNT * ROUNDS, prepare)
         quiz = right_answers(forms["knowledge-check"])
-
-        async def submit(i: int) -> None:
-            service, attempt_id = drafts[i]
-            result = await service.submit(attempt_id, quiz)
-            assert result.completion is not None
-
-        python_cpu, (postgres_cpu, backends_cpu) = time.process_time(), postgres_cpu_seconds(name)
-        subject_seconds, subject_errors = await run_concurrently(COUNT, submit)
-        python_cpu = time.process_time() - python_cpu
-        postgres_after, backends_after = postgres_cpu_seconds(name)
-        postgres_cpu, backends_cpu = postgres_after - postgres_cpu, backends_after - backends_cpu
-        await engine.dispose()
-
         pool = await asyncpg.create_pool(f"{base}/{name}", min_size=CONCURRENCY, max_size=CONCURRENCY)
         await pool.execute(
             "CREATE TABLE floor_rows (id bigserial PRIMARY KEY, payload jsonb, at timestamptz)"
         )
+        subject: list[Measured] = []
+        floor: list[Measured] = []
+        offset = 0
+
+        async def submit(i: int) -> None:
+            service, attempt_id = drafts[offset + i]
+            result = await service.submit(attempt_id, quiz)
+            assert result.completion is not None
 
         async def insert(i: int) -> None:
             await pool.fetchval(
                 "INSERT INTO floor_rows (payload, at) VALUES ($1, now()) RETURNING id", f'{{"n": {i}}}'
             )
 
-        floor_python, (_, floor_backends) = time.process_time(), postgres_cpu_seconds(name)
-        floor_seconds, floor_errors = await run_concurrently(COUNT, insert)
-        floor_python = time.process_time() - floor_python
-        floor_backends = postgres_cpu_seconds(name)[1] - floor_backends
+        for n in range(ROUNDS):  # each round submits drafts of its own
+            offset = n * COUNT
+            subject.append(await measured(name, submit))
+            floor.append(await measured(name, insert))
         await pool.close()
+        await engine.dispose()
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-    subject_rate, floor_rate = COUNT / subject_seconds, COUNT / floor_seconds
-    ratio = subject_rate / floor_rate
+    best, best_floor = min(subject, key=lambda m: m.seconds), min(floor, key=lambda m: m.seconds)
+    errors = sum(m.errors for m in subject)
+    ratio = best_floor.seconds / best.seconds
     print(
         f"submit knowledge check (PostgreSQL, concurrency {CONCURRENCY}): ratio {ratio:.2f} "
-        f"(target >= 0.30: {'met' if ratio >= 0.3 and subject_errors == 0 else 'MISSED'})\n"
-        f"  subject {subject_rate:,.0f} submits/s ({COUNT} submits, each scoring, completing and "
-        f"writing 2 outbox events), errors {subject_errors}\n"
-        f"          CPU per submit: this process {python_cpu / COUNT * 1000:.2f} ms, "
-        f"PostgreSQL {postgres_cpu / COUNT * 1000:.2f} ms (its backends for this run "
-        f"{backends_cpu / COUNT * 1000:.2f} ms)\n"
-        f"  floor   {floor_rate:,.0f} inserts/s (asyncpg INSERT ... RETURNING), errors {floor_errors}\n"
-        f"          CPU per insert: this process {floor_python / COUNT * 1000:.2f} ms, "
-        f"its PostgreSQL backends {floor_backends / COUNT * 1000:.2f} ms",
+        f"(target >= 0.30: {'met' if ratio >= 0.3 and errors == 0 else 'MISSED'})\n"
+        f"  subject {COUNT / best.seconds:,.0f} submits/s ({COUNT} submits a round, each scoring, "
+        f"completing and writing 2 outbox events), errors {errors}\n"
+        f"          CPU per submit: this process {best.python_ms:.2f} ms, "
+        f"PostgreSQL {best.postgres_ms:.2f} ms (its backends for this run {best.backends_ms:.2f} ms)\n"
+        f"  floor   {COUNT / best_floor.seconds:,.0f} inserts/s (asyncpg INSERT ... RETURNING), "
+        f"errors {sum(m.errors for m in floor)}\n"
+        f"          CPU per insert: this process {best_floor.python_ms:.2f} ms, "
+        f"its PostgreSQL backends {best_floor.backends_ms:.2f} ms\n"
+        f"  ({ROUNDS} alternating rounds; best of each; every round: subject "
+        f"{', '.join(f'{COUNT / m.seconds:,.0f}' for m in subject)}/s, floor "
+        f"{', '.join(f'{COUNT / m.seconds:,.0f}' for m in floor)}/s)",
         flush=True,
+    )
+
+
+class Measured(msgspec.Struct, frozen=True):
+    seconds: float
+    errors: int
+    python_ms: float
+    """CPU of this process per operation."""
+    postgres_ms: float
+    """CPU of every PostgreSQL process per operation."""
+    backends_ms: float
+    """CPU of the run database's backends per operation."""
+
+
+async def measured(database: str, work: Callable[[int], Awaitable[None]]) -> Measured:
+    """COUNT operations at CONCURRENCY: their time, errors, and the CPU they cost."""
+    python, (postgres, backends) = time.process_time(), postgres_cpu_seconds(database)
+    seconds, errors = await run_concurrently(COUNT, work)
+    python = time.process_time() - python
+    postgres_after, backends_after = postgres_cpu_seconds(database)
+    per = 1000 / COUNT
+    return Measured(
+        seconds=seconds,
+        errors=errors,
+        python_ms=python * per,
+        postgres_ms=(postgres_after - postgres) * per,
+        backends_ms=(backends_after - backends) * per,
     )
 
 
