@@ -30,12 +30,21 @@ class Batcher(Generic[In, Out]):
         future: asyncio.Future[Out] = asyncio.get_running_loop().create_future()
         self.pending.append((request, future))
         if len(self.draining) < self.parallel:
-            task = asyncio.create_task(self._drain())
-            self.draining.add(task)
-            task.add_done_callback(self.draining.discard)
+            self.draining.add(asyncio.create_task(self._drain()))
         return await future
 
     async def _drain(self) -> None:
+        try:
+            await self._drain_pending()
+        finally:
+            # Leave the set the moment the loop ends, not in a done-callback: that runs a turn of
+            # the event loop later, and a request arriving in between would find every drain
+            # still counted, start none, and wait forever.
+            task = asyncio.current_task()
+            assert task is not None
+            self.draining.discard(task)
+
+    async def _drain_pending(self) -> None:
         while self.pending:
             batch, self.pending = self.pending[: self.size], self.pending[self.size :]
             try:

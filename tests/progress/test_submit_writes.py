@@ -239,3 +239,18 @@ async def test_a_batcher_fails_only_the_batch_whose_flush_failed() -> None:
     batcher: Batcher[int, int] = Batcher(flush, size=1, parallel=1)
     outcomes = await asyncio.gather(*(batcher.run(r) for r in range(3)), return_exceptions=True)
     assert outcomes[0] == 0 and outcomes[2] == 2 and isinstance(outcomes[1], RuntimeError)
+
+
+async def test_a_request_arriving_as_the_last_batch_finishes_is_still_sent() -> None:
+    # The caller resumes (and asks again) in the same turn of the event loop in which the drain
+    # that answered it finishes: the new request must start a drain of its own, not wait forever.
+    async def flush(requests: Any) -> list[int | BaseException]:
+        return list(requests)
+
+    batcher: Batcher[int, int] = Batcher(flush, size=10, parallel=1)
+
+    async def one_after_another() -> list[int]:
+        return [await batcher.run(r) for r in range(3)]
+
+    assert await asyncio.wait_for(one_after_another(), 5) == [0, 1, 2]
+    assert batcher.draining == set()
