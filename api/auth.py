@@ -5,13 +5,10 @@ must match the stored hash (keys are 256-bit random, so a fast hash is as safe a
 one and keeps every request cheap). The principal a request acts as is `request.auth`.
 """
 
-import asyncio
 import hashlib
 import hmac
 import secrets
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -23,6 +20,7 @@ from sqlalchemy import select, update
 
 from api.db import Sessions
 from api.errors import Forbidden, Unauthorized
+from api.memo import Memo
 from api.models import ApiKey, utcnow
 from api.progress import tokens
 
@@ -81,50 +79,12 @@ def _prefix_of(key: str) -> str | None:
     return parts[1]
 
 
-class KeyCache:
-    """Principals of keys seen in the last `ttl` seconds, so a repeat request does no database
-    work. A revocation through this process clears it at once; other processes see it within
-    `ttl` seconds."""
+class KeyCache(Memo[str, Principal]):
+    """Principals of keys seen in the last 5 seconds, so a repeat request does no database work.
+    A revocation through this process clears it at once; other processes see it within 5 s."""
 
-    def __init__(self, ttl: float = 5.0, max_entries: int = 10_000) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: dict[str, tuple[Principal, float]] = {}
-        self._pending: dict[str, asyncio.Future[Principal]] = {}
-
-    async def lookup(self, key_hash: str, load: Callable[[], Awaitable[Principal]]) -> Principal:
-        """The cached principal, or `load()`'s; concurrent misses for one key share one load."""
-        if (principal := self.get(key_hash)) is not None:
-            return principal
-        if (pending := self._pending.get(key_hash)) is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Principal] = asyncio.get_running_loop().create_future()
-        self._pending[key_hash] = future
-        try:
-            principal = await load()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it, nobody else must log it
-            raise
-        finally:
-            del self._pending[key_hash]
-        future.set_result(principal)
-        self.put(key_hash, principal)
-        return principal
-
-    def get(self, key_hash: str) -> Principal | None:
-        entry = self._entries.get(key_hash)
-        if entry is None or time.monotonic() - entry[1] > self.ttl:
-            return None
-        return entry[0]
-
-    def put(self, key_hash: str, principal: Principal) -> None:
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[key_hash] = (principal, time.monotonic())
-
-    def clear(self) -> None:
-        self._entries.clear()
+    def __init__(self) -> None:
+        super().__init__(ttl=5.0)
 
 
 async def authenticate_key(sessions: Sessions, key: str, cache: KeyCache) -> Principal:
@@ -133,7 +93,7 @@ async def authenticate_key(sessions: Sessions, key: str, cache: KeyCache) -> Pri
     if prefix is None:
         raise Unauthorized("The API key is malformed; keys look like fo_<prefix>_<secret>.")
     key_hash = hash_key(key)
-    return await cache.lookup(key_hash, lambda: _load_principal(sessions, prefix, key_hash))
+    return await cache.get(key_hash, lambda: _load_principal(sessions, prefix, key_hash))
 
 
 async def _load_principal(sessions: Sessions, prefix: str, key_hash: str) -> Principal:

@@ -30,6 +30,7 @@ from api.content.catalog import Catalog
 from api.crypto import SecretBox
 from api.db import Sessions
 from api.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
+from api.memo import Memo
 from api.models import (
     Completion,
     Delivery,
@@ -59,7 +60,6 @@ from plugins.lti.adapter import (
 )
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
-from plugins.lti.memo import Memo
 from plugins.lti.states import Login, Signer
 from schemas.lti import DeepLinkResponse
 

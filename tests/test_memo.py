@@ -1,10 +1,10 @@
-"""The runtime's remembered values: one load for many concurrent callers, failures not kept."""
+"""Remembered values (api/memo.py): one load for many concurrent callers, failures not kept."""
 
 import asyncio
 
 import pytest
 
-from plugins.lti.memo import Memo
+from api.memo import Memo
 
 pytestmark = pytest.mark.anyio
 

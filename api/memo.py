@@ -1,7 +1,7 @@
-"""Values a process remembers for a few seconds (registrations, district settings), each
-loaded by one caller at a time: when a value expires under load, the requests that arrive
-while it is being reread await that one read instead of each querying the database (on
-SQLite every read is a `BEGIN IMMEDIATE` that queues behind the launches' writes)."""
+"""Values a process remembers for a few seconds (API keys' principals, LTI registrations and
+district settings), each loaded by one caller at a time: when a value expires under load, the
+requests that arrive while it is being reread await that one read instead of each querying the
+database (on SQLite every read is a `BEGIN IMMEDIATE` that queues behind the writes)."""
 
 import asyncio
 import time
@@ -13,6 +13,9 @@ V = TypeVar("V")
 
 
 class Memo(Generic[K, V]):
+    """Values by key, each remembered for `ttl` seconds; at most `limit` of them (then forgotten
+    all at once, which costs a reload, never a wrong answer)."""
+
     def __init__(self, ttl: float, limit: int = 10_000) -> None:
         self.ttl = ttl
         self.limit = limit
@@ -28,6 +31,8 @@ class Memo(Generic[K, V]):
         loading = self._loading.get(key)
         if loading is None:
             loading = self._loading[key] = asyncio.ensure_future(self._load(key, load))
+            # Its error reaches the callers waiting; if all of them were cancelled, nobody must log it.
+            loading.add_done_callback(lambda done: done.cancelled() or done.exception())
         # A caller that is cancelled leaves the load running for the others.
         return await asyncio.shield(loading)
 
@@ -40,3 +45,7 @@ class Memo(Generic[K, V]):
             self._values.clear()
         self._values[key] = (value, time.monotonic())
         return value
+
+    def clear(self) -> None:
+        """Forget every value (loads under way still finish and are remembered)."""
+        self._values.clear()
