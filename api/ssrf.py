@@ -217,9 +217,10 @@ async def resolve_and_check(host: str, port: int, allowlist: Collection[str]) ->
     one private address is refused, as the connection could go to either. An IP literal is checked
     as is, without DNS. A name that does not resolve raises `socket.gaierror` (an OSError).
     """
+    allowed = tuple(allowlist)
     literal = _literal(host)
     if literal is not None:
-        _check_literal(literal, tuple(allowlist))
+        _check(literal, allowed)
         return [_show(literal)]
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     ips: list[IPAddress] = []
@@ -231,25 +232,22 @@ async def resolve_and_check(host: str, port: int, allowlist: Collection[str]) ->
     if not ips:
         raise socket.gaierror(socket.EAI_NONAME, f"{host} resolves to no address")
     for ip in ips:
-        if not is_allowed_address(ip, allowlist):
-            reason = _unsafe_reason(ip)
-            assert reason is not None  # is_allowed_address said it was refused
-            raise UnsafeDestination(_show(ip), reason, host=host)
+        _check(ip, allowed, host)
     return [_show(ip) for ip in ips]
 
 
 @functools.lru_cache(maxsize=1024)
-def _allowed_literal(ip: IPAddress, allowlist: tuple[str, ...]) -> bool:
-    """`is_allowed_address`, remembered: a URL naming an address is checked once per allowlist."""
+def _allowed(ip: IPAddress, allowlist: tuple[str, ...]) -> bool:
+    """`is_allowed_address`, remembered: an address is judged once per allowlist."""
     return is_allowed_address(ip, allowlist)
 
 
-def _check_literal(ip: IPAddress, allowlist: tuple[str, ...]) -> None:
-    """Raise UnsafeDestination if deliveries may not reach the address a URL names."""
-    if not _allowed_literal(ip, allowlist):
+def _check(ip: IPAddress, allowlist: tuple[str, ...], host: str | None = None) -> None:
+    """Raise UnsafeDestination if deliveries may not reach `ip` (what `host` resolved to, if named)."""
+    if not _allowed(ip, allowlist):
         reason = _unsafe_reason(ip)
         assert reason is not None  # is_allowed_address said it was refused
-        raise UnsafeDestination(_show(ip), reason)
+        raise UnsafeDestination(_show(ip), reason, host=host)
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
@@ -285,7 +283,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         host = request.url.raw_host.decode("ascii")
         literal = _literal(host)
         if literal is not None:  # nothing to resolve: checked, and sent as it is
-            _check_literal(literal, self._allowlist)
+            _check(literal, self._allowlist)
             return await self._inner.handle_async_request(request)
         port = request.url.port or DEFAULT_PORTS[scheme]
         # The resolver runs outside httpx, so the connect timeout would not bound a slow DNS answer.

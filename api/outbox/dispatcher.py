@@ -151,6 +151,9 @@ class Dispatcher:
         self.idle_seconds = idle_seconds
         self.overlap = overlap
         self.owner = f"{secrets.token_hex(6)}"
+        # Row locks (`FOR UPDATE SKIP LOCKED`) and id arrays (`= ANY`) are PostgreSQL's; SQLite's
+        # write lock already serializes the workers of its one file.
+        self._postgres = context.sessions.kw["bind"].dialect.name == "postgresql"
         self._overall = asyncio.Semaphore(concurrency)
         self._per_subscriber: dict[str, asyncio.Semaphore] = {}
         self._per_subscriber_limit = per_subscriber
@@ -167,9 +170,6 @@ class Dispatcher:
             per_subscriber=settings.delivery_concurrency_per_subscriber,
         )
 
-    def _locking(self, session: AsyncSession) -> bool:
-        return session.get_bind().dialect.name == "postgresql"
-
     async def fan_out(self) -> list[Claimed]:
         """Create the deliveries of events not yet fanned out; returns those to send, leased to
         this worker (a disabled subscriber's are recorded as skipped instead)."""
@@ -180,7 +180,7 @@ class Dispatcher:
                 .order_by(OutboxEvent.created_at)
                 .limit(self.batch)
             )
-            if self._locking(session):
+            if self._postgres:
                 query = query.with_for_update(skip_locked=True)
             events = (await session.execute(query)).all()
             if not events:
@@ -219,7 +219,7 @@ class Dispatcher:
                 await (await session.connection()).execute(_INSERT_DELIVERIES, deliveries)
             await session.execute(
                 update(OutboxEvent)
-                .where(_among(OutboxEvent.id, [event.id for event in events], self._locking(session)))
+                .where(_among(OutboxEvent.id, [event.id for event in events], self._postgres))
                 .values(fanned_out_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -258,14 +258,14 @@ class Dispatcher:
                 .order_by(Delivery.next_attempt_at)
                 .limit(self.batch)
             )
-            if self._locking(session):
+            if self._postgres:
                 query = query.with_for_update(of=Delivery, skip_locked=True)
             rows = (await session.execute(query)).all()
             if not rows:
                 return []
             await session.execute(
                 update(Delivery)
-                .where(_among(Delivery.id, [row.delivery_id for row in rows], self._locking(session)))
+                .where(_among(Delivery.id, [row.delivery_id for row in rows], self._postgres))
                 .values(**lease.values, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -320,14 +320,14 @@ class Dispatcher:
                     _among(
                         Delivery.id,
                         [claimed.delivery.id for claimed, _, _ in results],
-                        self._locking(session),
+                        self._postgres,
                     ),
                     Delivery.status == "leased",
                     Delivery.lease_owner == self.owner,
                 )
                 .order_by(Delivery.id)
             )
-            if self._locking(session):
+            if self._postgres:
                 # Locked until recorded, so a worker that finds the lease run out cannot claim it between
                 # this read and the write (claims skip locked rows); in id order, so recorders never deadlock.
                 query = query.with_for_update()
@@ -386,7 +386,7 @@ class Dispatcher:
                 for code, ids in succeeded.items():
                     await conn.execute(
                         update(_DELIVERIES)
-                        .where(_among(_DELIVERIES.c.id, ids, self._locking(session)))
+                        .where(_among(_DELIVERIES.c.id, ids, self._postgres))
                         .values(
                             status="succeeded",
                             attempts=_DELIVERIES.c.attempts + 1,

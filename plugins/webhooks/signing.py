@@ -70,13 +70,3 @@ class Signer:
             "webhook-signature": self.sign(msg_id, timestamp, body),
             "content-type": "application/json",
         }
-
-
-def sign(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> str:
-    """`Signer.sign` with these secrets."""
-    return Signer(secrets).sign(msg_id, timestamp, body)
-
-
-def headers(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """`Signer.headers` with these secrets."""
-    return Signer(secrets).headers(msg_id, timestamp, body)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from plugins.webhooks.signing import headers, new_secret, sign
+from plugins.webhooks.signing import Signer, new_secret
 
 BODY = b'{"type":"completion.recorded","data":{"learner":"l-1","module":"greeting"}}'
 # The example secret of the Standard Webhooks spec.
@@ -24,7 +24,7 @@ def test_new_secret_is_24_random_bytes_in_the_spec_format() -> None:
 def test_official_library_verifies_a_signed_delivery() -> None:
     secret = new_secret()
     now = int(time.time())
-    sent = headers([secret], "msg_2b1cE3x", now, BODY)
+    sent = Signer([secret]).headers("msg_2b1cE3x", now, BODY)
     assert set(sent) == {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"}
     assert sent["webhook-id"] == "msg_2b1cE3x"
     assert sent["webhook-timestamp"] == str(now)
@@ -36,7 +36,7 @@ def test_official_library_verifies_a_signed_delivery() -> None:
 
 
 def test_signature_matches_the_official_library_byte_for_byte() -> None:
-    ours = sign([SPEC_SECRET], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
+    ours = Signer([SPEC_SECRET]).sign("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
     theirs = Webhook(SPEC_SECRET).sign(
         "msg_p5jXN8AQM9LWM0D4loKWxJek", datetime.fromtimestamp(1614265330, UTC), '{"test": 2432232314}'
     )
@@ -47,7 +47,7 @@ def test_signature_matches_the_official_library_byte_for_byte() -> None:
 
 def test_official_library_rejects_a_changed_body_and_another_secret() -> None:
     secret = new_secret()
-    sent = headers([secret], "msg_1", int(time.time()), BODY)
+    sent = Signer([secret]).headers("msg_1", int(time.time()), BODY)
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(BODY.replace(b"l-1", b"l-2"), sent)
     with pytest.raises(WebhookVerificationError):
@@ -56,12 +56,12 @@ def test_official_library_rejects_a_changed_body_and_another_secret() -> None:
 
 def test_during_rotation_either_secret_alone_verifies() -> None:
     old, new = new_secret(), new_secret()
-    sent = headers([old, new], "msg_rotating", int(time.time()), BODY)
+    sent = Signer([old, new]).headers("msg_rotating", int(time.time()), BODY)
     signatures = sent["webhook-signature"].split(" ")
     assert len(signatures) == 2
     assert all(s.startswith("v1,") for s in signatures)
     # In the order given: the old secret's signature first.
-    assert signatures[0] == sign([old], "msg_rotating", int(sent["webhook-timestamp"]), BODY)
+    assert signatures[0] == Signer([old]).sign("msg_rotating", int(sent["webhook-timestamp"]), BODY)
     assert Webhook(old).verify(BODY, sent)
     assert Webhook(new).verify(BODY, sent)
     with pytest.raises(WebhookVerificationError):
@@ -71,7 +71,7 @@ def test_during_rotation_either_secret_alone_verifies() -> None:
 def test_unpadded_secret_is_accepted_like_the_official_library_does() -> None:
     key = base64.b64encode(b"k" * 25).decode().rstrip("=")
     secret = f"whsec_{key}"
-    sent = headers([secret], "msg_1", int(time.time()), BODY)
+    sent = Signer([secret]).headers("msg_1", int(time.time()), BODY)
     assert Webhook(secret).verify(BODY, sent)
 
 
@@ -86,14 +86,14 @@ def test_unpadded_secret_is_accepted_like_the_official_library_does() -> None:
 )
 def test_bad_secrets_are_refused_with_a_reason(secret: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        sign([secret], "msg_1", 1, BODY)
+        Signer([secret]).sign("msg_1", 1, BODY)
 
 
 def test_one_bad_secret_among_good_ones_is_refused() -> None:
     with pytest.raises(ValueError, match="whsec_"):
-        headers([new_secret(), "secret"], "msg_1", 1, BODY)
+        Signer([new_secret(), "secret"]).headers("msg_1", 1, BODY)
 
 
 def test_signing_needs_a_secret() -> None:
     with pytest.raises(ValueError, match="at least one"):
-        sign([], "msg_1", 1, BODY)
+        Signer([]).sign("msg_1", 1, BODY)
