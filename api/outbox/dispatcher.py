@@ -26,16 +26,16 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, Self, cast
+from typing import Any, Protocol, Self
 
 import msgspec
-from sqlalchemy import ColumnElement, Table, Uuid, any_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api import retention
-from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
+from api.models import Delivery, DeliveryAttempt, OutboxEvent, table, utcnow
 from api.outbox.retry import next_attempt_at
 from plugins.base import Attempted, Context, Outcome, Plugin, Subscription
 from plugins.base import Delivery as PluginDelivery
@@ -98,8 +98,8 @@ _EVENT = (
 _CLAIMED = (Delivery.subscriber, Delivery.attempts, Delivery.plugin)
 # Batches are written as Core executemany statements: the ORM's bulk paths cost more per row
 # than the database does, and nothing written here is read back through the session.
-_DELIVERIES = cast(Table, Delivery.__table__)
-_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
+_DELIVERIES = table(Delivery)
+_ATTEMPTS = table(DeliveryAttempt)
 _INSERT_DELIVERIES = insert(_DELIVERIES)
 _INSERT_ATTEMPTS = insert(_ATTEMPTS)
 # Each delivery's next state, set from the parameters named by column.

@@ -55,8 +55,6 @@ from schemas.progress import (
     Transcript,
 )
 
-_events = msgspec.json.Encoder()
-
 
 def learner_view(row: Learner) -> LearnerView:
     return LearnerView(
@@ -92,20 +90,9 @@ def completion_view(row: Completion) -> CompletionView:
     )
 
 
-def event_row(district_id: uuid.UUID, event: msgspec.Struct, at: datetime) -> dict[str, Any]:
-    """The outbox row of an event, as column values."""
-    return {
-        "id": uuid.uuid4(),
-        "district_id": district_id,
-        "type": type(event).type_name,  # type: ignore[attr-defined]
-        "payload": msgspec.json.decode(_events.encode(event)),
-        "created_at": at,
-    }
-
-
 def add_event(session: AsyncSession, district_id: uuid.UUID, event: msgspec.Struct, at: datetime) -> None:
     """Write an event to the outbox, in the caller's transaction."""
-    session.add(OutboxEvent(**event_row(district_id, event, at)))
+    session.add(OutboxEvent(**submitting.Event.of(event).row(district_id, at)))
 
 
 class LearnerService:
@@ -286,15 +273,6 @@ def _completion_row(completion: CompletionView, rows: Sequence[_Attempted], modu
         "credit_minutes": completion.credit_minutes,
         "certificate_code": completion.certificate_code,
     }
-
-
-def _event(event: msgspec.Struct, with_completion: bool = False) -> submitting.Event:
-    return submitting.Event(
-        id=uuid.uuid4(),
-        type=type(event).type_name,  # type: ignore[attr-defined]
-        payload=_events.encode(event),
-        with_completion=with_completion,
-    )
 
 
 class ProgressService:
@@ -606,7 +584,7 @@ class ProgressService:
                 submitted_at=now,
             )
         )
-        events = [_event(submitted)]
+        events = [submitting.Event.of(submitted)]
         rows = [submission if a.id == target.id else a for a in seen.attempts]
         completion = None
         if seen.live is None:
@@ -625,7 +603,7 @@ class ProgressService:
                 credit_minutes=completion.credit_minutes,
                 certificate_code=completion.certificate_code,
             )
-            events.append(_event(recorded, with_completion=True))
+            events.append(submitting.Event.of(recorded, with_completion=True))
         decided = submitting.Decided(
             district_id=self.district_id,
             learner_id=self.learner_id,

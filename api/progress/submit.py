@@ -151,6 +151,9 @@ def _seen(rows: Sequence[Sequence[Any]], district_id: uuid.UUID) -> Seen | None:
     )
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
 class Event(msgspec.Struct, frozen=True):
     """An outbox event to write, encoded; `with_completion` ones only if the completion is."""
 
@@ -158,6 +161,24 @@ class Event(msgspec.Struct, frozen=True):
     type: str
     payload: bytes
     with_completion: bool = False
+
+    @classmethod
+    def of(cls, event: msgspec.Struct, with_completion: bool = False) -> "Event":
+        """An event payload (a Struct of schemas/events.py) as the outbox keeps it."""
+        type_name: str = type(event).type_name  # type: ignore[attr-defined]
+        return cls(
+            id=uuid.uuid4(), type=type_name, payload=_ENCODER.encode(event), with_completion=with_completion
+        )
+
+    def row(self, district_id: uuid.UUID, at: datetime) -> dict[str, Any]:
+        """Its `outbox_events` row, as column values."""
+        return {
+            "id": self.id,
+            "district_id": district_id,
+            "type": self.type,
+            "payload": msgspec.json.decode(self.payload),
+            "created_at": at,
+        }
 
 
 class Decided(msgspec.Struct, frozen=True, kw_only=True):
@@ -467,13 +488,7 @@ class _SQLite:
         await self.conn.execute(
             _INSERT_EVENTS,
             [
-                {
-                    "id": e.id,
-                    "district_id": decided.district_id,
-                    "type": e.type,
-                    "payload": msgspec.json.decode(e.payload),
-                    "created_at": decided.now,
-                }
+                e.row(decided.district_id, decided.now)
                 for e in decided.events
                 if recorded or not e.with_completion
             ],

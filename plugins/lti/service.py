@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import jwt
 import msgspec
 import requests
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -41,6 +41,7 @@ from api.models import (
     LtiRegistration,
     LtiUsedNonce,
     OutboxEvent,
+    table,
     utcnow,
 )
 from api.outbox.dispatcher import delivery_row
@@ -129,13 +130,9 @@ def _client_id(claims: dict[str, Any]) -> str:
     raise Unauthorized("The id_token has no aud naming this tool.")
 
 
-def _table(model: Any) -> Table:
-    return cast(Table, model.__table__)
-
-
 # The launch's statements, built once with bound parameters: SQLAlchemy then compiles each
 # once and finds it in its cache by a constant key (no per-launch statement building).
-_COMPLETIONS = _table(Completion)
+_COMPLETIONS = table(Completion)
 COMPLETED = (
     select(_COMPLETIONS.c.id)
     .where(
@@ -145,9 +142,9 @@ COMPLETED = (
     )
     .limit(1)
 )
-INSERT_EVENT = insert(_table(OutboxEvent))
-INSERT_DELIVERY = insert(_table(Delivery))
-INSERT_DEEP_LINK = insert(_table(LtiDeepLink))
+INSERT_EVENT = insert(table(OutboxEvent))
+INSERT_DELIVERY = insert(table(Delivery))
+INSERT_DEEP_LINK = insert(table(LtiDeepLink))
 LEARNER_FIELDS = ("name", "email", "employee_id", "school", "role", "updated_at")
 LAUNCH_FIELDS = (
     "registration_id",
@@ -176,7 +173,7 @@ class Statements(NamedTuple):
 
 def _statements(dialect: str) -> Statements:
     make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-    learners, launches = _table(Learner), _table(LtiLaunch)
+    learners, launches = table(Learner), table(LtiLaunch)
     learner = make(learners)
     learner = learner.on_conflict_do_update(
         index_elements=[learners.c.district_id, learners.c.external_id],
@@ -187,13 +184,13 @@ def _statements(dialect: str) -> Statements:
         index_elements=[launches.c.learner_id, launches.c.module_id],
         set_={k: launch.excluded[k] for k in LAUNCH_FIELDS},
     ).returning(launches.c.id)
-    links = _table(LtiLink)
+    links = table(LtiLink)
     link = make(links)
     link = link.on_conflict_do_update(
         index_elements=[links.c.registration_id, links.c.resource_link_id],
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
-    nonce = make(_table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
+    nonce = make(table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
     return Statements(learner, launch, link, nonce)
 
 
