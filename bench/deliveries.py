@@ -28,7 +28,7 @@ from api.outbox.dispatcher import Dispatcher, Result
 from api.progress.services import add_event
 from api.settings import Settings
 from api.ssrf import GuardedTransport
-from bench.harness import server
+from bench.harness import rates, server
 from plugins.base import Context
 from plugins.registry import load_plugins
 from plugins.webhooks import signing
@@ -284,9 +284,6 @@ async def main(base: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
-    def rates(seconds: list[float]) -> str:
-        return ", ".join(f"{COUNT / t:,.0f}" for t in seconds)
-
     subject_rate, floor_rate = COUNT / min(subject), COUNT / min(floors)
     ratio = subject_rate / floor_rate
     met = ratio >= 0.3 and subject_errors == 0 and lost == 0
@@ -299,7 +296,7 @@ async def main(base: str) -> None:
         f"  floor   {floor_rate:,.0f} POSTs/s (bare aiohttp, concurrency {CONCURRENCY}, signed), "
         f"errors {floor_errors}\n"
         f"  ({ROUNDS} alternating rounds of {COUNT:,}; best of each; every round: subject "
-        f"{rates(subject)}/s, floor {rates(floors)}/s)",
+        f"{rates(COUNT, subject)}/s, floor {rates(COUNT, floors)}/s)",
         flush=True,
     )
 

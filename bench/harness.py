@@ -108,6 +108,11 @@ def wrk(url: str, *, connections: int, seconds: int, headers: Mapping[str, str] 
     return WrkResult(requests_per_second=rps, p50_ms=p50, p99_ms=p99, errors=errors)
 
 
+def rates(count: int, seconds: list[float]) -> str:
+    """Each round's rate, for a benchmark's report: `count` operations in each of `seconds`."""
+    return ", ".join(f"{count / t:,.0f}" for t in seconds)
+
+
 def compare(
     name: str,
     subject_url: str,

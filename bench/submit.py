@@ -21,6 +21,7 @@ from api.content.publish import publish
 from api.db import create_engine, create_sessions
 from api.migrate import upgrade
 from api.progress.services import LearnerService, ProgressService
+from bench.harness import rates
 from schemas.progress import LearnerProfile
 
 
@@ -152,8 +153,8 @@ async def main() -> None:
         f"          CPU per insert: this process {best_floor.python_ms:.2f} ms, "
         f"its PostgreSQL backends {best_floor.backends_ms:.2f} ms\n"
         f"  ({ROUNDS} alternating rounds; best of each; every round: subject "
-        f"{', '.join(f'{COUNT / m.seconds:,.0f}' for m in subject)}/s, floor "
-        f"{', '.join(f'{COUNT / m.seconds:,.0f}' for m in floor)}/s)",
+        f"{rates(COUNT, [m.seconds for m in subject])}/s, floor "
+        f"{rates(COUNT, [m.seconds for m in floor])}/s)",
         flush=True,
     )
 
