@@ -3,6 +3,14 @@ together as the next batch, in one statement.
 
 No timer decides when a batch goes: a lone request goes at once, and a batch grows only as long
 as the ones before it take. Each request gets its own result or its own exception back.
+
+Results are handed back in as many slices as there may be batches in flight (no slice smaller
+than `least`: a smaller batch costs the database more per request than it saves), and each
+slice's callers run before the next slice is handed back. Handed back all at once, every caller
+would take its next step (deciding, then its next request) before the event loop sent anything:
+all of them would move in step, the database idle while this process decides and this process
+idle while the database works. In slices, the first slice's next requests go out as a batch
+while the rest are still being decided.
 """
 
 import asyncio
@@ -17,12 +25,14 @@ Flush = Callable[[Sequence[In]], Awaitable[Sequence[Out | BaseException]]]
 
 
 class Batcher(Generic[In, Out]):
-    """Runs `flush` over batches of at most `size` requests, `parallel` batches at a time."""
+    """Runs `flush` over batches of at most `size` requests, `parallel` batches at a time, and
+    hands results back in slices of `least` or more."""
 
-    def __init__(self, flush: Flush[In, Out], size: int, parallel: int) -> None:
+    def __init__(self, flush: Flush[In, Out], size: int, parallel: int, least: int) -> None:
         self.flush = flush
         self.size = size
         self.parallel = parallel
+        self.least = least
         self.pending: list[tuple[In, asyncio.Future[Out]]] = []
         self.draining: set[asyncio.Task[None]] = set()
 
@@ -56,10 +66,24 @@ class Batcher(Generic[In, Out]):
                     if not future.done():
                         future.set_exception(exc)
                 raise
-            for (_, future), result in zip(batch, results, strict=True):
-                if future.done():  # its caller was cancelled
-                    continue
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+            step = max(self.least, -(-len(batch) // self.parallel))
+            for start in range(0, len(batch), step):
+                if start:
+                    try:
+                        await asyncio.sleep(0)  # the slice before this one runs first
+                    except BaseException:  # cancelled: every result is known, hand them all back
+                        _hand_back(batch[start:], results[start:])
+                        raise
+                _hand_back(batch[start : start + step], results[start : start + step])
+
+
+def _hand_back(
+    batch: Sequence[tuple[object, asyncio.Future[Out]]], results: Sequence[Out | BaseException]
+) -> None:
+    for (_, future), result in zip(batch, results, strict=True):
+        if future.done():  # its caller was cancelled
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)

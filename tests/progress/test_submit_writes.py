@@ -217,7 +217,7 @@ async def test_a_batcher_batches_what_arrives_while_a_batch_is_out() -> None:
         await release.wait()
         return [ValueError(r) if r == 3 else r * 10 for r in requests]
 
-    batcher: Batcher[int, int] = Batcher(flush, size=3, parallel=1)
+    batcher: Batcher[int, int] = Batcher(flush, size=3, parallel=1, least=1)
     runs = [asyncio.ensure_future(batcher.run(0))]
     for _ in range(3):  # the first batch goes alone, and waits in the "database"
         await asyncio.sleep(0)
@@ -236,7 +236,7 @@ async def test_a_batcher_fails_only_the_batch_whose_flush_failed() -> None:
             raise RuntimeError("down")
         return list(requests)
 
-    batcher: Batcher[int, int] = Batcher(flush, size=1, parallel=1)
+    batcher: Batcher[int, int] = Batcher(flush, size=1, parallel=1, least=1)
     outcomes = await asyncio.gather(*(batcher.run(r) for r in range(3)), return_exceptions=True)
     assert outcomes[0] == 0 and outcomes[2] == 2 and isinstance(outcomes[1], RuntimeError)
 
@@ -247,10 +247,54 @@ async def test_a_request_arriving_as_the_last_batch_finishes_is_still_sent() -> 
     async def flush(requests: Any) -> list[int | BaseException]:
         return list(requests)
 
-    batcher: Batcher[int, int] = Batcher(flush, size=10, parallel=1)
+    batcher: Batcher[int, int] = Batcher(flush, size=10, parallel=1, least=1)
 
     async def one_after_another() -> list[int]:
         return [await batcher.run(r) for r in range(3)]
 
     assert await asyncio.wait_for(one_after_another(), 5) == [0, 1, 2]
     assert batcher.draining == set()
+
+
+@pytest.mark.parametrize(
+    ("least", "expected"),
+    [
+        (2, [[0, 1, 2, 3], [10, 11], [12, 13]]),  # slices of two: the first two ask again first
+        (4, [[0, 1, 2, 3], [10, 11, 12, 13]]),  # no slice under four: all four move in step
+    ],
+)
+async def test_a_batcher_hands_results_back_in_slices(least: int, expected: list[list[int]]) -> None:
+    # Four callers answered by one batch each ask again at once. Handed back all together, their
+    # four next requests go as one batch after all four have run; in slices, the first slice's
+    # next requests go out before the rest are answered.
+    batches: list[list[int]] = []
+
+    async def flush(requests: Any) -> list[int | BaseException]:
+        batches.append(list(requests))
+        return list(requests)
+
+    batcher: Batcher[int, int] = Batcher(flush, size=10, parallel=2, least=least)
+
+    async def twice(first: int) -> int:
+        await batcher.run(first)
+        return await batcher.run(first + 10)
+
+    assert await asyncio.gather(*(twice(r) for r in range(4))) == [10, 11, 12, 13]
+    assert batches == expected
+
+
+async def test_a_drain_cancelled_between_slices_still_answers_every_caller() -> None:
+    drains: list[asyncio.Task[Any]] = []
+
+    async def flush(requests: Any) -> list[int | BaseException]:
+        drain = asyncio.current_task()
+        assert drain is not None
+        drains.append(drain)
+        asyncio.get_running_loop().call_soon(drain.cancel)  # lands while it waits between slices
+        return list(requests)
+
+    batcher: Batcher[int, int] = Batcher(flush, size=10, parallel=2, least=1)  # slices of two
+    callers = [asyncio.ensure_future(batcher.run(r)) for r in range(4)]
+    assert await asyncio.wait_for(asyncio.gather(*callers), 5) == [0, 1, 2, 3]
+    await asyncio.sleep(0)
+    assert drains[0].cancelled()
