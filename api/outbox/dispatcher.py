@@ -226,7 +226,7 @@ class Dispatcher:
             await self._prepare(session, claimed)
         return claimed
 
-    def _lease(self, now: datetime) -> "_Lease":
+    def _lease(self, now: datetime) -> _Lease:
         return _Lease(
             values={"status": "leased", "lease_owner": self.owner, "lease_until": now + self.lease},
             ends=time.monotonic() + self.lease.total_seconds(),
@@ -381,22 +381,21 @@ class Dispatcher:
                 return
             conn = await session.connection()
             await conn.execute(_INSERT_ATTEMPTS, attempts)
-            if succeeded:
-                # Most of a batch succeeds alike: one statement per status code, not one per row.
-                for code, ids in succeeded.items():
-                    await conn.execute(
-                        update(_DELIVERIES)
-                        .where(_among(_DELIVERIES.c.id, ids, self._postgres))
-                        .values(
-                            status="succeeded",
-                            attempts=_DELIVERIES.c.attempts + 1,
-                            last_status_code=code,
-                            last_error=None,
-                            lease_owner=None,
-                            lease_until=None,
-                            updated_at=utcnow(),
-                        )
+            # Most of a batch succeeds alike: one statement per status code, not one per row.
+            for code, ids in succeeded.items():
+                await conn.execute(
+                    update(_DELIVERIES)
+                    .where(_among(_DELIVERIES.c.id, ids, self._postgres))
+                    .values(
+                        status="succeeded",
+                        attempts=_DELIVERIES.c.attempts + 1,
+                        last_status_code=code,
+                        last_error=None,
+                        lease_owner=None,
+                        lease_until=None,
+                        updated_at=utcnow(),
                     )
+                )
             if changes:
                 await conn.execute(_MOVE_ON, changes)
             for name, plugin in self.plugins.items():

@@ -523,16 +523,14 @@ class ProgressService:
             if entry is None:
                 return None, (target.module_id, target.form_id, target.module_version)
             form = _form_in(entry, target.form_id)
+            used = sum(1 for a in seen.attempts if a.form_id == form.id and a.status == "submitted")
             if target.status != "draft":  # a repeat submit (two devices, a retry) gets the one there is
-                used = sum(1 for a in seen.attempts if a.form_id == form.id and a.status == "submitted")
                 return SubmitResult(attempt=self._view(target, entry, form, used), completion=seen.live), None
             decided, submission, marking, completion = self._decide(seen, target, entry, form, answers)
             recorded = await unit.write(decided)
         if recorded is None or (completion is not None and not recorded):
             return None, None
-        attempts = [submission if a.id == attempt_id else a for a in seen.attempts]
-        used = sum(1 for a in attempts if a.form_id == form.id and a.status == "submitted")
-        view = self._view(submission, entry, form, used, marking)
+        view = self._view(submission, entry, form, used + 1, marking)  # this draft is now submitted too
         return SubmitResult(attempt=view, completion=completion or seen.live), None
 
     def _decide(

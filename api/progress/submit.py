@@ -364,13 +364,14 @@ class _Batches:
 
     async def _write(self, batch: Sequence[Decided]) -> list[bool | BaseException | None]:
         results: dict[int, bool | BaseException | None] = {}
-        # A learner's second submit in a batch waits for a round of its own.
+        # A learner's second submit in a batch waits for a round of its own: the k-th goes in round k.
         rounds: list[list[tuple[int, Decided]]] = []
+        taken: dict[uuid.UUID, int] = {}
         for at, decided in enumerate(batch):
-            free = next((r for r in rounds if all(d.learner_id != decided.learner_id for _, d in r)), None)
-            if free is None:
-                rounds.append(free := [])
-            free.append((at, decided))
+            turn = taken[decided.learner_id] = taken.get(decided.learner_id, -1) + 1
+            if turn == len(rounds):
+                rounds.append([])
+            rounds[turn].append((at, decided))
         for round_ in rounds:
             # Learners in one order in every batch, so that two batches in the database at once
             # take their rows' locks in the same order and never wait for each other in a ring.
