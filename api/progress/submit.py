@@ -33,12 +33,13 @@ from typing import Any, NamedTuple, Protocol
 
 import asyncpg
 import msgspec
-from sqlalchemy import Select, Uuid, bindparam, func, insert, select, text, update
+from sqlalchemy import Select, Uuid, bindparam, func, insert, literal_column, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.selectable import LateralFromClause, ScalarSelect
 
 from api.db import Sessions
 from api.models import Attempt, Completion, Learner, OutboxEvent
@@ -78,47 +79,79 @@ _LEARNER = (
 # few rows are in the conditions (the attempt's id, the learner's attempts at a module), so no
 # planner, with statistics or without, scans a district's attempts; the caller checks the
 # district on the row.
-_COLUMNS = (
-    *_LEARNER,
-    Learner.progress_version,
-    *(getattr(Attempt, field) for field in SeenAttempt._fields),
-    *(getattr(Completion, field) for field in CompletionView.__struct_fields__),
-)
+_ATTEMPT = tuple(getattr(Attempt, field) for field in SeenAttempt._fields)
+_COMPLETION = tuple(getattr(Completion, field) for field in CompletionView.__struct_fields__)
+_COLUMNS = (*_LEARNER, Learner.progress_version, *_ATTEMPT, *_COMPLETION)
 _TARGET = aliased(Attempt, name="target")
-
-
-def _reading(query: Select[Any]) -> Select[Any]:
-    """`query` (which selects from `_TARGET`) joined to what a submit reads."""
-    return (
-        query.join(
-            Attempt, (Attempt.learner_id == _TARGET.learner_id) & (Attempt.module_id == _TARGET.module_id)
-        )
-        .join(Learner, Learner.id == Attempt.learner_id)
-        .outerjoin(
-            Completion,
-            (Completion.learner_id == Attempt.learner_id)
-            & (Completion.module_id == Attempt.module_id)
-            & Completion.voided_at.is_(None),
-        )
+# One submit's read (SQLite's).
+_READ = (
+    select(*_COLUMNS)
+    .select_from(_TARGET)
+    .join(Attempt, (Attempt.learner_id == _TARGET.learner_id) & (Attempt.module_id == _TARGET.module_id))
+    .join(Learner, Learner.id == Attempt.learner_id)
+    .outerjoin(
+        Completion,
+        (Completion.learner_id == Attempt.learner_id)
+        & (Completion.module_id == Attempt.module_id)
+        & Completion.voided_at.is_(None),
     )
-
-
-_READ = _reading(select(*_COLUMNS).select_from(_TARGET)).where(
-    _TARGET.id == bindparam("attempt_id"), _TARGET.learner_id == bindparam("learner_id")
+    .where(_TARGET.id == bindparam("attempt_id"), _TARGET.learner_id == bindparam("learner_id"))
 )
-# The same for a batch of submits, numbered from 1 in the order of the arrays given.
+
+
+def _array(name: str) -> ScalarSelect[Any]:
+    """An array parameter the planner cannot look into (an InitPlan's result, not a constant): it
+    estimates the batch at the same size whatever its length, so after five executions a
+    connection keeps one plan of the statement instead of planning every batch anew."""
+    return select(bindparam(name, type_=postgresql.ARRAY(Uuid))).scalar_subquery()
+
+
+def _lookup(query: Select[*tuple[Any, ...]], name: str) -> LateralFromClause:
+    """`query`, which finds rows by keys the batch row gives it, as a LATERAL subquery planned on
+    its own: OFFSET 0 keeps the planner from merging it into the whole. Each is then an index
+    lookup per submit, whatever the tables' statistics say, and planning has few joins to order
+    (a merged read of five tables cost more to plan than to run, and hash-joined a district's
+    learners when their table was small)."""
+    return query.offset(literal_column("0")).lateral(name)
+
+
+# The same for a batch of submits (numbered from 1 in the order of the arrays given), on
+# PostgreSQL: its columns in `_COLUMNS`' order.
 _ASKED = (
-    func.unnest(
-        bindparam("learner_ids", type_=postgresql.ARRAY(Uuid)),
-        bindparam("attempt_ids", type_=postgresql.ARRAY(Uuid)),
-    )
+    func.unnest(_array("learner_ids"), _array("attempt_ids"))
     .table_valued("learner_id", "attempt_id", with_ordinality="n")
     .render_derived()
 )
-_READ_BATCH = _reading(
-    select(_ASKED.c.n, *_COLUMNS)
+_ASKED_TARGET = _lookup(
+    select(Attempt.module_id).where(
+        Attempt.id == _ASKED.c.attempt_id, Attempt.learner_id == _ASKED.c.learner_id
+    ),
+    "target",
+)
+_ASKED_LEARNER = _lookup(
+    select(*_LEARNER, Learner.progress_version).where(Learner.id == _ASKED.c.learner_id), "learner"
+)
+_ASKED_ATTEMPTS = _lookup(
+    select(*_ATTEMPT).where(
+        Attempt.learner_id == _ASKED.c.learner_id, Attempt.module_id == _ASKED_TARGET.c.module_id
+    ),
+    "attempt",
+)
+_ASKED_COMPLETION = _lookup(
+    select(*_COMPLETION).where(
+        Completion.learner_id == _ASKED.c.learner_id,
+        Completion.module_id == _ASKED_TARGET.c.module_id,
+        Completion.voided_at.is_(None),
+    ),
+    "completion",
+)
+_READ_BATCH = (
+    select(_ASKED.c.n, *_ASKED_LEARNER.c, *_ASKED_ATTEMPTS.c, *_ASKED_COMPLETION.c)
     .select_from(_ASKED)
-    .join(_TARGET, (_TARGET.id == _ASKED.c.attempt_id) & (_TARGET.learner_id == _ASKED.c.learner_id))
+    .join(_ASKED_TARGET, true())
+    .join(_ASKED_LEARNER, true())
+    .join(_ASKED_ATTEMPTS, true())
+    .outerjoin(_ASKED_COMPLETION, true())
 )
 _ATTEMPT_AT = len(_LEARNER) + 1
 _COMPLETION_AT = _ATTEMPT_AT + len(SeenAttempt._fields)
