@@ -101,17 +101,18 @@ _READ = (
 
 def _array(name: str) -> ScalarSelect[Any]:
     """An array parameter the planner cannot look into (an InitPlan's result, not a constant): it
-    estimates the batch at the same size whatever its length, so after five executions a
-    connection keeps one plan of the statement instead of planning every batch anew."""
+    estimates every batch at the same size, so a connection plans the statement five times and
+    then keeps one plan. Seeing each batch's length, it costed small batches below its kept plan
+    and planned every batch anew (all of them, in the submit bench)."""
     return select(bindparam(name, type_=postgresql.ARRAY(Uuid))).scalar_subquery()
 
 
 def _lookup(query: Select[*tuple[Any, ...]], name: str) -> LateralFromClause:
     """`query`, which finds rows by keys the batch row gives it, as a LATERAL subquery planned on
-    its own: OFFSET 0 keeps the planner from merging it into the whole. Each is then an index
-    lookup per submit, whatever the tables' statistics say, and planning has few joins to order
-    (a merged read of five tables cost more to plan than to run, and hash-joined a district's
-    learners when their table was small)."""
+    its own: OFFSET 0 keeps the planner from merging it into the whole. Each is then looked up per
+    submit, never a whole table joined to the batch, and planning has few joins to order. (Merged,
+    the read of five tables cost more to plan than to run, and hash-joined a district's learners
+    while their table was small.)"""
     return query.offset(literal_column("0")).lateral(name)
 
 

@@ -95,6 +95,44 @@ async def test_a_void_makes_a_reading_that_saw_the_completion_stale(sessions: Se
 
 
 @postgres_only
+async def test_the_batch_read_is_planned_once_per_connection_and_finds_every_row_by_key(
+    sessions: Sessions,
+) -> None:
+    services = [await learner_service(sessions, f"plan-{i}", "pat") for i in range(3)]
+    asked = [(s.learner_id, await finish_all_but_quiz(s)) for s in services]
+    sql, _ = submitting._asyncpg(submitting._READ_BATCH)
+    conn = await admin_connection(sessions)
+    try:
+        # Small tables, and statistics that say so: the merged read hash-joined a whole table then.
+        await conn.execute("ANALYZE")
+        statement = await conn.prepare(sql)
+        for size in (1, 3, 2, 1, 3, 2, 1):  # batches of every size, as they come
+            rows = await statement.fetch([a[0] for a in asked[:size]], [a[1] for a in asked[:size]])
+            assert len(rows) == 3 * size  # each learner's worksheet, reflection and quiz
+        plans = await conn.fetchrow(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", sql
+        )
+        assert (plans["custom_plans"], plans["generic_plans"]) == (5, 2)
+
+        await conn.execute(f"PREPARE read_batch AS {sql}")
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        arrays = [f"'{{{','.join(str(a[i]) for a in asked)}}}'" for i in (0, 1)]
+        plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE read_batch({', '.join(arrays)})")
+    finally:
+        await conn.close()
+    # Every table is looked up per submit of the batch (a nested loop), none joined whole.
+    assert node_types(msgspec.json.decode(plan)[0]["Plan"]) & JOINS == {"Nested Loop"}
+
+
+JOINS = {"Nested Loop", "Hash Join", "Merge Join"}
+
+
+def node_types(plan: dict[str, Any]) -> set[str]:
+    """The node types of an EXPLAIN (FORMAT JSON) plan and all its subplans."""
+    return {plan["Node Type"]}.union(*(node_types(p) for p in plan.get("Plans", [])))
+
+
+@postgres_only
 async def test_a_batch_of_submits_gives_each_its_own_outcome(sessions: Sessions) -> None:
     quiz_answers = form_answers(forms()["knowledge-check"])
     services = [await learner_service(sessions, f"batch-{i}", "pat") for i in range(3)]
