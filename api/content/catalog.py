@@ -21,7 +21,7 @@ from api.content.views import course_view, facilitator_module, learner_form, lea
 from api.db import Sessions
 from api.errors import NotFound
 from api.models import CourseRecord, ModuleRecord, ModuleVersion
-from schemas.content import Course, Module
+from schemas.content import Course, Form, Module, TextEntryItem
 
 View = Literal["learner", "facilitator"]
 Format = Literal["markdown", "html"]
@@ -88,6 +88,7 @@ class Catalog:
         self._rendered: dict[tuple[object, ...], Rendered] = {}
         self._refreshing: asyncio.Future[None] | None = None
         self._localized: dict[tuple[str, str, str], Module] = {}
+        self._scoring: dict[tuple[str, str, str], Form] = {}
 
     async def refresh(self) -> None:
         """Reread the course and which version of each module is current."""
@@ -149,6 +150,30 @@ class Catalog:
         if module is None:
             module = self._localized[key] = apply_translation(entry.module, strings)
         return module
+
+    def scoring_form(self, entry: Entry, form: Form) -> Form:
+        """The form to mark against: a text answer in any of the module's languages counts, so a
+        Spanish-speaking learner typing `información` is marked as right as one typing
+        `information`. Built once per version."""
+        if not entry.translations or not any(isinstance(i, TextEntryItem) for i in form.items):
+            return form
+        key = (entry.module.id, entry.version, form.id)
+        scoring = self._scoring.get(key)
+        if scoring is None:
+            accepted: dict[str, list[str]] = {}
+            for locale in entry.translations:
+                localized = next(f for f in self.localized(entry, locale).forms if f.id == form.id)
+                for item in localized.items:
+                    if isinstance(item, TextEntryItem):
+                        accepted.setdefault(item.id, []).extend(item.accepted)
+            items = [
+                msgspec.structs.replace(item, accepted=[*item.accepted, *accepted.get(item.id, [])])
+                if isinstance(item, TextEntryItem)
+                else item
+                for item in form.items
+            ]
+            scoring = self._scoring[key] = msgspec.structs.replace(form, items=items)
+        return scoring
 
     def _cached(self, key: tuple[object, ...], make: Callable[[], Rendered]) -> Rendered:
         rendered = self._rendered.get(key)

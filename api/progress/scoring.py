@@ -7,6 +7,7 @@ also gives the results to show) and `band_feedback` picks the overall feedback f
 Everything here is pure: no database, no clock, no I/O.
 """
 
+import functools
 import itertools
 import math
 import re
@@ -143,6 +144,10 @@ def _convert(item: Item, value: object, target: type[T], path_prefix: str = "") 
 
 
 def _convert_object(item: Item, value: object, value_type: type[T]) -> dict[str, T]:
+    try:
+        return msgspec.convert(value, dict[str, value_type])  # type: ignore[valid-type]
+    except msgspec.ValidationError:
+        pass
     # Member by member, because msgspec names a bad member of an object `$[...]`, not by its key.
     members = _convert(item, value, dict[str, object])
     return {key: _convert(item, member, value_type, _member(key)) for key, member in members.items()}
@@ -414,6 +419,7 @@ def _order_credit(item: OrderItem, order: list[str]) -> tuple[float, bool]:
     return kept / len(pairs), kept == len(pairs)
 
 
+@functools.lru_cache(maxsize=4096)  # an item's accepted answers are normalized at every submit
 def _normalize_text(text: str, *, case_sensitive: bool = False) -> str:
     """`text` as a text-entry answer is compared: NFKC, no accents, casefolded unless
     `case_sensitive`, inner whitespace collapsed, surrounding whitespace and punctuation gone."""

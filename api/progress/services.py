@@ -361,7 +361,7 @@ class ProgressService:
             or (rule == "after_last_attempt" and (last or bool(row.passed)))
         )
         if marking is None:
-            marking = mark(scoring_form(self.catalog, entry, form), row.answers)
+            marking = mark(self.catalog.scoring_form(entry, form), row.answers)
         items = marking.results(show_feedback=show_feedback, show_correct=show_correct)
         view.score, view.passed, view.items = row.score, row.passed, items
         view.feedback = band_feedback(form, row.score) if show_feedback else None
@@ -551,7 +551,7 @@ class ProgressService:
                 f"Answer every required question before submitting; missing: {', '.join(missing)}.",
                 errors=[FieldError(field=f"$.answers.{m}", message="an answer is required") for m in missing],
             )
-        marking = mark(scoring_form(self.catalog, entry, form), final, checked=True)
+        marking = mark(self.catalog.scoring_form(entry, form), final, checked=True)
         score, pass_mark = marking.score, form.policy.pass_mark
         passed = None if score is None or pass_mark is None else score + 1e-9 >= pass_mark
         now = utcnow()
@@ -670,26 +670,6 @@ class ProgressService:
         completions = [completion_view(r) for r in rows]
         total = sum(r.credit_minutes for r in rows if r.voided_at is None)
         return Transcript(learner=learner_view(learner), completions=completions, total_credit_minutes=total)
-
-
-def scoring_form(catalog: Catalog, entry: Entry, form: Form) -> Form:
-    """The form to mark against: a text answer in any of the module's languages counts, so a
-    Spanish-speaking learner typing `información` is marked as right as one typing `information`."""
-    if not entry.translations or not any(isinstance(i, TextEntryItem) for i in form.items):
-        return form
-    accepted: dict[str, list[str]] = {}
-    for locale in entry.translations:
-        localized = next(f for f in catalog.localized(entry, locale).forms if f.id == form.id)
-        for item in localized.items:
-            if isinstance(item, TextEntryItem):
-                accepted.setdefault(item.id, []).extend(item.accepted)
-    items = [
-        msgspec.structs.replace(item, accepted=[*item.accepted, *accepted.get(item.id, [])])
-        if isinstance(item, TextEntryItem)
-        else item
-        for item in form.items
-    ]
-    return msgspec.structs.replace(form, items=items)
 
 
 async def void_completion(
