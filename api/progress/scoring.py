@@ -144,11 +144,11 @@ def _convert(item: Item, value: object, target: type[T], path_prefix: str = "") 
 
 
 def _convert_object(item: Item, value: object, value_type: type[T]) -> dict[str, T]:
-    try:
+    try:  # whole, when it fits
         return msgspec.convert(value, dict[str, value_type])  # type: ignore[valid-type]
     except msgspec.ValidationError:
         pass
-    # Member by member, because msgspec names a bad member of an object `$[...]`, not by its key.
+    # Else member by member, to name the bad one: msgspec names a bad member `$[...]`, not by key.
     members = _convert(item, value, dict[str, object])
     return {key: _convert(item, member, value_type, _member(key)) for key, member in members.items()}
 

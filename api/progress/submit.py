@@ -77,8 +77,7 @@ _LEARNER = (
 # Each row is one of the learner's attempts at the attempt's module (the target among them),
 # with the learner and the module's live completion (if any) alongside. Only keys that lead to a
 # few rows are in the conditions (the attempt's id, the learner's attempts at a module), so no
-# planner, with statistics or without, scans a district's attempts; the caller checks the
-# district on the row.
+# plan goes through a district's attempts; the caller checks the district on the row.
 _ATTEMPT = tuple(getattr(Attempt, field) for field in SeenAttempt._fields)
 _COMPLETION = tuple(getattr(Completion, field) for field in CompletionView.__struct_fields__)
 _COLUMNS = (*_LEARNER, Learner.progress_version, *_ATTEMPT, *_COMPLETION)
@@ -155,7 +154,7 @@ _READ_BATCH = (
     .outerjoin(_ASKED_COMPLETION, true())
 )
 _ATTEMPT_AT = len(_LEARNER) + 1
-_COMPLETION_AT = _ATTEMPT_AT + len(SeenAttempt._fields)
+_COMPLETION_AT = _ATTEMPT_AT + len(_ATTEMPT)
 
 
 class Seen(msgspec.Struct, frozen=True):
