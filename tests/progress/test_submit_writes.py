@@ -3,6 +3,8 @@ PostgreSQL with each submit's own outcome, and through connections the server ha
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -11,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from api.db import Sessions
-from api.models import Attempt, Completion, OutboxEvent
+from api.errors import Conflict
+from api.models import Attempt, Completion, Learner, OutboxEvent
 from api.progress import submit as submitting
 from api.progress.batching import Batcher
 from api.progress.services import ProgressService, void_completion
@@ -76,6 +79,51 @@ async def test_a_write_on_a_stale_reading_writes_nothing_and_the_submit_reads_ag
     assert result.completion is not None
     assert await count(sessions, Completion) == 1
     assert await count(sessions, OutboxEvent, OutboxEvent.type == "completion.recorded") == 1
+
+
+class StaleWrites:
+    """A submit's unit whose every write carries a progress version already moved past, as when
+    another device's submits keep coming in between the read and the write."""
+
+    def __init__(self, unit: submitting.Unit) -> None:
+        self.unit = unit
+        self.writes = 0
+
+    async def read(self, district_id: uuid.UUID, learner_id: uuid.UUID, attempt_id: uuid.UUID) -> Any:
+        return await self.unit.read(district_id, learner_id, attempt_id)
+
+    async def write(self, decided: submitting.Decided) -> bool | None:
+        self.writes += 1
+        return await self.unit.write(msgspec.structs.replace(decided, seen_version=decided.seen_version - 1))
+
+
+async def test_a_submit_stale_at_every_try_gives_up_with_a_conflict_and_writes_nothing(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = await learner_service(sessions, "always-stale", "pat")
+    quiz = await finish_all_but_quiz(service)
+    version = select(Learner.progress_version).where(Learner.id == service.learner_id)
+    async with sessions() as session:
+        before = (await session.execute(version)).scalar_one()
+    units: list[StaleWrites] = []
+    real_unit = submitting.unit
+
+    @asynccontextmanager
+    async def stale_unit(given: Sessions) -> AsyncIterator[submitting.Unit]:
+        async with real_unit(given) as unit:
+            units.append(StaleWrites(unit))
+            yield units[-1]
+
+    monkeypatch.setattr(submitting, "unit", stale_unit)
+    with pytest.raises(Conflict, match="kept changing"):
+        await service.submit(quiz, form_answers(forms()["knowledge-check"]))
+
+    assert [u.writes for u in units] == [1] * 10  # read and written again, ten times in all
+    async with sessions() as session:
+        assert (await session.execute(version)).scalar_one() == before
+    assert await count(sessions, Attempt, Attempt.id == quiz, Attempt.status == "draft") == 1
+    assert await count(sessions, Completion) == 0
+    assert await count(sessions, OutboxEvent, OutboxEvent.type != "form.submitted") == 0
 
 
 async def test_a_void_makes_a_reading_that_saw_the_completion_stale(sessions: Sessions) -> None:
