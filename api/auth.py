@@ -79,12 +79,11 @@ def _prefix_of(key: str) -> str | None:
     return parts[1]
 
 
-class KeyCache(Memo[str, Principal]):
-    """Principals of keys seen in the last 5 seconds, so a repeat request does no database work.
-    A revocation through this process clears it at once; other processes see it within 5 s."""
-
-    def __init__(self) -> None:
-        super().__init__(ttl=5.0)
+# Principals of keys by hash, so a repeat request does no database work.
+KeyCache = Memo[str, Principal]
+KEY_CACHE_SECONDS = 5.0
+"""How long a process trusts a key's principal: a revocation through this process clears its
+cache at once, other processes see it within this."""
 
 
 async def authenticate_key(sessions: Sessions, key: str, cache: KeyCache) -> Principal:

@@ -20,7 +20,7 @@ from litestar.plugins import InitPlugin
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.admin.controllers import AdminController
-from api.auth import BearerAuth, KeyCache
+from api.auth import KEY_CACHE_SECONDS, BearerAuth, KeyCache
 from api.content.catalog import Catalog
 from api.content.controllers import ContentController
 from api.content.loader import load_course
@@ -118,7 +118,7 @@ class Core(InitPlugin):
             app.state.engine = engine
             app.state.sessions = sessions
             app.state.catalog = Catalog(sessions)
-            app.state.key_cache = KeyCache()
+            app.state.key_cache = KeyCache(ttl=KEY_CACHE_SECONDS)
             app.state.token_key = TokenKey(sessions, self.settings.secret_key)
             async with self.outbound(app, sessions):
                 yield

@@ -348,7 +348,8 @@ _BATCH = 64
 # Batches of each kind in the database at once: while one commits, the next is sent.
 _PARALLEL = 2
 # Results handed back in slices of at least this many (see batching.py): a smaller batch costs
-# PostgreSQL more (planning, a commit, a round trip) than the overlap gains.
+# PostgreSQL more (a statement, a commit, a round trip) than the overlap gains (slices of 8:
+# median paired ratio 0.31 against 0.35 in the submit bench).
 _SLICE = 16
 
 
