@@ -1,46 +1,65 @@
 # Front Office: every task a developer or CI runs. `make run` and `make test` do all set-up.
+# Every install is the exact set of versions in uv.lock (see the README's "Dependencies").
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed
+TOOLS   := .venv-uv
+UV      := $(TOOLS)/bin/uv
+# uv uses the Python it is given and never downloads one; its venv is $(VENV).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint format openapi bench clean
+.PHONY: run test lint format openapi bench lock runtime-deps test-deps clean
 
-$(STAMP): pyproject.toml tests/plugin_example/pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	# A third-party plugin the tests install, as any district's would be.
-	$(BIN)/pip install --quiet -e tests/plugin_example
-	# The player's browser tests drive Debian's Chromium (never a browser Playwright downloads).
+# uv itself, pinned with its hashes (tools/uv.txt, written by `make lock`), in a venv of its own.
+$(UV): tools/uv.txt
+	test -x $(TOOLS)/bin/python || $(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r tools/uv.txt
+	touch $(UV)
+
+# The runtime only: no test toolchain, no example plugin, no browser. uv removes what the lock
+# does not list for this set, so `make run` after `make test` serves exactly what production would.
+runtime-deps: $(UV)
+	$(UV) sync --locked --no-dev --quiet --python $(PY)
+
+# The runtime, the test toolchain (the lock's dev group) and Debian's Chromium for the player's
+# browser tests (never a browser Playwright downloads).
+test-deps: $(UV)
+	$(UV) sync --locked --quiet --python $(PY)
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
-	touch $(STAMP)
 
 ## run: the service on SQLite (migrated, course loaded, demo district and key printed)
-run: $(STAMP)
+run: runtime-deps
 	$(BIN)/frontoffice serve --demo
 
 ## test: lint, type checks and the whole suite (SQLite and PostgreSQL)
-test: $(STAMP) lint
+test: lint
 	$(BIN)/python -m pytest -n auto
 
-lint: $(STAMP)
+## lint: the lock matches pyproject.toml, ruff, mypy --strict
+lint: test-deps
+	$(UV) lock --check --quiet || (echo "uv.lock does not match pyproject.toml: run 'make lock'" >&2; exit 1)
 	$(BIN)/ruff check api plugins schemas tests bench
 	$(BIN)/ruff format --check api plugins schemas tests bench
 	$(BIN)/mypy
 
-format: $(STAMP)
+format: test-deps
 	$(BIN)/ruff format api plugins schemas tests bench
 	$(BIN)/ruff check --fix api plugins schemas tests bench
 
+## lock: re-resolve uv.lock from pyproject.toml's ranges (newest allowed versions), on purpose
+lock: $(UV)
+	$(UV) lock --upgrade
+	$(UV) pip compile --quiet --universal --generate-hashes --no-header tools/uv.in -o tools/uv.txt
+
 ## openapi: regenerate openapi/openapi.json after an API change
-openapi: $(STAMP)
+openapi: test-deps
 	$(BIN)/frontoffice openapi
 
 ## bench: benchmarks as ratios against floors measured in the same run (never part of `test`)
-bench: $(STAMP)
+bench: test-deps
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	PYTHONPATH=. $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) frontoffice.db frontoffice.db-wal frontoffice.db-shm
+	rm -rf $(VENV) $(TOOLS) frontoffice.db frontoffice.db-wal frontoffice.db-shm
