@@ -3,12 +3,14 @@
 `check_content` lists every problem it finds, each with the file, where in it, and what to do;
 `load_course` reads the course and refuses content with any problem. A file is decoded strictly
 (unknown fields are errors) by one decoder per type; the checks that msgspec cannot express
-(answer keys, references between ids, translations) run on the decoded Structs.
+(answer keys, references between ids, translations and their glossary) run on the decoded
+Structs.
 """
 
 import datetime
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -18,6 +20,7 @@ import yaml
 from msgspec import inspect
 
 from api.content.translation import text_paths
+from schemas.base import Wire
 from schemas.content import (
     AllOf,
     AnyOf,
@@ -139,9 +142,32 @@ class _YamlDecoder(Generic[T]):
         )
 
 
+class GlossaryTerm(Wire, kw_only=True):
+    """An English term and the one rendering every translation into the glossary's language uses."""
+
+    term: str
+    """The English term as it is written in the modules (`front office`); a plural `s` or `es`
+    and hyphens (`front-office`) count as the term."""
+    translation: str
+    """The one rendering (`oficina principal`)."""
+    inflections: list[str] = []
+    """Other forms of the same rendering that count as it: plural, feminine (`oficinas principales`)."""
+    note: str
+    """Why this rendering, and what not to write instead."""
+
+
+class Glossary(Wire, kw_only=True):
+    """`translations/glossary-<locale>.yaml`: the terms every translation into `<locale>` renders
+    one way, so that the modules read as one course."""
+
+    terms: list[GlossaryTerm]
+
+
 _COURSE = _YamlDecoder(Course)
 _MODULE = _YamlDecoder(Module)
 _TRANSLATION = _YamlDecoder(Translation)
+_GLOSSARY = _YamlDecoder(Glossary)
+_GLOSSARY_FILE = re.compile(r"^glossary-(?P<locale>[a-z]{2})\.yaml$")
 
 
 def _line(mark: object) -> str:
@@ -596,6 +622,59 @@ def _module_problems(module: Module) -> Found:
     yield from _blank_strings(module, "$")
 
 
+def _fold(text: str) -> str:
+    """`text` as the glossary compares it: casefolded, without accents, hyphens as spaces and
+    one space between words, so that "Oficina Principal" contains "oficina principal"."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(text.replace("-", " ").split())
+
+
+class _GlossaryCheck:
+    """The terms of one glossary, compiled once for all the translations into its language."""
+
+    def __init__(self, glossary: Glossary, file: str) -> None:
+        self.file = file
+        self.terms = [
+            (
+                term,
+                re.compile(rf"\b{re.escape(_fold(term.term))}(?:s|es)?\b"),
+                [_fold(rendering) for rendering in (term.translation, *term.inflections)],
+            )
+            for term in glossary.terms
+        ]
+
+    def misses(self, translation: Translation, english: Module) -> Found:
+        """A problem for each translated string whose English holds a term that the translation
+        does not render the glossary's way."""
+        originals = text_paths(english)
+        for key, text in translation.strings.items():
+            if key not in originals:
+                continue  # reported as a key with no English original
+            original, folded = _fold(originals[key]), _fold(text)
+            for term, pattern, renderings in self.terms:
+                if pattern.search(original) and not any(r in folded for r in renderings):
+                    yield (
+                        key,
+                        f"The English says “{term.term}”, which {self.file} renders as "
+                        f"“{term.translation}”: use that term here ({term.note.rstrip('.')}).",
+                    )
+
+
+def _glossary_problems(glossary: Glossary) -> Found:
+    first: dict[str, int] = {}
+    for index, term in enumerate(glossary.terms):
+        folded = _fold(term.term)
+        if folded in first:
+            yield (
+                f"$.terms[{index}].term",
+                f"“{term.term}” is already in the glossary at $.terms[{first[folded]}]: a term "
+                "has one rendering, so keep one entry and put other forms in `inflections`.",
+            )
+        first.setdefault(folded, index)
+    yield from _blank_strings(glossary, "$")
+
+
 def _translation_problems(translation: Translation, english: Module) -> Found:
     paths = text_paths(english)
     for key, text in translation.strings.items():
@@ -743,17 +822,28 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
                 )
 
     translations: dict[tuple[str, str], Translation] = {}
+    translation_files: dict[tuple[str, str], Path] = {}
+    glossaries: dict[str, _GlossaryCheck] = {}
     translations_dir = root / "translations"
     folders = [f for f in sorted(translations_dir.iterdir())] if translations_dir.is_dir() else []
     for folder in folders:
         if folder.name.startswith("."):
+            continue
+        if folder.is_file() and (named := _GLOSSARY_FILE.match(folder.name)):
+            glossary = reading.decode(folder, _GLOSSARY)
+            if glossary is not None:
+                for path, message in _glossary_problems(glossary):
+                    reading.add(folder, path, message)
+                relative = folder.relative_to(root).as_posix()
+                glossaries[named["locale"]] = _GlossaryCheck(glossary, relative)
             continue
         if not folder.is_dir():
             reading.add(
                 folder,
                 "$",
                 "Translations go in a folder per language: move this to "
-                "translations/<locale>/<module-id>.yaml.",
+                "translations/<locale>/<module-id>.yaml (a glossary is "
+                "translations/glossary-<locale>.yaml).",
             )
             continue
         for file in reading.yaml_files(folder):
@@ -796,8 +886,14 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
                     )
                 continue
             translations[key] = translation
+            translation_files[key] = file
             for path, message in _translation_problems(translation, english):
                 reading.add(file, path, message)
+
+    for (module_id, locale), translation in translations.items():
+        if check := glossaries.get(locale):
+            for path, message in check.misses(translation, modules[module_id]):
+                reading.add(translation_files[(module_id, locale)], path, message)
 
     if course is None or reading.problems:
         return None, reading.problems

@@ -130,10 +130,23 @@ async def test_language_negotiation(
 
 
 async def test_spanish_falls_back_to_english_where_a_module_has_none(
-    client: Client, district_a: Tenant
+    app: Litestar, client: Client, sessions: Sessions, district_a: Tenant, tmp_path: Path
 ) -> None:
-    response = await client.get("/api/v1/modules/skills-self-assessment?lang=es", headers=district_a.headers)
-    assert response.headers["content-language"] == "en"
+    # Every shipped module has Spanish: publish a course whose module 4 has none.
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, folder)
+    (folder / "translations" / "es" / "skills-self-assessment.yaml").unlink()
+    await publish(sessions, load_course(folder))
+    try:
+        app.state.catalog.refresh_seconds = 0
+        app.state.response_cache.clear()
+        url = "/api/v1/modules/{}?lang=es"
+        untranslated = await client.get(url.format("skills-self-assessment"), headers=district_a.headers)
+        assert untranslated.headers["content-language"] == "en"
+        translated = await client.get(url.format("who-are-our-customers"), headers=district_a.headers)
+        assert translated.headers["content-language"] == "es"
+    finally:
+        await publish(sessions, load_course(CONTENT_DIR))  # the shared course, as it was
 
 
 async def test_html_format_is_rendered_and_sanitized(client: Client, district_a: Tenant) -> None:

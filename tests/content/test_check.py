@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from api.content.loader import ContentError, ContentProblem, check_content, load_course
+from tests.conftest import CONTENT_DIR
 
 Data = dict[str, Any]
 
@@ -651,3 +652,75 @@ def test_translation_that_yaml_reads_as_a_boolean(tmp_path: Path) -> None:
     problem = only(check_content(root))
     assert problem.path == key
     assert "quotes" in problem.message
+
+
+# --- The glossary of a translation's language ---
+
+GLOSSARY: Data = {
+    "terms": [
+        {
+            "term": "front office",
+            "translation": "oficina principal",
+            "inflections": ["oficinas principales"],
+            "note": "The usual term in US districts.",
+        },
+        {"term": "interpreter line", "translation": "línea de intérpretes", "note": "The phone service."},
+    ]
+}
+
+
+def with_glossary(root: Path, glossary: Data = GLOSSARY) -> Path:
+    write(root / "translations" / "glossary-es.yaml", glossary)
+    return root
+
+
+def glossary_content(root: Path, english: str, spanish: str) -> Path:
+    """A content folder with the glossary, whose module summary and its Spanish are given."""
+    content = make_content(
+        root,
+        module=lambda d: d.update(summary=english),
+        translation=lambda d: d["strings"].update(summary=spanish),
+    )
+    return with_glossary(content)
+
+
+def test_a_translation_that_renders_a_glossary_term_another_way_is_a_problem(tmp_path: Path) -> None:
+    root = glossary_content(
+        tmp_path, "Who calls the *front-office* counter?", "¿Quién llama al mostrador de recepción?"
+    )
+    problem = only(check_content(root))
+    assert (problem.file, problem.path) == ("translations/es/intro.yaml", "summary")
+    assert "“front office”" in problem.message and "“oficina principal”" in problem.message
+    assert "translations/glossary-es.yaml" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("english", "spanish"),
+    [
+        ("Who calls the front office?", "¿Quién llama a la Oficina Principal?"),  # capitals
+        ("Both front offices close at four.", "Las dos oficinas principales cierran a las cuatro."),
+        ("Use the interpreter line.", "Use la LINEA DE INTERPRETES."),  # no accents
+        ("Who calls the office?", "¿Quién llama a la recepción?"),  # no term in the English
+    ],
+)
+def test_a_translation_that_keeps_to_the_glossary_passes(tmp_path: Path, english: str, spanish: str) -> None:
+    assert check_content(glossary_content(tmp_path, english, spanish)) == []
+
+
+def test_a_glossary_term_listed_twice(tmp_path: Path) -> None:
+    twice = {"terms": [*GLOSSARY["terms"], GLOSSARY["terms"][0] | {"translation": "recepción"}]}
+    problem = only(check_content(with_glossary(make_content(tmp_path), twice)))
+    assert (problem.file, problem.path) == ("translations/glossary-es.yaml", "$.terms[2].term")
+    assert "already in the glossary" in problem.message
+
+
+def test_a_glossary_entry_is_decoded_strictly(tmp_path: Path) -> None:
+    misspelt = {"terms": [GLOSSARY["terms"][1] | {"notes": "typo"}]}
+    problem = only(check_content(with_glossary(make_content(tmp_path), misspelt)))
+    assert (problem.file, problem.path) == ("translations/glossary-es.yaml", "$.terms[0]")
+    assert "did you mean `note`?" in problem.message
+
+
+def test_the_shipped_course_keeps_to_its_glossary() -> None:
+    assert (CONTENT_DIR / "translations" / "glossary-es.yaml").is_file()
+    assert check_content(CONTENT_DIR) == []
