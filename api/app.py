@@ -4,7 +4,7 @@ from litestar import Litestar
 
 from api.context import Metrics, RequestContext
 from api.core import Core
-from api.openapi import add_webhooks, problem_bad_requests
+from api.openapi import finish_document
 from api.response_cache import ResponseCache
 from api.settings import Settings
 
@@ -13,8 +13,7 @@ def create_app(settings: Settings) -> Litestar:
     """The Front Office ASGI app for `settings`."""
     # The body limit goes to the constructor: Litestar 2 ignores it when a plugin sets it.
     app = Litestar(plugins=[Core(settings)], request_max_body_size=settings.max_body_bytes)
-    add_webhooks(app.openapi_schema)
-    problem_bad_requests(app.openapi_schema)
+    finish_document(app.openapi_schema, app.routes)
     metrics = Metrics()
     app.state.metrics = metrics
     # Outermost wrap, around routing too, so that even unknown routes get an id, a log line

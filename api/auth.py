@@ -40,6 +40,19 @@ class Scope(StrEnum):
 LEARNER_SCOPES = frozenset({Scope.CONTENT_READ.value, Scope.LEARNER.value})
 # An instructor (a facilitator token) also reads the script and the group's reports.
 FACILITATOR_SCOPES = LEARNER_SCOPES | {Scope.CONTENT_FACILITATE.value, Scope.REPORTS_READ.value}
+KEY_SCOPES = frozenset(scope.value for scope in Scope) - {Scope.LEARNER.value}
+
+
+class Credential(StrEnum):
+    """The kinds of bearer credential; the values name their OpenAPI security schemes."""
+
+    API_KEY = "apiKey"
+    LEARNER_TOKEN = "learnerToken"
+
+
+# The scopes a credential of each kind may hold, and those every one of its kind holds.
+MAY_HOLD = {Credential.API_KEY: KEY_SCOPES, Credential.LEARNER_TOKEN: FACILITATOR_SCOPES}
+ALWAYS_HOLDS = {Credential.API_KEY: frozenset[str](), Credential.LEARNER_TOKEN: LEARNER_SCOPES}
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -161,6 +174,20 @@ def check_scopes(principal: Principal, opt: dict[str, Any]) -> None:
     allowed: tuple[str, ...] = opt.get("any_scope", ())
     if allowed and not principal.scopes & set(allowed):
         raise Forbidden(f"This route needs a {' or '.join(allowed)} scope, which this {who} lacks.")
+
+
+def accepted_credentials(opt: dict[str, Any]) -> list[tuple[Credential, frozenset[str]]]:
+    """The credentials that can pass `check_scopes` on a route with `opt`: each kind with the
+    scopes it must hold beyond those every credential of its kind holds (empty: any of them).
+    Alternatives that ask for more than another of the same kind are left out."""
+    needed = frozenset(opt.get("scopes", ()))
+    alternatives = [needed | {scope} for scope in opt.get("any_scope", ())] or [needed]
+    accepted: list[tuple[Credential, frozenset[str]]] = []
+    for kind in Credential:
+        fits = {scopes - ALWAYS_HOLDS[kind] for scopes in alternatives if scopes <= MAY_HOLD[kind]}
+        least = [scopes for scopes in fits if not any(other < scopes for other in fits)]
+        accepted.extend((kind, scopes) for scopes in sorted(least, key=sorted))
+    return accepted
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

@@ -148,9 +148,31 @@ def problem_response(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+REALM = "frontoffice"
+# RFC 6750 §3: an error_description is a quoted-string of printable ASCII without `"` or `\`.
+_DESCRIPTION_CHARS = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+
+
+def bearer_challenge(request: Request[Any, Any, Any], detail: str) -> dict[str, str]:
+    """The `WWW-Authenticate` header of a 401 (RFC 6750 §3): the Bearer scheme and realm, plus
+    `invalid_token` when a bearer credential was sent and did not pass."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    challenge = f'Bearer realm="{REALM}"'
+    if scheme.lower() == "bearer" and credential.strip():
+        description = _DESCRIPTION_CHARS.sub("", detail)
+        challenge += f', error="invalid_token", error_description="{description}"'
+    return {"WWW-Authenticate": challenge}
+
+
 def _on_front_office_error(request: Request[Any, Any, Any], exc: FrontOfficeError) -> Response[Problem]:
     return problem_response(
-        request, status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, errors=exc.errors
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=bearer_challenge(request, exc.detail) if exc.status == 401 else None,
     )
 
 
@@ -201,6 +223,8 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if status == 405:
         path = request.scope.get("path")
         detail = f"{request.method} is not allowed on {path}; see /docs for the methods it takes."
+    if status == 401:
+        headers.update(bearer_challenge(request, detail))
     return problem_response(request, status=status, slug=slug, title=title, detail=detail, headers=headers)
 
 

@@ -144,6 +144,49 @@ class ChangesPage(Wire, kw_only=True):
     has_more: Annotated[bool, Meta(description="True: pull again now; false: caught up, pull later.")]
 
 
+class ExportRow(Wire, kw_only=True):
+    """One completion record as the exports flatten it: a CSV row (the fields are its columns, in
+    this order) or an NDJSON line."""
+
+    record_id: uuid.UUID
+    employee_id: Annotated[str, Meta(description="HR's employee id; the learner's own if unmatched.")]
+    employee_name: str
+    employee_email: str
+    employee_status: Annotated[
+        str,
+        Meta(
+            description="Employment status from the roster (active, leave, inactive, terminated); "
+            "`unmatched` if none."
+        ),
+    ]
+    matched_by: Annotated[
+        Literal["employee_id", "email", "none"], Meta(description="How the roster matched the learner.")
+    ]
+    school_code: str
+    school_name: str
+    department: str
+    role_code: Annotated[str, Meta(description="Job role code.")]
+    role_title: str
+    module_id: str
+    module_title: str
+    module_version: str
+    status: Literal["completed", "voided"]
+    score_raw: Annotated[
+        float | None, Meta(description="Points scored; null for modules without a scored quiz.")
+    ]
+    score_max: Annotated[float | None, Meta(description="Points possible; null without a scored quiz.")]
+    score_scaled: Annotated[float | None, Meta(description="0 to 1; null without a scored quiz.")]
+    passed: bool | None
+    attempts: Annotated[int, Meta(description="Knowledge-check attempts the learner submitted.")]
+    started_at: datetime
+    completed_at: datetime
+    voided_at: datetime | None
+    void_reason: str | None
+    credit_minutes: Annotated[float, Meta(description="Professional-development credit, in minutes.")]
+    certificate_id: Annotated[str, Meta(description="The certificate's code; check it at `/verify/{code}`.")]
+    updated_at: Annotated[datetime, Meta(description="When the record last changed (created or voided).")]
+
+
 # --- Summaries -------------------------------------------------------------------------------
 
 

@@ -178,7 +178,7 @@ class CompletionView(Wire, kw_only=True):
     void_reason: str | None = None
 
 
-class Requirement(Wire, kw_only=True):
+class RequirementStatus(Wire, kw_only=True):
     """One thing a module's completion rule asks for, and whether it is met."""
 
     form: str
@@ -193,7 +193,7 @@ class ModuleProgress(Wire, kw_only=True):
     module_id: str
     status: Literal["not_started", "in_progress", "completed"]
     requirements: Annotated[
-        list[list[Requirement]], Meta(description="All groups must be met; within a group, any one.")
+        list[list[RequirementStatus]], Meta(description="All groups must be met; within a group, any one.")
     ]
     completion: CompletionView | None = None
 

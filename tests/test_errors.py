@@ -2,6 +2,7 @@
 
 import pytest
 from litestar import Litestar, get
+from litestar.exceptions import NotAuthorizedException
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
@@ -106,6 +107,17 @@ async def test_unexpected_error_is_500_without_internals_and_logged_with_request
     logged = [r for r in caplog.records if r.name == "frontoffice.errors"]
     assert logged and logged[0].request_id == "req-12345678"
     assert "hunter2" in caplog.text  # the cause is in the log, for the operator
+
+
+async def test_a_401_from_litestar_challenges_too(app: Litestar, client: Client) -> None:
+    @get("/locked", opt={"exclude_from_auth": True}, include_in_schema=False)
+    async def locked() -> None:
+        raise NotAuthorizedException()
+
+    app.register(locked)
+    response = await client.get("/locked")
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == 'Bearer realm="frontoffice"'
 
 
 async def test_every_response_has_a_request_id(client: Client) -> None:

@@ -21,11 +21,13 @@ from api.hr.export import Export
 from api.hr.records import Filters, module_infos
 from api.hr.roster import RosterService
 from api.hr.services import MAX_PAGE, HrService, audit, verify
+from api.openapi import DownloadSpec
 from schemas.hr import (
     AuditView,
     ChangesPage,
     CompletionPage,
     CompletionRecord,
+    ExportRow,
     HrTranscript,
     Outstanding,
     RosterImportResult,
@@ -38,6 +40,41 @@ from schemas.hr import (
 CSV = "text/csv; charset=utf-8"
 NDJSON = "application/x-ndjson"
 PDF = "application/pdf"
+
+CSV_EXPORT = DownloadSpec(
+    media_type=CSV,
+    label="CSV",
+    description="UTF-8 CSV: a header row, then one row per completion record, oldest completion "
+    "first. The columns, in this order, are the fields of `ExportRow` (which says what each "
+    f"holds): {', '.join(ExportRow.__struct_fields__)}. Times are ISO 8601 in UTC "
+    "(`2026-09-01T08:00:00Z`), booleans `true` or `false`, and an empty cell is null. A text "
+    "cell that would start with `=`, `+`, `-`, `@`, a tab or a carriage return starts with an "
+    "apostrophe instead, so that no spreadsheet runs it as a formula.",
+)
+NDJSON_EXPORT = DownloadSpec(
+    media_type=NDJSON,
+    label="NDJSON",
+    description="One JSON object per line, an `ExportRow` for each completion record, oldest "
+    "completion first: the CSV's columns as fields, with numbers as numbers, `passed` a boolean "
+    "and null for none. An empty body when no record matches.",
+    lines=ExportRow,
+)
+CERTIFICATE = DownloadSpec(
+    media_type=PDF,
+    label="PDF certificate",
+    description="A one-page certificate of completion (US Letter, landscape): the district, the "
+    "employee's name and employee id, the module's title, the date completed, the credit in "
+    "minutes, and the verification code with the address that checks it (`/verify/{code}`). "
+    "Served inline as `certificate-<code>.pdf`.",
+)
+TRANSCRIPT = DownloadSpec(
+    media_type=PDF,
+    label="PDF transcript",
+    description="The employee's training transcript (US Letter): the district, the employee's "
+    "name, employee id and email, a table of every completion record (module, date completed, "
+    "status, score, credit minutes, certificate code) and the total credit in minutes. Served "
+    "inline as `transcript-<employee id>.pdf`.",
+)
 
 Text = Annotated[str, QueryParameter(description="Narrow to this value; empty: all.", max_length=200)]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Page size, at most {MAX_PAGE}.")]
@@ -238,6 +275,7 @@ class CompletionRecordsController(Controller):
         operation_id="exportCompletionRecords",
         summary="Download the filtered records as CSV or NDJSON (chosen by Accept; CSV by default)",
         media_type=CSV,
+        opt={"downloads": (CSV_EXPORT, NDJSON_EXPORT)},
         responses=problems(400, 401, 403),
     )
     async def export(
@@ -251,6 +289,7 @@ class CompletionRecordsController(Controller):
         operation_id="exportCompletionRecordsCsv",
         summary="Download the filtered records as CSV (UTF-8, header row, formula cells escaped)",
         media_type=CSV,
+        opt={"downloads": (CSV_EXPORT,)},
         responses=problems(400, 401, 403),
     )
     async def export_csv(
@@ -263,6 +302,7 @@ class CompletionRecordsController(Controller):
         operation_id="exportCompletionRecordsNdjson",
         summary="Download the filtered records as NDJSON (one JSON object per line)",
         media_type=NDJSON,
+        opt={"downloads": (NDJSON_EXPORT,)},
         responses=problems(400, 401, 403),
     )
     async def export_ndjson(
@@ -286,6 +326,7 @@ class CompletionRecordsController(Controller):
         operation_id="getCompletionCertificate",
         summary="The certificate of completion of a record (PDF)",
         media_type=PDF,
+        opt={"downloads": (CERTIFICATE,)},
         responses=problems(401, 403, 404, 409),
     )
     async def certificate(
@@ -333,6 +374,7 @@ class CompletionRecordsController(Controller):
         operation_id="getEmployeeTranscriptPdf",
         summary="An employee's transcript, printable (PDF)",
         media_type=PDF,
+        opt={"downloads": (TRANSCRIPT,)},
         responses=problems(401, 403, 404),
     )
     async def transcript_pdf(
@@ -369,6 +411,7 @@ class MyCertificateController(Controller):
         operation_id="getMyCertificate",
         summary="The learner's own certificate of completion (PDF)",
         media_type=PDF,
+        opt={"downloads": (CERTIFICATE,)},
         responses=problems(401, 403, 404, 409),
     )
     async def certificate(

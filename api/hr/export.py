@@ -22,36 +22,10 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.hr.records import Filters, ModuleInfo
+from schemas.hr import ExportRow
 
-COLUMNS = (
-    "record_id",
-    "employee_id",
-    "employee_name",
-    "employee_email",
-    "employee_status",
-    "matched_by",
-    "school_code",
-    "school_name",
-    "department",
-    "role_code",
-    "role_title",
-    "module_id",
-    "module_title",
-    "module_version",
-    "status",
-    "score_raw",
-    "score_max",
-    "score_scaled",
-    "passed",
-    "attempts",
-    "started_at",
-    "completed_at",
-    "voided_at",
-    "void_reason",
-    "credit_minutes",
-    "certificate_id",
-    "updated_at",
-)
+# The documented row (ExportRow) names the columns; the select list below must match it, in order.
+COLUMNS = ExportRow.__struct_fields__
 # Text a person typed (names, titles, reasons) may start with a character a spreadsheet reads
 # as a formula; such cells get a leading apostrophe (OWASP's CSV injection advice).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,1 +1,1 @@
-"""Operations: liveness, readiness, metrics and problem-type descriptions."""
+"""Operations: liveness, readiness, metrics, problem-type descriptions, and the pages a person opens."""

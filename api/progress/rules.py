@@ -7,7 +7,7 @@ from typing import Literal, Protocol, TypeVar
 import msgspec
 
 from schemas.content import AllOf, AnyOf, Condition, FormSubmitted, QuizPassed
-from schemas.progress import Requirement
+from schemas.progress import RequirementStatus
 
 
 class _Attempt(Protocol):
@@ -49,15 +49,15 @@ def is_met(condition: Condition, standing: Standing) -> bool:
     return any(is_met(c, standing) for c in condition.conditions)
 
 
-def _leaf(condition: FormSubmitted | QuizPassed, standing: Standing) -> Requirement:
+def _leaf(condition: FormSubmitted | QuizPassed, standing: Standing) -> RequirementStatus:
     if isinstance(condition, FormSubmitted):
-        return Requirement(form=condition.form, action="submit", met=is_met(condition, standing))
-    return Requirement(
+        return RequirementStatus(form=condition.form, action="submit", met=is_met(condition, standing))
+    return RequirementStatus(
         form=condition.form, action="pass", min_score=condition.min_score, met=is_met(condition, standing)
     )
 
 
-def requirements(condition: Condition, standing: Standing) -> list[list[Requirement]]:
+def requirements(condition: Condition, standing: Standing) -> list[list[RequirementStatus]]:
     """The rule as groups that must all be met, each met by any one of its requirements.
 
     Nested rules deeper than all-of(any-of(...)) are flattened conservatively: a nested group

@@ -53,17 +53,34 @@ async def test_revoked_key_is_401(client: Client, district_a: Tenant) -> None:
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert "revoked" in response.json()["detail"]
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="frontoffice", error="invalid_token", '
+        'error_description="The API key has been revoked; ask your administrator for a new one."'
+    )
 
 
 @pytest.mark.parametrize(
-    "header", [None, "Bearer", "Bearer nonsense", "Basic abc", "Bearer fo_000000000000_x"]
+    ("header", "token_sent"),
+    [
+        (None, False),
+        ("Bearer", False),
+        ("Bearer nonsense", True),
+        ("Basic abc", False),
+        ("Bearer fo_000000000000_x", True),
+    ],
 )
-async def test_missing_or_bad_key_is_401(client: Client, district_a: Tenant, header: str | None) -> None:
+async def test_missing_or_bad_key_is_401(
+    client: Client, district_a: Tenant, header: str | None, token_sent: bool
+) -> None:
     headers = {"Authorization": header} if header is not None else {}
     response = await client.get("/api/v1/keys", headers=headers)
     assert response.status_code == 401
     problem = response.json()
     assert problem["status"] == 401 and problem["type"] == "/problems/unauthorized" and problem["detail"]
+    # RFC 6750 §3: every 401 challenges for a bearer token; `invalid_token` only when one was sent.
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="frontoffice"')
+    assert ('error="invalid_token"' in challenge) is token_sent
 
 
 async def test_key_without_scope_is_403(client: Client, sessions: Sessions) -> None:

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from api.db import Sessions
 from api.hr.export import COLUMNS
 from api.hr.pdf import DEJAVU
+from schemas.hr import ExportRow
 from tests.conftest import Tenant
 from tests.hr.seed import T0, add_completion, add_learner, current_modules
 
@@ -115,6 +116,9 @@ async def test_export_filters_accept_and_ndjson(
     assert lines[0]["employee_name"] == '=HYPERLINK("http://evil")'  # JSON is not a spreadsheet
     assert lines[0]["passed"] is True and lines[0]["score_scaled"] == pytest.approx(0.8)
     assert lines[1]["passed"] is None and set(lines[0]) == set(COLUMNS)
+    # Each line is the ExportRow the OpenAPI document shows, strictly.
+    rows = [msgspec.json.decode(line, type=ExportRow) for line in response.content.splitlines()]
+    assert [str(row.record_id) for row in rows] == [line["record_id"] for line in lines]
     same = await client.get("/api/v1/completions/export.ndjson?school=LIN", headers=district_a.headers)
     assert same.content == response.content
     empty = await client.get("/api/v1/completions/export.ndjson?school=NONE", headers=district_a.headers)
