@@ -1,10 +1,16 @@
 """The `frontoffice` command: serve, migrate, openapi, districts and keys."""
 
 import asyncio
+import importlib.metadata
+import logging
+import os
+import socket
+import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 import msgspec
@@ -16,15 +22,16 @@ from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import FrontOfficeError
 from api.hr.roster import RosterService
-from api.logs import configure_logging
+from api.logs import configure_logging, logging_config
 from api.migrate import upgrade
-from api.settings import Settings
+from api.settings import Settings, SettingsError, env_name
 from schemas.hr import RosterImportResult
 
 T = TypeVar("T")
 ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
 DEMO_SLUG = "demo"
 OPENAPI_PATH = Path("openapi/openapi.json")
+log = logging.getLogger("frontoffice")
 
 
 def _with_sessions(work: Callable[[Sessions], Awaitable[T]], *, migrate: bool = False) -> T:
@@ -65,8 +72,18 @@ class _WithPluginCommands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return super().get_command(ctx, name) or self._plugin_groups().get(name)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run a command; a bad FRONTOFFICE_* variable, wherever it is read, is one line saying
+        what is wrong and exit status 1, not a traceback."""
+        try:
+            return super().main(*args, **kwargs)
+        except SettingsError as exc:
+            click.ClickException(str(exc)).show()
+            sys.exit(1)
+
 
 @click.group(cls=_WithPluginCommands)
+@click.version_option(package_name="frontoffice", prog_name="Front Office", message="%(prog)s %(version)s")
 def main() -> None:
     """Front Office: training content, learner progress and completions for school districts."""
 
@@ -108,42 +125,156 @@ async def _demo_key(sessions: Sessions) -> str:
     return (await keys.create("demo key", ALL_SCOPES)).key
 
 
+def _setting_help(name: str, text: str) -> str:
+    """A flag's help, with the variable it overrides and the default, as click shows them."""
+    return f"{text}  [env var: {env_name(name)}; default: {getattr(Settings(), name)}]"
+
+
+@contextmanager
+def _start_failures_logged() -> Iterator[None]:
+    """`serve` and `worker` write their log to stderr: a failure to start (a bad setting, a bad
+    course file) is a JSON line in it too, and exit status 1."""
+    try:
+        yield
+    except SettingsError as exc:
+        log.error(str(exc))
+        raise SystemExit(1) from None
+    except click.ClickException as exc:
+        log.error(exc.format_message())
+        raise SystemExit(exc.exit_code) from None
+
+
 @main.command()
 @click.option("--demo", is_flag=True, help="Create the demo district and print a fresh demo API key.")
-def serve(demo: bool) -> None:
-    """Run the API server (uvicorn with uvloop), migrating an SQLite database first."""
+@click.option("--host", default=None, help=_setting_help("host", "Address to listen on (0.0.0.0: all)."))
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help=_setting_help("port", "Port to listen on; links follow it unless FRONTOFFICE_BASE_URL is set."),
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 128),
+    default=None,
+    help=_setting_help("workers", "Server processes, each a whole app on the same port."),
+)
+def serve(demo: bool, host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the API server (uvicorn with uvloop), migrating an SQLite database first.
+
+    Its log is JSON lines on stderr, starting with one saying where it listens."""
+    configure_logging("INFO")
+    with _start_failures_logged():
+        # Through the environment: the --workers processes read their settings from there.
+        flags = {"host": host, "port": port, "workers": workers}
+        os.environ.update({env_name(name): str(value) for name, value in flags.items() if value is not None})
+        settings = Settings.from_env()
+        configure_logging(settings.log_level)
+        if settings.publish_on_start:
+            _check_or_exit(settings.content_path, report=log.error)
+        if demo:
+            key, token = _with_sessions(lambda sessions: _demo(sessions, settings.secret_key), migrate=True)
+            click.echo(_demo_text(settings.base_url, key, token))
+    _serve(settings)
+
+
+def _demo_text(base: str, key: str, token: str) -> str:
+    return (
+        f"\nDemo district ready. Its API key (all scopes; a new one each start):\n\n  {key}\n\n"
+        f"Try:\n  curl -s -H 'Authorization: Bearer {key}' {base}/api/v1/keys\n"
+        f"  curl -s -H 'Authorization: Bearer {key}' {base}/api/v1/modules\n\n"
+        f"A learner token for a demo staff member (then use it as the bearer on /api/v1/me/...):\n"
+        f"  curl -s -X POST -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
+        f'    -d \'{{"learner": {{"external_id": "demo-1", "name": "Pat Rivera", '
+        f'"school": "Lincoln Elementary", "role": "secretary"}}}}\' \\\n'
+        f"    {base}/api/v1/learner-tokens\n\n"
+        f"The learner player, as Pat Rivera (the token is good for 8 hours):\n"
+        f"  {base}/player/#token={token}&module=who-are-our-customers\n\n"
+        f"API docs: {base}/docs\n"
+    )
+
+
+def _serve(settings: Settings) -> None:
+    """uvicorn on a socket bound here: the line saying where the service listens is logged once
+    (not once per worker), and only when the address is its own."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from api.app import create_app
 
-    settings = Settings.from_env()
-    if settings.publish_on_start:
-        _check_or_exit(settings.content_path)
-    if demo:
-        key, token = _with_sessions(lambda sessions: _demo(sessions, settings.secret_key), migrate=True)
-        base = settings.base_url
-        click.echo(
-            f"\nDemo district ready. Its API key (all scopes; a new one each start):\n\n  {key}\n\n"
-            f"Try:\n  curl -s -H 'Authorization: Bearer {key}' {base}/api/v1/keys\n"
-            f"  curl -s -H 'Authorization: Bearer {key}' {base}/api/v1/modules\n\n"
-            f"A learner token for a demo staff member (then use it as the bearer on /api/v1/me/...):\n"
-            f"  curl -s -X POST -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
-            f'    -d \'{{"learner": {{"external_id": "demo-1", "name": "Pat Rivera", '
-            f'"school": "Lincoln Elementary", "role": "secretary"}}}}\' \\\n'
-            f"    {base}/api/v1/learner-tokens\n\n"
-            f"The learner player, as Pat Rivera (the token is good for 8 hours):\n"
-            f"  {base}/player/#token={token}&module=who-are-our-customers\n\n"
-            f"API docs: {base}/docs\n"
-        )
-    uvicorn.run(
-        create_app(settings),
+    several = settings.workers > 1
+    config = uvicorn.Config(
+        # Each --workers process builds its own app, reading its settings from the environment.
+        "api.app:app_from_env" if several else create_app(settings),
+        factory=several,
         host=settings.host,
         port=settings.port,
+        workers=settings.workers,
         loop="uvloop",
         http="httptools",
-        access_log=False,
+        access_log=False,  # the app logs each request itself (frontoffice.access)
         log_level="warning",
+        log_config=logging_config(settings.log_level),
+        # uvicorn restarts a worker that does not answer its ping in time, and a worker answers
+        # only once it has started Python and imported uvicorn: 5 s (the default) is too short
+        # for that on a busy machine, where workers were restarted over and over, never serving.
+        timeout_worker_healthcheck=30,
     )
+    sock = _bind(settings.host, settings.port)
+    listen = f"http://{_bracketed(settings.host)}:{settings.port}"
+    count = f"{settings.workers} worker{'s' if several else ''}"
+    version = importlib.metadata.version("frontoffice")
+    log.info(
+        f"Front Office {version} listening on {listen} ({_database(settings.database_url)}, {count})"
+        + ("" if settings.base_url == listen else f"; links use {settings.base_url}"),
+        extra={"url": listen, "base_url": settings.base_url, "workers": settings.workers},
+    )
+    server = uvicorn.Server(config)
+    try:
+        if several:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    if not several and not server.started:
+        raise SystemExit(3)  # uvicorn's status for a failed start; it has logged why
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The socket every worker accepts on, bound as uvicorn binds it; an address that is taken
+    or not this machine's is one log line naming it, and exit status 1."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        log.error(
+            f"cannot listen on {_bracketed(host)}:{port}: {exc.strerror or exc} "
+            "(--host and --port, or FRONTOFFICE_HOST and FRONTOFFICE_PORT, choose the address)"
+        )
+        raise SystemExit(1) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _database(url: str) -> str:
+    """The database for people to read: kind and place, never the password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "database URL not understood"
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite {parsed.database or ':memory:'}"
+    return f"PostgreSQL {parsed.host}:{parsed.port or 5432}/{parsed.database}"
 
 
 @main.command()
@@ -235,10 +366,12 @@ def keys_revoke(slug: str, key_id: uuid.UUID) -> None:
     click.echo(f"revoked {key_id}")
 
 
-def _check_or_exit(content_dir: Path) -> None:
+def _check_or_exit(
+    content_dir: Path, report: Callable[[str], None] = lambda line: click.echo(line, err=True)
+) -> None:
     problems = check_content(content_dir)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        report(str(problem))
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) in {content_dir}/; fix them and try again.")
 
@@ -303,7 +436,9 @@ def worker() -> None:
     from plugins.base import Context
     from plugins.registry import load_plugins
 
-    settings = Settings.from_env()
+    configure_logging("INFO")
+    with _start_failures_logged():
+        settings = Settings.from_env()
     configure_logging(settings.log_level)
     plugins = load_plugins(settings.plugins or None)
 
@@ -323,7 +458,7 @@ def worker() -> None:
                 context = Context(
                     sessions=sessions, http=http, transport=transport, settings=settings, secret_box=box
                 )
-                click.echo(f"worker delivering for plugins: {', '.join(plugins) or 'none'}", err=True)
+                log.info(f"worker delivering for plugins: {', '.join(plugins) or 'none'}")
                 await Dispatcher.configured(context, plugins).run(stop)
         finally:
             await engine.dispose()

@@ -1,6 +1,7 @@
 """The core plugin: assembles the app from the settings (routes, auth, errors, storage, docs)."""
 
 import asyncio
+import importlib.metadata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +16,6 @@ from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins import InitPlugin
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,6 +40,7 @@ from api.logs import configure_logging
 from api.migrate import upgrade
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
+from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
 from api.player.routes import player_router
 from api.progress.controllers import (
@@ -55,7 +56,7 @@ from plugins.base import Context, Plugin
 from plugins.controllers import PluginController
 from plugins.registry import load_plugins
 
-VERSION = "0.1.0"
+VERSION = importlib.metadata.version("frontoffice")
 JSON_TYPES = ("application/json",)
 
 
@@ -165,6 +166,8 @@ class Core(InitPlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         configure_logging(self.settings.log_level)
+        # Litestar's own logging set-up would put a plain-text handler on the root logger.
+        app_config.logging_config = None
         self.plugins = load_plugins(self.settings.plugins or None)
         app_config.state["plugins"] = self.plugins
         for plugin in self.plugins.values():
@@ -172,6 +175,8 @@ class Core(InitPlugin):
         app_config.route_handlers.extend(
             [
                 OpsController,
+                landing,
+                docs_assets(),
                 AdminController,
                 ContentController,
                 LearnerTokenController,
@@ -195,7 +200,7 @@ class Core(InitPlugin):
             StrictStructSchemaPlugin() if type(p) is StructSchemaPlugin else p for p in app_config.plugins
         ]
         # Order matters: authentication first, so idempotency keys are scoped by the caller.
-        app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=["^/docs"]))
+        app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=[f"^{DOCS}"]))
         app_config.middleware.append(IdempotencyMiddleware)
         app_config.before_request = require_json_body
         app_config.lifespan.append(self.storage)
@@ -204,8 +209,8 @@ class Core(InitPlugin):
             title="Front Office",
             version=VERSION,
             description="Training content, learner progress and completions for school districts.",
-            path="/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/")],
+            path=DOCS,
+            render_plugins=[LocalSwaggerUI()],
             use_handler_docstrings=True,
         )
         if self.settings.cors_origins:

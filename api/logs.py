@@ -1,12 +1,17 @@
-"""Structured logging: one JSON object per line on standard error."""
+"""Structured logging: one JSON object per line on standard error, from every logger."""
 
 import logging
-import sys
+import logging.config
 from typing import Any
 
 import msgspec
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# uvicorn adds `color_message` (the message with terminal colours) to some records.
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 _encoder = msgspec.json.Encoder(enc_hook=repr)  # never fail a log line over a value
 
 
@@ -26,12 +31,40 @@ class JsonFormatter(logging.Formatter):
         return _encoder.encode(entry).decode()
 
 
+def logging_config(level: str) -> dict[str, Any]:
+    """The `logging.config.dictConfig` of every Front Office process: one JSON handler on stderr
+    that every logger reaches; `frontoffice.*` at `level`, the libraries quieter.
+
+    uvicorn takes it as its `log_config` (and applies it again in each `--workers` process), so
+    it installs no plain-text handlers of its own."""
+
+    def through_root(level: str | None = None) -> dict[str, Any]:
+        return {"handlers": [], "propagate": True} | ({"level": level} if level else {})
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "api.logs.JsonFormatter"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "json"}
+        },
+        "root": {"level": "WARNING", "handlers": ["stderr"]},
+        "loggers": {
+            # Its own handler too: building a Litestar app replaces the root logger's handlers.
+            "frontoffice": {"handlers": ["stderr"], "propagate": False, "level": level},
+            # uvicorn's `log_level` sets uvicorn.error and uvicorn.access; its start-up chatter
+            # stays out (`serve` logs one line of its own), its errors come through.
+            "uvicorn": through_root("WARNING"),
+            "uvicorn.error": through_root(),
+            "uvicorn.access": through_root(),
+            "litestar": through_root(),
+            # fpdf2 subsets fonts with fontTools, which logs each step at INFO.
+            "fontTools": through_root("WARNING"),
+            "alembic": through_root("WARNING"),
+        },
+    }
+
+
 def configure_logging(level: str) -> None:
-    """Send every `frontoffice.*` log line to stderr as JSON at `level`."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("frontoffice")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    """Send every log line to stderr as JSON; `frontoffice.*` at `level`."""
+    logging.config.dictConfig(logging_config(level))

@@ -1,11 +1,15 @@
 """Service settings: one typed object, read from `FRONTOFFICE_*` environment variables once."""
 
+import difflib
+import functools
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
 import msgspec
+import msgspec.inspect as mi
 from msgspec import Meta
 
 PREFIX = "FRONTOFFICE_"
@@ -17,8 +21,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     database_url: str = "sqlite+aiosqlite:///./frontoffice.db"
     """SQLAlchemy URL: SQLite (aiosqlite, the embedded default) or postgresql+asyncpg."""
-    base_url: str = "http://127.0.0.1:8000"
-    """Public URL of this service, used in links, LTI configuration and problem types."""
+    base_url: str = ""
+    """Public URL of this service, used in links, LTI configuration and certificates; empty:
+    `http://<host>:<port>` (127.0.0.1 when the host is 0.0.0.0), so it follows the port."""
     secret_key: str = ""
     """Key for signing learner tokens; empty: one is generated and kept in the database."""
     cors_origins: list[str] = []
@@ -31,6 +36,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Address `frontoffice serve` listens on."""
     port: Annotated[int, Meta(ge=1, le=65535)] = 8000
     """Port `frontoffice serve` listens on."""
+    workers: Annotated[int, Meta(ge=1, le=128)] = 1
+    """Processes `frontoffice serve` runs, each a whole app on the same port."""
     migrate_on_start: bool | None = None
     """Migrate the database when `serve` starts; unset: only for SQLite."""
     content_dir: str = ""
@@ -63,6 +70,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise SettingsError(
                 "FRONTOFFICE_SECRET_KEY must be at least 32 bytes (or empty: one is generated)."
             )
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"FRONTOFFICE_BASE_URL must start with http:// or https://, not {self.base_url!r} "
+                "(or be empty: http://<host>:<port>)."
+            )
+        # Resolved here, once, so every reader of `base_url` gets the URL without knowing how it
+        # is made. (`structs.replace` copies the resolved URL: pass `base_url=""` with a new port.)
+        public = self.base_url.rstrip("/") or f"http://{_reachable(self.host)}:{self.port}"
+        msgspec.structs.force_setattr(self, "base_url", public)
 
     @property
     def content_path(self) -> Path:
@@ -74,23 +90,89 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Settings from `FRONTOFFICE_<NAME>` variables; unknown names are an error, not ignored."""
+        """Settings from `FRONTOFFICE_<NAME>` variables; unknown names are an error, not ignored.
+
+        Raises SettingsError with one sentence naming the variable and what is wrong with it."""
         env = os.environ if environ is None else environ
         raw: dict[str, object] = {}
-        for key, value in env.items():
+        for key, value in sorted(env.items()):
             # FRONTOFFICE_TEST_* belong to the test suite (its PostgreSQL URL), not the service.
             if not key.startswith(PREFIX) or key.startswith(f"{PREFIX}TEST_"):
                 continue
             name = key[len(PREFIX) :].lower()
+            if name not in cls.__struct_fields__:
+                raise SettingsError(_unknown(key, name))
             raw[name] = [v.strip() for v in value.split(",") if v.strip()] if name in _LISTS else value
         try:
             return msgspec.convert(raw, cls, strict=False)
-        except (msgspec.ValidationError, SettingsError) as exc:
-            raise SettingsError(f"Bad FRONTOFFICE_* setting: {exc}") from None
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_invalid(str(exc), raw)) from None
+
+
+def env_name(setting: str) -> str:
+    """The environment variable of a setting: `port` is FRONTOFFICE_PORT."""
+    return PREFIX + setting.upper()
+
+
+def _reachable(host: str) -> str:
+    """The address for links to a server listening on `host`: a wildcard means this machine."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host in ("::", "[::]"):
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _unknown(key: str, name: str) -> str:
+    close = difflib.get_close_matches(name, Settings.__struct_fields__, n=1)
+    hint = f"did you mean {env_name(close[0])}?" if close else "the README lists the settings."
+    return f"{key} is not a setting; {hint}"
+
+
+def _invalid(message: str, raw: Mapping[str, object]) -> str:
+    """msgspec's `Expected `int`, got `str` - at `$.port`` as the variable and the values it takes."""
+    found = re.search(r"`\$\.(\w+)", message)
+    if found is None or found[1] not in _types():
+        return f"Bad FRONTOFFICE_* setting: {message}"
+    name = found[1]
+    return f"{env_name(name)} must be {_expected(_types()[name])}, not {raw.get(name)!r}."
+
+
+@functools.cache
+def _types() -> dict[str, mi.Type]:
+    info = mi.type_info(Settings)
+    assert isinstance(info, mi.StructType)
+    return {field.name: field.type for field in info.fields}
+
+
+def _expected(kind: mi.Type) -> str:
+    """The values a setting of type `kind` takes, in words."""
+    if isinstance(kind, mi.UnionType):  # `bool | None`: None is the unset variable, not a value
+        kind = next(t for t in kind.types if not isinstance(t, mi.NoneType))
+    if isinstance(kind, mi.BoolType):
+        return "true or false"
+    if isinstance(kind, mi.LiteralType):
+        return "one of " + ", ".join(map(str, kind.values))
+    if isinstance(kind, mi.IntType | mi.FloatType):
+        noun = "a whole number" if isinstance(kind, mi.IntType) else "a number"
+        if kind.ge is not None and kind.le is not None:
+            return f"{noun} from {kind.ge} to {kind.le}"
+        bounds = [
+            f"{word} {limit}"
+            for word, limit in (
+                ("of at least", kind.ge),
+                ("above", kind.gt),
+                ("at most", kind.le),
+                ("below", kind.lt),
+            )
+            if limit is not None
+        ]
+        return " ".join([noun, " and ".join(bounds)]).strip()
+    return f"a valid {type(kind).__name__.removesuffix('Type').lower()}"
 
 
 _LISTS = {"cors_origins", "plugins", "outbound_allowlist"}
 
 
 class SettingsError(Exception):
-    """Raised when an environment variable does not fit its setting."""
+    """Raised when an environment variable does not fit its setting; the message names it."""

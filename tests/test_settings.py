@@ -28,15 +28,89 @@ def test_values_are_converted_by_type() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "words"),
+    ("name", "value", "message"),
     [
-        ("FRONTOFFICE_PORTT", "1", "portt"),  # a typo is an error, not silently ignored
-        ("FRONTOFFICE_PORT", "eighty", "port"),
-        ("FRONTOFFICE_LOG_LEVEL", "LOUD", "log_level"),
-        ("FRONTOFFICE_SECRET_KEY", "too-short", "32 bytes"),
-        ("FRONTOFFICE_MAX_BODY_BYTES", "10", "max_body_bytes"),
+        # A typo is an error, not silently ignored, and the likely intended name is suggested.
+        ("FRONTOFFICE_PROT", "1", "FRONTOFFICE_PROT is not a setting; did you mean FRONTOFFICE_PORT?"),
+        ("FRONTOFFICE_WORKER", "2", "FRONTOFFICE_WORKER is not a setting; did you mean FRONTOFFICE_WORKERS?"),
+        ("FRONTOFFICE_XYZZY", "1", "FRONTOFFICE_XYZZY is not a setting; the README lists the settings."),
+        (
+            "FRONTOFFICE_PORT",
+            "eighty",
+            "FRONTOFFICE_PORT must be a whole number from 1 to 65535, not 'eighty'.",
+        ),
+        (
+            "FRONTOFFICE_PORT",
+            "70000",
+            "FRONTOFFICE_PORT must be a whole number from 1 to 65535, not '70000'.",
+        ),
+        (
+            "FRONTOFFICE_LOG_LEVEL",
+            "LOUD",
+            "FRONTOFFICE_LOG_LEVEL must be one of DEBUG, ERROR, INFO, WARNING, not 'LOUD'.",
+        ),
+        (
+            "FRONTOFFICE_SECRET_KEY",
+            "too-short",
+            "FRONTOFFICE_SECRET_KEY must be at least 32 bytes (or empty: one is generated).",
+        ),
+        (
+            "FRONTOFFICE_MAX_BODY_BYTES",
+            "10",
+            "FRONTOFFICE_MAX_BODY_BYTES must be a whole number of at least 1024, not '10'.",
+        ),
+        (
+            "FRONTOFFICE_WEBHOOK_TIMEOUT_SECONDS",
+            "0",
+            "FRONTOFFICE_WEBHOOK_TIMEOUT_SECONDS must be a number above 0 and at most 60, not '0'.",
+        ),
+        (
+            "FRONTOFFICE_MIGRATE_ON_START",
+            "yes",
+            "FRONTOFFICE_MIGRATE_ON_START must be true or false, not 'yes'.",
+        ),
+        ("FRONTOFFICE_WORKERS", "0", "FRONTOFFICE_WORKERS must be a whole number from 1 to 128, not '0'."),
+        (
+            "FRONTOFFICE_BASE_URL",
+            "fo.example.org",
+            "FRONTOFFICE_BASE_URL must start with http:// or https://, not 'fo.example.org' "
+            "(or be empty: http://<host>:<port>).",
+        ),
     ],
 )
-def test_bad_settings_are_refused_with_a_message(name: str, value: str, words: str) -> None:
-    with pytest.raises(SettingsError, match=words):
+def test_bad_settings_are_refused_with_one_sentence_naming_the_variable(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
         Settings.from_env({name: value})
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("environ", "base_url"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        # The port chosen at start is in every link, unless the public URL is set.
+        ({"FRONTOFFICE_PORT": "9123"}, "http://127.0.0.1:9123"),
+        ({"FRONTOFFICE_HOST": "0.0.0.0", "FRONTOFFICE_PORT": "9123"}, "http://127.0.0.1:9123"),
+        ({"FRONTOFFICE_HOST": "::"}, "http://[::1]:8000"),
+        ({"FRONTOFFICE_HOST": "::1"}, "http://[::1]:8000"),
+        ({"FRONTOFFICE_HOST": "fo.internal"}, "http://fo.internal:8000"),
+        (
+            {"FRONTOFFICE_BASE_URL": "https://fo.example.org/", "FRONTOFFICE_PORT": "9123"},
+            "https://fo.example.org",
+        ),
+    ],
+)
+def test_the_base_url_follows_host_and_port_unless_set(environ: dict[str, str], base_url: str) -> None:
+    assert Settings.from_env(environ).base_url == base_url
+
+
+def test_settings_made_in_code_derive_the_base_url_too() -> None:
+    assert Settings(port=9124).base_url == "http://127.0.0.1:9124"
+    assert Settings(port=9124, base_url="http://fo.test").base_url == "http://fo.test"
+
+
+def test_workers_default_to_one() -> None:
+    assert Settings.from_env({}).workers == 1
+    assert Settings.from_env({"FRONTOFFICE_WORKERS": "4"}).workers == 4
