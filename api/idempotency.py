@@ -58,7 +58,12 @@ class IdempotencyMiddleware:
             return
         digest = hashlib.sha256(
             b"\0".join(
-                [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    _canonical(body),
+                ]
             )
         ).hexdigest()
         sessions: Sessions = scope["app"].state.sessions
@@ -81,6 +86,15 @@ class IdempotencyMiddleware:
             await self.app(scope, _replay(body, False, receive), capture)
         finally:
             await _finish(sessions, principal, text, captured)
+
+
+def _canonical(body: bytes) -> bytes:
+    """The body as its decoded value: the same JSON with other spacing or key order is the same
+    request. A body that is not JSON is compared as it is (the route refuses it anyway)."""
+    try:
+        return msgspec.json.encode(msgspec.json.decode(body), order="sorted")
+    except msgspec.DecodeError:
+        return body
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:

@@ -317,6 +317,20 @@ async def test_idempotency_key_replays_and_refuses_another_body(
     assert await counts(sessions) == before
 
 
+async def test_idempotency_key_compares_the_decoded_body(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    headers = {**district_a.headers, "Idempotency-Key": "token-req-2", "Content-Type": "application/json"}
+    compact = b'{"learner":{"external_id":"emp-11","name":"Jo"},"cohort":"fall"}'
+    spaced = b'{ "cohort": "fall",\n  "learner": { "name": "Jo", "external_id": "emp-11" } }'
+    first = await client.post("/api/v1/learner-tokens", content=compact, headers=headers)
+    before = await counts(sessions)
+    second = await client.post("/api/v1/learner-tokens", content=spaced, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.headers["idempotent-replayed"] == "true" and second.json() == first.json()
+    assert await counts(sessions) == before
+
+
 async def test_idempotent_submit_records_one_submission(
     client: Client, sessions: Sessions, district_a: Tenant
 ) -> None:
