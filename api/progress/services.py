@@ -95,6 +95,11 @@ def add_event(session: AsyncSession, district_id: uuid.UUID, event: msgspec.Stru
     session.add(OutboxEvent(**submitting.Event.of(event).row(district_id, at)))
 
 
+def _same_answers(given: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """Whether a repeated submit's checked answers are the ones recorded (as JSON values)."""
+    return msgspec.json.encode(given, order="sorted") == msgspec.json.encode(stored, order="sorted")
+
+
 class LearnerService:
     """A district's learners: created or updated from a profile, and given tokens."""
 
@@ -525,6 +530,11 @@ class ProgressService:
             form = _form_in(entry, target.form_id)
             used = sum(1 for a in seen.attempts if a.form_id == form.id and a.status == "submitted")
             if target.status != "draft":  # a repeat submit (two devices, a retry) gets the one there is
+                if answers is not None and not _same_answers(self._checked(form, answers), target.answers):
+                    raise Conflict(
+                        "This attempt was already submitted with other answers, and submitted answers "
+                        "cannot change; start a new attempt to answer again."
+                    )
                 return SubmitResult(attempt=self._view(target, entry, form, used), completion=seen.live), None
             decided, submission, marking, completion = self._decide(seen, target, entry, form, answers)
             recorded = await unit.write(decided)

@@ -248,8 +248,13 @@ async def test_submitted_answers_cannot_change(
         headers=headers,
     )
     assert response.status_code == 409
-    repeat = await client.post(f"/api/v1/me/attempts/{attempt['id']}/submit", json={}, headers=headers)
+    url = f"/api/v1/me/attempts/{attempt['id']}/submit"
+    repeat = await client.post(url, json={}, headers=headers)
     assert repeat.status_code == 200 and repeat.json()["attempt"]["answers"] == attempt["answers"]
+    same = await client.post(url, json={"answers": attempt["answers"]}, headers=headers)
+    assert same.status_code == 200 and same.json()["attempt"] == repeat.json()["attempt"]
+    other = await client.post(url, json={"answers": {"external": ["Changed"]}}, headers=headers)
+    assert other.status_code == 409 and "start a new attempt" in other.json()["detail"]
     assert await counts(sessions) == before
 
 
