@@ -52,14 +52,14 @@ class AdminController(Controller):
     @post(
         "/keys",
         operation_id="createApiKey",
-        summary="Create an API key; its secret is shown once",
+        summary="Create an API key with scopes the caller's key holds; its secret is shown once",
         status_code=HTTP_201_CREATED,
         responses=problems(400, 401, 403, 413, 415),
     )
     async def create_key(
-        self, data: JSONBody[ApiKeyCreate], keys: NamedDependency[KeyService]
+        self, request: Request[Any, Any, Any], data: JSONBody[ApiKeyCreate], keys: NamedDependency[KeyService]
     ) -> ApiKeyCreated:
-        return await keys.create(data.name, list(data.scopes))
+        return await keys.create(data.name, list(data.scopes), granted_by=principal_of(request).scopes)
 
     @get(
         "/keys/{key_id:uuid}",
@@ -73,14 +73,14 @@ class AdminController(Controller):
     @delete(
         "/keys/{key_id:uuid}",
         operation_id="revokeApiKey",
-        summary="Revoke an API key",
+        summary="Revoke an API key (not the district's last admin key)",
         status_code=HTTP_200_OK,
-        responses=problems(401, 403, 404),
+        responses=problems(401, 403, 404, 409),
     )
     async def revoke_key(
         self, request: Request[Any, Any, Any], key_id: FromPath[uuid.UUID], keys: NamedDependency[KeyService]
     ) -> ApiKeyView:
-        revoked = await keys.revoke(key_id)
+        revoked = await keys.revoke(key_id, keep_last_admin=True)
         # The revoked key stops working here at once (and no cached answer outlives it).
         request.app.state.key_cache.clear()
         request.app.state.response_cache.clear()

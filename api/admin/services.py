@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import new_key
 from api.db import Sessions
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.models import ApiKey, District, utcnow
 from schemas.admin import ApiKeyCreated, ApiKeyView, DistrictView
 
@@ -72,7 +72,18 @@ class KeyService:
         self.sessions = sessions
         self.district_id = district_id
 
-    async def create(self, name: str, scopes: list[str]) -> ApiKeyCreated:
+    async def create(
+        self, name: str, scopes: list[str], granted_by: frozenset[str] | None = None
+    ) -> ApiKeyCreated:
+        """A new key with `scopes`. Through the API a key is made by another key
+        (`granted_by`, its scopes), which can grant only scopes it holds itself: `admin` alone
+        manages keys, it is not every scope. The operator's CLI passes None."""
+        if granted_by is not None and not set(scopes) <= granted_by:
+            beyond = ", ".join(sorted(set(scopes) - granted_by))
+            raise Forbidden(
+                f"This key can grant only scopes it holds ({', '.join(sorted(granted_by))}), "
+                f"not {beyond}; use a key that holds them, or ask the operator."
+            )
         key, prefix, secret_hash = new_key()
         async with self.sessions.begin() as session:
             if await session.get(District, self.district_id) is None:
@@ -104,10 +115,26 @@ class KeyService:
         async with self.sessions.begin() as session:
             return _key_view(await self._row(session, key_id))
 
-    async def revoke(self, key_id: uuid.UUID) -> ApiKeyView:
-        """Revoke a key; revoking a revoked key changes nothing and is not an error."""
+    async def revoke(self, key_id: uuid.UUID, *, keep_last_admin: bool = False) -> ApiKeyView:
+        """Revoke a key; revoking a revoked key changes nothing and is not an error. Through the
+        API (`keep_last_admin`) the district's last live `admin` key stays: without it nobody in
+        the district could manage keys again (the operator's CLI may still revoke it)."""
         async with self.sessions.begin() as session:
             row = await self._row(session, key_id)
+            if row.revoked_at is None and keep_last_admin and "admin" in row.scopes:
+                # Locked (PostgreSQL; SQLite writes one at a time): two revokes at once can't
+                # each leave the other as the last.
+                live = (
+                    await session.execute(
+                        select(ApiKey.id, ApiKey.scopes)
+                        .where(ApiKey.district_id == self.district_id, ApiKey.revoked_at.is_(None))
+                        .with_for_update()
+                    )
+                ).all()
+                if not any("admin" in scopes and other != row.id for other, scopes in live):
+                    raise Conflict(
+                        "This is the district's last admin key; create another admin key before revoking it."
+                    )
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
             await session.flush()

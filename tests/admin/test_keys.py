@@ -125,3 +125,35 @@ async def test_invalid_scope_is_a_validation_problem(
     assert problem["errors"][0]["field"] == "$.scopes[0]"
     async with sessions() as session:
         assert (await session.execute(select(func.count()).select_from(ApiKey))).scalar_one() == 1
+
+
+async def test_a_key_grants_only_scopes_it_holds(client: Client, sessions: Sessions) -> None:
+    admin_only = await make_tenant(sessions, "admin-only", ["admin"])
+    before = (await client.get("/api/v1/keys", headers=admin_only.headers)).json()
+    refused = await client.post(
+        "/api/v1/keys", json={"name": "wider", "scopes": ["admin", "hr:read"]}, headers=admin_only.headers
+    )
+    assert refused.status_code == 403 and "hr:read" in refused.json()["detail"]
+    assert (await client.get("/api/v1/keys", headers=admin_only.headers)).json() == before
+    same = await client.post(
+        "/api/v1/keys", json={"name": "another admin", "scopes": ["admin"]}, headers=admin_only.headers
+    )
+    assert same.status_code == 201
+
+
+async def test_the_last_admin_key_is_not_revoked_through_the_api(client: Client, district_a: Tenant) -> None:
+    keys = (await client.get("/api/v1/keys", headers=district_a.headers)).json()
+    (own,) = keys
+    refused = await client.delete(f"/api/v1/keys/{own['id']}", headers=district_a.headers)
+    assert refused.status_code == 409 and "last admin key" in refused.json()["detail"]
+    assert (await client.get("/api/v1/keys", headers=district_a.headers)).json() == keys
+    second = (
+        await client.post(
+            "/api/v1/keys", json={"name": "second admin", "scopes": ["admin"]}, headers=district_a.headers
+        )
+    ).json()
+    revoked = await client.delete(f"/api/v1/keys/{own['id']}", headers=district_a.headers)
+    assert revoked.status_code == 200
+    successor = {"Authorization": f"Bearer {second['key']}"}
+    last = await client.delete(f"/api/v1/keys/{second['api_key']['id']}", headers=successor)
+    assert last.status_code == 409
