@@ -3,7 +3,7 @@ transcripts, certificates), the public certificate check, and the audit log."""
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -101,7 +101,12 @@ def _when(value: str | None, name: str) -> datetime | None:
         raise BadRequest(f"`{name}` is not an ISO 8601 date-time, e.g. 2026-09-01T00:00:00Z.") from None
     if when.tzinfo is None:
         raise BadRequest(f"`{name}` needs a time zone, e.g. 2026-09-01T00:00:00Z.")
-    return when
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first instant a datetime holds
+        raise BadRequest(
+            f"`{name}` is out of range once in UTC; give a date-time between years 1 and 9999."
+        ) from None
 
 
 def provide_filters(

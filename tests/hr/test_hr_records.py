@@ -113,13 +113,19 @@ async def test_bad_input_is_a_400_problem(client: Client, sessions: Sessions, di
         "?from=2026-09-03T00:00:00Z&to=2026-09-01T00:00:00Z",
         "?from=yesterday",
         "?from=2026-09-01T00:00:00",  # no time zone
+        "?from=0001-01-01T00:00:00%2B14:00",  # before the first instant, in UTC
+        "?to=9999-12-31T23:59:59-14:00",  # after the last
         "?status=deleted",
         "?limit=1001",
         "?limit=0",
     ):
         body = await get(client, district_a, query, status=400)
         assert body["status"] == 400 and body["detail"], query
-    for path in ("/api/v1/completions/changes?cursor=abc", "/api/v1/completions/export.csv?to=x"):
+    for path in (
+        "/api/v1/completions/changes?cursor=abc",
+        "/api/v1/completions/export.csv?to=x",
+        "/api/v1/completions/export.csv?from=0001-01-01T00:00:00%2B14:00",
+    ):
         response = await client.get(path, headers=district_a.headers)
         assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
 
