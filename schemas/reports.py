@@ -25,6 +25,16 @@ class CombinedList(Wire, kw_only=True):
     respondents: int
     entries: list[CombinedEntry]
     group: GroupFilter
+    min_group_size: Annotated[
+        int, Meta(description="Fewest respondents before a learner sees the entries (the form's).")
+    ] = 1
+    shown: Annotated[
+        bool,
+        Meta(
+            description="False when the caller is a learner and fewer than `min_group_size` "
+            "responded: `entries` is then empty, so no colleague's answer can be picked out."
+        ),
+    ] = True
 
 
 class ScaleCount(Wire, kw_only=True):

@@ -206,6 +206,7 @@ def provide_group(
         state.catalog,
         principal.district_id,
         GroupFilter(school=school, role=role, cohort=cohort),
+        for_learner=principal.learner_id is not None,
     )
 
 

@@ -30,12 +30,20 @@ from schemas.reports import (
 
 class GroupService:
     def __init__(
-        self, sessions: Sessions, catalog: Catalog, district_id: uuid.UUID, group: GroupFilter
+        self,
+        sessions: Sessions,
+        catalog: Catalog,
+        district_id: uuid.UUID,
+        group: GroupFilter,
+        *,
+        for_learner: bool = False,
     ) -> None:
         self.sessions = sessions
         self.catalog = catalog
         self.district_id = district_id
         self.group = group
+        self.for_learner = for_learner
+        """A learner sees a group's answers only once the form's minimum group responded."""
 
     async def _form(self, module_id: str, form_id: str) -> Form:
         module = (await self.catalog.entry(module_id)).module
@@ -78,14 +86,20 @@ class GroupService:
         if not isinstance(item, ListItem):
             raise NotFound(f"Form {form_id!r} has no list item {item_id!r}.")
         rows = self._latest_per_learner(await self._submitted(module_id, form_id))
-        lists = [list(r.answers.get(item_id) or []) for r in rows]
+        minimum = form.policy.min_group_size
+        # A facilitator runs the room's flipchart from it; a learner narrowing the group to a
+        # school and role must not be able to read one colleague's list.
+        shown = not self.for_learner or len(rows) >= minimum
+        lists = [list(r.answers.get(item_id) or []) for r in rows] if shown else []
         return CombinedList(
             module_id=module_id,
             form_id=form_id,
             item_id=item_id,
             respondents=len(rows),
-            entries=combine_lists(item, lists),
+            entries=combine_lists(item, lists) if shown else [],
             group=self.group,
+            min_group_size=minimum,
+            shown=shown,
         )
 
     async def results(self, module_id: str, form_id: str) -> FormResults:

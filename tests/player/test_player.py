@@ -49,9 +49,10 @@ def render_ms(page: Page) -> float:
 
 def test_learner_completes_module_2(player_server: PlayerServer, page: Page, shoot: Shoot, axe: Scan) -> None:
     token = player_server.token()
-    # A colleague has done the worksheet already: the combined list has their answers.
-    colleague = player_server.token(name="Sam Colleague")
-    module = player_server.api("GET", f"/api/v1/modules/{MODULE_2}", colleague).json()
+    # Four colleagues have done the worksheet already: with this learner, the form's minimum
+    # group of five, so the combined list shows the room's answers.
+    colleagues = [player_server.token(name=f"Colleague {n}") for n in range(4)]
+    module = player_server.api("GET", f"/api/v1/modules/{MODULE_2}", colleagues[0]).json()
     worksheet = next(f for f in module["forms"] if f["id"] == "customer-worksheet")
     statements = next(i for i in worksheet["items"] if i["id"] == "needs-check")["statements"]
     answers = {
@@ -62,13 +63,14 @@ def test_learner_completes_module_2(player_server: PlayerServer, page: Page, sho
         "needs-check": {s["id"]: 3 for s in statements},
         "internal-service": "Colleagues count on the office, so helping them is the job.",
     }
-    started = player_server.api(
-        "POST", f"/api/v1/me/modules/{MODULE_2}/forms/customer-worksheet/attempts", colleague
-    )
-    submitted = player_server.api(
-        "POST", f"/api/v1/me/attempts/{started.json()['id']}/submit", colleague, json={"answers": answers}
-    )
-    assert submitted.status_code == 200, submitted.text
+    for colleague in colleagues:
+        started = player_server.api(
+            "POST", f"/api/v1/me/modules/{MODULE_2}/forms/customer-worksheet/attempts", colleague
+        )
+        submitted = player_server.api(
+            "POST", f"/api/v1/me/attempts/{started.json()['id']}/submit", colleague, json={"answers": answers}
+        )
+        assert submitted.status_code == 200, submitted.text
 
     page.goto(player_server.player_url(token, MODULE_2))
     expect(page.get_by_role("heading", level=1)).to_have_text("Who are our customers?")
@@ -90,8 +92,8 @@ def test_learner_completes_module_2(player_server: PlayerServer, page: Page, sho
     submit(page, "Customer worksheet")
     combined = page.locator(".combined").filter(has_text="Part 1a")
     expect(combined.get_by_role("heading")).to_contain_text("What your colleagues named")
-    expect(combined).to_contain_text("2 people answered")
-    parents = combined.locator("li").filter(has_text=re.compile(r"^Parents named by 2 · on the course list"))
+    expect(combined).to_contain_text("5 people answered")
+    parents = combined.locator("li").filter(has_text=re.compile(r"^Parents named by 5 · on the course list"))
     expect(parents).to_have_count(1)
     expect(page.get_by_role("heading", name="Compared with the course list: Part 1a")).to_be_visible()
     shoot(page, "03-worksheet-submitted-combined-list")

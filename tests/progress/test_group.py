@@ -59,11 +59,23 @@ async def test_combined_list_counts_learners_by_reference_entry(
     assert counts["Crossing guards"] == (1, False)  # the room's own, not in the reference
     narrowed = (await client.get(f"{url}?school=Roosevelt", headers=district_a.headers)).json()
     assert narrowed["respondents"] == 1
-    # A learner sees the room's list too (counts only, no names); another district sees nothing.
-    as_learner = await client.get(url, headers=await learner(client, district_a, "viewer"))
-    assert as_learner.status_code == 200 and as_learner.json()["respondents"] == 4
+    assert combined["shown"] and narrowed["shown"]  # the facilitator's flipchart: always
+    # A learner sees the room's list too (counts only, no names), once the form's minimum group
+    # answered: never one colleague's list picked out by narrowing the group.
+    viewer = await learner(client, district_a, "viewer")
+    as_learner = (await client.get(url, headers=viewer)).json()
+    assert as_learner["respondents"] == 4 < as_learner["min_group_size"] == form["policy"]["min_group_size"]
+    assert not as_learner["shown"] and as_learner["entries"] == []
+    await submit(client, await learner(client, district_a, "emp-4"), form["id"], form_answers(form))
+    as_learner = (await client.get(url, headers=viewer)).json()
+    assert as_learner["shown"] and {e["label"] for e in as_learner["entries"]} >= {
+        "Parents",
+        "Crossing guards",
+    }
+    one = (await client.get(f"{url}?school=Roosevelt", headers=viewer)).json()
+    assert one["respondents"] == 1 and not one["shown"] and "Crossing guards" not in str(one)
     assert (await client.get(url, headers=district_b.headers)).json()["respondents"] == 0
-    assert "emp-" not in as_learner.text
+    assert "emp-" not in str(as_learner)
 
 
 async def test_reflection_results_need_the_minimum_group(

@@ -135,6 +135,7 @@ const TEXT = {
     namedBy: "named by {n}",
     inReference: "on the course list",
     combinedEmpty: "Nobody else has answered yet. Come back later to compare.",
+    combinedHidden: "The group's list appears once {n} people have answered. Come back later to compare.",
     handout: "Handout",
     goToForm: "Go to {title}",
     completeTitle: "Module complete",
@@ -238,6 +239,7 @@ const TEXT = {
     namedBy: "nombrado por {n}",
     inReference: "en la lista del curso",
     combinedEmpty: "Nadie más ha respondido todavía. Vuelva más tarde para comparar.",
+    combinedHidden: "La lista del grupo aparece cuando hayan respondido {n} personas. Vuelva más tarde para comparar.",
     handout: "Lectura",
     goToForm: "Ir a {title}",
     completeTitle: "Módulo completado",
@@ -1284,7 +1286,7 @@ async function loadCombined(form, item, slot) {
               h("li", { class: e.in_reference ? "ref" : "" }, h("span", {}, e.label), " ", h("span", { class: "count" }, t("namedBy", { n: e.count }) + (e.in_reference ? " · " + t("inReference") : ""))),
             ),
           )
-        : h("p", {}, t("combinedEmpty")),
+        : h("p", {}, data.shown === false ? t("combinedHidden", { n: data.min_group_size }) : t("combinedEmpty")),
     );
   } catch (_) {
     slot.remove();
