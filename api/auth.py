@@ -85,9 +85,12 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
 def _prefix_of(key: str) -> str | None:
     parts = key.split("_")
-    if len(parts) < 3 or parts[0] != "fo" or len(parts[1]) != 12:
+    if len(parts) < 3 or parts[0] != "fo" or len(parts[1]) != 12 or not _HEX.issuperset(parts[1]):
         return None
     return parts[1]
 

@@ -52,6 +52,7 @@ from api.progress.controllers import (
 from api.progress.tokens import TokenKey
 from api.settings import Settings
 from api.ssrf import GuardedTransport
+from api.wire import refuse_unstorable_text
 from plugins.base import Context, Plugin
 from plugins.controllers import PluginController
 from plugins.registry import load_plugins
@@ -61,10 +62,12 @@ JSON_TYPES = ("application/json",)
 
 
 async def require_json_body(request: Request[Any, Any, Any]) -> None:
-    """A body must be JSON unless the route lists other types in `opt["accepts"]`."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    """A body must be JSON unless the route lists other types in `opt["accepts"]`; no value
+    anywhere may hold text the database can't store."""
+    has_body = request.method in ("POST", "PUT", "PATCH") and (
+        request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    )
+    await refuse_unstorable_text(request, has_body)
     if not has_body:
         return
     accepted: tuple[str, ...] = request.route_handler.opt.get("accepts", JSON_TYPES)

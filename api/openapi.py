@@ -296,6 +296,18 @@ def _problem_bad_requests(document: OpenAPI) -> None:
     for op in operations:
         if "400" in op.responses and not is_problem(op.responses["400"]):
             op.responses["400"] = template
+    # Any value a request carries (path, query, body) may hold a NUL, which is a 422 (api/wire.py).
+    invalid = next(
+        (
+            op.responses["422"]
+            for op in operations
+            if "422" in op.responses and is_problem(op.responses["422"])
+        ),
+        None,
+    )
+    for op in operations:
+        if invalid is not None and "422" not in op.responses and (op.parameters or op.request_body):
+            op.responses["422"] = invalid
 
 
 def _clean_descriptions(document: OpenAPI) -> None:

@@ -126,3 +126,39 @@ async def test_every_response_has_a_request_id(client: Client) -> None:
     # A malformed incoming id is replaced, not echoed.
     response = await client.get("/healthz", headers={"X-Request-ID": "bad id;<script>"})
     assert response.headers["x-request-id"] != "bad id;<script>"
+
+
+async def test_nul_anywhere_is_a_422_naming_where_and_changes_nothing(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    """PostgreSQL's text can't hold NUL: refused at the wire, alike on both databases."""
+    before = await key_count(sessions)
+    created = await client.post(
+        "/api/v1/keys", json={"name": "a\u0000b", "scopes": ["admin"]}, headers=district_a.headers
+    )
+    body = assert_problem(created, 422)
+    assert body["errors"] == [{"field": "$.name", "message": body["errors"][0]["message"]}]  # type: ignore[index]
+    assert "NUL" in str(body["errors"])
+    token = await client.post(
+        "/api/v1/learner-tokens",
+        json={"learner": {"external_id": "emp-1", "name": "Jo"}, "cohort": "fall\u0000"},
+        headers=district_a.headers,
+    )
+    assert assert_problem(token, 422)["errors"][0]["field"] == "$.cohort"  # type: ignore[index]
+    roster = await client.put(
+        "/api/v1/roster",
+        content=b"employee_id,name\n1,Jo\n2,A\x00B\n",
+        headers={**district_a.headers, "Content-Type": "text/csv"},
+    )
+    assert assert_problem(roster, 422)["errors"][0]["field"] == "body line 3"  # type: ignore[index]
+    for path in (
+        "/verify/a%00b",
+        "/api/v1/completions?school=a%00b",
+        "/api/v1/modules/who-are-our-customers%00",
+        "/api/v1/reports/modules/x/forms/y/items/z%00/combined",
+    ):
+        response = await client.get(path, headers=district_a.headers)
+        assert assert_problem(response, 422)["errors"], path
+    malformed_key = {"Authorization": "Bearer fo_abc\u0000defghijk_secret"}
+    assert_problem(await client.get("/api/v1/keys", headers=malformed_key), 401)
+    assert await key_count(sessions) == before
