@@ -6,27 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import msgspec
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
-from sqlalchemy.exc import SQLAlchemyError
 
 from api.admin.controllers import AdminController
-from api.auth import KEY_CACHE_SECONDS, BearerAuth, KeyCache
-from api.content.catalog import Catalog
+from api.auth import BearerAuth
 from api.content.controllers import ContentController
-from api.content.loader import load_course
-from api.content.publish import publish
-from api.crypto import SecretBox
-from api.db import Sessions, create_engine, create_sessions
+from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS, UnsupportedMediaType
 from api.hr.controllers import (
     AuditController,
@@ -35,9 +27,10 @@ from api.hr.controllers import (
     RosterController,
     VerifyController,
 )
+from api.http.metrics import Metrics
+from api.http.response_cache import ResponseCache
 from api.idempotency import IdempotencyMiddleware
 from api.logs import configure_logging
-from api.migrate import upgrade
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
@@ -49,10 +42,9 @@ from api.progress.controllers import (
     LearnerTokenController,
     MyProgressController,
 )
-from api.progress.tokens import TokenKey
+from api.runtime import open_runtime
 from api.settings import Settings
-from api.ssrf import GuardedTransport
-from plugins.base import Context, Plugin
+from plugins.base import Plugin
 from plugins.controllers import PluginController
 from plugins.registry import load_plugins
 
@@ -93,70 +85,26 @@ async def _strictly_typed(request: Request[Any, Any, Any]) -> None:
         return  # malformed JSON: Litestar's own decoding answers it as before
 
 
-def provide_sessions(state: State) -> Sessions:
-    sessions: Sessions = state.sessions
-    return sessions
-
-
 class Core(InitPlugin):
     """Registers everything Front Office is made of; `create_app` adds only this plugin."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.plugins: dict[str, Plugin] = {}
+        self.metrics = Metrics()
+        self.response_cache = ResponseCache()
 
     @asynccontextmanager
-    async def storage(self, app: Litestar) -> AsyncIterator[None]:
-        """Open the database for the app's lifetime; migrate first where the settings say so."""
-        engine = create_engine(self.settings.database_url)
-        try:
-            migrate = self.settings.migrate_on_start
-            if migrate or (migrate is None and self.settings.is_sqlite):
-                await upgrade(engine)
-            sessions = create_sessions(engine)
-            if self.settings.publish_on_start:
-                await publish(sessions, load_course(self.settings.content_path))
-            app.state.engine = engine
-            app.state.sessions = sessions
-            app.state.catalog = Catalog(sessions)
-            app.state.key_cache = KeyCache(ttl=KEY_CACHE_SECONDS)
-            app.state.token_key = TokenKey(sessions, self.settings.secret_key)
-            async with self.outbound(app, sessions):
-                yield
-        finally:
-            await engine.dispose()
-
-    @asynccontextmanager
-    async def outbound(self, app: Litestar, sessions: Sessions) -> AsyncIterator[None]:
-        """The shared HTTP client (every outbound call passes the SSRF guard), the secret box
-        and, where the settings say so, a dispatcher delivering the outbox."""
-        transport = GuardedTransport(allowlist=list(self.settings.outbound_allowlist))
-        # trust_env=False: a proxy from the environment would bypass the guard.
-        async with httpx.AsyncClient(
-            transport=transport, timeout=15.0, follow_redirects=False, trust_env=False
-        ) as http:
-            try:
-                key = await app.state.token_key.get()
-            except (
-                SQLAlchemyError,
-                OSError,
-            ):  # unmigrated or unreachable: /readyz says so; nothing can be delivered
-                yield
-                return
-            app.state.secret_box = SecretBox(key, "plugin-secrets")
-            context = Context(
-                sessions=sessions,
-                http=http,
-                transport=transport,
-                settings=self.settings,
-                secret_box=app.state.secret_box,
-            )
-            app.state.plugin_context = context
-            if not self.settings.dispatch_in_app:
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        """The runtime for the app's lifetime and, where the settings say so, a dispatcher
+        delivering the outbox."""
+        async with open_runtime(self.settings, self.plugins) as runtime:
+            app.state.runtime = runtime
+            if not self.settings.dispatch_in_app or runtime.plugin_context is None:
                 yield
                 return
             stop = asyncio.Event()
-            dispatcher = Dispatcher.configured(context, self.plugins)
+            dispatcher = Dispatcher.configured(runtime.plugin_context, runtime.plugins)
             task = asyncio.create_task(dispatcher.run(stop))
             try:
                 yield
@@ -169,7 +117,8 @@ class Core(InitPlugin):
         # Litestar's own logging set-up would put a plain-text handler on the root logger.
         app_config.logging_config = None
         self.plugins = load_plugins(self.settings.plugins or None)
-        app_config.state["plugins"] = self.plugins
+        app_config.state["metrics"] = self.metrics
+        app_config.state["response_cache"] = self.response_cache
         for plugin in self.plugins.values():
             app_config.route_handlers.extend(plugin.route_handlers())
         app_config.route_handlers.extend(
@@ -192,7 +141,7 @@ class Core(InitPlugin):
                 AuditController,
             ]
         )
-        app_config.dependencies["sessions"] = Provide(provide_sessions, sync_to_thread=False)
+        app_config.dependencies.update(DEPENDENCIES)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         # Replace Litestar's Struct schema plugin in place (appending would come after it, and
         # inserting would shift the list Litestar is iterating to call on_app_init).
@@ -203,8 +152,7 @@ class Core(InitPlugin):
         app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=[f"^{DOCS}"]))
         app_config.middleware.append(IdempotencyMiddleware)
         app_config.before_request = require_json_body
-        app_config.lifespan.append(self.storage)
-        app_config.state["settings"] = self.settings
+        app_config.lifespan.append(self.lifespan)
         app_config.openapi_config = OpenAPIConfig(
             title="Front Office",
             version=VERSION,

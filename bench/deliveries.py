@@ -27,7 +27,7 @@ from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
 from api.outbox.dispatcher import Dispatcher, Result
 from api.progress.services import add_event
 from api.settings import Settings
-from api.ssrf import GuardedTransport
+from api.outbound import GuardedTransport
 from bench.harness import rates, server
 from plugins.base import Context
 from plugins.registry import load_plugins

@@ -19,7 +19,7 @@ from api.db import Sessions
 from api.models import PluginSetting
 from api.outbox.dispatcher import Dispatcher
 from api.settings import Settings
-from api.ssrf import GuardedTransport
+from api.outbound import GuardedTransport
 from plugins.base import Context
 from plugins.registry import PluginError, load_plugins
 from tests.conftest import Tenant

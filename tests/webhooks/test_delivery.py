@@ -20,7 +20,7 @@ from api.models import Delivery, OutboxEvent, WebhookEndpoint, utcnow
 from api.outbox.dispatcher import Dispatcher
 from api.progress.services import add_event
 from api.settings import Settings
-from api.ssrf import GuardedTransport
+from api.outbound import GuardedTransport
 from plugins.base import Context
 from plugins.registry import load_plugins
 from tests.conftest import Tenant
