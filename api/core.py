@@ -4,13 +4,10 @@ import asyncio
 import importlib.metadata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import msgspec
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
-from litestar.exceptions import ValidationException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
@@ -19,7 +16,7 @@ from api.admin.controllers import AdminController
 from api.auth import BearerAuth
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
-from api.errors import EXCEPTION_HANDLERS, UnsupportedMediaType
+from api.errors import EXCEPTION_HANDLERS
 from api.hr.controllers import (
     AuditController,
     CompletionRecordsController,
@@ -27,6 +24,7 @@ from api.hr.controllers import (
     RosterController,
     VerifyController,
 )
+from api.http.body import StrictRequest, require_json_body
 from api.http.metrics import Metrics
 from api.http.response_cache import ResponseCache
 from api.idempotency import IdempotencyMiddleware
@@ -49,40 +47,6 @@ from plugins.controllers import PluginController
 from plugins.registry import load_plugins
 
 VERSION = importlib.metadata.version("frontoffice")
-JSON_TYPES = ("application/json",)
-
-
-async def require_json_body(request: Request[Any, Any, Any]) -> None:
-    """A body must be JSON unless the route lists other types in `opt["accepts"]`."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
-    if not has_body:
-        return
-    accepted: tuple[str, ...] = request.route_handler.opt.get("accepts", JSON_TYPES)
-    media_type = request.content_type[0]
-    if media_type not in accepted:
-        raise UnsupportedMediaType(
-            f"This route takes a body of type {' or '.join(accepted)}, not {media_type or 'none'}; "
-            "set the Content-Type header."
-        )
-    if media_type == "application/json":
-        await _strictly_typed(request)
-
-
-async def _strictly_typed(request: Request[Any, Any, Any]) -> None:
-    """Decode a JSON body strictly against the route's `data` type first. Litestar converts in
-    lax mode, which would take `0` for `false` and `"5"` for `5`; a client sending those has a
-    bug it should hear about. (The body is read once: Litestar keeps it for the handler.)"""
-    field = request.route_handler.parsed_fn_signature.parameters.get("data")
-    if field is None:
-        return
-    try:
-        msgspec.json.decode(await request.body(), type=field.annotation)
-    except msgspec.ValidationError as exc:
-        raise ValidationException(extra=[{"message": str(exc), "source": "body"}]) from None
-    except msgspec.DecodeError:
-        return  # malformed JSON: Litestar's own decoding answers it as before
 
 
 class Core(InitPlugin):
@@ -152,6 +116,7 @@ class Core(InitPlugin):
         app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=[f"^{DOCS}"]))
         app_config.middleware.append(IdempotencyMiddleware)
         app_config.before_request = require_json_body
+        app_config.request_class = StrictRequest
         app_config.lifespan.append(self.lifespan)
         app_config.openapi_config = OpenAPIConfig(
             title="Front Office",
