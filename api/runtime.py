@@ -55,11 +55,6 @@ class Runtime:
     plugin_context: Context | None
     """What plugins and the dispatcher use; None when `secret_box` is."""
 
-    @property
-    def ready(self) -> bool:
-        """Whether the database answered when the runtime was opened."""
-        return self.plugin_context is not None
-
     def context(self) -> Context:
         """The plugin context; raises DatabaseUnavailable if the database was not ready."""
         if self.plugin_context is None:
