@@ -2,25 +2,21 @@
 
 from litestar import Litestar
 
-from api.context import Metrics, RequestContext
 from api.core import Core
+from api.http import wrap
 from api.openapi import finish_document
-from api.response_cache import ResponseCache
 from api.settings import Settings
 
 
 def create_app(settings: Settings) -> Litestar:
     """The Front Office ASGI app for `settings`."""
+    core = Core(settings)
     # The body limit goes to the constructor: Litestar 2 ignores it when a plugin sets it.
-    app = Litestar(plugins=[Core(settings)], request_max_body_size=settings.max_body_bytes)
+    app = Litestar(plugins=[core], request_max_body_size=settings.max_body_bytes)
     finish_document(app.openapi_schema, app.routes)
-    metrics = Metrics()
-    app.state.metrics = metrics
-    # Outermost wrap, around routing too, so that even unknown routes get an id, a log line
-    # and a count (Litestar middleware only runs for matched routes).
-    cache = ResponseCache()
-    app.state.response_cache = cache
-    app.asgi_handler = RequestContext(app.asgi_handler, metrics, cache)
+    # Outermost, around routing too, so that even unknown routes get an id, a log line and a
+    # count (Litestar middleware only runs for matched routes).
+    app.asgi_handler = wrap(app.asgi_handler, core.metrics, core.response_cache)
     return app
 
 

@@ -145,12 +145,12 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthorized("Send an API key or learner token as `Authorization: Bearer <credential>`.")
-        state = connection.app.state
+        runtime = connection.app.state.runtime
         credentials = credentials.strip()
         if credentials.startswith("fo_"):
-            principal = await authenticate_key(state.sessions, credentials, state.key_cache)
+            principal = await authenticate_key(runtime.sessions, credentials, runtime.key_cache)
         else:
-            principal = authenticate_learner(await state.token_key.get(), credentials)
+            principal = authenticate_learner(await runtime.token_key.get(), credentials)
         check_scopes(principal, connection.route_handler.opt)
         return AuthenticationResult(user=principal, auth=principal)
 

@@ -427,13 +427,8 @@ def worker() -> None:
     """Deliver the outbox until stopped (SIGTERM/SIGINT); run as many as you like on PostgreSQL."""
     import signal
 
-    import httpx
-
-    from api.crypto import SecretBox
     from api.outbox.dispatcher import Dispatcher
-    from api.progress.tokens import TokenKey
-    from api.ssrf import GuardedTransport
-    from plugins.base import Context
+    from api.runtime import open_runtime
     from plugins.registry import load_plugins
 
     configure_logging("INFO")
@@ -443,25 +438,15 @@ def worker() -> None:
     plugins = load_plugins(settings.plugins or None)
 
     async def run() -> None:
-        engine = create_engine(settings.database_url)
-        sessions = create_sessions(engine)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        transport = GuardedTransport(allowlist=list(settings.outbound_allowlist))
-        try:
-            async with httpx.AsyncClient(
-                transport=transport, follow_redirects=False, trust_env=False
-            ) as http:
-                box = SecretBox(await TokenKey(sessions, settings.secret_key).get(), "plugin-secrets")
-                context = Context(
-                    sessions=sessions, http=http, transport=transport, settings=settings, secret_box=box
-                )
-                log.info(f"worker delivering for plugins: {', '.join(plugins) or 'none'}")
-                await Dispatcher.configured(context, plugins).run(stop)
-        finally:
-            await engine.dispose()
+        # The worker migrates and publishes nothing: `serve` or `migrate` does that.
+        async with open_runtime(settings, plugins, migrate=False, publish=False) as runtime:
+            context = runtime.context()
+            log.info(f"worker delivering for plugins: {', '.join(plugins) or 'none'}")
+            await Dispatcher.configured(context, plugins).run(stop)
 
     asyncio.run(run())
 

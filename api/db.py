@@ -20,7 +20,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`, with SQLite's pragmas set on every new connection."""
-    # JSON columns are read with msgspec: a third of json.loads' time (a submit reads six).
+    # JSON columns are read with msgspec, much faster than json.loads (a submit reads six).
     kwargs.setdefault("json_deserializer", msgspec.json.decode)
     if not url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)

@@ -23,7 +23,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
-from api.context import request_id
+from api.http.request_id import request_id
 from schemas.problem import FieldError, Problem
 
 PROBLEM_JSON = "application/problem+json"

@@ -17,9 +17,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.auth import Principal
-from api.context import request_id
 from api.db import Sessions
 from api.errors import PROBLEM_JSON, problem_type
+from api.http.request_id import request_id
 from api.models import IdempotencyRecord
 from schemas.problem import Problem
 
@@ -52,7 +52,7 @@ class IdempotencyMiddleware:
                 "The Idempotency-Key header must be 1 to 200 visible ASCII characters.",
             )
             return
-        body, more = await _read_body(receive, scope["app"].state.settings.max_body_bytes)
+        body, more = await _read_body(receive, scope["app"].state.runtime.settings.max_body_bytes)
         if more:  # over the size limit: let the route refuse it (413) without recording anything
             await self.app(scope, _replay(body, more, receive), send)
             return
@@ -66,7 +66,7 @@ class IdempotencyMiddleware:
                 ]
             )
         ).hexdigest()
-        sessions: Sessions = scope["app"].state.sessions
+        sessions: Sessions = scope["app"].state.runtime.sessions
         record = await _claim(sessions, principal, text, digest)
         if record is not None:
             await _answer_repeat(scope, send, record, digest)

@@ -296,7 +296,7 @@ def _problem_bad_requests(document: OpenAPI) -> None:
     for op in operations:
         if "400" in op.responses and not is_problem(op.responses["400"]):
             op.responses["400"] = template
-    # Any value a request carries (path, query, body) may hold a NUL, which is a 422 (api/wire.py).
+    # Any value a request carries (path, query, body) may hold a NUL, which is a 422 (api/http/storable.py).
     invalid = next(
         (
             op.responses["422"]

@@ -54,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Internal addresses or networks outbound calls may reach anyway (e.g. 127.0.0.1)."""
     webhook_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 15.0
     """How long a webhook endpoint has to answer before the attempt counts as failed."""
+    outbound_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 15.0
+    """Time limit of an outbound call (an LMS, a key set) that sets none of its own."""
     delivery_lease_seconds: Annotated[float, Meta(gt=0, le=3600)] = 60.0
     """How long a worker holds claimed deliveries; a killed worker's are retaken after it."""
     delivery_concurrency: Annotated[int, Meta(ge=1, le=1024)] = 32

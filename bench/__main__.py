@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 
 from api.admin.services import DistrictService, KeyService
-from api.db import create_engine, create_sessions
-from api.migrate import upgrade
+from api.runtime import open_runtime
+from api.settings import Settings
 from bench import deliveries, export, lti, submit
 from bench.harness import compare, server
 
@@ -17,13 +17,11 @@ ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "
 
 
 async def make_key(url: str) -> str:
-    engine = create_engine(url)
-    await upgrade(engine)
-    sessions = create_sessions(engine)
-    district = await DistrictService(sessions).create("bench", "Bench District")
-    key = (await KeyService(sessions, district.id).create("bench", ALL_SCOPES)).key
-    await engine.dispose()
-    return key
+    async with open_runtime(
+        Settings(database_url=url, log_level="WARNING"), migrate=True, publish=False
+    ) as runtime:
+        district = await DistrictService(runtime.sessions).create("bench", "Bench District")
+        return (await KeyService(runtime.sessions, district.id).create("bench", ALL_SCOPES)).key
 
 
 def largest_module(base: str, headers: dict[str, str]) -> tuple[str, bytes]:

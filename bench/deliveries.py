@@ -20,14 +20,12 @@ import msgspec
 from sqlalchemy import func, select
 
 from api.admin.services import DistrictService
-from api.crypto import SecretBox
-from api.db import Sessions, create_engine, create_sessions
-from api.migrate import upgrade
+from api.db import Sessions
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
 from api.outbox.dispatcher import Dispatcher, Result
 from api.progress.services import add_event
+from api.runtime import open_runtime
 from api.settings import Settings
-from api.ssrf import GuardedTransport
 from bench.harness import rates, server
 from plugins.base import Context
 from plugins.registry import load_plugins
@@ -233,10 +231,6 @@ async def main(base: str) -> None:
     pg = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     try:
         url = f"{pg}/{name}"
-        # Sized like bench/submit.py's: each delivery in flight holds a connection for a moment.
-        engine = create_engine(url, pool_size=CONCURRENCY)
-        await upgrade(engine)
-        sessions = create_sessions(engine)
         settings = Settings(
             database_url=url,
             secret_key=SECRET_KEY,
@@ -247,39 +241,39 @@ async def main(base: str) -> None:
             delivery_concurrency=CONCURRENCY,
             delivery_concurrency_per_subscriber=CONCURRENCY,
         )
-        box = SecretBox(SECRET_KEY, "plugin-secrets")
-        district = await DistrictService(sessions).create("bench", "Bench")
-        endpoints = EndpointService(sessions, box, district.id, allow_http=True, allowlist=ALLOWLIST)
-        hook = f"{base}/hook"
-        created = await endpoints.create(EndpointCreate(url=hook, event_types=["completion.*"]))
-        transport = GuardedTransport(allowlist=ALLOWLIST)
-        http = httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)
-        context = Context(
-            sessions=sessions, http=http, transport=transport, settings=settings, secret_box=box
-        )
-        subject: list[float] = []
-        floors: list[float] = []
-        lost = subject_errors = floor_errors = 0
-        for n in range(1, ROUNDS + 1):
-            print(f"round {n}: putting {COUNT:,} completion.recorded events in the outbox ...", flush=True)
-            await fill_outbox(sessions, district.id)
-            if n == 1:
-                event_id, body = await sample_body(sessions)
-                await floor(hook, created.secret, event_id, body, 1_000)  # warm-up of the receiver
-                await received(base)
-            seconds, status = await deliver_all(context, sessions, COUNT * n)
-            subject.append(seconds)
-            subject_errors = await failed_attempts(sessions)
-            seen = await received(base)
-            lost += COUNT - min(status.get("succeeded", 0) - COUNT * (n - 1), seen["distinct"])
-            seconds, errors = await floor(hook, created.secret, event_id, body, COUNT)
-            floors.append(seconds)
-            floor_errors += errors
-            floor_seen = await received(base)
-            if floor_seen["requests"] != COUNT:
-                floor_errors += abs(COUNT - floor_seen["requests"])
-        await http.aclose()
-        await engine.dispose()
+        # The pool is sized like bench/submit.py's: each delivery in flight holds a connection
+        # for a moment.
+        async with open_runtime(settings, migrate=True, publish=False, pool_size=CONCURRENCY) as runtime:
+            sessions, context = runtime.sessions, runtime.context()
+            district = await DistrictService(sessions).create("bench", "Bench")
+            endpoints = EndpointService(
+                sessions, runtime.box(), district.id, allow_http=True, allowlist=ALLOWLIST
+            )
+            hook = f"{base}/hook"
+            created = await endpoints.create(EndpointCreate(url=hook, event_types=["completion.*"]))
+            subject: list[float] = []
+            floors: list[float] = []
+            lost = subject_errors = floor_errors = 0
+            for n in range(1, ROUNDS + 1):
+                print(
+                    f"round {n}: putting {COUNT:,} completion.recorded events in the outbox ...", flush=True
+                )
+                await fill_outbox(sessions, district.id)
+                if n == 1:
+                    event_id, body = await sample_body(sessions)
+                    await floor(hook, created.secret, event_id, body, 1_000)  # warm-up of the receiver
+                    await received(base)
+                seconds, status = await deliver_all(context, sessions, COUNT * n)
+                subject.append(seconds)
+                subject_errors = await failed_attempts(sessions)
+                seen = await received(base)
+                lost += COUNT - min(status.get("succeeded", 0) - COUNT * (n - 1), seen["distinct"])
+                seconds, errors = await floor(hook, created.secret, event_id, body, COUNT)
+                floors.append(seconds)
+                floor_errors += errors
+                floor_seen = await received(base)
+                if floor_seen["requests"] != COUNT:
+                    floor_errors += abs(COUNT - floor_seen["requests"])
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

@@ -23,13 +23,10 @@ import asyncpg
 import httpx
 
 from api.admin.services import DistrictService, KeyService
-from api.content.catalog import Catalog
-from api.content.loader import load_course
-from api.content.publish import publish
-from api.db import create_engine, create_sessions
 from api.hr.export import COLUMNS, Dialect, export_sql
 from api.hr.records import Filters, ModuleInfo, module_infos
-from api.migrate import upgrade
+from api.runtime import open_runtime
+from api.settings import Settings
 from bench.harness import server_process
 
 ADMIN_URL = os.environ.get("FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -48,21 +45,19 @@ class Setup:
 
 async def prepare(url: str) -> tuple[Setup, list[tuple[str, str]]]:
     """Migrate, publish the course, and make a district with an hr:read key."""
-    engine = create_engine(url)
-    await upgrade(engine)
-    sessions = create_sessions(engine)
-    await publish(sessions, load_course(CONTENT))
-    district = await DistrictService(sessions).create("bench", "Bench School District")
-    key = (await KeyService(sessions, district.id).create("bench", ["hr:read"])).key
-    modules = await module_infos(sessions, Catalog(sessions))
-    async with engine.connect() as conn:
-        raw: Any = (await conn.get_raw_connection()).driver_connection
-        if url.startswith("sqlite"):
-            cursor = await raw.execute("SELECT id, current_version FROM modules ORDER BY position")
-            current = [(r[0], r[1]) for r in await cursor.fetchall()]
-        else:
-            current = [(r[0], r[1]) for r in await raw.fetch("SELECT id, current_version FROM modules")]
-    await engine.dispose()
+    settings = Settings(database_url=url, content_dir=str(CONTENT), log_level="WARNING")
+    async with open_runtime(settings, migrate=True, publish=True) as runtime:
+        sessions = runtime.sessions
+        district = await DistrictService(sessions).create("bench", "Bench School District")
+        key = (await KeyService(sessions, district.id).create("bench", ["hr:read"])).key
+        modules = await module_infos(sessions, runtime.catalog)
+        async with runtime.engine.connect() as conn:
+            raw: Any = (await conn.get_raw_connection()).driver_connection
+            if url.startswith("sqlite"):
+                cursor = await raw.execute("SELECT id, current_version FROM modules ORDER BY position")
+                current = [(r[0], r[1]) for r in await cursor.fetchall()]
+            else:
+                current = [(r[0], r[1]) for r in await raw.fetch("SELECT id, current_version FROM modules")]
     return Setup(url, key, district.id, modules), current
 
 

@@ -36,8 +36,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from litestar import Litestar, Request, get, post
 
 from api.admin.services import DistrictService
-from api.db import create_engine, create_sessions
-from api.migrate import upgrade
+from api.runtime import open_runtime
+from api.settings import Settings
 from bench.harness import server_process
 from plugins.lti.registrations import Registrations
 from schemas.lti import RegistrationWrite
@@ -190,13 +190,11 @@ async def one_round(
 
 
 async def prepare(url: str, platform: Platform) -> None:
-    engine = create_engine(url)
-    await upgrade(engine)
-    sessions = create_sessions(engine)
-    district = await DistrictService(sessions).create("bench", "Bench District")
-    registration = msgspec.convert(platform.registration_body(), RegistrationWrite)
-    await Registrations(sessions, district.id).put(registration)
-    await engine.dispose()
+    settings = Settings(database_url=url, log_level="WARNING")
+    async with open_runtime(settings, migrate=True, publish=False) as runtime:
+        district = await DistrictService(runtime.sessions).create("bench", "Bench District")
+        registration = msgspec.convert(platform.registration_body(), RegistrationWrite)
+        await Registrations(runtime.sessions, district.id).put(registration)
 
 
 async def measure(subject: tuple[str, int], floor: tuple[str, int], signer: Signer) -> list[Round]:

@@ -13,6 +13,7 @@ import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,10 @@ import asyncpg
 import msgspec
 
 from api.admin.services import DistrictService
-from api.content.catalog import Catalog
 from api.content.loader import load_course
-from api.content.publish import publish
-from api.db import create_engine, create_sessions
-from api.migrate import upgrade
 from api.progress.services import LearnerService, ProgressService
+from api.runtime import open_runtime
+from api.settings import Settings
 from bench.harness import rates
 from schemas.progress import LearnerProfile
 
@@ -94,14 +93,14 @@ async def main() -> None:
     await admin.execute(f'CREATE DATABASE "{name}"')
     base = ADMIN_URL.rsplit("/", 1)[0]
     try:
-        engine = create_engine(
-            f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}", pool_size=CONCURRENCY
+        url = f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+        settings = Settings(database_url=url, content_dir=str(CONTENT), log_level="WARNING")
+        opened = AsyncExitStack()
+        runtime = await opened.enter_async_context(
+            open_runtime(settings, migrate=True, publish=True, pool_size=CONCURRENCY)
         )
-        await upgrade(engine)
-        sessions = create_sessions(engine)
+        sessions, catalog = runtime.sessions, runtime.catalog
         bundle = load_course(CONTENT)
-        await publish(sessions, bundle)
-        catalog = Catalog(sessions)
         forms = {f.id: msgspec.to_builtins(f) for f in bundle.module(MODULE).forms}
         district = await DistrictService(sessions).create("bench", "Bench")
         learners = LearnerService(sessions, district.id)
@@ -145,7 +144,7 @@ async def main() -> None:
             subject.append(await measured(name, submit, COUNT))
             floor.append(await measured(name, insert, FLOOR_COUNT))
         await pool.close()
-        await engine.dispose()
+        await opened.aclose()
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

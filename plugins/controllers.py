@@ -3,17 +3,20 @@
 from typing import Any
 
 from litestar import Controller, Request, get, put
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from api.auth import Scope, principal_of, requires
 from api.errors import problems
+from plugins.base import Context, Plugin
 from plugins.settings import PluginSettings
 from schemas.plugins import PluginSettingsPut, PluginView
 
 
-def _settings(request: Request[Any, Any, Any], state: State) -> PluginSettings:
-    return PluginSettings(state.sessions, state.secret_box, state.plugins, principal_of(request).district_id)
+def _settings(
+    request: Request[Any, Any, Any], context: Context, plugins: dict[str, Plugin]
+) -> PluginSettings:
+    return PluginSettings(context.sessions, context.secret_box, plugins, principal_of(request).district_id)
 
 
 class PluginController(Controller):
@@ -26,8 +29,13 @@ class PluginController(Controller):
         summary="Loaded plugins and the district's settings of each",
         responses=problems(401, 403),
     )
-    async def all(self, request: Request[Any, Any, Any], state: State) -> list[PluginView]:
-        return await _settings(request, state).all()
+    async def all(
+        self,
+        request: Request[Any, Any, Any],
+        plugin_context: NamedDependency[Context],
+        plugins: NamedDependency[dict[str, Plugin]],
+    ) -> list[PluginView]:
+        return await _settings(request, plugin_context, plugins).all()
 
     @put(
         "/{name:str}",
@@ -38,8 +46,9 @@ class PluginController(Controller):
     async def put(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        plugin_context: NamedDependency[Context],
+        plugins: NamedDependency[dict[str, Plugin]],
         name: FromPath[str],
         data: JSONBody[PluginSettingsPut],
     ) -> PluginView:
-        return await _settings(request, state).put(name, data.enabled, data.config)
+        return await _settings(request, plugin_context, plugins).put(name, data.enabled, data.config)

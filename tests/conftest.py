@@ -28,6 +28,7 @@ from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.migrate import upgrade
 from api.models import Base
+from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 
 ADMIN_URL = os.environ.get("FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -133,12 +134,16 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    """A session factory of the test's own: the test client runs the app on another event loop,
-    whose connections cannot be shared with the test's."""
-    engine = create_engine(database_url)
-    yield create_sessions(engine)
-    await engine.dispose()
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """A runtime of the test's own, built as the app's: the test client runs the app on another
+    event loop, whose connections cannot be shared with the test's."""
+    async with open_runtime(settings) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def sessions(runtime: Runtime) -> Sessions:
+    return runtime.sessions
 
 
 class Tenant(msgspec.Struct):

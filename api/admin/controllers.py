@@ -9,9 +9,10 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.admin.services import DistrictService, KeyService
-from api.auth import Scope, principal_of, requires
+from api.auth import KeyCache, Scope, principal_of, requires
 from api.db import Sessions
 from api.errors import problems
+from api.http.response_cache import ResponseCache
 from schemas.admin import ApiKeyCreate, ApiKeyCreated, ApiKeyView, DistrictView
 
 
@@ -78,10 +79,14 @@ class AdminController(Controller):
         responses=problems(401, 403, 404, 409),
     )
     async def revoke_key(
-        self, request: Request[Any, Any, Any], key_id: FromPath[uuid.UUID], keys: NamedDependency[KeyService]
+        self,
+        key_id: FromPath[uuid.UUID],
+        keys: NamedDependency[KeyService],
+        key_cache: NamedDependency[KeyCache],
+        response_cache: NamedDependency[ResponseCache],
     ) -> ApiKeyView:
         revoked = await keys.revoke(key_id, keep_last_admin=True)
         # The revoked key stops working here at once (and no cached answer outlives it).
-        request.app.state.key_cache.clear()
-        request.app.state.response_cache.clear()
+        key_cache.clear()
+        response_cache.clear()
         return revoked

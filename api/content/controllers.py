@@ -8,7 +8,7 @@ the module has no such translation) and is named in `Content-Language`.
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from api.auth import Scope, requires
@@ -43,18 +43,13 @@ def _respond(request: Request[Any, Any, Any], rendered: Rendered, cache_control:
     return Response(content=rendered.body, media_type="application/json", headers=headers)
 
 
-def _catalog(state: State) -> Catalog:
-    catalog: Catalog = state.catalog
-    return catalog
-
-
 def _language(request: Request[Any, Any, Any], lang: str | None, entry: Entry) -> str:
     return negotiate(lang, request.headers.get("accept-language"), entry.locales)
 
 
 async def _module(
     request: Request[Any, Any, Any],
-    state: State,
+    catalog: Catalog,
     module_id: str,
     version: str | None,
     view: View,
@@ -62,8 +57,8 @@ async def _module(
     text_format: Format,
 ) -> Response[Any]:
     """A module (current, or pinned to `version`) as `view` sees it; pinned ones never change."""
-    entry = await _catalog(state).entry(module_id, version)
-    rendered = _catalog(state).module(entry, _language(request, lang, entry), view, text_format)
+    entry = await catalog.entry(module_id, version)
+    rendered = catalog.module(entry, _language(request, lang, entry), view, text_format)
     return _respond(request, rendered, CURRENT if version is None else PINNED)
 
 
@@ -81,12 +76,12 @@ class ContentController(Controller):
     async def course(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        catalog: NamedDependency[Catalog],
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[CourseView]:
         accept = request.headers.get("accept-language")
-        listing = await _catalog(state).listing(lang, accept, format, with_course=True)
+        listing = await catalog.listing(lang, accept, format, with_course=True)
         return _respond(request, listing, CURRENT)
 
     @get(
@@ -99,12 +94,12 @@ class ContentController(Controller):
     async def modules(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        catalog: NamedDependency[Catalog],
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[list[ModuleSummary]]:
         accept = request.headers.get("accept-language")
-        listing = await _catalog(state).listing(lang, accept, format, with_course=False)
+        listing = await catalog.listing(lang, accept, format, with_course=False)
         return _respond(request, listing, CURRENT)
 
     @get(
@@ -117,12 +112,12 @@ class ContentController(Controller):
     async def module(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        catalog: NamedDependency[Catalog],
         module_id: FromPath[str],
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[LearnerModule]:
-        return await _module(request, state, module_id, None, "learner", lang, format)
+        return await _module(request, catalog, module_id, None, "learner", lang, format)
 
     @get(
         "/modules/{module_id:str}/facilitator",
@@ -134,12 +129,12 @@ class ContentController(Controller):
     async def facilitator(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        catalog: NamedDependency[Catalog],
         module_id: FromPath[str],
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[FacilitatorModule]:
-        return await _module(request, state, module_id, None, "facilitator", lang, format)
+        return await _module(request, catalog, module_id, None, "facilitator", lang, format)
 
     @get(
         "/modules/{module_id:str}/versions",
@@ -148,8 +143,9 @@ class ContentController(Controller):
         opt={**requires(Scope.CONTENT_READ), "response_cache": True},
         responses=problems(400, 401, 403, 404),
     )
-    async def versions(self, state: State, module_id: FromPath[str]) -> list[ModuleVersionInfo]:
-        catalog = _catalog(state)
+    async def versions(
+        self, catalog: NamedDependency[Catalog], module_id: FromPath[str]
+    ) -> list[ModuleVersionInfo]:
         current = (await catalog.entry(module_id)).version
         return [
             ModuleVersionInfo(version=v, published_at=at, current=v == current)  # type: ignore[arg-type]
@@ -166,13 +162,13 @@ class ContentController(Controller):
     async def pinned(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        catalog: NamedDependency[Catalog],
         module_id: FromPath[str],
         version: FromPath[str],
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[LearnerModule]:
-        return await _module(request, state, module_id, version, "learner", lang, format)
+        return await _module(request, catalog, module_id, version, "learner", lang, format)
 
     @get(
         "/modules/{module_id:str}/versions/{version:str}/facilitator",
@@ -184,13 +180,13 @@ class ContentController(Controller):
     async def pinned_facilitator(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        catalog: NamedDependency[Catalog],
         module_id: FromPath[str],
         version: FromPath[str],
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[FacilitatorModule]:
-        return await _module(request, state, module_id, version, "facilitator", lang, format)
+        return await _module(request, catalog, module_id, version, "facilitator", lang, format)
 
     @get(
         "/modules/{module_id:str}/forms/{form_id:str}",
@@ -202,12 +198,12 @@ class ContentController(Controller):
     async def form(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        catalog: NamedDependency[Catalog],
         module_id: FromPath[str],
         form_id: FromPath[str],
         lang: Lang = None,
         format: TextFormat = "markdown",
     ) -> Response[LearnerForm]:
-        entry = await _catalog(state).entry(module_id)
-        rendered = _catalog(state).form(entry, form_id, _language(request, lang, entry), format)
+        entry = await catalog.entry(module_id)
+        rendered = catalog.form(entry, form_id, _language(request, lang, entry), format)
         return _respond(request, rendered, CURRENT)

@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from litestar.response.base import ASGIResponse
 
 from api.auth import Principal, Scope, principal_of, requires
+from api.content.catalog import Catalog
+from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, problems
 from api.hr import pdf
 from api.hr.export import Export
@@ -22,6 +23,9 @@ from api.hr.records import Filters, module_infos
 from api.hr.roster import RosterService
 from api.hr.services import MAX_PAGE, HrService, audit, verify
 from api.openapi import DownloadSpec
+from api.progress.tokens import TokenKey
+from api.runtime import Runtime
+from api.settings import Settings
 from schemas.hr import (
     AuditView,
     ChangesPage,
@@ -80,15 +84,21 @@ Text = Annotated[str, QueryParameter(description="Narrow to this value; empty: a
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Page size, at most {MAX_PAGE}.")]
 
 
-async def provide_hr(request: Request[Any, Any, Any], state: State) -> HrService:
+async def provide_hr(
+    request: Request[Any, Any, Any],
+    sessions: NamedDependency[Sessions],
+    catalog: NamedDependency[Catalog],
+    token_key: NamedDependency[TokenKey],
+    settings: NamedDependency[Settings],
+) -> HrService:
     principal = principal_of(request)
     return HrService(
-        state.sessions,
-        state.catalog,
+        sessions,
+        catalog,
         principal.district_id,
         principal.key_id,
-        await state.token_key.get(),
-        postgres=not state.settings.is_sqlite,
+        await token_key.get(),
+        postgres=not settings.is_sqlite,
     )
 
 
@@ -178,7 +188,7 @@ class RosterController(Controller):
     async def upsert(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        sessions: NamedDependency[Sessions],
         partial: Annotated[
             bool, QueryParameter(description="Import the valid rows even if some are bad.")
         ] = False,
@@ -186,7 +196,7 @@ class RosterController(Controller):
         """Columns: employee_id, name, email, school_code, school_name, department, role_code,
         role_title, status (active, leave, inactive, terminated). A CSV has a header row."""
         principal = principal_of(request)
-        service = RosterService(state.sessions, principal.district_id)
+        service = RosterService(sessions, principal.district_id)
         body = await request.body()
         if request.content_type[0] == "text/csv":
             try:
@@ -256,18 +266,18 @@ class CompletionRecordsController(Controller):
         return await hr.changes(cursor, limit)
 
     async def _export(
-        self, request: Request[Any, Any, Any], state: State, filters: Filters, fmt: str
+        self, request: Request[Any, Any, Any], runtime: Runtime, filters: Filters, fmt: str
     ) -> Stream:
         principal: Principal = principal_of(request)
-        modules = await module_infos(state.sessions, state.catalog)
+        modules = await module_infos(runtime.sessions, runtime.catalog)
 
         async def done(rows: int, finished: bool) -> None:
             action = f"export.{fmt}" + ("" if finished else ".interrupted")
             await audit(
-                state.sessions, principal.district_id, principal.key_id, action, filters.as_dict(), rows
+                runtime.sessions, principal.district_id, principal.key_id, action, filters.as_dict(), rows
             )
 
-        export = Export(state.engine, principal.district_id, filters, modules, fmt, done)
+        export = Export(runtime.engine, principal.district_id, filters, modules, fmt, done)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         return Download(
             export.chunks(),
@@ -284,10 +294,13 @@ class CompletionRecordsController(Controller):
         responses=problems(400, 401, 403),
     )
     async def export(
-        self, request: Request[Any, Any, Any], state: State, filters: NamedDependency[Filters]
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        filters: NamedDependency[Filters],
     ) -> Stream:
         best = request.accept.best_match([CSV.split(";")[0], NDJSON], default="text/csv")
-        return await self._export(request, state, filters, "ndjson" if best == NDJSON else "csv")
+        return await self._export(request, runtime, filters, "ndjson" if best == NDJSON else "csv")
 
     @get(
         "/completions/export.csv",
@@ -298,9 +311,12 @@ class CompletionRecordsController(Controller):
         responses=problems(400, 401, 403),
     )
     async def export_csv(
-        self, request: Request[Any, Any, Any], state: State, filters: NamedDependency[Filters]
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        filters: NamedDependency[Filters],
     ) -> Stream:
-        return await self._export(request, state, filters, "csv")
+        return await self._export(request, runtime, filters, "csv")
 
     @get(
         "/completions/export.ndjson",
@@ -311,9 +327,12 @@ class CompletionRecordsController(Controller):
         responses=problems(400, 401, 403),
     )
     async def export_ndjson(
-        self, request: Request[Any, Any, Any], state: State, filters: NamedDependency[Filters]
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        filters: NamedDependency[Filters],
     ) -> Stream:
-        return await self._export(request, state, filters, "ndjson")
+        return await self._export(request, runtime, filters, "ndjson")
 
     @get(
         "/completions/{completion_id:uuid}",
@@ -335,9 +354,12 @@ class CompletionRecordsController(Controller):
         responses=problems(401, 403, 404, 409),
     )
     async def certificate(
-        self, hr: NamedDependency[HrService], state: State, completion_id: FromPath[uuid.UUID]
+        self,
+        hr: NamedDependency[HrService],
+        settings: NamedDependency[Settings],
+        completion_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        return await _certificate(hr, state, completion_id, None)
+        return await _certificate(hr, settings, completion_id, None)
 
     @get(
         "/summaries/{by:str}",
@@ -393,12 +415,12 @@ class CompletionRecordsController(Controller):
 
 
 async def _certificate(
-    hr: HrService, state: State, completion_id: uuid.UUID, learner_id: uuid.UUID | None
+    hr: HrService, settings: Settings, completion_id: uuid.UUID, learner_id: uuid.UUID | None
 ) -> Response[bytes]:
     record = await hr.record(completion_id, learner_id)
     if record.outcome.status == "voided":
         raise Conflict("This completion has been voided; it has no certificate.")
-    base = state.settings.base_url.rstrip("/")
+    base = settings.base_url.rstrip("/")
     body = pdf.certificate(record, await hr.district_name(), f"{base}/verify/{record.certificate_id}")
     return Response(
         body, media_type=PDF, headers=_disposition(f"certificate-{record.certificate_id}.pdf", "inline")
@@ -423,10 +445,10 @@ class MyCertificateController(Controller):
         self,
         request: Request[Any, Any, Any],
         hr: NamedDependency[HrService],
-        state: State,
+        settings: NamedDependency[Settings],
         completion_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        return await _certificate(hr, state, completion_id, principal_of(request).learner_id)
+        return await _certificate(hr, settings, completion_id, principal_of(request).learner_id)
 
 
 class VerifyController(Controller):
@@ -439,8 +461,10 @@ class VerifyController(Controller):
         summary="Public: whether a certificate's verification code is valid, and for whom",
         responses=problems(404),
     )
-    async def verify(self, state: State, code: FromPath[str]) -> Verification:
-        return await verify(state.sessions, state.catalog, code)
+    async def verify(
+        self, sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog], code: FromPath[str]
+    ) -> Verification:
+        return await verify(sessions, catalog, code)
 
 
 class AuditController(Controller):

@@ -1,15 +1,15 @@
 """Public operational routes: `/healthz`, `/readyz`, `/metrics`, `/problems/{slug}`."""
 
-from typing import Any
-
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import PROBLEM_DESCRIPTIONS, NotFound, problems
+from api.http.metrics import Metrics
 from api.migrate import current_revision, head_revision
+from api.runtime import Runtime
 from schemas.base import Wire
 
 
@@ -49,11 +49,10 @@ class OpsController(Controller):
         summary="Readiness: database reachable and migrated",
         responses=problems(503),
     )
-    async def readyz(self, request: Request[Any, Any, Any]) -> Response[Readiness]:
-        engine: AsyncEngine = request.app.state.engine
+    async def readyz(self, runtime: NamedDependency[Runtime]) -> Response[Readiness]:
         expected = head_revision()
         try:
-            current = await current_revision(engine)
+            current = await current_revision(runtime.engine)
         except Exception as exc:  # any driver error means "not ready", never a 500
             body = Readiness(
                 status="unavailable", database=type(exc).__name__, migration=None, expected_migration=expected
@@ -75,8 +74,8 @@ class OpsController(Controller):
         media_type=CONTENT_TYPE_LATEST,
         include_in_schema=True,
     )
-    async def metrics(self, request: Request[Any, Any, Any]) -> bytes:
-        return generate_latest(request.app.state.metrics.registry)
+    async def metrics(self, metrics: NamedDependency[Metrics]) -> bytes:
+        return generate_latest(metrics.registry)
 
     @get(
         "/problems/{slug:str}",

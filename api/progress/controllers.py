@@ -5,15 +5,17 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.auth import Scope, principal_of, requires, requires_any
+from api.content.catalog import Catalog
+from api.db import Sessions
 from api.errors import Forbidden, problems
 from api.progress.group import GroupService
 from api.progress.services import LearnerService, ProgressService, void_completion
+from api.progress.tokens import TokenKey
 from schemas.progress import (
     AnswersSave,
     AttemptSubmit,
@@ -30,12 +32,12 @@ from schemas.progress import (
 from schemas.reports import CombinedList, FormAnalysis, FormResults, GroupFilter
 
 
-def _progress(request: Request[Any, Any, Any], state: State) -> ProgressService:
+def provide_progress(
+    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog]
+) -> ProgressService:
     principal = principal_of(request)
     assert principal.learner_id is not None  # routes below require the learner scope
-    return ProgressService(
-        state.sessions, state.catalog, principal.district_id, principal.learner_id, principal.cohort
-    )
+    return ProgressService(sessions, catalog, principal.district_id, principal.learner_id, principal.cohort)
 
 
 class LearnerTokenController(Controller):
@@ -50,7 +52,11 @@ class LearnerTokenController(Controller):
         responses=problems(400, 401, 403, 413, 415, 422),
     )
     async def create(
-        self, state: State, request: Request[Any, Any, Any], data: JSONBody[LearnerTokenRequest]
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        token_key: NamedDependency[TokenKey],
+        data: JSONBody[LearnerTokenRequest],
     ) -> LearnerToken:
         principal = principal_of(request)
         if data.facilitator and Scope.CONTENT_FACILITATE not in principal.scopes:
@@ -58,9 +64,9 @@ class LearnerTokenController(Controller):
                 "Only a key holding `content:facilitate` may create a facilitator token; "
                 "ask your administrator for that scope or leave `facilitator` false."
             )
-        service = LearnerService(state.sessions, principal.district_id)
+        service = LearnerService(sessions, principal.district_id)
         return await service.token(
-            data.learner, data.cohort, data.ttl_minutes, await state.token_key.get(), data.facilitator
+            data.learner, data.cohort, data.ttl_minutes, await token_key.get(), data.facilitator
         )
 
 
@@ -70,12 +76,13 @@ class MyProgressController(Controller):
     path = "/api/v1/me"
     tags = ["progress"]
     opt = requires(Scope.LEARNER)
+    dependencies = {"progress": Provide(provide_progress, sync_to_thread=False)}
 
     @get(operation_id="getMe", summary="The learner the token is for", responses=problems(401, 403, 404))
-    async def me(self, request: Request[Any, Any, Any], state: State) -> LearnerView:
+    async def me(self, request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]) -> LearnerView:
         principal = principal_of(request)
         assert principal.learner_id is not None
-        return await LearnerService(state.sessions, principal.district_id).get(principal.learner_id)
+        return await LearnerService(sessions, principal.district_id).get(principal.learner_id)
 
     @get(
         "/progress",
@@ -83,8 +90,8 @@ class MyProgressController(Controller):
         summary="Status of every module and what remains",
         responses=problems(401, 403, 404),
     )
-    async def progress(self, request: Request[Any, Any, Any], state: State) -> list[ModuleProgress]:
-        return await _progress(request, state).progress()
+    async def progress(self, progress: NamedDependency[ProgressService]) -> list[ModuleProgress]:
+        return await progress.progress()
 
     @get(
         "/transcript",
@@ -92,8 +99,8 @@ class MyProgressController(Controller):
         summary="Every completion and total credit",
         responses=problems(401, 403, 404),
     )
-    async def transcript(self, request: Request[Any, Any, Any], state: State) -> Transcript:
-        return await _progress(request, state).transcript()
+    async def transcript(self, progress: NamedDependency[ProgressService]) -> Transcript:
+        return await progress.transcript()
 
     @post(
         "/modules/{module_id:str}/forms/{form_id:str}/attempts",
@@ -105,9 +112,9 @@ class MyProgressController(Controller):
         },
     )
     async def start(
-        self, request: Request[Any, Any, Any], state: State, module_id: FromPath[str], form_id: FromPath[str]
+        self, progress: NamedDependency[ProgressService], module_id: FromPath[str], form_id: FromPath[str]
     ) -> Response[AttemptView]:
-        attempt, created = await _progress(request, state).start(module_id, form_id)
+        attempt, created = await progress.start(module_id, form_id)
         return Response(attempt, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get(
@@ -117,9 +124,9 @@ class MyProgressController(Controller):
         responses=problems(401, 403, 404),
     )
     async def attempts(
-        self, request: Request[Any, Any, Any], state: State, module_id: FromPath[str], form_id: FromPath[str]
+        self, progress: NamedDependency[ProgressService], module_id: FromPath[str], form_id: FromPath[str]
     ) -> list[AttemptView]:
-        return await _progress(request, state).attempts(module_id, form_id)
+        return await progress.attempts(module_id, form_id)
 
     @get(
         "/attempts/{attempt_id:uuid}",
@@ -128,9 +135,9 @@ class MyProgressController(Controller):
         responses=problems(401, 403, 404),
     )
     async def attempt(
-        self, request: Request[Any, Any, Any], state: State, attempt_id: FromPath[uuid.UUID]
+        self, progress: NamedDependency[ProgressService], attempt_id: FromPath[uuid.UUID]
     ) -> AttemptView:
-        return await _progress(request, state).attempt(attempt_id)
+        return await progress.attempt(attempt_id)
 
     @put(
         "/attempts/{attempt_id:uuid}/answers",
@@ -140,12 +147,11 @@ class MyProgressController(Controller):
     )
     async def save(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        progress: NamedDependency[ProgressService],
         attempt_id: FromPath[uuid.UUID],
         data: JSONBody[AnswersSave],
     ) -> AttemptView:
-        return await _progress(request, state).save(attempt_id, data.answers)
+        return await progress.save(attempt_id, data.answers)
 
     @post(
         "/attempts/{attempt_id:uuid}/submit",
@@ -156,12 +162,11 @@ class MyProgressController(Controller):
     )
     async def submit(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        progress: NamedDependency[ProgressService],
         attempt_id: FromPath[uuid.UUID],
         data: JSONBody[AttemptSubmit],
     ) -> SubmitResult:
-        return await _progress(request, state).submit(attempt_id, data.answers)
+        return await progress.submit(attempt_id, data.answers)
 
 
 class CompletionAdminController(Controller):
@@ -179,13 +184,13 @@ class CompletionAdminController(Controller):
     async def void(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        sessions: NamedDependency[Sessions],
         completion_id: FromPath[uuid.UUID],
         data: JSONBody[VoidRequest],
     ) -> CompletionView:
         principal = principal_of(request)
         return await void_completion(
-            state.sessions, principal.district_id, completion_id, data.reason, principal.key_id
+            sessions, principal.district_id, completion_id, data.reason, principal.key_id
         )
 
 
@@ -194,7 +199,8 @@ GroupQuery = Annotated[str, QueryParameter(description="Narrow to one value; emp
 
 def provide_group(
     request: Request[Any, Any, Any],
-    state: State,
+    sessions: NamedDependency[Sessions],
+    catalog: NamedDependency[Catalog],
     school: GroupQuery = "",
     role: GroupQuery = "",
     cohort: GroupQuery = "",
@@ -202,8 +208,8 @@ def provide_group(
     """The group view service for the caller's district, narrowed by the query's filters."""
     principal = principal_of(request)
     return GroupService(
-        state.sessions,
-        state.catalog,
+        sessions,
+        catalog,
         principal.district_id,
         GroupFilter(school=school, role=role, cohort=cohort),
         for_learner=principal.learner_id is not None,

@@ -348,8 +348,7 @@ _BATCH = 64
 # Batches of each kind in the database at once: while one commits, the next is sent.
 _PARALLEL = 2
 # Results handed back in slices of at least this many (see batching.py): a smaller batch costs
-# PostgreSQL more (a statement, a commit, a round trip) than the overlap gains (slices of 8:
-# median paired ratio 0.31 against 0.35 in the submit bench).
+# PostgreSQL more (a statement, a commit, a round trip) than the overlap gains (bench/README.md).
 _SLICE = 16
 
 

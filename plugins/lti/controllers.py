@@ -5,14 +5,18 @@ import uuid
 from typing import Any, cast
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
 from api.auth import Scope, principal_of, requires
+from api.content.catalog import Catalog
+from api.db import Sessions
 from api.errors import problems
+from plugins.base import Context, Plugin
 from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.keys import ToolKeys
@@ -32,11 +36,16 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "accepts": FORMS}
 
 
-def runtime(state: State) -> Runtime:
+def provide_lti(
+    plugins: NamedDependency[dict[str, Plugin]], plugin_context: NamedDependency[Context]
+) -> Runtime:
     from plugins.lti.plugin import LtiPlugin
 
-    plugin = cast(LtiPlugin, state.plugins["lti"])
-    return plugin.runtime(state.plugin_context)
+    plugin = cast(LtiPlugin, plugins["lti"])
+    return plugin.runtime(plugin_context)
+
+
+LTI = {"lti": Provide(provide_lti, sync_to_thread=False)}
 
 
 async def _params(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -51,12 +60,13 @@ class LaunchController(Controller):
     path = "/lti"
     tags = ["lti"]
     opt = PUBLIC
+    dependencies = LTI
 
-    async def _login(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    async def _login(self, request: Request[Any, Any, Any], lti: Runtime, signing_key: str) -> Response[Any]:
         params = await _params(request)
         in_iframe = request.headers.get("sec-fetch-dest") == "iframe"
         secure = request.url.scheme == "https"
-        answer = await runtime(state).login(params, secure, in_iframe, await state.token_key.get())
+        answer = await lti.login(params, secure, in_iframe, signing_key)
         cookies = [
             Cookie(
                 key=name,
@@ -80,8 +90,13 @@ class LaunchController(Controller):
         status_code=302,
         responses=problems(400, 403),
     )
-    async def login_get(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        return await self._login(request, state)
+    async def login_get(
+        self,
+        request: Request[Any, Any, Any],
+        lti: NamedDependency[Runtime],
+        signing_key: NamedDependency[str],
+    ) -> Response[Any]:
+        return await self._login(request, lti, signing_key)
 
     @post(
         "/login",
@@ -90,8 +105,13 @@ class LaunchController(Controller):
         status_code=302,
         responses=problems(400, 403, 415),
     )
-    async def login_post(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        return await self._login(request, state)
+    async def login_post(
+        self,
+        request: Request[Any, Any, Any],
+        lti: NamedDependency[Runtime],
+        signing_key: NamedDependency[str],
+    ) -> Response[Any]:
+        return await self._login(request, lti, signing_key)
 
     @post(
         "/launch",
@@ -100,18 +120,25 @@ class LaunchController(Controller):
         status_code=HTTP_303_SEE_OTHER,
         responses=problems(400, 401, 403, 415, 422),
     )
-    async def launch(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    async def launch(
+        self,
+        request: Request[Any, Any, Any],
+        lti: NamedDependency[Runtime],
+        plugins: NamedDependency[dict[str, Plugin]],
+        catalog: NamedDependency[Catalog],
+        signing_key: NamedDependency[str],
+    ) -> Response[Any]:
         params = await _params(request)
-        rt = runtime(state)
+        rt = lti
 
         async def config_of(district_id: uuid.UUID) -> LtiConfig:
-            plugin = state.plugins["lti"]
+            plugin = plugins["lti"]
             config = await load_config(rt.sessions, rt.box, plugin, district_id)
             return config if isinstance(config, LtiConfig) else LtiConfig()
 
         same_origin = request.headers.get("origin") == origin_of(rt.base_url)
         launched = await rt.launch(
-            params, dict(request.cookies), state.catalog, await state.token_key.get(), config_of, same_origin
+            params, dict(request.cookies), catalog, signing_key, config_of, same_origin
         )
         if launched.html:
             return Response(launched.html, status_code=200, media_type=MediaType.HTML)
@@ -127,14 +154,20 @@ class LaunchController(Controller):
         media_type=MediaType.HTML,
         responses=problems(400, 401, 409, 422),
     )
-    async def register(self, state: State, ticket: FromPath[str], request: Request[Any, Any, Any]) -> str:
-        district_id = dynamic.district_of(await state.token_key.get(), ticket)
-        view = await dynamic.register(runtime(state), district_id, await _params(request))
+    async def register(
+        self,
+        lti: NamedDependency[Runtime],
+        signing_key: NamedDependency[str],
+        ticket: FromPath[str],
+        request: Request[Any, Any, Any],
+    ) -> str:
+        district_id = dynamic.district_of(signing_key, ticket)
+        view = await dynamic.register(lti, district_id, await _params(request))
         return dynamic.close_page(view)
 
     @get("/jwks", operation_id="ltiJwks", summary="The tool's public keys (JWKS)")
-    async def jwks(self, state: State) -> dict[str, list[dict[str, object]]]:
-        keys: ToolKeys = runtime(state).tool_keys
+    async def jwks(self, lti: NamedDependency[Runtime]) -> dict[str, list[dict[str, object]]]:
+        keys: ToolKeys = lti.tool_keys
         return await keys.jwks()
 
 
@@ -150,16 +183,21 @@ class RegistrationController(Controller):
         responses=problems(400, 401, 403, 409, 413, 415, 422),
     )
     async def put(
-        self, request: Request[Any, Any, Any], state: State, data: JSONBody[RegistrationWrite]
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        data: JSONBody[RegistrationWrite],
     ) -> RegistrationView:
-        view, _ = await Registrations(state.sessions, principal_of(request).district_id).put(data)
+        view, _ = await Registrations(sessions, principal_of(request).district_id).put(data)
         return view
 
     @get(
         operation_id="listLtiRegistrations", summary="The district's platforms", responses=problems(401, 403)
     )
-    async def all(self, request: Request[Any, Any, Any], state: State) -> list[RegistrationView]:
-        return await Registrations(state.sessions, principal_of(request).district_id).all()
+    async def all(
+        self, request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]
+    ) -> list[RegistrationView]:
+        return await Registrations(sessions, principal_of(request).district_id).all()
 
     @get(
         "/{registration_id:uuid}",
@@ -168,9 +206,12 @@ class RegistrationController(Controller):
         responses=problems(401, 403, 404),
     )
     async def one(
-        self, request: Request[Any, Any, Any], state: State, registration_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        registration_id: FromPath[uuid.UUID],
     ) -> RegistrationView:
-        return await Registrations(state.sessions, principal_of(request).district_id).get(registration_id)
+        return await Registrations(sessions, principal_of(request).district_id).get(registration_id)
 
     @delete(
         "/{registration_id:uuid}",
@@ -180,15 +221,19 @@ class RegistrationController(Controller):
         responses=problems(401, 403, 404),
     )
     async def remove(
-        self, request: Request[Any, Any, Any], state: State, registration_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        registration_id: FromPath[uuid.UUID],
     ) -> None:
-        await Registrations(state.sessions, principal_of(request).district_id).delete(registration_id)
+        await Registrations(sessions, principal_of(request).district_id).delete(registration_id)
 
 
 class RegistrationUrlController(Controller):
     path = "/api/v1/lti/registration-url"
     tags = ["lti"]
     opt = requires(Scope.ADMIN)
+    dependencies = LTI
 
     @post(
         operation_id="createLtiRegistrationUrl",
@@ -196,15 +241,21 @@ class RegistrationUrlController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403),
     )
-    async def create(self, request: Request[Any, Any, Any], state: State) -> RegistrationUrl:
-        token, expires = dynamic.ticket(await state.token_key.get(), principal_of(request).district_id)
-        return RegistrationUrl(url=f"{runtime(state).base_url}/lti/register/{token}", expires_at=expires)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        lti: NamedDependency[Runtime],
+        signing_key: NamedDependency[str],
+    ) -> RegistrationUrl:
+        token, expires = dynamic.ticket(signing_key, principal_of(request).district_id)
+        return RegistrationUrl(url=f"{lti.base_url}/lti/register/{token}", expires_at=expires)
 
 
 class DeepLinkController(Controller):
     path = "/api/v1/lti/deep-links"
     tags = ["lti"]
     opt = requires(Scope.LEARNER, Scope.CONTENT_FACILITATE)
+    dependencies = LTI
 
     @post(
         "/{dl:str}/response",
@@ -214,11 +265,16 @@ class DeepLinkController(Controller):
         responses=problems(400, 401, 403, 404, 413, 415, 422),
     )
     async def answer(
-        self, request: Request[Any, Any, Any], state: State, dl: FromPath[str], data: JSONBody[DeepLinkChoice]
+        self,
+        request: Request[Any, Any, Any],
+        lti: NamedDependency[Runtime],
+        catalog: NamedDependency[Catalog],
+        dl: FromPath[str],
+        data: JSONBody[DeepLinkChoice],
     ) -> DeepLinkResponse:
         """Single use: the deep-link id from the launch fragment (`dl=`) answers once, within 30 minutes."""
         principal = principal_of(request)
         assert principal.learner_id is not None  # the learner scope is held only by learner tokens
-        return await runtime(state).deep_link_response(
-            dl, principal.district_id, principal.learner_id, data.modules, state.catalog
+        return await lti.deep_link_response(
+            dl, principal.district_id, principal.learner_id, data.modules, catalog
         )

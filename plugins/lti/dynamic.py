@@ -17,7 +17,7 @@ import msgspec
 
 from api.errors import BadRequest, InvalidInput, Unauthorized
 from api.models import utcnow
-from api.ssrf import UnsafeDestination
+from api.outbound import UnsafeDestination
 from plugins.lti.grades import LINEITEM
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import SCORE, Runtime

@@ -15,8 +15,8 @@ import jwt
 from sqlalchemy import select, update
 
 from api.models import Completion, LtiLaunch, LtiRegistration
+from api.outbound import UnsafeDestination
 from api.outbox.retry import classify
-from api.ssrf import UnsafeDestination
 from plugins.base import Outcome
 from plugins.lti.service import SCORE, Runtime
 

@@ -12,7 +12,7 @@ from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
 
 from api.errors import Unauthorized
-from api.ssrf import UnsafeDestination
+from api.outbound import UnsafeDestination
 
 TTL = 3600.0
 REFETCH_GAP = 5.0

@@ -4,12 +4,13 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from api.auth import Scope, principal_of, requires
 from api.errors import problems
+from plugins.base import Context
 from plugins.webhooks.service import EndpointService
 from schemas.webhooks import (
     DeliveryDetail,
@@ -25,11 +26,11 @@ from schemas.webhooks import (
 EndpointId = FromPath[uuid.UUID]
 
 
-def _service(request: Request[Any, Any, Any], state: State) -> EndpointService:
-    settings = state.settings
+def _service(request: Request[Any, Any, Any], context: Context) -> EndpointService:
+    settings = context.settings
     return EndpointService(
-        state.sessions,
-        state.secret_box,
+        context.sessions,
+        context.secret_box,
         principal_of(request).district_id,
         allow_http=settings.webhook_allow_http,
         allowlist=list(settings.outbound_allowlist),
@@ -48,15 +49,20 @@ class EndpointController(Controller):
         responses=problems(400, 401, 403, 413, 415, 422),
     )
     async def create(
-        self, request: Request[Any, Any, Any], state: State, data: JSONBody[EndpointCreate]
+        self,
+        request: Request[Any, Any, Any],
+        plugin_context: NamedDependency[Context],
+        data: JSONBody[EndpointCreate],
     ) -> EndpointSecret:
-        return await _service(request, state).create(data)
+        return await _service(request, plugin_context).create(data)
 
     @get(
         operation_id="listWebhookEndpoints", summary="The district's endpoints", responses=problems(401, 403)
     )
-    async def list_endpoints(self, request: Request[Any, Any, Any], state: State) -> list[EndpointView]:
-        return await _service(request, state).all()
+    async def list_endpoints(
+        self, request: Request[Any, Any, Any], plugin_context: NamedDependency[Context]
+    ) -> list[EndpointView]:
+        return await _service(request, plugin_context).all()
 
     @get(
         "/{endpoint_id:uuid}",
@@ -65,9 +71,12 @@ class EndpointController(Controller):
         responses=problems(401, 403, 404),
     )
     async def get_endpoint(
-        self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId
+        self,
+        request: Request[Any, Any, Any],
+        plugin_context: NamedDependency[Context],
+        endpoint_id: EndpointId,
     ) -> EndpointView:
-        return await _service(request, state).get(endpoint_id)
+        return await _service(request, plugin_context).get(endpoint_id)
 
     @patch(
         "/{endpoint_id:uuid}",
@@ -78,11 +87,11 @@ class EndpointController(Controller):
     async def update(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        plugin_context: NamedDependency[Context],
         endpoint_id: EndpointId,
         data: JSONBody[EndpointUpdate],
     ) -> EndpointView:
-        return await _service(request, state).update(endpoint_id, data)
+        return await _service(request, plugin_context).update(endpoint_id, data)
 
     @delete(
         "/{endpoint_id:uuid}",
@@ -91,8 +100,13 @@ class EndpointController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401, 403, 404),
     )
-    async def remove(self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId) -> None:
-        await _service(request, state).delete(endpoint_id)
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        plugin_context: NamedDependency[Context],
+        endpoint_id: EndpointId,
+    ) -> None:
+        await _service(request, plugin_context).delete(endpoint_id)
 
     @post(
         "/{endpoint_id:uuid}/rotate-secret",
@@ -102,9 +116,12 @@ class EndpointController(Controller):
         responses=problems(401, 403, 404),
     )
     async def rotate(
-        self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId
+        self,
+        request: Request[Any, Any, Any],
+        plugin_context: NamedDependency[Context],
+        endpoint_id: EndpointId,
     ) -> EndpointSecret:
-        return await _service(request, state).rotate(endpoint_id)
+        return await _service(request, plugin_context).rotate(endpoint_id)
 
     @post(
         "/{endpoint_id:uuid}/test",
@@ -113,8 +130,13 @@ class EndpointController(Controller):
         status_code=HTTP_202_ACCEPTED,
         responses=problems(401, 403, 404),
     )
-    async def test(self, request: Request[Any, Any, Any], state: State, endpoint_id: EndpointId) -> None:
-        await _service(request, state).ping(endpoint_id)
+    async def test(
+        self,
+        request: Request[Any, Any, Any],
+        plugin_context: NamedDependency[Context],
+        endpoint_id: EndpointId,
+    ) -> None:
+        await _service(request, plugin_context).ping(endpoint_id)
 
     @get(
         "/{endpoint_id:uuid}/deliveries",
@@ -125,7 +147,7 @@ class EndpointController(Controller):
     async def deliveries(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        plugin_context: NamedDependency[Context],
         endpoint_id: EndpointId,
         status: Annotated[
             Literal["pending", "leased", "succeeded", "failed", "skipped"] | None, QueryParameter()
@@ -133,7 +155,7 @@ class EndpointController(Controller):
         event_type: Annotated[str | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[DeliveryView]:
-        return await _service(request, state).deliveries(endpoint_id, status, event_type, limit)
+        return await _service(request, plugin_context).deliveries(endpoint_id, status, event_type, limit)
 
     @get(
         "/{endpoint_id:uuid}/deliveries/{delivery_id:uuid}",
@@ -144,11 +166,11 @@ class EndpointController(Controller):
     async def delivery(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        plugin_context: NamedDependency[Context],
         endpoint_id: EndpointId,
         delivery_id: FromPath[uuid.UUID],
     ) -> DeliveryDetail:
-        return await _service(request, state).delivery(endpoint_id, delivery_id)
+        return await _service(request, plugin_context).delivery(endpoint_id, delivery_id)
 
     @post(
         "/{endpoint_id:uuid}/deliveries/{delivery_id:uuid}/redeliver",
@@ -160,11 +182,11 @@ class EndpointController(Controller):
     async def redeliver(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        plugin_context: NamedDependency[Context],
         endpoint_id: EndpointId,
         delivery_id: FromPath[uuid.UUID],
     ) -> DeliveryView:
-        return await _service(request, state).redeliver(endpoint_id, delivery_id)
+        return await _service(request, plugin_context).redeliver(endpoint_id, delivery_id)
 
     @post(
         "/{endpoint_id:uuid}/recover",
@@ -176,8 +198,10 @@ class EndpointController(Controller):
     async def recover(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        plugin_context: NamedDependency[Context],
         endpoint_id: EndpointId,
         data: JSONBody[RecoverRequest],
     ) -> RecoverResult:
-        return RecoverResult(redelivering=await _service(request, state).recover(endpoint_id, data.since))
+        return RecoverResult(
+            redelivering=await _service(request, plugin_context).recover(endpoint_id, data.since)
+        )

@@ -17,9 +17,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import WebhookEndpoint, utcnow
+from api.outbound import UnsafeDestination
 from api.outbox.retry import classify
 from api.progress.services import add_event
-from api.ssrf import UnsafeDestination
 from plugins.base import Attempted, Context, Delivery, Outcome, Plugin, Subscription
 from plugins.webhooks import signing
 from schemas.events import EndpointDisabled, EndpointFailing, Envelope

@@ -10,8 +10,8 @@ from api.crypto import SecretBox
 from api.db import Sessions
 from api.errors import InvalidInput, NotFound
 from api.models import Delivery, DeliveryAttempt, WebhookEndpoint, utcnow
+from api.outbound import UnsafeDestination, check_url, resolve_and_check
 from api.progress.services import add_event
-from api.ssrf import UnsafeDestination, check_url, resolve_and_check
 from plugins.webhooks import signing
 from schemas.events import Ping
 from schemas.webhooks import (

@@ -101,7 +101,9 @@ async def test_repeat_get_does_no_database_work(app: Litestar, client: Client, d
     await client.get(url, headers=district_a.headers)
     statements: list[str] = []
     event.listen(
-        app.state.engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        app.state.runtime.engine.sync_engine,
+        "before_cursor_execute",
+        lambda *args: statements.append(args[2]),
     )
     response = await client.get(url, headers=district_a.headers)
     assert response.status_code == 200
@@ -138,7 +140,7 @@ async def test_spanish_falls_back_to_english_where_a_module_has_none(
     (folder / "translations" / "es" / "skills-self-assessment.yaml").unlink()
     await publish(sessions, load_course(folder))
     try:
-        app.state.catalog.refresh_seconds = 0
+        app.state.runtime.catalog.refresh_seconds = 0
         app.state.response_cache.clear()
         url = "/api/v1/modules/{}?lang=es"
         untranslated = await client.get(url.format("skills-self-assessment"), headers=district_a.headers)
@@ -198,7 +200,7 @@ async def test_publishing_a_change_makes_a_new_version_and_keeps_the_old(
         assert [m for m, _ in result.new_versions] == ["why-service-matters"]
         # Time passes: the catalog rereads on the next request (on the app's own loop), and the
         # one-second response cache has let go of the old answer.
-        app.state.catalog.refresh_seconds = 0
+        app.state.runtime.catalog.refresh_seconds = 0
         app.state.response_cache.clear()
         new = (await client.get(url, headers=district_a.headers)).json()
         assert new["title"] == "Why service matters (revised)" and new["version"] != old["version"]

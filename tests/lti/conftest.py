@@ -14,13 +14,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.crypto import SecretBox
 from api.db import Sessions
 from api.models import Learner
 from api.outbox.dispatcher import Dispatcher
+from api.runtime import open_runtime
 from api.settings import Settings
-from api.ssrf import GuardedTransport
-from plugins.base import Context
 from plugins.registry import load_plugins
 from tests.conftest import Tenant
 from tests.lti.platform import Platform
@@ -59,14 +57,9 @@ def moodle() -> Iterator[Platform]:
 
 
 @pytest.fixture
-async def dispatcher(sessions: Sessions, lti_settings: Settings) -> AsyncIterator[Dispatcher]:
-    transport = GuardedTransport(allowlist=["127.0.0.1"])
-    async with httpx.AsyncClient(transport=transport) as http:
-        box = SecretBox(SECRET_KEY, "plugin-secrets")
-        context = Context(
-            sessions=sessions, http=http, transport=transport, settings=lti_settings, secret_box=box
-        )
-        yield Dispatcher(context, load_plugins(["lti"]), lease=timedelta(seconds=5))
+async def dispatcher(lti_settings: Settings) -> AsyncIterator[Dispatcher]:
+    async with open_runtime(lti_settings, load_plugins(["lti"])) as runtime:
+        yield Dispatcher(runtime.context(), runtime.plugins, lease=timedelta(seconds=5))
 
 
 async def register(client: Client, tenant: Tenant, platform: Platform, **changes: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Which webhook URLs and addresses api.ssrf refuses; GuardedTransport against a real server."""
+"""Which webhook URLs and addresses api.outbound refuses; GuardedTransport against a real server."""
 
 import ipaddress
 import re
@@ -17,15 +17,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from api.ssrf import (
+from api.outbound import (
     AiohttpTransport,
     GuardedTransport,
     UnsafeDestination,
-    _send_pinned,
     check_url,
     is_allowed_address,
     resolve_and_check,
 )
+from api.outbound.guard import _send_pinned
 
 pytestmark = pytest.mark.anyio
 

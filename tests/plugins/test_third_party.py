@@ -6,7 +6,6 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import msgspec
 import pytest
 from litestar import Litestar
@@ -14,13 +13,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from api.crypto import SecretBox
 from api.db import Sessions
 from api.models import PluginSetting
 from api.outbox.dispatcher import Dispatcher
+from api.runtime import open_runtime
 from api.settings import Settings
-from api.ssrf import GuardedTransport
-from plugins.base import Context
 from plugins.registry import PluginError, load_plugins
 from tests.conftest import Tenant
 from tests.progress.test_progress_api import facilitator_forms, learner_headers, submit_form
@@ -68,16 +65,9 @@ async def test_a_third_party_plugin_receives_completions(
         result = await submit_form(plugin_client, headers, forms[form_id])
     completion = result["completion"]
 
-    transport = GuardedTransport(allowlist=["127.0.0.1"])
-    async with httpx.AsyncClient(transport=transport, trust_env=False) as http:
-        context = Context(
-            sessions=sessions,
-            http=http,
-            transport=transport,
-            settings=settings,
-            secret_box=SecretBox(SECRET_KEY, "plugin-secrets"),
-        )
-        dispatcher = Dispatcher(context, load_plugins())
+    delivering = msgspec.structs.replace(settings, secret_key=SECRET_KEY, outbound_allowlist=["127.0.0.1"])
+    async with open_runtime(delivering, load_plugins()) as runtime:
+        dispatcher = Dispatcher(runtime.context(), runtime.plugins)
         for _ in range(3):
             await dispatcher.run_once()
     [line] = [json.loads(text) for text in inbox.read_text().splitlines()]

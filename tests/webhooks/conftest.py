@@ -4,19 +4,15 @@ dispatcher on the test's own event loop."""
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
-import httpx
 import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from api.crypto import SecretBox
-from api.db import Sessions
 from api.outbox.dispatcher import Dispatcher
+from api.runtime import open_runtime
 from api.settings import Settings
-from api.ssrf import GuardedTransport
-from plugins.base import Context
 from plugins.registry import load_plugins
 from tests.webhooks.receiver import Receiver
 
@@ -48,11 +44,6 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-async def dispatcher(sessions: Sessions, hook_settings: Settings) -> AsyncIterator[Dispatcher]:
-    transport = GuardedTransport(allowlist=["127.0.0.1"])
-    async with httpx.AsyncClient(transport=transport) as http:
-        box = SecretBox(SECRET_KEY, "plugin-secrets")
-        context = Context(
-            sessions=sessions, http=http, transport=transport, settings=hook_settings, secret_box=box
-        )
-        yield Dispatcher(context, load_plugins(["webhooks"]), lease=timedelta(seconds=2))
+async def dispatcher(hook_settings: Settings) -> AsyncIterator[Dispatcher]:
+    async with open_runtime(hook_settings, load_plugins(["webhooks"])) as runtime:
+        yield Dispatcher(runtime.context(), runtime.plugins, lease=timedelta(seconds=2))

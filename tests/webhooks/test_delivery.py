@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import msgspec
 import pytest
 from litestar import Litestar
@@ -14,17 +13,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
 
-from api.crypto import SecretBox
 from api.db import Sessions
 from api.models import Delivery, OutboxEvent, WebhookEndpoint, utcnow
 from api.outbox.dispatcher import Dispatcher
 from api.progress.services import add_event
+from api.runtime import open_runtime
 from api.settings import Settings
-from api.ssrf import GuardedTransport
-from plugins.base import Context
 from plugins.registry import load_plugins
 from tests.conftest import Tenant
-from tests.webhooks.conftest import SECRET_KEY
 from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
@@ -297,16 +293,8 @@ async def test_two_dispatchers_never_send_one_delivery_twice_at_once(
     # A generous timeout: this test is about overlap, and a timed-out request is retried, which
     # is a legitimate (at-least-once) duplicate on a loaded machine, not the overlap it looks for.
     patient = msgspec.structs.replace(hook_settings, webhook_timeout_seconds=30.0)
-    transport = GuardedTransport(allowlist=["127.0.0.1"])
-    async with httpx.AsyncClient(transport=transport, trust_env=False) as http:
-        context = Context(
-            sessions=sessions,
-            http=http,
-            transport=transport,
-            settings=patient,
-            secret_box=SecretBox(SECRET_KEY, "plugin-secrets"),
-        )
-        workers = [Dispatcher(context, load_plugins(["webhooks"]), batch=10) for _ in range(2)]
+    async with open_runtime(patient, load_plugins(["webhooks"])) as runtime:
+        workers = [Dispatcher(runtime.context(), runtime.plugins, batch=10) for _ in range(2)]
         for _ in range(8):
             await asyncio.gather(*(w.run_once() for w in workers))
     assert receiver.overlaps == []

@@ -13,6 +13,8 @@ import time
 from typing import Any
 
 import msgspec
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 Key = tuple[str, bytes, bytes, bytes, bytes]
 
@@ -63,3 +65,48 @@ class ResponseCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def _cacheable(scope: Scope) -> bool:
+    """Whether the routed handler opted into the response cache (known once routing ran)."""
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("response_cache"))
+
+
+class ServeCached:
+    """ASGI wrapper: answers from `cache` where it can, and keeps the answers of routes that opted
+    in. A cached answer sets the scope's `path_template` to its route, for the metrics and log."""
+
+    def __init__(self, app: ASGIApp, cache: ResponseCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = self.cache.key(scope) if scope["type"] == ScopeType.HTTP else None
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        cached = self.cache.get(key)
+        if cached is not None:
+            scope["path_template"] = cached.route
+            await send(
+                {"type": "http.response.start", "status": cached.status, "headers": list(cached.headers)}
+            )
+            await send({"type": "http.response.body", "body": cached.body, "more_body": False})
+            return
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        body = bytearray()
+
+        async def send_kept(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body" and _cacheable(scope):
+                body.extend(message.get("body", b""))  # never a streamed export: it is not cacheable
+            await send(message)
+
+        await self.app(scope, receive, send_kept)
+        if status in (200, 304) and _cacheable(scope):
+            self.cache.put(key, status, headers, bytes(body), scope.get("path_template", ""))

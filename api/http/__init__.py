@@ -1,0 +1,16 @@
+"""The ASGI layers around the whole app (routing included), one job each; `wrap` composes them."""
+
+from litestar.types import ASGIApp
+
+from api.http.access_log import AccessLog
+from api.http.allow import FixAllow
+from api.http.metrics import Metrics, RecordMetrics
+from api.http.request_id import RequestId
+from api.http.response_cache import ResponseCache, ServeCached
+
+
+def wrap(app: ASGIApp, metrics: Metrics, cache: ResponseCache) -> ASGIApp:
+    """`app` inside every layer, outermost first: the `Allow` fix, the request id, the access log,
+    the metrics, and answers served from the response cache (which still get an id, a log line
+    and a count)."""
+    return FixAllow(RequestId(AccessLog(RecordMetrics(ServeCached(app, cache), metrics))))
