@@ -43,6 +43,7 @@ from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
 from api.player.routes import player_router
+from api.plugin import Context, Plugin, lifespans
 from api.progress.controllers import (
     CompletionAdminController,
     GroupController,
@@ -52,7 +53,6 @@ from api.progress.controllers import (
 from api.progress.tokens import TokenKey
 from api.settings import Settings
 from api.ssrf import GuardedTransport
-from plugins.base import Context, Plugin
 from plugins.controllers import PluginController
 from plugins.registry import load_plugins
 
@@ -152,17 +152,18 @@ class Core(InitPlugin):
                 secret_box=app.state.secret_box,
             )
             app.state.plugin_context = context
-            if not self.settings.dispatch_in_app:
-                yield
-                return
-            stop = asyncio.Event()
-            dispatcher = Dispatcher.configured(context, self.plugins)
-            task = asyncio.create_task(dispatcher.run(stop))
-            try:
-                yield
-            finally:
-                stop.set()
-                await task
+            async with lifespans(context, self.plugins.values()):
+                if not self.settings.dispatch_in_app:
+                    yield
+                    return
+                stop = asyncio.Event()
+                dispatcher = Dispatcher.configured(context, self.plugins)
+                task = asyncio.create_task(dispatcher.run(stop))
+                try:
+                    yield
+                finally:
+                    stop.set()
+                    await task
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         configure_logging(self.settings.log_level)

@@ -6,8 +6,7 @@ from litestar import Controller, Request, get, put
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from api.auth import Scope, principal_of, requires
-from api.errors import problems
+from plugins.contract import Scope, principal_of, problems, requires
 from plugins.settings import PluginSettings
 from schemas.plugins import PluginSettingsPut, PluginView
 

@@ -37,9 +37,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from api import retention
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, table, utcnow
 from api.outbox.retry import next_attempt_at
-from plugins.base import Attempted, Context, Outcome, Plugin, Subscription
-from plugins.base import Delivery as PluginDelivery
-from schemas.events import Envelope
+from api.plugin import Attempted, Context, Outcome, Plugin, Subscription
+from api.plugin import Delivery as PluginDelivery
+from schemas.events import Event, typed
 
 log = logging.getLogger("frontoffice.dispatcher")
 
@@ -124,8 +124,18 @@ class _EventColumns(Protocol):
     payload: dict[str, Any]
 
 
-def _envelope(event: _EventColumns) -> Envelope:
-    return Envelope(type=event.type, id=event.id, timestamp=event.created_at, data=event.payload)
+def _envelope(event: _EventColumns) -> Event:
+    """The stored event, typed: decoded once, handed to every plugin that takes it."""
+    return typed(event.type, event.id, event.created_at, event.payload)
+
+
+def _decoded(event: _EventColumns) -> Event | None:
+    """`_envelope`, or None for an event no version of Front Office wrote: no plugin gets it."""
+    try:
+        return _envelope(event)
+    except msgspec.ValidationError as exc:
+        log.error(f"outbox event {event.id} ({event.type}) is not a known event, not delivered: {exc}")
+        return None
 
 
 class Dispatcher:
@@ -191,12 +201,13 @@ class Dispatcher:
             # while the plugins look up their subscribers, so their queries flush nothing.
             deliveries: list[dict[str, Any]] = []
             claimed: list[Claimed] = []
-            envelopes = [_envelope(event) for event in events]
+            decoded = {i: _decoded(event) for i, event in enumerate(events)}
+            typed_events = {i: event for i, event in decoded.items() if event is not None}
             for plugin in self.plugins.values():
-                wanted = [i for i, event in enumerate(events) if plugin.wants(event.type)]
+                wanted = [i for i in typed_events if plugin.wants(events[i].type)]
                 if not wanted:
                     continue
-                batch = [(events[i].district_id, envelopes[i]) for i in wanted]
+                batch = [(events[i].district_id, typed_events[i]) for i in wanted]
                 subscribers = await plugin.subscriptions_batch(session, batch)
                 for i, subs in zip(wanted, subscribers, strict=True):
                     event = events[i]
@@ -209,7 +220,7 @@ class Dispatcher:
                                 district_id=event.district_id,
                                 subscriber=sub.key,
                                 attempt=1,
-                                event=envelopes[i],
+                                event=typed_events[i],
                             )
                             claimed.append(
                                 Claimed(delivery=delivery, plugin=plugin.name, lease_ends=lease.ends)

@@ -2,24 +2,23 @@
 `admin` scope, and the deep-linking answer for an instructor's learner token."""
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie, State
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
-from api.auth import Scope, principal_of, requires
-from api.errors import problems
+from plugins.contract import Scope, load_config, principal_of, problems, requires
 from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import LtiConfig, Runtime
 from plugins.lti.storage import origin_of
-from plugins.settings import load_config
 from schemas.lti import (
     DeepLinkChoice,
     DeepLinkResponse,
@@ -30,13 +29,6 @@ from schemas.lti import (
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "accepts": FORMS}
-
-
-def runtime(state: State) -> Runtime:
-    from plugins.lti.plugin import LtiPlugin
-
-    plugin = cast(LtiPlugin, state.plugins["lti"])
-    return plugin.runtime(state.plugin_context)
 
 
 async def _params(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -52,11 +44,11 @@ class LaunchController(Controller):
     tags = ["lti"]
     opt = PUBLIC
 
-    async def _login(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    async def _login(self, request: Request[Any, Any, Any], state: State, lti: Runtime) -> Response[Any]:
         params = await _params(request)
         in_iframe = request.headers.get("sec-fetch-dest") == "iframe"
         secure = request.url.scheme == "https"
-        answer = await runtime(state).login(params, secure, in_iframe, await state.token_key.get())
+        answer = await lti.login(params, secure, in_iframe, await state.token_key.get())
         cookies = [
             Cookie(
                 key=name,
@@ -80,8 +72,10 @@ class LaunchController(Controller):
         status_code=302,
         responses=problems(400, 403),
     )
-    async def login_get(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        return await self._login(request, state)
+    async def login_get(
+        self, request: Request[Any, Any, Any], state: State, lti: NamedDependency[Runtime]
+    ) -> Response[Any]:
+        return await self._login(request, state, lti)
 
     @post(
         "/login",
@@ -90,8 +84,10 @@ class LaunchController(Controller):
         status_code=302,
         responses=problems(400, 403, 415),
     )
-    async def login_post(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        return await self._login(request, state)
+    async def login_post(
+        self, request: Request[Any, Any, Any], state: State, lti: NamedDependency[Runtime]
+    ) -> Response[Any]:
+        return await self._login(request, state, lti)
 
     @post(
         "/launch",
@@ -100,9 +96,11 @@ class LaunchController(Controller):
         status_code=HTTP_303_SEE_OTHER,
         responses=problems(400, 401, 403, 415, 422),
     )
-    async def launch(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    async def launch(
+        self, request: Request[Any, Any, Any], state: State, lti: NamedDependency[Runtime]
+    ) -> Response[Any]:
         params = await _params(request)
-        rt = runtime(state)
+        rt = lti
 
         async def config_of(district_id: uuid.UUID) -> LtiConfig:
             plugin = state.plugins["lti"]
@@ -127,14 +125,20 @@ class LaunchController(Controller):
         media_type=MediaType.HTML,
         responses=problems(400, 401, 409, 422),
     )
-    async def register(self, state: State, ticket: FromPath[str], request: Request[Any, Any, Any]) -> str:
+    async def register(
+        self,
+        state: State,
+        ticket: FromPath[str],
+        request: Request[Any, Any, Any],
+        lti: NamedDependency[Runtime],
+    ) -> str:
         district_id = dynamic.district_of(await state.token_key.get(), ticket)
-        view = await dynamic.register(runtime(state), district_id, await _params(request))
+        view = await dynamic.register(lti, district_id, await _params(request))
         return dynamic.close_page(view)
 
     @get("/jwks", operation_id="ltiJwks", summary="The tool's public keys (JWKS)")
-    async def jwks(self, state: State) -> dict[str, list[dict[str, object]]]:
-        keys: ToolKeys = runtime(state).tool_keys
+    async def jwks(self, lti: NamedDependency[Runtime]) -> dict[str, list[dict[str, object]]]:
+        keys: ToolKeys = lti.tool_keys
         return await keys.jwks()
 
 
@@ -196,9 +200,11 @@ class RegistrationUrlController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403),
     )
-    async def create(self, request: Request[Any, Any, Any], state: State) -> RegistrationUrl:
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, lti: NamedDependency[Runtime]
+    ) -> RegistrationUrl:
         token, expires = dynamic.ticket(await state.token_key.get(), principal_of(request).district_id)
-        return RegistrationUrl(url=f"{runtime(state).base_url}/lti/register/{token}", expires_at=expires)
+        return RegistrationUrl(url=f"{lti.base_url}/lti/register/{token}", expires_at=expires)
 
 
 class DeepLinkController(Controller):
@@ -214,11 +220,16 @@ class DeepLinkController(Controller):
         responses=problems(400, 401, 403, 404, 413, 415, 422),
     )
     async def answer(
-        self, request: Request[Any, Any, Any], state: State, dl: FromPath[str], data: JSONBody[DeepLinkChoice]
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        lti: NamedDependency[Runtime],
+        dl: FromPath[str],
+        data: JSONBody[DeepLinkChoice],
     ) -> DeepLinkResponse:
         """Single use: the deep-link id from the launch fragment (`dl=`) answers once, within 30 minutes."""
         principal = principal_of(request)
         assert principal.learner_id is not None  # the learner scope is held only by learner tokens
-        return await runtime(state).deep_link_response(
+        return await lti.deep_link_response(
             dl, principal.district_id, principal.learner_id, data.modules, state.catalog
         )

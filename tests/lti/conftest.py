@@ -18,9 +18,10 @@ from api.crypto import SecretBox
 from api.db import Sessions
 from api.models import Learner
 from api.outbox.dispatcher import Dispatcher
+from api.plugin import lifespans
 from api.settings import Settings
 from api.ssrf import GuardedTransport
-from plugins.base import Context
+from plugins.contract import Context
 from plugins.registry import load_plugins
 from tests.conftest import Tenant
 from tests.lti.platform import Platform
@@ -66,7 +67,9 @@ async def dispatcher(sessions: Sessions, lti_settings: Settings) -> AsyncIterato
         context = Context(
             sessions=sessions, http=http, transport=transport, settings=lti_settings, secret_box=box
         )
-        yield Dispatcher(context, load_plugins(["lti"]), lease=timedelta(seconds=5))
+        plugins = load_plugins(["lti"])
+        async with lifespans(context, plugins.values()):
+            yield Dispatcher(context, plugins, lease=timedelta(seconds=5))
 
 
 async def register(client: Client, tenant: Tenant, platform: Platform, **changes: Any) -> dict[str, Any]:

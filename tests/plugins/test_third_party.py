@@ -20,7 +20,7 @@ from api.models import PluginSetting
 from api.outbox.dispatcher import Dispatcher
 from api.settings import Settings
 from api.ssrf import GuardedTransport
-from plugins.base import Context
+from plugins.contract import Context
 from plugins.registry import PluginError, load_plugins
 from tests.conftest import Tenant
 from tests.progress.test_progress_api import facilitator_forms, learner_headers, submit_form

@@ -16,7 +16,7 @@ from api.db import Sessions
 from api.outbox.dispatcher import Dispatcher
 from api.settings import Settings
 from api.ssrf import GuardedTransport
-from plugins.base import Context
+from plugins.contract import Context
 from plugins.registry import load_plugins
 from tests.webhooks.receiver import Receiver
 

@@ -18,10 +18,10 @@ from api.crypto import SecretBox
 from api.db import Sessions
 from api.models import Delivery, OutboxEvent, WebhookEndpoint, utcnow
 from api.outbox.dispatcher import Dispatcher
-from api.progress.services import add_event
+from api.outbox.emit import emit
 from api.settings import Settings
 from api.ssrf import GuardedTransport
-from plugins.base import Context
+from plugins.contract import Context
 from plugins.registry import load_plugins
 from tests.conftest import Tenant
 from tests.webhooks.conftest import SECRET_KEY
@@ -50,7 +50,7 @@ async def completion_events(sessions: Sessions, tenant: Tenant, count: int) -> l
             event = CompletionVoided(
                 completion_id=uuid.uuid4(), learner=learner, module_id="m", reason=f"r{n}", voided_at=utcnow()
             )
-            add_event(session, tenant.id, event, utcnow())
+            await emit(session, tenant.id, event, utcnow())
     async with sessions() as session:
         rows = (
             await session.execute(select(OutboxEvent.id).where(OutboxEvent.type == "completion.voided"))
