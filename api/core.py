@@ -151,7 +151,6 @@ class Core(InitPlugin):
                 settings=self.settings,
                 secret_box=app.state.secret_box,
             )
-            app.state.plugin_context = context
             async with lifespans(context, self.plugins.values()):
                 if not self.settings.dispatch_in_app:
                     yield

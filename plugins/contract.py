@@ -6,7 +6,8 @@ What a plugin may use:
 
 - **The protocol**: `Plugin` (subclass it; every hook is documented on it), the `Context` it is
   handed, `Subscription`, `Delivery`, `Outcome`, `Attempted`; `SecretStr` for secret config
-  fields, `load_config` to read a district's configuration (secrets revealed).
+  fields, `load_config` to read a district's configuration (secrets revealed);
+  `secret_fields(config_type)` names a config's secret fields, stored with the `SEALED` prefix.
 - **Events**: `emit(session, district_id, event, at=None)`, the one outbox writer (in the
   caller's transaction; the dispatcher fans the event out to every plugin that takes it).
   Events are typed (schemas/events.py): `Delivery.event` is a tagged union on `type` whose
