@@ -3,6 +3,11 @@
 Each event type is versioned in its name (`completion.recorded` is version 1 of that event);
 payloads evolve by msgspec's schema-evolution rules: new fields get defaults, types never
 change, and a breaking change is a new type name. No event carries a learner's answers.
+
+On the wire every event is an `Envelope` (`type`, `id`, `timestamp`, `data`). Plugins get the
+same shape typed: `Event`, a tagged union on `type` whose `data` is the payload Struct, decoded
+once per event by the dispatcher and encoding to the very same JSON. `EVENT_TYPES` are the
+published ones (webhooks, the OpenAPI document); `lti.started` is the LTI plugin's own.
 """
 
 import uuid
