@@ -130,11 +130,12 @@ def _envelope(event: _EventColumns) -> Event:
 
 
 def _decoded(event: _EventColumns) -> Event | None:
-    """`_envelope`, or None for an event no version of Front Office wrote: no plugin gets it."""
+    """`_envelope`, or None for an event this version does not know (one a newer version
+    wrote, during a rolling upgrade): it is left as it is, for a worker that knows it."""
     try:
         return _envelope(event)
     except msgspec.ValidationError as exc:
-        log.error(f"outbox event {event.id} ({event.type}) is not a known event, not delivered: {exc}")
+        log.error(f"outbox event {event.id} ({event.type}) is not one this version knows; left: {exc}")
         return None
 
 
@@ -230,7 +231,7 @@ class Dispatcher:
                 await (await session.connection()).execute(_INSERT_DELIVERIES, deliveries)
             await session.execute(
                 update(OutboxEvent)
-                .where(_among(OutboxEvent.id, [event.id for event in events], self._postgres))
+                .where(_among(OutboxEvent.id, [events[i].id for i in typed_events], self._postgres))
                 .values(fanned_out_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -271,12 +272,13 @@ class Dispatcher:
             )
             if self._postgres:
                 query = query.with_for_update(of=Delivery, skip_locked=True)
-            rows = (await session.execute(query)).all()
+            decoded = [(row, _decoded(row)) for row in (await session.execute(query)).all()]
+            rows = [(row, event) for row, event in decoded if event is not None]
             if not rows:
                 return []
             await session.execute(
                 update(Delivery)
-                .where(_among(Delivery.id, [row.delivery_id for row in rows], self._postgres))
+                .where(_among(Delivery.id, [row.delivery_id for row, _ in rows], self._postgres))
                 .values(**lease.values, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -287,12 +289,12 @@ class Dispatcher:
                         district_id=row.district_id,
                         subscriber=row.subscriber.split(":", 1)[1],
                         attempt=row.attempts + 1,
-                        event=_envelope(row),
+                        event=event,
                     ),
                     plugin=row.plugin,
                     lease_ends=lease.ends,
                 )
-                for row in rows
+                for row, event in rows
             ]
             await self._prepare(session, claimed)
             return claimed
