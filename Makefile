@@ -42,6 +42,7 @@ lint: test-deps
 	$(BIN)/ruff check api plugins schemas tests bench
 	$(BIN)/ruff format --check api plugins schemas tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: test-deps
 	$(BIN)/ruff format api plugins schemas tests bench

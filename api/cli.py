@@ -7,7 +7,7 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,14 +16,14 @@ import click
 import msgspec
 
 from api.admin.services import DistrictService, KeyService
+from api.clirun import run_with_sessions as _with_sessions
 from api.content.jsonschema import write_json_schemas
 from api.content.loader import check_content, load_course
 from api.content.publish import publish
-from api.db import Sessions, create_engine, create_sessions
+from api.db import Sessions
 from api.errors import FrontOfficeError
 from api.hr.roster import RosterService
 from api.logs import configure_logging, logging_config
-from api.migrate import upgrade
 from api.settings import Settings, SettingsError, env_name
 from schemas.hr import RosterImportResult
 
@@ -32,24 +32,6 @@ ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "
 DEMO_SLUG = "demo"
 OPENAPI_PATH = Path("openapi/openapi.json")
 log = logging.getLogger("frontoffice")
-
-
-def _with_sessions(work: Callable[[Sessions], Awaitable[T]], *, migrate: bool = False) -> T:
-    """Run `work` against the configured database, turning domain errors into CLI errors."""
-
-    async def main() -> T:
-        engine = create_engine(Settings.from_env().database_url)
-        try:
-            if migrate:
-                await upgrade(engine)
-            return await work(create_sessions(engine))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except FrontOfficeError as exc:
-        raise click.ClickException(exc.detail) from None
 
 
 class _WithPluginCommands(click.Group):

@@ -34,6 +34,7 @@ from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
 from api.player.routes import player_router
+from api.plugin import Plugin
 from api.progress.controllers import (
     CompletionAdminController,
     GroupController,
@@ -42,7 +43,6 @@ from api.progress.controllers import (
 )
 from api.runtime import open_runtime
 from api.settings import Settings
-from plugins.base import Plugin
 from plugins.controllers import PluginController
 from plugins.registry import load_plugins
 

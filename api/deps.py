@@ -15,10 +15,10 @@ from api.crypto import SecretBox
 from api.db import Sessions
 from api.http.metrics import Metrics
 from api.http.response_cache import ResponseCache
+from api.plugin import Context, Plugin
 from api.progress.tokens import TokenKey
 from api.runtime import Runtime
 from api.settings import Settings
-from plugins.base import Context, Plugin
 
 
 def provide_runtime(state: State) -> Runtime:

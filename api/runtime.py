@@ -5,6 +5,7 @@ The app's lifespan, the `frontoffice worker`, the tests and the benchmarks all o
 timeout cannot differ between them).
 """
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,9 +22,9 @@ from api.crypto import SecretBox
 from api.db import Sessions, create_engine, create_sessions
 from api.migrate import upgrade
 from api.outbound import GuardedTransport, make_client
+from api.plugin import Context, Plugin, lifespans
 from api.progress.tokens import TokenKey
 from api.settings import Settings
-from plugins.base import Context, Plugin
 
 SECRET_BOX_PURPOSE = "plugin-secrets"
 
@@ -109,18 +110,22 @@ async def open_runtime(
                 context = Context(
                     sessions=sessions, http=http, transport=transport, settings=settings, secret_box=box
                 )
-            yield Runtime(
-                settings=settings,
-                engine=engine,
-                sessions=sessions,
-                catalog=Catalog(sessions),
-                key_cache=KeyCache(ttl=KEY_CACHE_SECONDS),
-                token_key=token_key,
-                http=http,
-                transport=transport,
-                plugins={} if plugins is None else plugins,
-                secret_box=box,
-                plugin_context=context,
-            )
+            async with contextlib.AsyncExitStack() as stack:
+                # Each plugin's lifespan (its own runtime: clients, caches) lasts as long as ours.
+                if context is not None:
+                    await stack.enter_async_context(lifespans(context, (plugins or {}).values()))
+                yield Runtime(
+                    settings=settings,
+                    engine=engine,
+                    sessions=sessions,
+                    catalog=Catalog(sessions),
+                    key_cache=KeyCache(ttl=KEY_CACHE_SECONDS),
+                    token_key=token_key,
+                    http=http,
+                    transport=transport,
+                    plugins={} if plugins is None else plugins,
+                    secret_box=box,
+                    plugin_context=context,
+                )
     finally:
         await engine.dispose()

@@ -23,11 +23,11 @@ from api.admin.services import DistrictService
 from api.db import Sessions
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
 from api.outbox.dispatcher import Dispatcher, Result
-from api.progress.services import add_event
+from api.outbox.emit import emit
 from api.runtime import open_runtime
 from api.settings import Settings
 from bench.harness import rates, server
-from plugins.base import Context
+from plugins.contract import Context
 from plugins.registry import load_plugins
 from plugins.webhooks import signing
 from plugins.webhooks.service import EndpointService
@@ -118,7 +118,7 @@ async def fill_outbox(sessions: Sessions, district_id: uuid.UUID) -> None:
     for start in range(0, COUNT, INSERT_BATCH):
         async with sessions.begin() as session:
             for n in range(start, min(start + INSERT_BATCH, COUNT)):
-                add_event(session, district_id, completion(n), utcnow())
+                await emit(session, district_id, completion(n), utcnow())
 
 
 async def counts(sessions: Sessions) -> dict[str, int]:

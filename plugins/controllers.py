@@ -6,9 +6,7 @@ from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.auth import Scope, principal_of, requires
-from api.errors import problems
-from plugins.base import Context, Plugin
+from plugins.contract import Context, Plugin, Scope, principal_of, problems, requires
 from plugins.settings import PluginSettings
 from schemas.plugins import PluginSettingsPut, PluginView
 

@@ -3,7 +3,7 @@ optionally restricted by FRONTOFFICE_PLUGINS."""
 
 from importlib.metadata import entry_points
 
-from plugins.base import Plugin
+from plugins.contract import Plugin
 
 GROUP = "frontoffice.plugins"
 

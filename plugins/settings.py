@@ -2,36 +2,27 @@
 plugin's config Struct. Secret fields (typed `SecretStr`) are stored sealed, or as an
 `env:NAME` reference read at use; the API shows them masked, never in clear."""
 
-import os
 import uuid
 from typing import Any
 
 import msgspec
-from msgspec import inspect
 from sqlalchemy import select
 
-from api.crypto import SecretBox
-from api.db import Sessions
-from api.errors import InvalidInput, NotFound
-from api.models import PluginSetting, utcnow
-from plugins.base import Plugin
+from plugins.contract import (
+    SEALED,
+    InvalidInput,
+    NotFound,
+    Plugin,
+    PluginSetting,
+    SecretBox,
+    Sessions,
+    secret_fields,
+    utcnow,
+)
 from schemas.plugins import PluginView
 from schemas.problem import FieldError
 
-SEALED = "sealed:"
 MASK = "********"
-
-
-def secret_fields(config_type: type[msgspec.Struct]) -> set[str]:
-    """Names of the fields typed `SecretStr`."""
-    info = inspect.type_info(config_type)
-    assert isinstance(info, inspect.StructType)
-    out = set()
-    for field in info.fields:
-        t = field.type
-        if isinstance(t, inspect.Metadata) and (t.extra_json_schema or {}).get("writeOnly"):
-            out.add(field.encode_name)
-    return out
 
 
 def _masked(plugin: Plugin, stored: dict[str, Any]) -> dict[str, Any]:
@@ -105,21 +96,3 @@ class PluginSettings:
                 row.enabled, row.config, row.updated_at = enabled, stored, utcnow()
             await session.flush()
             return view(plugin, row)
-
-
-async def load_config(
-    sessions: Sessions, box: SecretBox, plugin: Plugin, district_id: uuid.UUID
-) -> msgspec.Struct | None:
-    """A plugin's configuration for a district, secrets revealed; None if not configured."""
-    async with sessions() as session:
-        row = await session.get(PluginSetting, (district_id, plugin.name))
-    if row is None:
-        return None
-    config = dict(row.config)
-    for key in secret_fields(plugin.config_type) & set(config):
-        value = config[key]
-        if isinstance(value, str) and value.startswith(SEALED):
-            config[key] = box.open(value[len(SEALED) :])
-        elif isinstance(value, str) and value.startswith("env:"):
-            config[key] = os.environ.get(value[4:], "")
-    return msgspec.convert(config, plugin.config_type)

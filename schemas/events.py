@@ -3,12 +3,18 @@
 Each event type is versioned in its name (`completion.recorded` is version 1 of that event);
 payloads evolve by msgspec's schema-evolution rules: new fields get defaults, types never
 change, and a breaking change is a new type name. No event carries a learner's answers.
+
+On the wire every event is an `Envelope` (`type`, `id`, `timestamp`, `data`). Plugins get the
+same shape typed: `Event`, a tagged union on `type` whose `data` is the payload Struct, decoded
+once per event by the dispatcher and encoding to the very same JSON. `EVENT_TYPES` are the
+published ones (webhooks, the OpenAPI document); `lti.started` is the LTI plugin's own.
 """
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, get_type_hints
 
+import msgspec
 from msgspec import Meta
 
 from schemas.base import Wire
@@ -29,8 +35,6 @@ class LearnerRef(Wire, kw_only=True):
 class CompletionRecorded(Wire, kw_only=True):
     """`completion.recorded`: a learner met a module's completion rule for the first time."""
 
-    type_name: ClassVar[str] = "completion.recorded"
-
     completion_id: uuid.UUID
     learner: LearnerRef
     module_id: str
@@ -47,8 +51,6 @@ class CompletionRecorded(Wire, kw_only=True):
 class AttemptSubmitted(Wire, kw_only=True):
     """`attempt.submitted`: a knowledge-check attempt was submitted and marked."""
 
-    type_name: ClassVar[str] = "attempt.submitted"
-
     attempt_id: uuid.UUID
     learner: LearnerRef
     module_id: str
@@ -63,8 +65,6 @@ class AttemptSubmitted(Wire, kw_only=True):
 class FormSubmitted(Wire, kw_only=True):
     """`form.submitted`: a worksheet, self-assessment or reflection was submitted (no answers)."""
 
-    type_name: ClassVar[str] = "form.submitted"
-
     attempt_id: uuid.UUID
     learner: LearnerRef
     module_id: str
@@ -77,8 +77,6 @@ class FormSubmitted(Wire, kw_only=True):
 class CompletionVoided(Wire, kw_only=True):
     """`completion.voided`: an administrator voided a completion record, with a reason."""
 
-    type_name: ClassVar[str] = "completion.voided"
-
     completion_id: uuid.UUID
     learner: LearnerRef
     module_id: str
@@ -90,8 +88,6 @@ class EndpointFailing(Wire, kw_only=True):
     """`endpoint.failing`: a webhook endpoint of the district has failed since `failing_since`;
     sent when failing starts and again a day before it is disabled."""
 
-    type_name: ClassVar[str] = "endpoint.failing"
-
     endpoint_id: uuid.UUID
     url: str
     failing_since: datetime
@@ -101,8 +97,6 @@ class EndpointFailing(Wire, kw_only=True):
 class EndpointDisabled(Wire, kw_only=True):
     """`endpoint.disabled`: a webhook endpoint was disabled (5 days of failures, or a 410)."""
 
-    type_name: ClassVar[str] = "endpoint.disabled"
-
     endpoint_id: uuid.UUID
     url: str
     reason: str
@@ -111,25 +105,17 @@ class EndpointDisabled(Wire, kw_only=True):
 class Ping(Wire, kw_only=True):
     """`ping`: a test event sent to one endpoint on request."""
 
-    type_name: ClassVar[str] = "ping"
-
     endpoint_id: uuid.UUID
     message: str
 
 
-EVENT_TYPES: dict[str, type[Wire]] = {
-    cls.type_name: cls
-    for cls in (
-        CompletionRecorded,
-        AttemptSubmitted,
-        FormSubmitted,
-        CompletionVoided,
-        EndpointFailing,
-        EndpointDisabled,
-        Ping,
-    )
-}
-"""Every event type, by name: the webhooks section of the OpenAPI document is made from it."""
+class LtiStarted(Wire, kw_only=True):
+    """`lti.started`: a learner's first launch of a module from an LMS that takes grades, to
+    report as `Started`. The LTI plugin's own event: not sent to webhooks, not documented."""
+
+    launch_id: uuid.UUID
+    module_id: str
+    at: datetime
 
 
 class Envelope(Wire, kw_only=True):
@@ -139,3 +125,103 @@ class Envelope(Wire, kw_only=True):
     id: Annotated[uuid.UUID, Meta(description="Event id: the idempotency key to deduplicate on.")]
     timestamp: Annotated[datetime, Meta(description="When the event happened (UTC).")]
     data: Annotated[dict[str, Any], Meta(description="The event's payload, per its type.")]
+
+
+class _Typed(Wire, kw_only=True, tag_field="type"):
+    """An event as plugins receive it: the envelope's wire shape (`type`, the tag, comes first;
+    then `id`, `timestamp`, `data`), with `data` its payload Struct."""
+
+    id: uuid.UUID
+    timestamp: datetime
+
+    @property
+    def type(self) -> str:
+        """The event type: the tag."""
+        return str(self.__struct_config__.tag)
+
+
+class CompletionRecordedEvent(_Typed, kw_only=True, tag="completion.recorded"):
+    data: CompletionRecorded
+
+
+class AttemptSubmittedEvent(_Typed, kw_only=True, tag="attempt.submitted"):
+    data: AttemptSubmitted
+
+
+class FormSubmittedEvent(_Typed, kw_only=True, tag="form.submitted"):
+    data: FormSubmitted
+
+
+class CompletionVoidedEvent(_Typed, kw_only=True, tag="completion.voided"):
+    data: CompletionVoided
+
+
+class EndpointFailingEvent(_Typed, kw_only=True, tag="endpoint.failing"):
+    data: EndpointFailing
+
+
+class EndpointDisabledEvent(_Typed, kw_only=True, tag="endpoint.disabled"):
+    data: EndpointDisabled
+
+
+class PingEvent(_Typed, kw_only=True, tag="ping"):
+    data: Ping
+
+
+class LtiStartedEvent(_Typed, kw_only=True, tag="lti.started"):
+    data: LtiStarted
+
+
+Event = (
+    CompletionRecordedEvent
+    | AttemptSubmittedEvent
+    | FormSubmittedEvent
+    | CompletionVoidedEvent
+    | EndpointFailingEvent
+    | EndpointDisabledEvent
+    | PingEvent
+    | LtiStartedEvent
+)
+"""Every event, as a tagged union on `type`: match on the class (or `type`) and read `data`."""
+
+PUBLISHED: tuple[type[_Typed], ...] = (
+    CompletionRecordedEvent,
+    AttemptSubmittedEvent,
+    FormSubmittedEvent,
+    CompletionVoidedEvent,
+    EndpointFailingEvent,
+    EndpointDisabledEvent,
+    PingEvent,
+)
+"""The events sent outside Front Office (webhooks), in the order they are documented."""
+
+
+def _tag(cls: type[Any]) -> str:
+    return str(cls.__struct_config__.tag)
+
+
+def _payload(cls: type[Any]) -> type[Wire]:
+    payload: type[Wire] = get_type_hints(cls)["data"]
+    return payload
+
+
+EVENT_TYPES: dict[str, type[Wire]] = {_tag(cls): _payload(cls) for cls in PUBLISHED}
+"""Every published event type, by name: the webhooks section of the OpenAPI document is made from it."""
+
+_EVERY: tuple[type[_Typed], ...] = (*PUBLISHED, LtiStartedEvent)
+
+TYPE_OF: dict[type[msgspec.Struct], str] = {_payload(cls): _tag(cls) for cls in _EVERY}
+"""Each payload Struct's event type name."""
+
+
+def event_type(payload: msgspec.Struct) -> str:
+    """The type name of an event payload (one of schemas/events.py's Structs)."""
+    return TYPE_OF[type(payload)]
+
+
+def typed(type_: str, id: uuid.UUID, timestamp: datetime, data: dict[str, Any]) -> Event:
+    """A stored event as its typed form (raises `msgspec.ValidationError` for an unknown type
+    or a payload that does not match it)."""
+    envelope = {"type": type_, "id": id, "timestamp": timestamp, "data": data}
+    event: Event = msgspec.convert(envelope, Event)
+    return event

@@ -37,9 +37,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from api import retention
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, table, utcnow
 from api.outbox.retry import next_attempt_at
-from plugins.base import Attempted, Context, Outcome, Plugin, Subscription
-from plugins.base import Delivery as PluginDelivery
-from schemas.events import Envelope
+from api.plugin import Attempted, Context, Outcome, Plugin, Subscription
+from api.plugin import Delivery as PluginDelivery
+from schemas.events import Event, typed
 
 log = logging.getLogger("frontoffice.dispatcher")
 
@@ -124,8 +124,19 @@ class _EventColumns(Protocol):
     payload: dict[str, Any]
 
 
-def _envelope(event: _EventColumns) -> Envelope:
-    return Envelope(type=event.type, id=event.id, timestamp=event.created_at, data=event.payload)
+def _envelope(event: _EventColumns) -> Event:
+    """The stored event, typed: decoded once, handed to every plugin that takes it."""
+    return typed(event.type, event.id, event.created_at, event.payload)
+
+
+def _decoded(event: _EventColumns) -> Event | None:
+    """`_envelope`, or None for an event this version does not know (one a newer version
+    wrote, during a rolling upgrade): it is left as it is, for a worker that knows it."""
+    try:
+        return _envelope(event)
+    except msgspec.ValidationError as exc:
+        log.error(f"outbox event {event.id} ({event.type}) is not one this version knows; left: {exc}")
+        return None
 
 
 class Dispatcher:
@@ -191,12 +202,13 @@ class Dispatcher:
             # while the plugins look up their subscribers, so their queries flush nothing.
             deliveries: list[dict[str, Any]] = []
             claimed: list[Claimed] = []
-            envelopes = [_envelope(event) for event in events]
+            decoded = {i: _decoded(event) for i, event in enumerate(events)}
+            typed_events = {i: event for i, event in decoded.items() if event is not None}
             for plugin in self.plugins.values():
-                wanted = [i for i, event in enumerate(events) if plugin.wants(event.type)]
+                wanted = [i for i in typed_events if plugin.wants(events[i].type)]
                 if not wanted:
                     continue
-                batch = [(events[i].district_id, envelopes[i]) for i in wanted]
+                batch = [(events[i].district_id, typed_events[i]) for i in wanted]
                 subscribers = await plugin.subscriptions_batch(session, batch)
                 for i, subs in zip(wanted, subscribers, strict=True):
                     event = events[i]
@@ -209,7 +221,7 @@ class Dispatcher:
                                 district_id=event.district_id,
                                 subscriber=sub.key,
                                 attempt=1,
-                                event=envelopes[i],
+                                event=typed_events[i],
                             )
                             claimed.append(
                                 Claimed(delivery=delivery, plugin=plugin.name, lease_ends=lease.ends)
@@ -219,7 +231,7 @@ class Dispatcher:
                 await (await session.connection()).execute(_INSERT_DELIVERIES, deliveries)
             await session.execute(
                 update(OutboxEvent)
-                .where(_among(OutboxEvent.id, [event.id for event in events], self._postgres))
+                .where(_among(OutboxEvent.id, [events[i].id for i in typed_events], self._postgres))
                 .values(fanned_out_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -260,12 +272,13 @@ class Dispatcher:
             )
             if self._postgres:
                 query = query.with_for_update(of=Delivery, skip_locked=True)
-            rows = (await session.execute(query)).all()
+            decoded = [(row, _decoded(row)) for row in (await session.execute(query)).all()]
+            rows = [(row, event) for row, event in decoded if event is not None]
             if not rows:
                 return []
             await session.execute(
                 update(Delivery)
-                .where(_among(Delivery.id, [row.delivery_id for row in rows], self._postgres))
+                .where(_among(Delivery.id, [row.delivery_id for row, _ in rows], self._postgres))
                 .values(**lease.values, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -276,12 +289,12 @@ class Dispatcher:
                         district_id=row.district_id,
                         subscriber=row.subscriber.split(":", 1)[1],
                         attempt=row.attempts + 1,
-                        event=_envelope(row),
+                        event=event,
                     ),
                     plugin=row.plugin,
                     lease_ends=lease.ends,
                 )
-                for row in rows
+                for row, event in rows
             ]
             await self._prepare(session, claimed)
             return claimed

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.content.catalog import Catalog, Entry
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
-from api.models import Attempt, Completion, Learner, OutboxEvent, utcnow
+from api.models import Attempt, Completion, Learner, utcnow
+from api.outbox.emit import emit
 from api.progress import submit as submitting
 from api.progress import tokens
 from api.progress.lists import compare_list
@@ -88,11 +89,6 @@ def completion_view(row: Completion) -> CompletionView:
         voided_at=row.voided_at,
         void_reason=row.void_reason,
     )
-
-
-def add_event(session: AsyncSession, district_id: uuid.UUID, event: msgspec.Struct, at: datetime) -> None:
-    """Write an event to the outbox, in the caller's transaction."""
-    session.add(OutboxEvent(**submitting.Event.of(event).row(district_id, at)))
 
 
 def _same_answers(given: dict[str, Any], stored: dict[str, Any]) -> bool:
@@ -704,7 +700,7 @@ async def void_completion(
         row.voided_at, row.void_reason, row.voided_by, row.updated_at = now, reason, by, now
         learner = await session.get(Learner, row.learner_id)
         assert learner is not None
-        add_event(
+        await emit(
             session,
             district_id,
             CompletionVoided(

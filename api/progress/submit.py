@@ -44,6 +44,7 @@ from sqlalchemy.sql.selectable import LateralFromClause, ScalarSelect
 from api.db import Sessions
 from api.models import Attempt, Completion, Learner, OutboxEvent
 from api.progress.batching import Batcher
+from schemas.events import event_type
 from schemas.progress import CompletionView
 
 
@@ -198,9 +199,11 @@ class Event(msgspec.Struct, frozen=True):
     @classmethod
     def of(cls, event: msgspec.Struct, with_completion: bool = False) -> "Event":
         """An event payload (a Struct of schemas/events.py) as the outbox keeps it."""
-        type_name: str = type(event).type_name  # type: ignore[attr-defined]
         return cls(
-            id=uuid.uuid4(), type=type_name, payload=_ENCODER.encode(event), with_completion=with_completion
+            id=uuid.uuid4(),
+            type=event_type(event),
+            payload=_ENCODER.encode(event),
+            with_completion=with_completion,
         )
 
     def row(self, district_id: uuid.UUID, at: datetime) -> dict[str, Any]:

@@ -36,8 +36,7 @@ from pylti1p3.request import Request
 from pylti1p3.session import SessionService
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from api.errors import Forbidden, Unauthorized
-from api.models import LtiRegistration
+from plugins.contract import Forbidden, LtiRegistration, Unauthorized
 from plugins.lti.states import PREFIX, Login
 
 SKEW = 30

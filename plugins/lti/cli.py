@@ -1,24 +1,18 @@
 """`frontoffice lti ...`: import registrations from a file, list them, rotate the tool key."""
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import click
 
-from api.admin.services import DistrictService
-from api.crypto import SecretBox
-from api.db import Sessions
-from api.errors import FrontOfficeError
-from api.progress.tokens import TokenKey
-from api.settings import Settings
+from plugins.contract import (
+    FrontOfficeError,
+    Sessions,
+    district_id_of,
+    run_with_sessions,
+    secret_box,
+)
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations, read_import_file
-
-
-def _run(work: Callable[[Sessions], Awaitable[None]]) -> None:
-    from api.cli import _with_sessions
-
-    _with_sessions(work, migrate=True)
 
 
 @click.group()
@@ -37,11 +31,11 @@ def import_(slug: str, file: Path) -> None:
         raise click.ClickException(exc.detail) from None
 
     async def work(sessions: Sessions) -> None:
-        district = await DistrictService(sessions).by_slug(slug)
-        created, updated = await Registrations(sessions, district.id).import_file(data)
+        district_id = await district_id_of(sessions, slug)
+        created, updated = await Registrations(sessions, district_id).import_file(data)
         click.echo(f"{created} registration(s) created, {updated} updated for {slug}")
 
-    _run(work)
+    run_with_sessions(work, migrate=True)
 
 
 @lti.command("list")
@@ -50,12 +44,11 @@ def list_(slug: str) -> None:
     """List a district's platform registrations."""
 
     async def work(sessions: Sessions) -> None:
-        district = await DistrictService(sessions).by_slug(slug)
-        for r in await Registrations(sessions, district.id).all():
+        for r in await Registrations(sessions, await district_id_of(sessions, slug)).all():
             deployments = ",".join(r.deployment_ids)
             click.echo(f"{r.id}  {r.issuer}  client_id={r.client_id}  deployments={deployments}")
 
-    _run(work)
+    run_with_sessions(work, migrate=True)
 
 
 @lti.command("rotate-key")
@@ -63,8 +56,7 @@ def rotate_key() -> None:
     """Sign with a new tool key from now on; the old one stays published for two days."""
 
     async def work(sessions: Sessions) -> None:
-        key = await TokenKey(sessions, Settings.from_env().secret_key).get()
-        kid = await ToolKeys(sessions, SecretBox(key, "plugin-secrets")).rotate()
+        kid = await ToolKeys(sessions, await secret_box(sessions)).rotate()
         click.echo(f"the tool now signs with key {kid}")
 
-    _run(work)
+    run_with_sessions(work, migrate=True)

@@ -2,28 +2,23 @@
 `admin` scope, and the deep-linking answer for an instructor's learner token."""
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
-from api.auth import Scope, principal_of, requires
-from api.content.catalog import Catalog
-from api.db import Sessions
-from api.errors import problems
-from plugins.base import Context, Plugin
+from plugins.contract import Catalog, Plugin, Scope, Sessions, load_config, principal_of, problems, requires
 from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import LtiConfig, Runtime
 from plugins.lti.storage import origin_of
-from plugins.settings import load_config
 from schemas.lti import (
     DeepLinkChoice,
     DeepLinkResponse,
@@ -34,18 +29,6 @@ from schemas.lti import (
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "accepts": FORMS}
-
-
-def provide_lti(
-    plugins: NamedDependency[dict[str, Plugin]], plugin_context: NamedDependency[Context]
-) -> Runtime:
-    from plugins.lti.plugin import LtiPlugin
-
-    plugin = cast(LtiPlugin, plugins["lti"])
-    return plugin.runtime(plugin_context)
-
-
-LTI = {"lti": Provide(provide_lti, sync_to_thread=False)}
 
 
 async def _params(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -60,7 +43,6 @@ class LaunchController(Controller):
     path = "/lti"
     tags = ["lti"]
     opt = PUBLIC
-    dependencies = LTI
 
     async def _login(self, request: Request[Any, Any, Any], lti: Runtime, signing_key: str) -> Response[Any]:
         params = await _params(request)
@@ -233,7 +215,6 @@ class RegistrationUrlController(Controller):
     path = "/api/v1/lti/registration-url"
     tags = ["lti"]
     opt = requires(Scope.ADMIN)
-    dependencies = LTI
 
     @post(
         operation_id="createLtiRegistrationUrl",
@@ -255,7 +236,6 @@ class DeepLinkController(Controller):
     path = "/api/v1/lti/deep-links"
     tags = ["lti"]
     opt = requires(Scope.LEARNER, Scope.CONTENT_FACILITATE)
-    dependencies = LTI
 
     @post(
         "/{dl:str}/response",

@@ -15,9 +15,7 @@ import httpx
 import jwt
 import msgspec
 
-from api.errors import BadRequest, InvalidInput, Unauthorized
-from api.models import utcnow
-from api.outbound import UnsafeDestination
+from plugins.contract import BadRequest, InvalidInput, Unauthorized, UnsafeDestination, utcnow
 from plugins.lti.grades import LINEITEM
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import SCORE, Runtime

@@ -14,11 +14,9 @@ import httpx
 import jwt
 from sqlalchemy import select, update
 
-from api.models import Completion, LtiLaunch, LtiRegistration
-from api.outbound import UnsafeDestination
-from api.outbox.retry import classify
-from plugins.base import Outcome
+from plugins.contract import Completion, LtiLaunch, LtiRegistration, Outcome, UnsafeDestination, classify
 from plugins.lti.service import SCORE, Runtime
+from schemas.events import CompletionRecorded, LtiStarted
 
 LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 EARLY = 60.0
@@ -135,11 +133,11 @@ async def _find_or_create(
     return str(created.json()["id"])
 
 
-async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: dict[str, Any]) -> Outcome:
-    """Send the completion `event` (a `completion.recorded` payload) as a score."""
-    score = event.get("score")
-    given = round(float(score) * 100, 2) if isinstance(score, int | float) else 100.0
-    completed = datetime.fromisoformat(str(event["completed_at"]))
+async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: CompletionRecorded) -> Outcome:
+    """Send the completion `event` as a score."""
+    score = event.score
+    given = round(score * 100, 2) if score is not None else 100.0
+    completed = event.completed_at
     body = {
         "scoreGiven": given,
         "scoreMaximum": 100,
@@ -148,15 +146,14 @@ async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: dict[str, An
         "timestamp": millis(completed),
     }
     async with runtime.locks.setdefault(f"launch {launch_id}", asyncio.Lock()):
-        return await _send(runtime, launch_id, str(event.get("module_title") or ""), body)
+        return await _send(runtime, launch_id, event.module_title, body)
 
 
-async def post_started(runtime: Runtime, launch_id: uuid.UUID, event: dict[str, Any]) -> Outcome:
-    """Send `Started` for a first launch (an `lti.started` payload): no scoreGiven, as AGS asks
+async def post_started(runtime: Runtime, launch_id: uuid.UUID, event: LtiStarted) -> Outcome:
+    """Send `Started` for a first launch: no scoreGiven, as AGS asks
     of a score not yet given. Never once the learner has completed the module: the Completed
     score is sent (or is queued) then, and a Started after it would undo it on some LMSs."""
-    at = datetime.fromisoformat(str(event["at"]))
-    body = {"activityProgress": "Started", "gradingProgress": "NotReady", "timestamp": millis(at)}
+    body = {"activityProgress": "Started", "gradingProgress": "NotReady", "timestamp": millis(event.at)}
     # Under the launch's lock: a Completed score of the same launch is not sent meanwhile.
     async with runtime.locks.setdefault(f"launch {launch_id}", asyncio.Lock()):
         async with runtime.sessions() as session:

@@ -12,9 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import delete, select
 
-from api.crypto import SecretBox
-from api.db import Sessions
-from api.models import LtiToolKey, utcnow
+from plugins.contract import LtiToolKey, SecretBox, Sessions, utcnow
 
 OVERLAP = timedelta(days=2)
 REFRESH = 300.0

@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
 
-from api.errors import Unauthorized
-from api.outbound import UnsafeDestination
+from plugins.contract import Unauthorized, UnsafeDestination
 
 TTL = 3600.0
 REFETCH_GAP = 5.0

@@ -1,77 +1,98 @@
 """The LTI 1.3 Advantage plugin: OIDC login, verified launches, deep linking, and grades back
 as an outbox subscriber of `completion.recorded` (one delivery per launch link, retried by the
 dispatcher like any other), and `Started` at a learner's first launch (the plugin's own
-`lti.started` event, written with its delivery at the launch)."""
+`lti.started` event, emitted at the launch and fanned out to the plugin only)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import ClassVar
 
 import click
 import msgspec
+from litestar import Router
+from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import LtiLaunch
-from plugins.base import Context, Delivery, Outcome, Plugin, Subscription
-from plugins.lti.service import STARTED_EVENT, LtiConfig, Runtime
-from schemas.events import Envelope
+from plugins.contract import Context, Delivery, LtiLaunch, Outcome, Plugin, Subscription
+from plugins.lti import controllers as c
+from plugins.lti.cli import lti
+from plugins.lti.grades import post_score, post_started
+from plugins.lti.service import LtiConfig, Runtime
+from schemas.events import CompletionRecordedEvent, Event, LtiStartedEvent
 
 
 class LtiPlugin(Plugin):
     name: ClassVar[str] = "lti"
     config_type: ClassVar[type[msgspec.Struct]] = LtiConfig
-    events: ClassVar[frozenset[str]] = frozenset({"completion.recorded"})
+    events: ClassVar[frozenset[str]] = frozenset({"completion.recorded", "lti.started"})
 
     def __init__(self) -> None:
-        self._runtime: tuple[Context, Runtime] | None = None
+        self._runtime: Runtime | None = None
 
-    def runtime(self, context: Context) -> Runtime:
-        """The plugin's runtime for this context (one per app or dispatcher). Held with the
-        context itself: an id alone could be reused by a later context once this one is gone."""
-        if self._runtime is None or self._runtime[0] is not context:
-            runtime = Runtime(context.sessions, context.http, context.secret_box, context.settings)
-            self._runtime = (context, runtime)
-        return self._runtime[1]
+    def lifespan(self, context: Context) -> AbstractAsyncContextManager[None]:
+        """The plugin's runtime (caches, keys, the launch's statements), built from the context
+        once per app or worker and handed to the routes and deliveries."""
+        return self._running(context)
+
+    @asynccontextmanager
+    async def _running(self, context: Context) -> AsyncIterator[None]:
+        self._runtime = Runtime(context.sessions, context.http, context.secret_box, context.settings)
+        try:
+            yield
+        finally:
+            self._runtime = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The runtime of the running lifespan."""
+        if self._runtime is None:
+            raise RuntimeError("the LTI plugin is used outside its lifespan")
+        return self._runtime
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        from plugins.lti import controllers as c
-
+        # The routes take the runtime as a dependency (`lti`), from this plugin's lifespan.
         return [
-            c.LaunchController,
-            c.RegistrationController,
-            c.RegistrationUrlController,
-            c.DeepLinkController,
+            Router(
+                "/",
+                route_handlers=[
+                    c.LaunchController,
+                    c.RegistrationController,
+                    c.RegistrationUrlController,
+                    c.DeepLinkController,
+                ],
+                dependencies={"lti": Provide(lambda: self.runtime, sync_to_thread=False)},
+            )
         ]
 
     def cli(self) -> click.Group | None:
-        from plugins.lti.cli import lti
-
         return lti
 
     async def subscriptions(
-        self, session: AsyncSession, district_id: uuid.UUID, event: Envelope
+        self, session: AsyncSession, district_id: uuid.UUID, event: Event
     ) -> list[Subscription]:
-        """The launch link of the learner and module, if they came from an LMS that takes grades."""
-        learner = event.data.get("learner") or {}
-        try:
-            learner_id = uuid.UUID(str(learner.get("id")))
-        except ValueError:
+        """A first launch's link, for its `Started`; for a completion, the launch link of the
+        learner and module, if they came from an LMS that takes grades."""
+        if isinstance(event, LtiStartedEvent):
+            return [Subscription(key=str(event.data.launch_id))]
+        if not isinstance(event, CompletionRecordedEvent):
             return []
         link = (
             await session.execute(
                 select(LtiLaunch.id).where(
                     LtiLaunch.district_id == district_id,
-                    LtiLaunch.learner_id == learner_id,
-                    LtiLaunch.module_id == str(event.data.get("module_id")),
+                    LtiLaunch.learner_id == event.data.learner.id,
+                    LtiLaunch.module_id == event.data.module_id,
                 )
             )
         ).scalar_one_or_none()
         return [] if link is None else [Subscription(key=str(link))]
 
     async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
-        from plugins.lti.grades import post_score, post_started
-
-        send = post_started if delivery.event.type == STARTED_EVENT else post_score
-        return await send(self.runtime(context), uuid.UUID(delivery.subscriber), delivery.event.data)
+        event, launch_id = delivery.event, uuid.UUID(delivery.subscriber)
+        if isinstance(event, LtiStartedEvent):
+            return await post_started(self.runtime, launch_id, event.data)
+        assert isinstance(event, CompletionRecordedEvent)  # the only other event it takes
+        return await post_score(self.runtime, launch_id, event.data)

@@ -8,9 +8,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.db import Sessions
-from api.errors import Conflict, InvalidInput, NotFound
-from api.models import LtiRegistration, utcnow
+from plugins.contract import Conflict, InvalidInput, LtiRegistration, NotFound, Sessions, utcnow
 from schemas.lti import ImportFile, RegistrationView, RegistrationWrite
 
 

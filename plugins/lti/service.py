@@ -26,27 +26,28 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from api.content.catalog import Catalog
-from api.crypto import SecretBox
-from api.db import Sessions
-from api.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
-from api.memo import Memo
-from api.models import (
+from plugins.contract import (
+    BadRequest,
+    Catalog,
     Completion,
-    Delivery,
+    Forbidden,
+    InvalidInput,
     Learner,
     LtiDeepLink,
     LtiLaunch,
     LtiLink,
     LtiRegistration,
     LtiUsedNonce,
-    OutboxEvent,
+    Memo,
+    NotFound,
+    SecretBox,
+    Sessions,
+    Unauthorized,
+    emit,
+    issue_learner_token,
     table,
     utcnow,
 )
-from api.outbox.dispatcher import delivery_row
-from api.progress import tokens
-from plugins.base import Subscription
 from plugins.lti import storage as post_messages
 from plugins.lti.adapter import (
     COOKIE_PREFIX,
@@ -62,14 +63,13 @@ from plugins.lti.adapter import (
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
 from plugins.lti.states import Login, Signer
+from schemas.events import LtiStarted
 from schemas.lti import DeepLinkResponse
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-STARTED_EVENT = "lti.started"
-"""The plugin's own event: a first launch to report as `Started` (delivered to the plugin only)."""
 DEEP_LINK_TTL = timedelta(minutes=30)
 CACHE_TTL = 5.0
 LINK_TTL = 60.0
@@ -142,8 +142,6 @@ COMPLETED = (
     )
     .limit(1)
 )
-INSERT_EVENT = insert(table(OutboxEvent))
-INSERT_DELIVERY = insert(table(Delivery))
 INSERT_DEEP_LINK = insert(table(LtiDeepLink))
 LEARNER_FIELDS = ("name", "email", "employee_id", "school", "role", "updated_at")
 LAUNCH_FIELDS = (
@@ -539,7 +537,7 @@ class Runtime:
                 await self._remember(connection, row, claims, learner_id, module_id)
         if remember_link and not deep_linking:
             self._remember_link(row.id, link_id, module_id)
-        token, _ = tokens.issue(
+        token, _ = issue_learner_token(
             token_key,
             row.district_id,
             learner_id,
@@ -591,29 +589,13 @@ class Runtime:
         now: datetime,
     ) -> None:
         """A learner without a completion of the module: queue a `Started` score for the
-        launch (sent by the dispatcher with retries, never in the request path). The event is
-        the plugin's own: it is written already fanned out, with its one delivery."""
+        launch (sent by the dispatcher with retries, never in the request path), as the
+        plugin's own event, `lti.started`, which only this plugin takes."""
         done = await connection.execute(COMPLETED, {"learner_id": learner_id, "module_id": module_id})
         if done.first() is not None:
             return
-        event_id = uuid.uuid4()
-        await connection.execute(
-            INSERT_EVENT,
-            {
-                "id": event_id,
-                "district_id": row.district_id,
-                "type": STARTED_EVENT,
-                "payload": {"launch_id": str(launch_id), "module_id": module_id, "at": now.isoformat()},
-                "created_at": now,
-                "fanned_out_at": now,
-            },
-        )
-        await connection.execute(
-            INSERT_DELIVERY,
-            delivery_row(
-                event_id, row.district_id, STARTED_EVENT, "lti", Subscription(key=str(launch_id)), now
-            ),
-        )
+        started = LtiStarted(launch_id=launch_id, module_id=module_id, at=now)
+        await emit(connection, row.district_id, started, now)
 
     # --- deep linking ----------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from api.errors import Unauthorized
+from plugins.contract import Unauthorized
 
 TTL = 600
 """Seconds a login's state is good for."""

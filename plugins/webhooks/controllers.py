@@ -8,9 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from api.auth import Scope, principal_of, requires
-from api.errors import problems
-from plugins.base import Context
+from plugins.contract import Context, Scope, principal_of, problems, requires
 from plugins.webhooks.service import EndpointService
 from schemas.webhooks import (
     DeliveryDetail,

@@ -16,19 +16,34 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import WebhookEndpoint, utcnow
-from api.outbound import UnsafeDestination
-from api.outbox.retry import classify
-from api.progress.services import add_event
-from plugins.base import Attempted, Context, Delivery, Outcome, Plugin, Subscription
+from plugins.contract import (
+    Attempted,
+    Context,
+    Delivery,
+    Outcome,
+    Plugin,
+    Subscription,
+    UnsafeDestination,
+    WebhookEndpoint,
+    classify,
+    emit,
+    utcnow,
+)
 from plugins.webhooks import signing
-from schemas.events import EndpointDisabled, EndpointFailing, Envelope
+from plugins.webhooks.controllers import EndpointController
+from schemas.events import (
+    EVENT_TYPES,
+    EndpointDisabled,
+    EndpointDisabledEvent,
+    EndpointFailing,
+    EndpointFailingEvent,
+    Event,
+    PingEvent,
+)
 
 DISABLE_AFTER = timedelta(days=5)
 WARN_BEFORE = timedelta(days=1)
 EXCERPT = 1024
-# Notices about an endpoint go to the district's other endpoints; a ping to the one named.
-ABOUT_ONE_ENDPOINT = {"endpoint.failing", "endpoint.disabled", "ping"}
 
 
 class WebhooksConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -46,16 +61,23 @@ def _matches(patterns: tuple[str, ...], event_type: str) -> bool:
     return any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
 
 
-def _subscribers(endpoints: Sequence[WebhookEndpoint], event: Envelope) -> list[Subscription]:
+def _subscribers(endpoints: Sequence[WebhookEndpoint], event: Event) -> list[Subscription]:
     """Which of a district's endpoints receive this event."""
-    about = str(event.data.get("endpoint_id", "")) if event.type in ABOUT_ONE_ENDPOINT else None
+    if event.type not in EVENT_TYPES:
+        return []  # another plugin's own event (`lti.started`): never published
+    # Notices about an endpoint go to the district's other endpoints; a ping to the one named.
+    about = (
+        event.data.endpoint_id
+        if isinstance(event, EndpointFailingEvent | EndpointDisabledEvent | PingEvent)
+        else None
+    )
     subs: list[Subscription] = []
     for endpoint in endpoints:
-        if event.type == "ping":
-            if str(endpoint.id) == about:
+        if isinstance(event, PingEvent):
+            if endpoint.id == about:
                 subs.append(Subscription(key=str(endpoint.id)))
             continue
-        if str(endpoint.id) == about or not matches(endpoint.event_types, event.type):
+        if endpoint.id == about or not matches(endpoint.event_types, event.type):
             continue
         # A disabled endpoint's deliveries are recorded as skipped, for recovery later.
         skip = not endpoint.enabled or endpoint.state == "disabled"
@@ -95,8 +117,6 @@ class WebhooksPlugin(Plugin):
     events: ClassVar[frozenset[str]] = frozenset({"*"})
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        from plugins.webhooks.controllers import EndpointController
-
         return [EndpointController]
 
     def __init__(self) -> None:
@@ -105,12 +125,12 @@ class WebhooksPlugin(Plugin):
         self._targets: dict[uuid.UUID, Target | None] = {}
 
     async def subscriptions(
-        self, session: AsyncSession, district_id: uuid.UUID, event: Envelope
+        self, session: AsyncSession, district_id: uuid.UUID, event: Event
     ) -> list[Subscription]:
         return (await self.subscriptions_batch(session, [(district_id, event)]))[0]
 
     async def subscriptions_batch(
-        self, session: AsyncSession, events: Sequence[tuple[uuid.UUID, Envelope]]
+        self, session: AsyncSession, events: Sequence[tuple[uuid.UUID, Event]]
     ) -> list[list[Subscription]]:
         """One query for the endpoints of every district in the batch."""
         districts = {district_id for district_id, _ in events}
@@ -195,9 +215,9 @@ class WebhooksPlugin(Plugin):
         for attempt in counted:
             endpoint = endpoints.get(attempt.delivery.subscriber)
             if endpoint is not None:
-                self._health(session, endpoint, attempt.outcome, now)
+                await self._health(session, endpoint, attempt.outcome, now)
 
-    def _health(
+    async def _health(
         self, session: AsyncSession, endpoint: WebhookEndpoint, outcome: Outcome, now: datetime
     ) -> None:
         if outcome.result == "success":
@@ -206,22 +226,22 @@ class WebhooksPlugin(Plugin):
                 endpoint.updated_at = now
             return
         if outcome.result == "gone":
-            self._disable(session, endpoint, "the endpoint answered 410 Gone", now)
+            await self._disable(session, endpoint, "the endpoint answered 410 Gone", now)
             return
         if endpoint.state == "disabled":
             return
         if endpoint.failing_since is None:
             endpoint.state, endpoint.failing_since = "failing", now
-            self._tell_failing(session, endpoint)
+            await self._tell_failing(session, endpoint)
         elif now - endpoint.failing_since >= DISABLE_AFTER:
-            self._disable(session, endpoint, "it failed every delivery for 5 days", now)
+            await self._disable(session, endpoint, "it failed every delivery for 5 days", now)
         elif now - endpoint.failing_since >= DISABLE_AFTER - WARN_BEFORE and endpoint.warned_at is None:
             endpoint.warned_at = now
-            self._tell_failing(session, endpoint)
+            await self._tell_failing(session, endpoint)
         endpoint.updated_at = now
 
     @staticmethod
-    def _tell_failing(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    async def _tell_failing(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
         assert endpoint.failing_since is not None
         notice = EndpointFailing(
             endpoint_id=endpoint.id,
@@ -229,14 +249,14 @@ class WebhooksPlugin(Plugin):
             failing_since=endpoint.failing_since,
             disables_at=endpoint.failing_since + DISABLE_AFTER,
         )
-        add_event(session, endpoint.district_id, notice, utcnow())
+        await emit(session, endpoint.district_id, notice)
 
     @staticmethod
-    def _disable(session: AsyncSession, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+    async def _disable(session: AsyncSession, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
         if endpoint.state == "disabled":
             return
         endpoint.state, endpoint.disabled_reason, endpoint.updated_at = "disabled", reason, now
-        add_event(
+        await emit(
             session,
             endpoint.district_id,
             EndpointDisabled(endpoint_id=endpoint.id, url=endpoint.url, reason=reason),

@@ -6,12 +6,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from api.crypto import SecretBox
-from api.db import Sessions
-from api.errors import InvalidInput, NotFound
-from api.models import Delivery, DeliveryAttempt, WebhookEndpoint, utcnow
-from api.outbound import UnsafeDestination, check_url, resolve_and_check
-from api.progress.services import add_event
+from plugins.contract import (
+    DeliveryAttempt,
+    InvalidInput,
+    NotFound,
+    SecretBox,
+    Sessions,
+    UnsafeDestination,
+    WebhookEndpoint,
+    check_url,
+    emit,
+    resolve_and_check,
+    utcnow,
+)
+from plugins.contract import DeliveryRow as Delivery
 from plugins.webhooks import signing
 from schemas.events import Ping
 from schemas.webhooks import (
@@ -168,7 +176,7 @@ class EndpointService:
         await self._row(endpoint_id)
         async with self.sessions.begin() as session:
             event = Ping(endpoint_id=endpoint_id, message="A test event from Front Office.")
-            add_event(session, self.district_id, event, utcnow())
+            await emit(session, self.district_id, event)
 
     async def deliveries(
         self, endpoint_id: uuid.UUID, status: str | None, event_type: str | None, limit: int

@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook
 from api.db import Sessions
 from api.models import Delivery, OutboxEvent, WebhookEndpoint, utcnow
 from api.outbox.dispatcher import Dispatcher
-from api.progress.services import add_event
+from api.outbox.emit import emit
 from api.runtime import open_runtime
 from api.settings import Settings
 from plugins.registry import load_plugins
@@ -46,7 +46,7 @@ async def completion_events(sessions: Sessions, tenant: Tenant, count: int) -> l
             event = CompletionVoided(
                 completion_id=uuid.uuid4(), learner=learner, module_id="m", reason=f"r{n}", voided_at=utcnow()
             )
-            add_event(session, tenant.id, event, utcnow())
+            await emit(session, tenant.id, event, utcnow())
     async with sessions() as session:
         rows = (
             await session.execute(select(OutboxEvent.id).where(OutboxEvent.type == "completion.voided"))

@@ -9,8 +9,7 @@ from typing import ClassVar
 import click
 import msgspec
 
-from plugins.base import Context, Delivery, Outcome, Plugin, SecretStr
-from plugins.settings import load_config
+from plugins.contract import Context, Delivery, Outcome, Plugin, SecretStr, load_config
 
 
 class ExampleConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

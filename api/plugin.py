@@ -1,27 +1,34 @@
-"""The plugin protocol. A plugin has a name, a config Struct (validated per district), the
-event types it subscribes to, and may add routes and CLI commands. The dispatcher asks it for
-its subscribers of each event and hands it each delivery; the plugin says how it went.
+"""The plugin protocol as the kernel speaks it. A plugin has a name, a config Struct (validated
+per district), the event types it subscribes to, and may add routes, CLI commands and a
+lifespan. The dispatcher asks it for its subscribers of each event and hands it each delivery;
+the plugin says how it went.
 
-Built-in plugins (webhooks, LTI) implement exactly this and register through the same
-entry-point group as third-party ones: `frontoffice.plugins`.
+Plugins never import this module: they see it through `plugins.contract`, which re-exports it
+with everything else a plugin may use. It lives here so that the kernel (the dispatcher, the
+app, the worker) depends on no plugin package. Built-in plugins (webhooks, LTI) implement
+exactly this and register through the same entry-point group as third-party ones:
+`frontoffice.plugins`.
 """
 
+import contextlib
+import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any, ClassVar, Literal
 
 import click
 import httpx
 import msgspec
 from litestar.types import ControllerRouterHandler
-from msgspec import Meta
+from msgspec import Meta, inspect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.crypto import SecretBox
 from api.db import Sessions
 from api.models import PluginSetting
-from schemas.events import Envelope
+from schemas.events import Event
 
 
 class Subscription(msgspec.Struct, frozen=True):
@@ -39,7 +46,8 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     district_id: uuid.UUID
     subscriber: str
     attempt: int
-    event: Envelope
+    event: Event
+    """The event, typed: `event.data` is its payload Struct (see schemas/events.py)."""
 
 
 class Outcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,6 +94,11 @@ class Plugin:
     events: ClassVar[frozenset[str]] = frozenset({"completion.recorded"})
     """Event types it receives; `*` for all."""
 
+    def lifespan(self, context: Context) -> AbstractAsyncContextManager[None]:
+        """Entered once the app (or a worker) has built its context, left at shutdown: build
+        the plugin's long-lived parts from the context here. By default nothing."""
+        return contextlib.nullcontext()
+
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """Routes the plugin adds to the API."""
         return ()
@@ -95,10 +108,11 @@ class Plugin:
         return None
 
     def wants(self, event_type: str) -> bool:
+        """Whether the plugin takes events of this type (from `events`)."""
         return "*" in self.events or event_type in self.events
 
     async def subscriptions(
-        self, session: AsyncSession, district_id: uuid.UUID, event: Envelope
+        self, session: AsyncSession, district_id: uuid.UUID, event: Event
     ) -> list[Subscription]:
         """Who receives this event in this district; by default the plugin itself, if enabled."""
         setting = (
@@ -111,7 +125,7 @@ class Plugin:
         return [Subscription(key=self.name)] if setting is not None and setting.enabled else []
 
     async def subscriptions_batch(
-        self, session: AsyncSession, events: Sequence[tuple[uuid.UUID, Envelope]]
+        self, session: AsyncSession, events: Sequence[tuple[uuid.UUID, Event]]
     ) -> list[list[Subscription]]:
         """`subscriptions` for each (district, event) of a fan-out batch, in order. Override it
         to look subscribers up once per batch instead of once per event."""
@@ -140,3 +154,45 @@ SecretStr = Annotated[
     ),
 ]
 """Mark a config field as secret with this type."""
+
+
+@asynccontextmanager
+async def lifespans(context: Context, plugins: Iterable[Plugin]) -> AsyncIterator[None]:
+    """Every plugin's lifespan, entered in order and left in reverse."""
+    async with contextlib.AsyncExitStack() as stack:
+        for plugin in plugins:
+            await stack.enter_async_context(plugin.lifespan(context))
+        yield
+
+
+SEALED = "sealed:"
+
+
+def secret_fields(config_type: type[msgspec.Struct]) -> set[str]:
+    """Names of the fields typed `SecretStr`."""
+    info = inspect.type_info(config_type)
+    assert isinstance(info, inspect.StructType)
+    out = set()
+    for field in info.fields:
+        t = field.type
+        if isinstance(t, inspect.Metadata) and (t.extra_json_schema or {}).get("writeOnly"):
+            out.add(field.encode_name)
+    return out
+
+
+async def load_config(
+    sessions: Sessions, box: SecretBox, plugin: Plugin, district_id: uuid.UUID
+) -> msgspec.Struct | None:
+    """A plugin's configuration for a district, secrets revealed; None if not configured."""
+    async with sessions() as session:
+        row = await session.get(PluginSetting, (district_id, plugin.name))
+    if row is None:
+        return None
+    config = dict(row.config)
+    for key in secret_fields(plugin.config_type) & set(config):
+        value = config[key]
+        if isinstance(value, str) and value.startswith(SEALED):
+            config[key] = box.open(value[len(SEALED) :])
+        elif isinstance(value, str) and value.startswith("env:"):
+            config[key] = os.environ.get(value[4:], "")
+    return msgspec.convert(config, plugin.config_type)

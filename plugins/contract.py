@@ -1,0 +1,137 @@
+"""The plugin contract: the only module of Front Office a plugin imports (besides `schemas`,
+the wire types, and third-party libraries). Built-in plugins hold to it as a third-party one
+must; import-linter checks that they do (`make lint`).
+
+What a plugin may use:
+
+- **The protocol**: `Plugin` (subclass it; every hook is documented on it), the `Context` it is
+  handed, `Subscription`, `Delivery`, `Outcome`, `Attempted`; `SecretStr` for secret config
+  fields, `load_config` to read a district's configuration (secrets revealed);
+  `secret_fields(config_type)` names a config's secret fields, stored with the `SEALED` prefix.
+- **Events**: `emit(session, district_id, event, at=None)`, the one outbox writer (in the
+  caller's transaction; the dispatcher fans the event out to every plugin that takes it).
+  Events are typed (schemas/events.py): `Delivery.event` is a tagged union on `type` whose
+  `data` is the payload Struct.
+- **Delivery**: `classify(status)`, what an HTTP status means for a delivery (success, retry,
+  gone).
+- **Storage**: `Sessions` (the session maker), the declarative `Base`, `table(Model)` (a
+  model's Core table), `utcnow`, and the models plugins read or own: `Completion`, `Learner`,
+  `PluginSetting`, `OutboxEvent`, `DeliveryRow`/`DeliveryAttempt` (the outbox's deliveries),
+  `WebhookEndpoint`, and the LTI tables (`LtiRegistration`, `LtiLaunch`, `LtiLink`,
+  `LtiDeepLink`, `LtiUsedNonce`, `LtiToolKey`).
+- **Secrets**: `SecretBox` (seal and open a plugin's stored secrets).
+- **Errors** a plugin raises, answered as RFC 9457 problems: `FrontOfficeError` and
+  `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`, `InvalidInput`;
+  `problems(*statuses)` documents a route's problem responses.
+- **Routes**: `Scope`, `requires(*scopes)` (a controller's `opt`), `principal_of(request)`.
+- **Outbound calls**: `UnsafeDestination` (raised by the guarded client), `check_url` and
+  `resolve_and_check` (check a URL an administrator gives before storing it).
+- **Learners and content**: `Catalog` (the published modules), `issue_learner_token`.
+- **Helpers**: `Memo` (a small async cache with a TTL).
+- **Commands**: `run_with_sessions(work, migrate=False)` runs a CLI command's async work
+  against the configured database; `district_id_of(sessions, slug)`, `secret_box(sessions)`.
+"""
+
+from api.auth import Scope, principal_of, requires
+from api.clirun import district_id_of, run_with_sessions, secret_box
+from api.content.catalog import Catalog
+from api.crypto import SecretBox
+from api.db import Sessions
+from api.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    FrontOfficeError,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    problems,
+)
+from api.memo import Memo
+from api.models import (
+    Base,
+    Completion,
+    DeliveryAttempt,
+    Learner,
+    LtiDeepLink,
+    LtiLaunch,
+    LtiLink,
+    LtiRegistration,
+    LtiToolKey,
+    LtiUsedNonce,
+    OutboxEvent,
+    PluginSetting,
+    WebhookEndpoint,
+    table,
+    utcnow,
+)
+from api.models import Delivery as DeliveryRow
+from api.outbound import UnsafeDestination, check_url, resolve_and_check
+from api.outbox.emit import emit
+from api.outbox.retry import classify
+from api.plugin import (
+    SEALED,
+    Attempted,
+    Context,
+    Delivery,
+    Outcome,
+    Plugin,
+    SecretStr,
+    Subscription,
+    load_config,
+    secret_fields,
+)
+from api.progress.tokens import issue as issue_learner_token
+
+__all__ = [
+    "SEALED",
+    "Attempted",
+    "BadRequest",
+    "Base",
+    "Catalog",
+    "Completion",
+    "Conflict",
+    "Context",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryRow",
+    "Forbidden",
+    "FrontOfficeError",
+    "InvalidInput",
+    "Learner",
+    "LtiDeepLink",
+    "LtiLaunch",
+    "LtiLink",
+    "LtiRegistration",
+    "LtiToolKey",
+    "LtiUsedNonce",
+    "Memo",
+    "NotFound",
+    "OutboxEvent",
+    "Outcome",
+    "Plugin",
+    "PluginSetting",
+    "Scope",
+    "SecretBox",
+    "SecretStr",
+    "Sessions",
+    "Subscription",
+    "Unauthorized",
+    "UnsafeDestination",
+    "WebhookEndpoint",
+    "check_url",
+    "classify",
+    "district_id_of",
+    "emit",
+    "issue_learner_token",
+    "load_config",
+    "principal_of",
+    "problems",
+    "requires",
+    "resolve_and_check",
+    "run_with_sessions",
+    "secret_box",
+    "secret_fields",
+    "table",
+    "utcnow",
+]
