@@ -440,6 +440,16 @@ class Dispatcher:
             queue = iter(group)
             lanes += [lane(key, queue) for _ in range(min(self._per_subscriber_limit, len(group)))]
         await asyncio.gather(*lanes)
+        if len(results) < len(claimed):
+            # Said, not silent: a lease too short for a batch at the endpoints' pace (or a stalled
+            # process) is otherwise seen only as deliveries that arrive late.
+            log.warning(
+                "%d of %d deliveries were not sent: their lease (%g s) ran out before their turn; "
+                "any worker claims them again",
+                len(claimed) - len(results),
+                len(claimed),
+                self.lease.total_seconds(),
+            )
         await self.record(results)
         return len(results)
 

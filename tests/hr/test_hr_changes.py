@@ -3,6 +3,7 @@ commit-order race on PostgreSQL (a transaction that started earlier commits late
 
 import asyncio
 import secrets
+import time
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from tests.hr.seed import T0, add_completion, add_learner, current_modules
 
 pytestmark = pytest.mark.anyio
 Client = AsyncTestClient[Litestar]
+# How long a change may take to be served: only a transaction left open for good takes longer.
+PATIENT_SECONDS = 30.0
 
 
 async def pull(client: Client, tenant: Tenant, cursor: str | None, limit: int = 500) -> dict[str, Any]:
@@ -95,12 +98,14 @@ async def test_feed_while_records_are_written(
         seen += [i["record"]["id"] for i in items]
         await asyncio.sleep(0.005)
     await task
-    for _ in range(50):  # PostgreSQL serves a change once no older transaction is open
+    # PostgreSQL serves a change once no older transaction is open: wait for that, not for a count
+    # of tries that a loaded machine can use up first.
+    deadline = time.monotonic() + PATIENT_SECONDS
+    while len(seen) < len(written) and time.monotonic() < deadline:
         items, cursor = await pull_all(client, district_a, cursor, limit=3)
         seen += [i["record"]["id"] for i in items]
-        if len(seen) >= len(written):
-            break
-        await asyncio.sleep(0.1)
+        if len(seen) < len(written):
+            await asyncio.sleep(0.1)
     assert sorted(seen) == sorted(written) and len(seen) == len(set(seen)) == 12
 
 
@@ -174,11 +179,11 @@ async def race(client: Client, sessions: Sessions, tenant: Tenant) -> None:
         await t1.close()
         await t2.close()
     got: list[str] = []
-    for _ in range(50):
+    deadline = time.monotonic() + PATIENT_SECONDS
+    while len(got) < 2 and time.monotonic() < deadline:
         items, cursor = await pull_all(client, tenant, cursor)
         got += [i["record"]["id"] for i in items]
-        if len(got) >= 2:
-            break
-        await asyncio.sleep(0.1)
+        if len(got) < 2:
+            await asyncio.sleep(0.1)
     assert got == [str(first.id), str(second.id)]  # T1's change is not missed, in txid order
     assert str(before) not in got

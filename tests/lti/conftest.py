@@ -58,8 +58,11 @@ def moodle() -> Iterator[Platform]:
 
 @pytest.fixture
 async def dispatcher(lti_settings: Settings) -> AsyncIterator[Dispatcher]:
-    async with open_runtime(lti_settings, load_plugins(["lti"])) as runtime:
-        yield Dispatcher(runtime.context(), runtime.plugins, lease=timedelta(seconds=5))
+    # Generous bounds: the tests deliver in one round and look, so a request timed out or a lease
+    # run out (the delivery is then skipped) on a loaded machine would fail them.
+    patient = msgspec.structs.replace(lti_settings, outbound_timeout_seconds=30.0)
+    async with open_runtime(patient, load_plugins(["lti"])) as runtime:
+        yield Dispatcher(runtime.context(), runtime.plugins, lease=timedelta(minutes=10))
 
 
 async def register(client: Client, tenant: Tenant, platform: Platform, **changes: Any) -> dict[str, Any]:

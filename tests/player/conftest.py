@@ -132,7 +132,7 @@ def serving(database: Path, slug: str, **env: str) -> Iterator[PlayerServer]:
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     server = PlayerServer(f"http://127.0.0.1:{port}", district)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # generous: importing the app alone takes seconds under load
         while True:
             try:
                 if server.http.get("/readyz").status_code == 200:

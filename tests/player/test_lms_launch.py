@@ -50,7 +50,7 @@ def lms(lms_server: PlayerServer) -> Iterator[Platform]:
         yield platform
 
 
-def completed_scores(platform: Platform, within: float = 15.0) -> list[dict[str, Any]]:
+def completed_scores(platform: Platform, within: float = 60.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         scores = [s for _, s in platform.scores if s.get("activityProgress") == "Completed"]

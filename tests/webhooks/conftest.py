@@ -17,6 +17,9 @@ from plugins.registry import load_plugins
 from tests.webhooks.receiver import Receiver
 
 SECRET_KEY = "webhook-tests-secret-key-of-32-bytes-or-more"
+# The bound on every wait the dispatcher makes in these tests (an answer, a lease): long enough
+# that only something really wrong reaches it, however loaded the machine.
+PATIENT_SECONDS = 30.0
 Client = AsyncTestClient[Litestar]
 
 
@@ -27,7 +30,9 @@ def hook_settings(settings: Settings) -> Settings:
         secret_key=SECRET_KEY,
         webhook_allow_http=True,  # the test receiver speaks plain http on loopback
         outbound_allowlist=["127.0.0.1"],
-        webhook_timeout_seconds=1.0,
+        # Generous, as the lease below: a loaded machine can take seconds to answer a request.
+        # A test that wants a timeout holds the receiver's answer instead (`Receiver.holding`).
+        webhook_timeout_seconds=PATIENT_SECONDS,
     )
 
 
@@ -46,4 +51,6 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 async def dispatcher(hook_settings: Settings) -> AsyncIterator[Dispatcher]:
     async with open_runtime(hook_settings, load_plugins(["webhooks"])) as runtime:
-        yield Dispatcher(runtime.context(), runtime.plugins, lease=timedelta(seconds=2))
+        # A lease that runs out between the claim and the send makes the dispatcher skip the
+        # delivery (another worker may have it), so a short one fails tests on a loaded machine.
+        yield Dispatcher(runtime.context(), runtime.plugins, lease=timedelta(minutes=10))

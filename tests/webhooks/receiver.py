@@ -1,4 +1,5 @@
-"""A real webhook receiver on 127.0.0.1 that can fail on purpose: 500s, 410, slowness."""
+"""A real webhook receiver on 127.0.0.1 that can fail on purpose: 500s, 410, slowness, or no
+answer at all until the test lets it answer; a test waits for requests to arrive, not for time."""
 
 import threading
 import time
@@ -30,6 +31,11 @@ class Receiver:
         self._lock = threading.Lock()
         self._in_flight: set[str] = set()
         self.overlaps: list[str] = []  # event ids received again while still being handled
+        self.arrivals = 0
+        """Requests that reached the handler, answered or not."""
+        self._arrived = threading.Condition(self._lock)
+        self._answering = threading.Event()
+        self._answering.set()
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -39,6 +45,22 @@ class Receiver:
 
     def event_ids(self) -> list[str]:
         return [r.headers["webhook-id"] for r in self.received]
+
+    @contextmanager
+    def holding(self) -> Iterator["Receiver"]:
+        """Requests arriving inside this block get no answer until it ends: a sender times out
+        (or is killed) while waiting, however fast or slow the machine is."""
+        self._answering.clear()
+        try:
+            yield self
+        finally:
+            self._answering.set()
+
+    def wait_for_arrivals(self, count: int, within: float) -> bool:
+        """Whether `count` requests in all reached the handler within `within` seconds; returns as
+        soon as they have. Blocking: an async test calls it in a thread."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: self.arrivals >= count, timeout=within)
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
@@ -51,6 +73,9 @@ class Receiver:
                     if event_id in receiver._in_flight:
                         receiver.overlaps.append(event_id)
                     receiver._in_flight.add(event_id)
+                    receiver.arrivals += 1
+                    receiver._arrived.notify_all()
+                receiver._answering.wait()
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 status = receiver.status
@@ -79,5 +104,6 @@ class Receiver:
         try:
             yield self
         finally:
+            self._answering.set()  # a held request must not keep its thread, and the join, waiting
             self._server.shutdown()
             self._server.server_close()

@@ -57,17 +57,20 @@ async def test_sigkill_mid_delivery_loses_nothing(
     with Receiver().running() as receiver:
         await add_endpoint(hook_client, district_a, receiver.url)
         event_ids = await completion_events(sessions, district_a, 40)
-        receiver.delay = 0.3  # slow enough that the worker dies holding leased deliveries
         log = tmp_path / "workers.log"
-        first = start_worker(hook_settings, log)
-        deadline = time.monotonic() + 30
-        while (await status_counts(sessions)).get("leased", 0) == 0:
-            assert time.monotonic() < deadline and first.poll() is None, log.read_text()
-            await asyncio.sleep(0.05)
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-        assert (await status_counts(sessions)).get("leased", 0) > 0  # claims left behind by the dead worker
-        receiver.delay = 0
+        # Unanswered until the worker is dead: it dies holding leased deliveries, whatever the
+        # machine's speed (its first request arrives after it leased them).
+        with receiver.holding():
+            first = start_worker(hook_settings, log)
+            try:
+                deadline = time.monotonic() + 60
+                while not await asyncio.to_thread(receiver.wait_for_arrivals, 1, 0.5):
+                    assert first.poll() is None and time.monotonic() < deadline, log.read_text()
+            finally:
+                first.send_signal(signal.SIGKILL)
+                first.wait()
+        # Claims left behind by the dead worker.
+        assert (await status_counts(sessions)).get("leased", 0) > 0, log.read_text()
         second = start_worker(hook_settings, log)
         try:
             deadline = time.monotonic() + 60
