@@ -272,7 +272,9 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 def _problem_bad_requests(document: OpenAPI) -> None:
     """Litestar documents a 400 body of its own shape on every route with parameters; here every
-    400 is a problem, so those entries get the problem response the other routes document."""
+    400 is a problem, so those entries get the problem response the other routes document. And
+    any value a request carries (path, query, body) may hold a NUL, a 422 (api/http/storable.py),
+    so every operation taking values documents one."""
     operations = [
         op
         for item in (document.paths or {}).values()
@@ -280,32 +282,16 @@ def _problem_bad_requests(document: OpenAPI) -> None:
         if op is not None and op.responses
     ]
 
-    def is_problem(response: OpenAPIResponse | Reference) -> bool:
+    def is_problem(response: OpenAPIResponse | Reference | None) -> bool:
         return isinstance(response, OpenAPIResponse) and PROBLEM_JSON in (response.content or {})
 
-    template = next(
-        (
-            op.responses["400"]
-            for op in operations
-            if "400" in op.responses and is_problem(op.responses["400"])
-        ),
-        None,
-    )
-    if template is None:
-        return
-    for op in operations:
-        if "400" in op.responses and not is_problem(op.responses["400"]):
-            op.responses["400"] = template
-    # Any value a request carries (path, query, body) may hold a NUL, which is a 422 (api/http/storable.py).
-    invalid = next(
-        (
-            op.responses["422"]
-            for op in operations
-            if "422" in op.responses and is_problem(op.responses["422"])
-        ),
-        None,
+    bad, invalid = (
+        next((op.responses[status] for op in operations if is_problem(op.responses.get(status))), None)
+        for status in ("400", "422")
     )
     for op in operations:
+        if bad is not None and "400" in op.responses and not is_problem(op.responses["400"]):
+            op.responses["400"] = bad
         if invalid is not None and "422" not in op.responses and (op.parameters or op.request_body):
             op.responses["422"] = invalid
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from litestar import Controller, Request, get, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from plugins.contract import Context, Plugin, Scope, principal_of, problems, requires
@@ -11,29 +11,29 @@ from plugins.settings import PluginSettings
 from schemas.plugins import PluginSettingsPut, PluginView
 
 
-def _settings(
-    request: Request[Any, Any, Any], context: Context, plugins: dict[str, Plugin]
+def provide_plugin_settings(
+    request: Request[Any, Any, Any],
+    plugin_context: NamedDependency[Context],
+    plugins: NamedDependency[dict[str, Plugin]],
 ) -> PluginSettings:
-    return PluginSettings(context.sessions, context.secret_box, plugins, principal_of(request).district_id)
+    return PluginSettings(
+        plugin_context.sessions, plugin_context.secret_box, plugins, principal_of(request).district_id
+    )
 
 
 class PluginController(Controller):
     path = "/api/v1/plugins"
     tags = ["plugins"]
     opt = requires(Scope.ADMIN)
+    dependencies = {"plugin_settings": Provide(provide_plugin_settings, sync_to_thread=False)}
 
     @get(
         operation_id="listPlugins",
         summary="Loaded plugins and the district's settings of each",
         responses=problems(401, 403),
     )
-    async def all(
-        self,
-        request: Request[Any, Any, Any],
-        plugin_context: NamedDependency[Context],
-        plugins: NamedDependency[dict[str, Plugin]],
-    ) -> list[PluginView]:
-        return await _settings(request, plugin_context, plugins).all()
+    async def all(self, plugin_settings: NamedDependency[PluginSettings]) -> list[PluginView]:
+        return await plugin_settings.all()
 
     @put(
         "/{name:str}",
@@ -43,10 +43,8 @@ class PluginController(Controller):
     )
     async def put(
         self,
-        request: Request[Any, Any, Any],
-        plugin_context: NamedDependency[Context],
-        plugins: NamedDependency[dict[str, Plugin]],
+        plugin_settings: NamedDependency[PluginSettings],
         name: FromPath[str],
         data: JSONBody[PluginSettingsPut],
     ) -> PluginView:
-        return await _settings(request, plugin_context, plugins).put(name, data.enabled, data.config)
+        return await plugin_settings.put(name, data.enabled, data.config)

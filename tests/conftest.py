@@ -12,6 +12,7 @@ import secrets
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -65,10 +66,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test session."""
-    name = f"frontoffice_test_{secrets.token_hex(4)}"
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named `prefix_<random>`, dropped after: its async URL.
+    Unreachable PostgreSQL skips the test, except under CI=true, where it fails."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
 
     async def admin(sql: str) -> None:
         conn = await asyncpg.connect(ADMIN_URL, timeout=5)
@@ -84,10 +86,18 @@ def postgres_url() -> Iterator[str]:
             pytest.fail(f"PostgreSQL is required under CI=true and is not reachable at {ADMIN_URL}: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {exc}")
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
-    _migrate(url)
-    yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    with fresh_postgres_database("frontoffice_test") as url:
+        _migrate(url)
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -10,7 +10,6 @@ wait at once, with its log in the failure message."""
 import asyncio
 import collections
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -23,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -31,7 +29,7 @@ from standardwebhooks.webhooks import Webhook
 
 from api.auth import KEY_CACHE_SECONDS
 from api.cli import main
-from tests.conftest import ADMIN_URL, Tenant
+from tests.conftest import Tenant, fresh_postgres_database
 from tests.progress.answers import form_answers
 from tests.progress.test_progress_api import MODULE, facilitator_forms, learner_headers
 from tests.webhooks.receiver import Receiver
@@ -62,24 +60,8 @@ def free_ports(count: int) -> list[int]:
 @pytest.fixture
 def database() -> Iterator[str]:
     """A PostgreSQL database of this test's own (the processes migrate it), dropped after."""
-    name = f"frontoffice_processes_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(ADMIN_URL, timeout=5)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    try:
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable at {ADMIN_URL}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {exc}")
-    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_postgres_database("frontoffice_processes") as url:
+        yield url
 
 
 @dataclass

@@ -11,6 +11,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from api.content.catalog import negotiate
+
 DOCS = "/docs"
 OPENAPI_JSON = f"{DOCS}/openapi.json"
 DOCS_ASSETS = f"{DOCS}/assets"
@@ -55,8 +57,39 @@ def docs_assets() -> Router:
     )
 
 
-LANDING = f"""<!DOCTYPE html>
-<html lang="en">
+_LANDING_TEXT = {
+    "en": {
+        "intro": "Training content, learner progress and completions for school districts.",
+        "developers": "For developers",
+        "docs": "API documentation",
+        "document": "OpenAPI document",
+        "operators": "For operators",
+        "live": "Liveness",
+        "ready": "Readiness",
+        "ready_note": "database reachable and migrated",
+        "learners": "For learners",
+        "player": "Course player",
+    },
+    "es": {
+        "intro": "Contenido de capacitación, progreso del personal y cursos completados para "
+        "distritos escolares.",
+        "developers": "Para desarrolladores",
+        "docs": "Documentación de la API",
+        "document": "Documento OpenAPI",
+        "operators": "Para operadores",
+        "live": "Funcionamiento",
+        "ready": "Disponibilidad",
+        "ready_note": "base de datos accesible y al día",
+        "learners": "Para el personal",
+        "player": "Reproductor del curso",
+    },
+}
+
+
+def _landing(language: str) -> str:
+    t = _LANDING_TEXT[language]
+    return f"""<!DOCTYPE html>
+<html lang="{language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -65,25 +98,29 @@ LANDING = f"""<!DOCTYPE html>
 <body>
 <main>
 <h1>Front Office</h1>
-<p>Training content, learner progress and completions for school districts.</p>
-<h2>For developers</h2>
+<p>{t["intro"]}</p>
+<h2>{t["developers"]}</h2>
 <ul>
-<li><a href="{DOCS}">API documentation</a> (Swagger UI)</li>
-<li><a href="{OPENAPI_JSON}">OpenAPI document</a> (JSON)</li>
+<li><a href="{DOCS}">{t["docs"]}</a> (Swagger UI)</li>
+<li><a href="{OPENAPI_JSON}">{t["document"]}</a> (JSON)</li>
 </ul>
-<h2>For operators</h2>
+<h2>{t["operators"]}</h2>
 <ul>
-<li><a href="/healthz">Liveness</a> (<code>/healthz</code>)</li>
-<li><a href="/readyz">Readiness</a> (<code>/readyz</code>): database reachable and migrated</li>
+<li><a href="/healthz">{t["live"]}</a> (<code>/healthz</code>)</li>
+<li><a href="/readyz">{t["ready"]}</a> (<code>/readyz</code>): {t["ready_note"]}</li>
 </ul>
-<h2>For learners</h2>
+<h2>{t["learners"]}</h2>
 <ul>
-<li><a href="/player/">Course player</a></li>
+<li><a href="/player/">{t["player"]}</a></li>
 </ul>
 </main>
 </body>
 </html>
 """
+
+
+LANDING = {language: _landing(language) for language in _LANDING_TEXT}
+"""The page in each language, made once."""
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'",
@@ -92,6 +129,9 @@ HEADERS = {
 
 
 @get("/", operation_id="landingPage", opt={"exclude_from_auth": True}, include_in_schema=False)
-async def landing() -> Response[str]:
-    """Where a person who opens the service's address starts: links to the docs and the player."""
-    return Response(LANDING, media_type=MediaType.HTML, headers=HEADERS)
+async def landing(request: Request[Any, Any, Any]) -> Response[str]:
+    """Where a person who opens the service's address starts: links to the docs and the player,
+    in the browser's language (English or Spanish)."""
+    language = negotiate(None, request.headers.get("accept-language"), list(LANDING))
+    headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language"}
+    return Response(LANDING[language], media_type=MediaType.HTML, headers=headers)

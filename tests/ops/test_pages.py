@@ -95,3 +95,12 @@ def test_landing_page_links_the_docs_health_and_player(client: TestClient[Litest
     for link in page.links:
         assert client.get(link).status_code == 200, link
     assert client.get("/docs/openapi.json").json()["info"]["title"] == "Front Office"
+
+
+def test_landing_page_speaks_the_browsers_language(client: TestClient[Litestar]) -> None:
+    english = client.get("/", headers={"Accept-Language": "fr, en;q=0.5"})
+    spanish = client.get("/", headers={"Accept-Language": "es-MX, en;q=0.8"})
+    assert english.headers["content-language"] == "en" and Page(english.text).lang == "en"
+    assert spanish.headers["content-language"] == "es" and Page(spanish.text).lang == "es"
+    assert "Documentación de la API" in spanish.text and "Vary" in spanish.headers
+    assert Page(spanish.text).links == Page(english.text).links
