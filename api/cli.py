@@ -22,8 +22,8 @@ from api.content.loader import check_content, load_course
 from api.content.publish import publish
 from api.db import Sessions
 from api.errors import FrontOfficeError
-from api.hr.roster import RosterService
 from api.logs import configure_logging, logging_config
+from api.roster.services import RosterService
 from api.settings import Settings, SettingsError, env_name
 from schemas.hr import RosterImportResult
 
@@ -79,8 +79,8 @@ def migrate() -> None:
 
 async def _demo(sessions: Sessions, secret_key: str) -> tuple[str, str]:
     """The demo district's fresh API key, and a learner token for one of its staff."""
-    from api.progress.services import LearnerService
-    from api.progress.tokens import TokenKey
+    from api.identity.learners import LearnerService
+    from api.identity.tokens import TokenKey
     from schemas.progress import LearnerProfile
 
     key = await _demo_key(sessions)

@@ -12,8 +12,8 @@ from api.admin.services import DistrictService
 from api.crypto import SecretBox
 from api.db import Sessions, create_engine, create_sessions
 from api.errors import FrontOfficeError
+from api.identity.tokens import TokenKey
 from api.migrate import upgrade
-from api.progress.tokens import TokenKey
 from api.settings import Settings
 
 T = TypeVar("T")

@@ -12,22 +12,24 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
 
-from api.admin.controllers import AdminController
-from api.auth import BearerAuth
+from api.admin.controllers import AdminController, AuditController
+from api.attempts.controllers import MyProgressController
+from api.completions.controllers import (
+    CompletionAdminController,
+    CompletionRecordsController,
+    MyCertificateController,
+    MyTranscriptController,
+    VerifyController,
+)
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
-from api.hr.controllers import (
-    AuditController,
-    CompletionRecordsController,
-    MyCertificateController,
-    RosterController,
-    VerifyController,
-)
 from api.http.body import StrictRequest, require_json_body
+from api.http.idempotency import IdempotencyMiddleware
 from api.http.metrics import Metrics
 from api.http.response_cache import ResponseCache
-from api.idempotency import IdempotencyMiddleware
+from api.identity.auth import BearerAuth
+from api.identity.controllers import LearnerTokenController, MeController
 from api.logs import configure_logging
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
@@ -35,12 +37,8 @@ from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
 from api.player.routes import player_router
 from api.plugin import Plugin
-from api.progress.controllers import (
-    CompletionAdminController,
-    GroupController,
-    LearnerTokenController,
-    MyProgressController,
-)
+from api.reports.controllers import CoverageController, GroupController
+from api.roster.controllers import RosterController
 from api.runtime import open_runtime
 from api.settings import Settings
 from plugins.controllers import PluginController
@@ -93,13 +91,16 @@ class Core(InitPlugin):
                 AdminController,
                 ContentController,
                 LearnerTokenController,
+                MeController,
                 MyProgressController,
+                MyTranscriptController,
                 CompletionAdminController,
                 GroupController,
                 PluginController,
                 player_router(),
                 RosterController,
                 CompletionRecordsController,
+                CoverageController,
                 MyCertificateController,
                 VerifyController,
                 AuditController,

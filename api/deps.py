@@ -9,14 +9,14 @@ from typing import Any
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from api.auth import KeyCache
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
 from api.db import Sessions
 from api.http.metrics import Metrics
 from api.http.response_cache import ResponseCache
+from api.identity.auth import KeyCache
+from api.identity.tokens import TokenKey
 from api.plugin import Context, Plugin
-from api.progress.tokens import TokenKey
 from api.runtime import Runtime
 from api.settings import Settings
 

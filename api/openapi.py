@@ -31,8 +31,8 @@ from litestar.openapi.spec import (
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.typing import FieldDefinition
 
-from api.auth import Credential, accepted_credentials
 from api.errors import PROBLEM_JSON, REALM
+from api.identity.auth import Credential, accepted_credentials
 from schemas.events import EVENT_TYPES
 
 REF = "#/components/schemas/"

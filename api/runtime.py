@@ -14,16 +14,16 @@ import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import KEY_CACHE_SECONDS, KeyCache
 from api.content.catalog import Catalog
 from api.content.loader import load_course
 from api.content.publish import publish as publish_course
 from api.crypto import SecretBox
 from api.db import Sessions, create_engine, create_sessions
+from api.identity.auth import KEY_CACHE_SECONDS, KeyCache
+from api.identity.tokens import TokenKey
 from api.migrate import upgrade
 from api.outbound import GuardedTransport, make_client
 from api.plugin import Context, Plugin, lifespans
-from api.progress.tokens import TokenKey
 from api.settings import Settings
 
 SECRET_BOX_PURPOSE = "plugin-secrets"

@@ -23,8 +23,8 @@ import asyncpg
 import httpx
 
 from api.admin.services import DistrictService, KeyService
-from api.hr.export import COLUMNS, Dialect, export_sql
-from api.hr.records import Filters, ModuleInfo, module_infos
+from api.completions.export import COLUMNS, Dialect, export_sql
+from api.completions.records import Filters, ModuleInfo, module_infos
 from api.runtime import open_runtime
 from api.settings import Settings
 from bench.harness import server_process

@@ -21,8 +21,9 @@ import asyncpg
 import msgspec
 
 from api.admin.services import DistrictService
+from api.attempts.services import AttemptService
 from api.content.loader import load_course
-from api.progress.services import LearnerService, ProgressService
+from api.identity.learners import LearnerService
 from api.runtime import open_runtime
 from api.settings import Settings
 from bench.harness import rates
@@ -104,11 +105,11 @@ async def main() -> None:
         forms = {f.id: msgspec.to_builtins(f) for f in bundle.module(MODULE).forms}
         district = await DistrictService(sessions).create("bench", "Bench")
         learners = LearnerService(sessions, district.id)
-        drafts: list[tuple[ProgressService, Any]] = []
+        drafts: list[tuple[AttemptService, Any]] = []
 
         async def prepare(i: int) -> None:
             learner = await learners.upsert(LearnerProfile(external_id=f"learner-{i}"))
-            service = ProgressService(sessions, catalog, district.id, learner.id)
+            service = AttemptService(sessions, catalog, district.id, learner.id)
             for form_id in ("customer-worksheet", "reflection"):
                 attempt, _ = await service.start(MODULE, form_id)
                 await service.submit(attempt.id, right_answers(forms[form_id]))

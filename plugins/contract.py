@@ -32,7 +32,7 @@ What a plugin may use:
   against the configured database; `district_id_of(sessions, slug)`, `secret_box(sessions)`.
 """
 
-from api.auth import Scope, principal_of, requires
+from api.identity.auth import Scope, principal_of, requires
 from api.clirun import district_id_of, run_with_sessions, secret_box
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
@@ -81,7 +81,7 @@ from api.plugin import (
     load_config,
     secret_fields,
 )
-from api.progress.tokens import issue as issue_learner_token
+from api.identity.tokens import issue as issue_learner_token
 
 __all__ = [
     "SEALED",

@@ -12,9 +12,9 @@ from litestar import Litestar, get
 from litestar.routes import HTTPRoute
 
 from api.app import create_app
-from api.auth import ALWAYS_HOLDS, MAY_HOLD, Credential, Principal, check_scopes
 from api.cli import openapi_text
 from api.errors import Forbidden
+from api.identity.auth import ALWAYS_HOLDS, MAY_HOLD, Credential, Principal, check_scopes
 from api.openapi import finish_document
 from api.settings import Settings
 from schemas.base import Wire

@@ -27,8 +27,8 @@ import pytest
 from click.testing import CliRunner
 from standardwebhooks.webhooks import Webhook
 
-from api.auth import KEY_CACHE_SECONDS
 from api.cli import main
+from api.identity.auth import KEY_CACHE_SECONDS
 from tests.conftest import Tenant, fresh_postgres_database
 from tests.progress.answers import form_answers
 from tests.progress.test_progress_api import MODULE, facilitator_forms, learner_headers

@@ -1,19 +1,22 @@
-"""Admin routes: the caller's district and its API keys, behind the `admin` scope."""
+"""Admin routes: the caller's district, its API keys and its audit log, behind the `admin` scope."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from api.admin.audit import audit_log
 from api.admin.services import DistrictService, KeyService
-from api.auth import KeyCache, Scope, principal_of, requires
 from api.db import Sessions
 from api.errors import problems
+from api.http.params import Limit
 from api.http.response_cache import ResponseCache
+from api.identity.auth import KeyCache, Scope, principal_of, requires
 from schemas.admin import ApiKeyCreate, ApiKeyCreated, ApiKeyView, DistrictView
+from schemas.hr import AuditView
 
 
 def provide_keys(request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]) -> KeyService:
@@ -90,3 +93,25 @@ class AdminController(Controller):
         key_cache.clear()
         response_cache.clear()
         return revoked
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["admin"]
+    opt = requires(Scope.ADMIN)
+
+    @get(
+        operation_id="listAuditEntries",
+        summary="Every HR pull and export: key, filters, row count, time (newest first)",
+        responses=problems(400, 401, 403),
+    )
+    async def list_entries(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        action: Annotated[
+            str, QueryParameter(description="Only this action, e.g. export.csv.", max_length=32)
+        ] = "",
+        limit: Limit = 100,
+    ) -> list[AuditView]:
+        return await audit_log(sessions, principal_of(request).district_id, limit, action)

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import new_key
 from api.db import Sessions
 from api.errors import Conflict, Forbidden, NotFound
+from api.identity.auth import new_key
 from api.models import ApiKey, District, utcnow
 from schemas.admin import ApiKeyCreated, ApiKeyView, DistrictView
 

@@ -11,9 +11,9 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from api.auth import Scope, requires
 from api.content.catalog import Catalog, Entry, Format, Rendered, View, negotiate
 from api.errors import problems
+from api.identity.auth import Scope, requires
 from schemas.content_api import ModuleVersionInfo
 from schemas.content_views import CourseView, FacilitatorModule, LearnerForm, LearnerModule, ModuleSummary
 

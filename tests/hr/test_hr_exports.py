@@ -11,9 +11,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
 
+from api.completions.certificates import DEJAVU
+from api.completions.export import COLUMNS
 from api.db import Sessions
-from api.hr.export import COLUMNS
-from api.hr.pdf import DEJAVU
 from schemas.hr import ExportRow
 from tests.conftest import Tenant
 from tests.hr.seed import T0, add_completion, add_learner, current_modules

@@ -9,11 +9,12 @@ import msgspec
 import pytest
 from sqlalchemy import func, select
 
+from api.attempts.services import AttemptService
 from api.content.catalog import Catalog
 from api.content.loader import load_course
 from api.db import Sessions
+from api.identity.learners import LearnerService
 from api.models import Attempt, Completion, OutboxEvent
-from api.progress.services import LearnerService, ProgressService
 from schemas.progress import LearnerProfile
 from tests.conftest import CONTENT_DIR, make_tenant
 from tests.progress.answers import form_answers
@@ -27,10 +28,10 @@ def forms() -> dict[str, dict[str, Any]]:
     return {f.id: msgspec.to_builtins(f) for f in module.forms}
 
 
-async def learner_service(sessions: Sessions, slug: str, external_id: str) -> ProgressService:
+async def learner_service(sessions: Sessions, slug: str, external_id: str) -> AttemptService:
     tenant = await make_tenant(sessions, slug)
     learner = await LearnerService(sessions, tenant.id).upsert(LearnerProfile(external_id=external_id))
-    return ProgressService(sessions, Catalog(sessions), tenant.id, learner.id)
+    return AttemptService(sessions, Catalog(sessions), tenant.id, learner.id)
 
 
 async def count(sessions: Sessions, model: Any, *where: Any) -> int:

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from api.attempts.lists import combine_lists, compare_list, normalize
 from api.content.loader import CourseBundle, load_course
-from api.progress.lists import combine_lists, compare_list, normalize
 from schemas.content import ListItem, ReferenceEntry
 from schemas.progress import CombinedEntry
 

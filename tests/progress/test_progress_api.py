@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from api.db import Sessions
+from api.identity import tokens
 from api.models import Attempt, Completion, IdempotencyRecord, Learner, OutboxEvent
-from api.progress import tokens
 from api.settings import Settings
 from tests.conftest import Tenant, make_tenant
 from tests.progress.answers import form_answers, valid_answer

@@ -6,9 +6,7 @@ from typing import Literal
 
 import pytest
 
-from api.content.loader import CourseBundle, load_course
-from api.content.translation import apply_translation
-from api.progress.scoring import (
+from api.attempts.scoring import (
     AnswerError,
     answer_type,
     band_feedback,
@@ -18,6 +16,8 @@ from api.progress.scoring import (
     mark_form,
     score_item,
 )
+from api.content.loader import CourseBundle, load_course
+from api.content.translation import apply_translation
 from schemas.content import (
     Category,
     ChoiceItem,

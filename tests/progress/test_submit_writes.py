@@ -13,12 +13,13 @@ import msgspec
 import pytest
 from sqlalchemy import func, select
 
+from api.attempts import submit as submitting
+from api.attempts.batching import Batcher
+from api.attempts.services import AttemptService
+from api.completions.void import void_completion
 from api.db import Sessions
 from api.errors import Conflict
 from api.models import Attempt, Completion, Learner, OutboxEvent
-from api.progress import submit as submitting
-from api.progress.batching import Batcher
-from api.progress.services import ProgressService, void_completion
 from tests.progress.answers import form_answers
 from tests.progress.test_concurrency import MODULE, count, forms, learner_service
 
@@ -30,7 +31,7 @@ postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=T
 
 
 async def decided_on_draft(
-    service: ProgressService, attempt_id: uuid.UUID, answers: dict[str, Any]
+    service: AttemptService, attempt_id: uuid.UUID, answers: dict[str, Any]
 ) -> submitting.Decided:
     """What a submit of the draft decides, from a read made now (and not yet written)."""
     async with submitting.unit(service.sessions) as unit:
@@ -42,12 +43,12 @@ async def decided_on_draft(
     return decided
 
 
-async def write(service: ProgressService, decided: submitting.Decided) -> bool | None:
+async def write(service: AttemptService, decided: submitting.Decided) -> bool | None:
     async with submitting.unit(service.sessions) as unit:
         return await unit.write(decided)
 
 
-async def finish_all_but_quiz(service: ProgressService) -> uuid.UUID:
+async def finish_all_but_quiz(service: AttemptService) -> uuid.UUID:
     """Submit the worksheet and the reflection; the quiz's draft id."""
     all_forms = forms()
     for form_id in ("customer-worksheet", "reflection"):

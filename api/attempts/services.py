@@ -11,24 +11,23 @@ import random
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.attempts import submit as submitting
+from api.attempts.lists import compare_list
+from api.attempts.rules import Standing, counted_attempt, is_met, requirements
+from api.attempts.scoring import AnswerError, Marking, band_feedback, check_answer, mark
+from api.completions.views import completion_view
 from api.content.catalog import Catalog, Entry
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
-from api.models import Attempt, Completion, Learner, utcnow
-from api.outbox.emit import emit
-from api.progress import submit as submitting
-from api.progress import tokens
-from api.progress.lists import compare_list
-from api.progress.rules import Standing, counted_attempt, is_met, requirements
-from api.progress.scoring import AnswerError, Marking, band_feedback, check_answer, mark
+from api.models import Attempt, Completion, utcnow
 from schemas.content import (
     ChoiceItem,
     ClassifyItem,
@@ -43,110 +42,19 @@ from schemas.content import (
     TableItem,
     TextEntryItem,
 )
-from schemas.events import AttemptSubmitted, CompletionRecorded, CompletionVoided, FormSubmitted, LearnerRef
+from schemas.events import AttemptSubmitted, CompletionRecorded, FormSubmitted, LearnerRef
 from schemas.problem import FieldError
 from schemas.progress import (
     AttemptView,
     CompletionView,
-    LearnerProfile,
-    LearnerToken,
-    LearnerView,
     ModuleProgress,
     SubmitResult,
-    Transcript,
 )
-
-
-def learner_view(row: Learner) -> LearnerView:
-    return LearnerView(
-        id=row.id,
-        external_id=row.external_id,
-        name=row.name,
-        email=row.email,
-        employee_id=row.employee_id,
-        school=row.school,
-        role=row.role,
-    )
-
-
-def learner_ref(row: Learner) -> LearnerRef:
-    """The learner as events name them (the same fields as the API's view)."""
-    return LearnerRef(**msgspec.structs.asdict(learner_view(row)))
-
-
-def completion_view(row: Completion) -> CompletionView:
-    return CompletionView(
-        id=row.id,
-        learner_id=row.learner_id,
-        module_id=row.module_id,
-        module_version=row.module_version,
-        score=row.score,
-        passed=row.passed,
-        started_at=row.started_at,
-        completed_at=row.completed_at,
-        credit_minutes=row.credit_minutes,
-        certificate_code=row.certificate_code,
-        voided_at=row.voided_at,
-        void_reason=row.void_reason,
-    )
 
 
 def _same_answers(given: dict[str, Any], stored: dict[str, Any]) -> bool:
     """Whether a repeated submit's checked answers are the ones recorded (as JSON values)."""
     return msgspec.json.encode(given, order="sorted") == msgspec.json.encode(stored, order="sorted")
-
-
-class LearnerService:
-    """A district's learners: created or updated from a profile, and given tokens."""
-
-    def __init__(self, sessions: Sessions, district_id: uuid.UUID) -> None:
-        self.sessions = sessions
-        self.district_id = district_id
-
-    async def upsert(self, profile: LearnerProfile) -> LearnerView:
-        for _ in range(2):  # a concurrent first upsert of the same learner: the second try updates
-            try:
-                async with self.sessions.begin() as session:
-                    row = (
-                        await session.execute(
-                            select(Learner).where(
-                                Learner.district_id == self.district_id,
-                                Learner.external_id == profile.external_id,
-                            )
-                        )
-                    ).scalar_one_or_none()
-                    if row is None:
-                        row = Learner(district_id=self.district_id, external_id=profile.external_id)
-                        session.add(row)
-                    for field in ("name", "email", "employee_id", "school", "role"):
-                        setattr(row, field, getattr(profile, field))
-                    row.updated_at = utcnow()
-                    await session.flush()
-                    return learner_view(row)
-            except IntegrityError:
-                continue
-        raise Conflict("The learner was being created by another request at the same moment; try again.")
-
-    async def token(
-        self,
-        profile: LearnerProfile,
-        cohort: str,
-        ttl_minutes: int,
-        key: str,
-        facilitator: bool = False,
-    ) -> LearnerToken:
-        learner = await self.upsert(profile)
-        token, expires = tokens.issue(
-            key, self.district_id, learner.id, cohort, timedelta(minutes=ttl_minutes), facilitator
-        )
-        return LearnerToken(token=token, expires_at=expires, learner=learner)
-
-    async def get(self, learner_id: uuid.UUID) -> LearnerView:
-        async with self.sessions() as session:
-            row = await session.get(Learner, learner_id)
-        if row is None or row.district_id != self.district_id:
-            raise NotFound("No such learner in this district.")
-        return learner_view(row)
 
 
 def _required(item: Item) -> bool:
@@ -276,7 +184,7 @@ def _completion_row(completion: CompletionView, rows: Sequence[_Attempted], modu
     }
 
 
-class ProgressService:
+class AttemptService:
     """One learner's work: attempts, submits, progress and transcript."""
 
     def __init__(
@@ -658,58 +566,3 @@ class ProgressService:
                     )
                 )
         return out
-
-    async def transcript(self) -> Transcript:
-        async with self.sessions() as session:
-            learner = await session.get(Learner, self.learner_id)
-            if learner is None:
-                raise NotFound("No such learner.")
-            rows = list(
-                (
-                    await session.execute(
-                        select(Completion)
-                        .where(Completion.learner_id == self.learner_id)
-                        .order_by(Completion.completed_at)
-                    )
-                ).scalars()
-            )
-        completions = [completion_view(r) for r in rows]
-        total = sum(r.credit_minutes for r in rows if r.voided_at is None)
-        return Transcript(learner=learner_view(learner), completions=completions, total_credit_minutes=total)
-
-
-async def void_completion(
-    sessions: Sessions, district_id: uuid.UUID, completion_id: uuid.UUID, reason: str, by: uuid.UUID | None
-) -> CompletionView:
-    """Void a completion (never delete it): the reason and who voided it are recorded."""
-    async with sessions.begin() as session:
-        row = await session.get(Completion, completion_id)
-        if row is None or row.district_id != district_id:
-            raise NotFound(f"No completion {completion_id} in this district.")
-        if row.voided_at is not None:
-            raise Conflict("This completion is already voided.")
-        # A submit that read the voided record as live must not write on that reading. The
-        # learner's row first, as a submit takes it, so that the two never wait for each other.
-        await session.execute(
-            update(Learner)
-            .where(Learner.id == row.learner_id)
-            .values(progress_version=Learner.progress_version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        now = utcnow()
-        row.voided_at, row.void_reason, row.voided_by, row.updated_at = now, reason, by, now
-        learner = await session.get(Learner, row.learner_id)
-        assert learner is not None
-        await emit(
-            session,
-            district_id,
-            CompletionVoided(
-                completion_id=row.id,
-                learner=learner_ref(learner),
-                module_id=row.module_id,
-                reason=reason,
-                voided_at=now,
-            ),
-            now,
-        )
-        return completion_view(row)

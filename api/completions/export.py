@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.hr.records import Filters, ModuleInfo
+from api.completions.records import Filters, ModuleInfo
 from schemas.hr import ExportRow
 
 # The documented row (ExportRow) names the columns; the select list below must match it, in order.

@@ -16,10 +16,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from api.auth import Principal
 from api.db import Sessions
 from api.errors import PROBLEM_JSON, problem_type
 from api.http.request_id import request_id
+from api.identity.auth import Principal
 from api.models import IdempotencyRecord
 from schemas.problem import Problem
 

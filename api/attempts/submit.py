@@ -41,9 +41,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.selectable import LateralFromClause, ScalarSelect
 
+from api.attempts.batching import Batcher
 from api.db import Sessions
 from api.models import Attempt, Completion, Learner, OutboxEvent
-from api.progress.batching import Batcher
 from schemas.events import event_type
 from schemas.progress import CompletionView
 

@@ -1,45 +1,42 @@
-"""HR routes: the roster, completion records (pages, changes feed, exports, summaries,
-transcripts, certificates), the public certificate check, and the audit log."""
+"""Completion routes: HR's records (pages, changes feed, exports, transcripts, certificates),
+voiding one, a learner's own transcript and certificates, and the public certificate check."""
 
 import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import msgspec
-from litestar import Controller, Request, Response, get, put
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.response.base import ASGIResponse
+from litestar.status_codes import HTTP_200_OK
 
-from api.auth import Principal, Scope, principal_of, requires
+from api.admin.audit import audit
+from api.completions import certificates as pdf
+from api.completions.export import Export
+from api.completions.records import Filters, module_infos
+from api.completions.services import CompletionService, learner_transcript, verify
+from api.completions.void import void_completion
 from api.content.catalog import Catalog
 from api.db import Sessions
-from api.errors import BadRequest, Conflict, InvalidInput, problems
-from api.hr import pdf
-from api.hr.export import Export
-from api.hr.records import Filters, module_infos
-from api.hr.roster import RosterService
-from api.hr.services import MAX_PAGE, HrService, audit, verify
+from api.errors import BadRequest, Conflict, problems
+from api.http.params import Limit
+from api.identity.auth import Principal, Scope, principal_of, requires
+from api.identity.tokens import TokenKey
 from api.openapi import DownloadSpec
-from api.progress.tokens import TokenKey
 from api.runtime import Runtime
 from api.settings import Settings
 from schemas.hr import (
-    AuditView,
     ChangesPage,
     CompletionPage,
     CompletionRecord,
     ExportRow,
     HrTranscript,
-    Outstanding,
-    RosterImportResult,
-    RosterUpload,
-    Summary,
-    UnmatchedLearner,
     Verification,
 )
+from schemas.progress import CompletionView, Transcript, VoidRequest
 
 CSV = "text/csv; charset=utf-8"
 NDJSON = "application/x-ndjson"
@@ -81,18 +78,17 @@ TRANSCRIPT = DownloadSpec(
 )
 
 Text = Annotated[str, QueryParameter(description="Narrow to this value; empty: all.", max_length=200)]
-Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Page size, at most {MAX_PAGE}.")]
 
 
-async def provide_hr(
+async def provide_completions(
     request: Request[Any, Any, Any],
     sessions: NamedDependency[Sessions],
     catalog: NamedDependency[Catalog],
     token_key: NamedDependency[TokenKey],
     settings: NamedDependency[Settings],
-) -> HrService:
+) -> CompletionService:
     principal = principal_of(request)
-    return HrService(
+    return CompletionService(
         sessions,
         catalog,
         principal.district_id,
@@ -159,8 +155,8 @@ class Download(Stream):
         return super().to_asgi_response(*args, **kwargs)
 
 
-HR_DEPENDENCIES = {
-    "hr": Provide(provide_hr),
+RECORDS_DEPENDENCIES = {
+    "records": Provide(provide_completions),
     "filters": Provide(provide_filters, sync_to_thread=False),
 }
 
@@ -174,63 +170,13 @@ def _disposition(name: str, kind: str = "attachment") -> dict[str, str]:
     return {"Content-Disposition": f'{kind}; filename="{name}"'}
 
 
-class RosterController(Controller):
-    path = "/api/v1/roster"
-    tags = ["hr"]
-
-    @put(
-        operation_id="importRoster",
-        summary="Bulk upsert of the staff roster (JSON or CSV); per-row errors; nothing imports on "
-        "an error unless `partial=true`",
-        opt={**requires(Scope.ADMIN), "accepts": ("application/json", "text/csv")},
-        responses=problems(400, 401, 403, 413, 415, 422),
-    )
-    async def upsert(
-        self,
-        request: Request[Any, Any, Any],
-        sessions: NamedDependency[Sessions],
-        partial: Annotated[
-            bool, QueryParameter(description="Import the valid rows even if some are bad.")
-        ] = False,
-    ) -> RosterImportResult:
-        """Columns: employee_id, name, email, school_code, school_name, department, role_code,
-        role_title, status (active, leave, inactive, terminated). A CSV has a header row."""
-        principal = principal_of(request)
-        service = RosterService(sessions, principal.district_id)
-        body = await request.body()
-        if request.content_type[0] == "text/csv":
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InvalidInput(f"The CSV is not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
-            return await service.import_csv(text, partial)
-        try:
-            upload = msgspec.json.decode(body, type=RosterUpload)
-        except msgspec.DecodeError as exc:
-            raise BadRequest(
-                f'The body is not a roster upload ({exc}); send {{"employees": [...]}}.'
-            ) from None
-        return await service.import_json(upload.employees, partial)
-
-    @get(
-        "/unmatched",
-        operation_id="listUnmatchedLearners",
-        summary="Learners no roster employee matches (by employee id or email)",
-        opt=requires(Scope.HR_READ),
-        responses=problems(400, 401, 403),
-        dependencies=HR_DEPENDENCIES,
-    )
-    async def unmatched(self, hr: NamedDependency[HrService], limit: Limit = 500) -> list[UnmatchedLearner]:
-        return await hr.unmatched(limit)
-
-
 class CompletionRecordsController(Controller):
     """Completion records for HR (scope `hr:read`); every pull is written to the audit log."""
 
     path = "/api/v1"
     tags = ["hr"]
     opt = requires(Scope.HR_READ)
-    dependencies = HR_DEPENDENCIES
+    dependencies = RECORDS_DEPENDENCIES
 
     @get(
         "/completions",
@@ -240,14 +186,14 @@ class CompletionRecordsController(Controller):
     )
     async def list_records(
         self,
-        hr: NamedDependency[HrService],
+        records: NamedDependency[CompletionService],
         filters: NamedDependency[Filters],
         cursor: Annotated[
             str | None, QueryParameter(description="`next_cursor` of the previous page.")
         ] = None,
         limit: Limit = 100,
     ) -> CompletionPage:
-        return await hr.page(filters, cursor, limit)
+        return await records.page(filters, cursor, limit)
 
     @get(
         "/completions/changes",
@@ -257,13 +203,13 @@ class CompletionRecordsController(Controller):
     )
     async def changes(
         self,
-        hr: NamedDependency[HrService],
+        records: NamedDependency[CompletionService],
         cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the last pull.")] = None,
         limit: Limit = 500,
     ) -> ChangesPage:
         """Pull until `has_more` is false, keep `next_cursor`, pull again later from it: no
         change is missed or repeated, even while records are being written."""
-        return await hr.changes(cursor, limit)
+        return await records.changes(cursor, limit)
 
     async def _export(
         self, request: Request[Any, Any, Any], runtime: Runtime, filters: Filters, fmt: str
@@ -341,9 +287,9 @@ class CompletionRecordsController(Controller):
         responses=problems(401, 403, 404),
     )
     async def record(
-        self, hr: NamedDependency[HrService], completion_id: FromPath[uuid.UUID]
+        self, records: NamedDependency[CompletionService], completion_id: FromPath[uuid.UUID]
     ) -> CompletionRecord:
-        return await hr.record(completion_id)
+        return await records.record(completion_id)
 
     @get(
         "/completions/{completion_id:uuid}/certificate",
@@ -355,37 +301,11 @@ class CompletionRecordsController(Controller):
     )
     async def certificate(
         self,
-        hr: NamedDependency[HrService],
+        records: NamedDependency[CompletionService],
         settings: NamedDependency[Settings],
         completion_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        return await _certificate(hr, settings, completion_id, None)
-
-    @get(
-        "/summaries/{by:str}",
-        operation_id="getCompletionSummary",
-        summary="Per school or per role: roster employees and how many completed each module",
-        responses=problems(400, 401, 403, 404),
-    )
-    async def summary(
-        self, hr: NamedDependency[HrService], by: FromPath[Literal["schools", "roles"]]
-    ) -> Summary:
-        return await hr.summary("school" if by == "schools" else "role")
-
-    @get(
-        "/outstanding",
-        operation_id="listOutstandingEmployees",
-        summary="Active roster employees who have not completed a module (whom HR chases)",
-        responses=problems(400, 401, 403, 404),
-    )
-    async def outstanding(
-        self,
-        hr: NamedDependency[HrService],
-        module: Annotated[str, QueryParameter(description="Module id.", min_length=1, max_length=64)],
-        school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
-        role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
-    ) -> list[Outstanding]:
-        return await hr.outstanding(module, school, role)
+        return await _certificate(records, settings, completion_id, None)
 
     @get(
         "/employees/{employee_id:str}/transcript",
@@ -393,8 +313,10 @@ class CompletionRecordsController(Controller):
         summary="An employee's transcript: every record and total credit",
         responses=problems(401, 403, 404),
     )
-    async def transcript(self, hr: NamedDependency[HrService], employee_id: FromPath[str]) -> HrTranscript:
-        return await hr.transcript(employee_id)
+    async def transcript(
+        self, records: NamedDependency[CompletionService], employee_id: FromPath[str]
+    ) -> HrTranscript:
+        return await records.transcript(employee_id)
 
     @get(
         "/employees/{employee_id:str}/transcript.pdf",
@@ -405,23 +327,23 @@ class CompletionRecordsController(Controller):
         responses=problems(401, 403, 404),
     )
     async def transcript_pdf(
-        self, hr: NamedDependency[HrService], employee_id: FromPath[str]
+        self, records: NamedDependency[CompletionService], employee_id: FromPath[str]
     ) -> Response[bytes]:
-        data = await hr.transcript(employee_id)
-        body = pdf.transcript(data, await hr.district_name())
+        data = await records.transcript(employee_id)
+        body = pdf.transcript(data, await records.district_name())
         return Response(
             body, media_type=PDF, headers=_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline")
         )
 
 
 async def _certificate(
-    hr: HrService, settings: Settings, completion_id: uuid.UUID, learner_id: uuid.UUID | None
+    records: CompletionService, settings: Settings, completion_id: uuid.UUID, learner_id: uuid.UUID | None
 ) -> Response[bytes]:
-    record = await hr.record(completion_id, learner_id)
+    record = await records.record(completion_id, learner_id)
     if record.outcome.status == "voided":
         raise Conflict("This completion has been voided; it has no certificate.")
     base = settings.base_url.rstrip("/")
-    body = pdf.certificate(record, await hr.district_name(), f"{base}/verify/{record.certificate_id}")
+    body = pdf.certificate(record, await records.district_name(), f"{base}/verify/{record.certificate_id}")
     return Response(
         body, media_type=PDF, headers=_disposition(f"certificate-{record.certificate_id}.pdf", "inline")
     )
@@ -431,7 +353,7 @@ class MyCertificateController(Controller):
     path = "/api/v1/me/completions"
     tags = ["progress"]
     opt = requires(Scope.LEARNER)
-    dependencies = {"hr": Provide(provide_hr)}
+    dependencies = {"records": Provide(provide_completions)}
 
     @get(
         "/{completion_id:uuid}/certificate",
@@ -444,11 +366,11 @@ class MyCertificateController(Controller):
     async def certificate(
         self,
         request: Request[Any, Any, Any],
-        hr: NamedDependency[HrService],
+        records: NamedDependency[CompletionService],
         settings: NamedDependency[Settings],
         completion_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        return await _certificate(hr, settings, completion_id, principal_of(request).learner_id)
+        return await _certificate(records, settings, completion_id, principal_of(request).learner_id)
 
 
 class VerifyController(Controller):
@@ -467,23 +389,45 @@ class VerifyController(Controller):
         return await verify(sessions, catalog, code)
 
 
-class AuditController(Controller):
-    path = "/api/v1/audit"
-    tags = ["admin"]
+class CompletionAdminController(Controller):
+    path = "/api/v1/completions"
+    tags = ["completions"]
     opt = requires(Scope.ADMIN)
-    dependencies = {"hr": Provide(provide_hr)}
+
+    @post(
+        "/{completion_id:uuid}/void",
+        operation_id="voidCompletion",
+        summary="Void a completion with a reason (it is kept, never deleted)",
+        status_code=HTTP_200_OK,
+        responses=problems(400, 401, 403, 404, 409, 413, 415),
+    )
+    async def void(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        completion_id: FromPath[uuid.UUID],
+        data: JSONBody[VoidRequest],
+    ) -> CompletionView:
+        principal = principal_of(request)
+        return await void_completion(
+            sessions, principal.district_id, completion_id, data.reason, principal.key_id
+        )
+
+
+class MyTranscriptController(Controller):
+    path = "/api/v1/me"
+    tags = ["progress"]
+    opt = requires(Scope.LEARNER)
 
     @get(
-        operation_id="listAuditEntries",
-        summary="Every HR pull and export: key, filters, row count, time (newest first)",
-        responses=problems(400, 401, 403),
+        "/transcript",
+        operation_id="getMyTranscript",
+        summary="Every completion and total credit",
+        responses=problems(401, 403, 404),
     )
-    async def list_entries(
-        self,
-        hr: NamedDependency[HrService],
-        action: Annotated[
-            str, QueryParameter(description="Only this action, e.g. export.csv.", max_length=32)
-        ] = "",
-        limit: Limit = 100,
-    ) -> list[AuditView]:
-        return await hr.audit_log(limit, action)
+    async def transcript(
+        self, request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]
+    ) -> Transcript:
+        learner_id = principal_of(request).learner_id
+        assert learner_id is not None  # the learner scope holds one
+        return await learner_transcript(sessions, learner_id)

@@ -1,68 +1,40 @@
-"""HR's reads of completion records: pages, the changes feed, summaries, transcripts,
+"""HR's reads of completion records: pages, the changes feed, transcripts, certificates and
 certificates and their public verification, and the audit log of every pull."""
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import select
 
-from api.content.catalog import Catalog
-from api.db import Sessions
-from api.errors import BadRequest, NotFound
-from api.hr import cursors
-from api.hr.changes import changes_query
-from api.hr.records import (
+from api.admin.audit import audit
+from api.completions import cursors
+from api.completions.changes import changes_query
+from api.completions.records import (
     Filters,
     ModuleInfo,
     after,
     module_infos,
     record_query,
-    resolved_roster,
     to_record,
 )
-from api.models import AuditEntry, Completion, District, Learner, RosterEmployee, utcnow
+from api.completions.views import completion_view
+from api.content.catalog import Catalog
+from api.db import Sessions
+from api.errors import BadRequest, NotFound
+from api.identity.learners import learner_view
+from api.models import Completion, District, Learner, RosterEmployee
 from schemas.hr import (
-    AuditView,
     ChangesPage,
     CompletionChangeItem,
     CompletionPage,
     CompletionRecord,
     HrTranscript,
-    Outstanding,
-    Summary,
-    SummaryGroup,
-    UnmatchedLearner,
     Verification,
 )
-
-MAX_PAGE = 1000
-CHASED_STATUSES = ("active", "leave")  # who HR counts and chases; inactive and terminated are not
+from schemas.progress import Transcript
 
 
-async def audit(
-    sessions: Sessions,
-    district_id: uuid.UUID,
-    key_id: uuid.UUID | None,
-    action: str,
-    filters: dict[str, Any],
-    row_count: int,
-) -> None:
-    """Record a pull or export (its own short transaction: call it holding no session)."""
-    async with sessions.begin() as session:
-        session.add(
-            AuditEntry(
-                district_id=district_id,
-                key_id=key_id,
-                action=action,
-                filters=filters,
-                row_count=row_count,
-                at=utcnow(),
-            )
-        )
-
-
-class HrService:
+class CompletionService:
     """One district's completion records as HR reads them."""
 
     def __init__(
@@ -182,124 +154,6 @@ class HrService:
             total_credit_minutes=sum(r.credit_minutes for r in records if r.outcome.status == "completed"),
         )
 
-    async def _completed_pairs(self) -> set[tuple[uuid.UUID, str]]:
-        """(roster employee id, module id) for every live completion a roster employee has."""
-        query = (
-            record_query(self.district_id, Filters(status="completed"))
-            .with_only_columns(resolved_roster, Completion.module_id)
-            .where(resolved_roster.is_not(None))
-            .distinct()
-        )
-        async with self.sessions() as session:
-            return {(r[0], r[1]) for r in (await session.execute(query)).all()}
-
-    async def _roster(self, school: str = "", role: str = "") -> list[RosterEmployee]:
-        query = select(RosterEmployee).where(
-            RosterEmployee.district_id == self.district_id, RosterEmployee.status.in_(CHASED_STATUSES)
-        )
-        if school:
-            query = query.where(RosterEmployee.school_code == school)
-        if role:
-            query = query.where(RosterEmployee.role_code == role)
-        async with self.sessions() as session:
-            return list((await session.execute(query.order_by(RosterEmployee.employee_id))).scalars())
-
-    async def summary(self, by: Literal["school", "role"]) -> Summary:
-        """Per school or role: active roster employees and how many completed each module."""
-        course = await self.catalog.course()
-        roster = await self._roster()
-        done = await self._completed_pairs()
-        groups: dict[str, SummaryGroup] = {}
-        for employee in roster:
-            code, name = (
-                (employee.school_code, employee.school_name)
-                if by == "school"
-                else (employee.role_code, employee.role_title)
-            )
-            group = groups.setdefault(
-                code,
-                SummaryGroup(code=code, name=name, employees=0, completed=dict.fromkeys(course.modules, 0)),
-            )
-            group.employees += 1
-            for module_id in course.modules:
-                if (employee.id, module_id) in done:
-                    group.completed[module_id] += 1
-        await audit(self.sessions, self.district_id, self.key_id, "summary", {"by": by}, len(groups))
-        return Summary(by=by, modules=list(course.modules), groups=[groups[k] for k in sorted(groups)])
-
-    async def outstanding(self, module_id: str, school: str, role: str) -> list[Outstanding]:
-        """Active roster employees without a live completion of the module."""
-        await self.catalog.entry(module_id)  # NotFound for an unknown module
-        roster = await self._roster(school, role)
-        done = await self._completed_pairs()
-        out = [
-            Outstanding(
-                employee_id=e.employee_id,
-                name=e.name,
-                email=e.email,
-                school_code=e.school_code,
-                role_code=e.role_code,
-            )
-            for e in roster
-            if (e.id, module_id) not in done
-        ]
-        filters = {"module": module_id, "school": school, "role": role}
-        await audit(
-            self.sessions,
-            self.district_id,
-            self.key_id,
-            "outstanding",
-            {k: v for k, v in filters.items() if v},
-            len(out),
-        )
-        return out
-
-    async def unmatched(self, limit: int) -> list[UnmatchedLearner]:
-        """Learners no roster employee matches, by employee id or by email."""
-        by_id = exists().where(
-            RosterEmployee.district_id == Learner.district_id,
-            Learner.employee_id != "",
-            RosterEmployee.employee_id == Learner.employee_id,
-        )
-        by_email = exists().where(
-            RosterEmployee.district_id == Learner.district_id,
-            Learner.email != "",
-            RosterEmployee.email_key == func.lower(Learner.email),
-        )
-        query = (
-            select(Learner)
-            .where(Learner.district_id == self.district_id, ~or_(by_id, by_email))
-            .order_by(Learner.name, Learner.id)
-            .limit(limit)
-        )
-        async with self.sessions() as session:
-            rows = list((await session.execute(query)).scalars())
-        return [
-            UnmatchedLearner(
-                learner_id=r.id,
-                external_id=r.external_id,
-                name=r.name,
-                email=r.email,
-                employee_id=r.employee_id,
-                school=r.school,
-                role=r.role,
-            )
-            for r in rows
-        ]
-
-    async def audit_log(self, limit: int, action: str) -> list[AuditView]:
-        query = select(AuditEntry).where(AuditEntry.district_id == self.district_id)
-        if action:
-            query = query.where(AuditEntry.action == action)
-        async with self.sessions() as session:
-            rows = list((await session.execute(query.order_by(AuditEntry.at.desc()).limit(limit))).scalars())
-        return [
-            AuditView(
-                id=r.id, key_id=r.key_id, action=r.action, filters=r.filters, row_count=r.row_count, at=r.at
-            )
-            for r in rows
-        ]
-
 
 async def verify(sessions: Sessions, catalog: Catalog, code: str) -> Verification:
     """What a certificate code confirms: valid, for whom, which module, when. Nothing more."""
@@ -338,3 +192,23 @@ async def verify(sessions: Sessions, catalog: Catalog, code: str) -> Verificatio
         completed_on=completion.completed_at.date().isoformat(),
         district=district,
     )
+
+
+async def learner_transcript(sessions: Sessions, learner_id: uuid.UUID) -> Transcript:
+    """A learner's own completions, voided ones too, and the credit the live ones give."""
+    async with sessions() as session:
+        learner = await session.get(Learner, learner_id)
+        if learner is None:
+            raise NotFound("No such learner.")
+        rows = list(
+            (
+                await session.execute(
+                    select(Completion)
+                    .where(Completion.learner_id == learner_id)
+                    .order_by(Completion.completed_at)
+                )
+            ).scalars()
+        )
+    completions = [completion_view(r) for r in rows]
+    total = sum(r.credit_minutes for r in rows if r.voided_at is None)
+    return Transcript(learner=learner_view(learner), completions=completions, total_credit_minutes=total)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select
 
-from api.hr.records import Filters, record_query
+from api.completions.records import Filters, record_query
 from api.models import Completion, CompletionChange
 
 # The oldest transaction that may still write here: the least in-progress transaction id of

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from api.attempts.lists import combine_lists
+from api.attempts.rules import counted_attempt
+from api.attempts.scoring import is_scorable, score_item
 from api.content.catalog import Catalog
 from api.db import Sessions
 from api.errors import NotFound
 from api.models import Attempt, Learner
-from api.progress.lists import combine_lists
-from api.progress.rules import counted_attempt
-from api.progress.scoring import is_scorable, score_item
 from schemas.content import ChoiceItem, ClassifyItem, ExtendedTextItem, Form, ListItem, MatrixItem, RatingItem
 from schemas.reports import (
     CombinedList,

@@ -20,9 +20,9 @@ from sqlalchemy import select, update
 
 from api.db import Sessions
 from api.errors import Forbidden, Unauthorized
+from api.identity import tokens
 from api.memo import Memo
 from api.models import ApiKey, utcnow
-from api.progress import tokens
 
 
 class Scope(StrEnum):

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 
 from api.db import Sessions
 from api.errors import InvalidInput
-from api.models import RosterEmployee, utcnow
-from schemas.hr import RosterImportResult, RosterRow, RowError
+from api.models import Learner, RosterEmployee, utcnow
+from schemas.hr import RosterImportResult, RosterRow, RowError, UnmatchedLearner
 
 FIELDS = tuple(RosterRow.__struct_fields__)
 REQUIRED = ("employee_id", "name")
@@ -194,3 +194,36 @@ class RosterService:
 
     async def import_json(self, employees: list[Any], partial: bool) -> RosterImportResult:
         return await self.import_rows([(i + 1, row) for i, row in enumerate(employees)], [], partial)
+
+    async def unmatched(self, limit: int) -> list[UnmatchedLearner]:
+        """Learners no roster employee matches, by employee id or by email."""
+        by_id = exists().where(
+            RosterEmployee.district_id == Learner.district_id,
+            Learner.employee_id != "",
+            RosterEmployee.employee_id == Learner.employee_id,
+        )
+        by_email = exists().where(
+            RosterEmployee.district_id == Learner.district_id,
+            Learner.email != "",
+            RosterEmployee.email_key == func.lower(Learner.email),
+        )
+        query = (
+            select(Learner)
+            .where(Learner.district_id == self.district_id, ~or_(by_id, by_email))
+            .order_by(Learner.name, Learner.id)
+            .limit(limit)
+        )
+        async with self.sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        return [
+            UnmatchedLearner(
+                learner_id=r.id,
+                external_id=r.external_id,
+                name=r.name,
+                email=r.email,
+                employee_id=r.employee_id,
+                school=r.school,
+                role=r.role,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,115 @@
+"""Progress routes: learner tokens (for district backends), a learner's own work (with a
+learner token), and voiding a completion (administrators)."""
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.attempts.services import AttemptService
+from api.content.catalog import Catalog
+from api.db import Sessions
+from api.errors import problems
+from api.identity.auth import Scope, principal_of, requires
+from schemas.progress import (
+    AnswersSave,
+    AttemptSubmit,
+    AttemptView,
+    ModuleProgress,
+    SubmitResult,
+)
+
+
+def provide_attempts(
+    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog]
+) -> AttemptService:
+    principal = principal_of(request)
+    assert principal.learner_id is not None  # routes below require the learner scope
+    return AttemptService(sessions, catalog, principal.district_id, principal.learner_id, principal.cohort)
+
+
+class MyProgressController(Controller):
+    """A learner's own work; every route takes a learner token and acts for its learner."""
+
+    path = "/api/v1/me"
+    tags = ["progress"]
+    opt = requires(Scope.LEARNER)
+    dependencies = {"progress": Provide(provide_attempts, sync_to_thread=False)}
+
+    @get(
+        "/progress",
+        operation_id="getMyProgress",
+        summary="Status of every module and what remains",
+        responses=problems(401, 403, 404),
+    )
+    async def progress(self, progress: NamedDependency[AttemptService]) -> list[ModuleProgress]:
+        return await progress.progress()
+
+    @post(
+        "/modules/{module_id:str}/forms/{form_id:str}/attempts",
+        operation_id="startAttempt",
+        summary="Start an attempt at a form (or get the open draft)",
+        status_code=HTTP_201_CREATED,
+        responses={
+            **problems(400, 401, 403, 404, 409, 422),
+        },
+    )
+    async def start(
+        self, progress: NamedDependency[AttemptService], module_id: FromPath[str], form_id: FromPath[str]
+    ) -> Response[AttemptView]:
+        attempt, created = await progress.start(module_id, form_id)
+        return Response(attempt, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get(
+        "/modules/{module_id:str}/forms/{form_id:str}/attempts",
+        operation_id="listAttempts",
+        summary="The learner's attempts at a form",
+        responses=problems(401, 403, 404),
+    )
+    async def attempts(
+        self, progress: NamedDependency[AttemptService], module_id: FromPath[str], form_id: FromPath[str]
+    ) -> list[AttemptView]:
+        return await progress.attempts(module_id, form_id)
+
+    @get(
+        "/attempts/{attempt_id:uuid}",
+        operation_id="getAttempt",
+        summary="One of the learner's attempts",
+        responses=problems(401, 403, 404),
+    )
+    async def attempt(
+        self, progress: NamedDependency[AttemptService], attempt_id: FromPath[uuid.UUID]
+    ) -> AttemptView:
+        return await progress.attempt(attempt_id)
+
+    @put(
+        "/attempts/{attempt_id:uuid}/answers",
+        operation_id="saveAnswers",
+        summary="Save draft answers (autosave); they replace the draft's answers",
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def save(
+        self,
+        progress: NamedDependency[AttemptService],
+        attempt_id: FromPath[uuid.UUID],
+        data: JSONBody[AnswersSave],
+    ) -> AttemptView:
+        return await progress.save(attempt_id, data.answers)
+
+    @post(
+        "/attempts/{attempt_id:uuid}/submit",
+        operation_id="submitAttempt",
+        summary="Submit an attempt: it is scored, and the module's completion is decided",
+        status_code=HTTP_200_OK,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def submit(
+        self,
+        progress: NamedDependency[AttemptService],
+        attempt_id: FromPath[uuid.UUID],
+        data: JSONBody[AttemptSubmit],
+    ) -> SubmitResult:
+        return await progress.submit(attempt_id, data.answers)

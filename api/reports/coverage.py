@@ -1,0 +1,108 @@
+"""Training coverage over the roster: per school or role, who completed each module, and
+whom HR still has to chase."""
+
+import uuid
+from typing import Literal
+
+from sqlalchemy import select
+
+from api.admin.audit import audit
+from api.completions.records import (
+    Filters,
+    record_query,
+    resolved_roster,
+)
+from api.content.catalog import Catalog
+from api.db import Sessions
+from api.models import Completion, RosterEmployee
+from schemas.hr import (
+    Outstanding,
+    Summary,
+    SummaryGroup,
+)
+
+CHASED_STATUSES = ("active", "leave")  # who HR counts and chases; inactive and terminated are not
+
+
+class CoverageService:
+    """One district's roster against its live completions."""
+
+    def __init__(
+        self, sessions: Sessions, catalog: Catalog, district_id: uuid.UUID, key_id: uuid.UUID | None
+    ) -> None:
+        self.sessions = sessions
+        self.catalog = catalog
+        self.district_id = district_id
+        self.key_id = key_id
+
+    async def _completed_pairs(self) -> set[tuple[uuid.UUID, str]]:
+        """(roster employee id, module id) for every live completion a roster employee has."""
+        query = (
+            record_query(self.district_id, Filters(status="completed"))
+            .with_only_columns(resolved_roster, Completion.module_id)
+            .where(resolved_roster.is_not(None))
+            .distinct()
+        )
+        async with self.sessions() as session:
+            return {(r[0], r[1]) for r in (await session.execute(query)).all()}
+
+    async def _roster(self, school: str = "", role: str = "") -> list[RosterEmployee]:
+        query = select(RosterEmployee).where(
+            RosterEmployee.district_id == self.district_id, RosterEmployee.status.in_(CHASED_STATUSES)
+        )
+        if school:
+            query = query.where(RosterEmployee.school_code == school)
+        if role:
+            query = query.where(RosterEmployee.role_code == role)
+        async with self.sessions() as session:
+            return list((await session.execute(query.order_by(RosterEmployee.employee_id))).scalars())
+
+    async def summary(self, by: Literal["school", "role"]) -> Summary:
+        """Per school or role: active roster employees and how many completed each module."""
+        course = await self.catalog.course()
+        roster = await self._roster()
+        done = await self._completed_pairs()
+        groups: dict[str, SummaryGroup] = {}
+        for employee in roster:
+            code, name = (
+                (employee.school_code, employee.school_name)
+                if by == "school"
+                else (employee.role_code, employee.role_title)
+            )
+            group = groups.setdefault(
+                code,
+                SummaryGroup(code=code, name=name, employees=0, completed=dict.fromkeys(course.modules, 0)),
+            )
+            group.employees += 1
+            for module_id in course.modules:
+                if (employee.id, module_id) in done:
+                    group.completed[module_id] += 1
+        await audit(self.sessions, self.district_id, self.key_id, "summary", {"by": by}, len(groups))
+        return Summary(by=by, modules=list(course.modules), groups=[groups[k] for k in sorted(groups)])
+
+    async def outstanding(self, module_id: str, school: str, role: str) -> list[Outstanding]:
+        """Active roster employees without a live completion of the module."""
+        await self.catalog.entry(module_id)  # NotFound for an unknown module
+        roster = await self._roster(school, role)
+        done = await self._completed_pairs()
+        out = [
+            Outstanding(
+                employee_id=e.employee_id,
+                name=e.name,
+                email=e.email,
+                school_code=e.school_code,
+                role_code=e.role_code,
+            )
+            for e in roster
+            if (e.id, module_id) not in done
+        ]
+        filters = {"module": module_id, "school": school, "role": role}
+        await audit(
+            self.sessions,
+            self.district_id,
+            self.key_id,
+            "outstanding",
+            {k: v for k, v in filters.items() if v},
+            len(out),
+        )
+        return out
