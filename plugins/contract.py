@@ -32,7 +32,6 @@ What a plugin may use:
   against the configured database; `district_id_of(sessions, slug)`, `secret_box(sessions)`.
 """
 
-from api.identity.auth import Scope, principal_of, requires
 from api.clirun import district_id_of, run_with_sessions, secret_box
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
@@ -47,6 +46,8 @@ from api.errors import (
     Unauthorized,
     problems,
 )
+from api.identity.auth import Scope, principal_of, requires
+from api.identity.tokens import issue as issue_learner_token
 from api.memo import Memo
 from api.models import (
     Base,
@@ -81,7 +82,6 @@ from api.plugin import (
     load_config,
     secret_fields,
 )
-from api.identity.tokens import issue as issue_learner_token
 
 __all__ = [
     "SEALED",
