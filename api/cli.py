@@ -39,7 +39,7 @@ class _WithPluginCommands(click.Group):
     up when a command is asked for, so nothing loads at import)."""
 
     def _plugin_groups(self) -> dict[str, click.Command]:
-        from plugins.registry import load_plugins
+        from api.plugin import load_plugins
 
         groups: dict[str, click.Command] = {}
         for name, plugin in load_plugins(Settings.from_env().plugins or None).items():
@@ -410,8 +410,8 @@ def worker() -> None:
     import signal
 
     from api.outbox.dispatcher import Dispatcher
+    from api.plugin import load_plugins
     from api.runtime import open_runtime
-    from plugins.registry import load_plugins
 
     configure_logging("INFO")
     with _start_failures_logged():

@@ -14,6 +14,7 @@ from api.db import Sessions, create_engine, create_sessions
 from api.errors import FrontOfficeError
 from api.identity.tokens import TokenKey
 from api.migrate import upgrade
+from api.plugin import load_plugins
 from api.settings import Settings
 
 T = TypeVar("T")
@@ -23,10 +24,11 @@ def run_with_sessions(work: Callable[[Sessions], Awaitable[T]], *, migrate: bool
     """Run `work` against the configured database, turning domain errors into CLI errors."""
 
     async def main() -> T:
-        engine = create_engine(Settings.from_env().database_url)
+        settings = Settings.from_env()
+        engine = create_engine(settings.database_url)
         try:
             if migrate:
-                await upgrade(engine)
+                await upgrade(engine, load_plugins(settings.plugins or None).values())
             return await work(create_sessions(engine))
         finally:
             await engine.dispose()

@@ -23,26 +23,25 @@ from api.completions.controllers import (
 )
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
-from api.errors import EXCEPTION_HANDLERS
 from api.http.body import StrictRequest, require_json_body
 from api.http.idempotency import IdempotencyMiddleware
 from api.http.metrics import Metrics
+from api.http.problems import EXCEPTION_HANDLERS
 from api.http.response_cache import ResponseCache
 from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
+from api.integrations.controllers import PluginController
 from api.logs import configure_logging
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
 from api.player.routes import player_router
-from api.plugin import Plugin
+from api.plugin import Plugin, load_plugins
 from api.reports.controllers import CoverageController, GroupController
 from api.roster.controllers import RosterController
 from api.runtime import open_runtime
 from api.settings import Settings
-from plugins.controllers import PluginController
-from plugins.registry import load_plugins
 
 VERSION = importlib.metadata.version("frontoffice")
 

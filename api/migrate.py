@@ -1,5 +1,14 @@
-"""Bringing a database to the newest migration, and telling whether it is there."""
+"""Bringing a database to the newest migrations, the app's and each plugin's, and telling
+whether it is there.
 
+The app's revisions are in api/migrations/versions/, one line of history. A plugin with tables
+of its own ships its revisions in the folder `Plugin.migrations` names, as a branch labelled
+with its name; `upgrade` takes every branch to its head, so the database holds one head per
+branch (the app's and one per plugin).
+"""
+
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from alembic import command
@@ -10,36 +19,61 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.plugin import Plugin
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config() -> Config:
+def _config(plugins: Iterable[Plugin]) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    folders = [MIGRATIONS / "versions", *(p.migrations for p in plugins if p.migrations is not None)]
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(f) for f in folders))
     return config
 
 
-def head_revision() -> str | None:
-    """The newest migration this code ships."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+def head_revisions(plugins: Iterable[Plugin]) -> frozenset[str]:
+    """The newest revision of every branch this code ships (the app's and its plugins')."""
+    return frozenset(ScriptDirectory.from_config(_config(plugins)).get_heads())
 
 
-def _upgrade(connection: Connection) -> None:
+def missing_heads(plugins: Iterable[Plugin], current: frozenset[str]) -> frozenset[str]:
+    """The heads this code ships that the database at `current` has not reached. A head can be
+    reached without being recorded: Alembic records only the newest revision of what depends on
+    it (the app's head, when every plugin branch depends on it)."""
+    script = ScriptDirectory.from_config(_config(plugins))
+    reached: set[str] = set()
+    todo = [r for r in current if r in {s.revision for s in script.walk_revisions()}]
+    while todo:
+        revision = script.get_revision(todo.pop())
+        if revision is None or revision.revision in reached:
+            continue
+        reached.add(revision.revision)
+        for parents in (revision.down_revision, revision.dependencies):
+            todo.extend([parents] if isinstance(parents, str) else parents or ())
+    return frozenset(script.get_heads()) - reached
+
+
+def _upgrade(connection: Connection, plugins: list[Plugin]) -> None:
     if connection.dialect.name == "postgresql":
         # Several processes may start at once; one migrates, the others wait and find it done.
         connection.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    config = _config()
+    config = _config(plugins)
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Migrate the database behind `engine` to head, in one transaction."""
+async def upgrade(engine: AsyncEngine, plugins: Iterable[Plugin]) -> None:
+    """Migrate the database behind `engine` to every head, in one transaction."""
+    loaded = list(plugins)
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(lambda sync: _upgrade(sync, loaded))
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The migration the database is at; None for an empty database."""
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The revisions the database is at, one per branch; empty for an empty database."""
     async with engine.connect() as connection:
-        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await connection.run_sync(
+            lambda sync: frozenset(MigrationContext.configure(sync).get_current_heads())
+        )

@@ -31,7 +31,8 @@ from litestar.openapi.spec import (
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.typing import FieldDefinition
 
-from api.errors import PROBLEM_JSON, REALM
+from api.errors import PROBLEM_JSON
+from api.http.problems import REALM
 from api.identity.auth import Credential, accepted_credentials
 from schemas.events import EVENT_TYPES
 

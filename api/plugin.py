@@ -15,6 +15,9 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
+from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 import click
@@ -93,6 +96,16 @@ class Plugin:
     """The district configuration, decoded strictly when an administrator sets it."""
     events: ClassVar[frozenset[str]] = frozenset({"completion.recorded"})
     """Event types it receives; `*` for all."""
+    migrations: ClassVar[Path | None] = None
+    """The folder of the Alembic revisions that make the plugin's own tables, migrated with the
+    app's by `frontoffice migrate`. Its first revision starts the plugin's branch:
+    `branch_labels = ("<name>",)`, `down_revision = None`, and `depends_on` the app revision its
+    foreign keys need. None: the plugin has no tables."""
+
+    async def prune(self, session: AsyncSession, now: datetime) -> int:
+        """Delete the plugin's rows whose time is up (run with the app's retention, by any number
+        of dispatchers at once: keep it idempotent); returns how many went. By default none."""
+        return 0
 
     def lifespan(self, context: Context) -> AbstractAsyncContextManager[None]:
         """Entered once the app (or a worker) has built its context, left at shutdown: build
@@ -196,3 +209,31 @@ async def load_config(
         elif isinstance(value, str) and value.startswith("env:"):
             config[key] = os.environ.get(value[4:], "")
     return msgspec.convert(config, plugin.config_type)
+
+
+GROUP = "frontoffice.plugins"
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded, or is not a plugin."""
+
+
+def load_plugins(allowed: list[str] | None = None) -> dict[str, Plugin]:
+    """Every installed plugin (or only those named in `allowed`), by name."""
+    found = {ep.name: ep for ep in entry_points(group=GROUP)}
+    if allowed:
+        unknown = sorted(set(allowed) - set(found))
+        if unknown:
+            raise PluginError(f"FRONTOFFICE_PLUGINS names {', '.join(unknown)}, which is not installed.")
+    plugins: dict[str, Plugin] = {}
+    for name, ep in sorted(found.items()):
+        if allowed and name not in allowed:
+            continue
+        cls = ep.load()
+        if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+            raise PluginError(f"Entry point {name!r} ({ep.value}) is not a frontoffice Plugin subclass.")
+        plugin = cls()
+        if plugin.name != name:
+            raise PluginError(f"Entry point {name!r} loads a plugin named {plugin.name!r}; they must match.")
+        plugins[name] = plugin
+    return plugins

@@ -5,20 +5,21 @@
 - the delivery log: succeeded deliveries, their attempts and the events they carried, after
   `delivery_log_days`. Failed and skipped deliveries stay (recovery needs them), and so does
   anything a subscriber has not yet received;
-- used LTI launch nonces, once past `expires_at`: their login states are refused as expired by
-  then, so the nonce could not be replayed anyway.
+- whatever each plugin keeps for a while (`Plugin.prune`: the LTI plugin's used launch nonces).
 
 Dispatchers run it every few minutes; deletes are idempotent, so any number may run at once.
 Completion records are never pruned.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy import delete, exists, select
 
 from api.db import Sessions
-from api.models import Delivery, DeliveryAttempt, IdempotencyRecord, LtiUsedNonce, OutboxEvent
+from api.models import Delivery, DeliveryAttempt, IdempotencyRecord, OutboxEvent
+from api.plugin import Plugin
 
 EVERY = timedelta(minutes=10)
 
@@ -28,10 +29,16 @@ class Pruned(msgspec.Struct, frozen=True):
     delivery_attempts: int
     deliveries: int
     events: int
-    lti_nonces: int
+    plugins: dict[str, int]
 
 
-async def prune(sessions: Sessions, now: datetime, idempotency_hours: int, delivery_log_days: int) -> Pruned:
+async def prune(
+    sessions: Sessions,
+    plugins: Iterable[Plugin],
+    now: datetime,
+    idempotency_hours: int,
+    delivery_log_days: int,
+) -> Pruned:
     key_cutoff = now - timedelta(hours=idempotency_hours)
     log_cutoff = now - timedelta(days=delivery_log_days)
     async with sessions.begin() as session:
@@ -52,11 +59,11 @@ async def prune(sessions: Sessions, now: datetime, idempotency_hours: int, deliv
                 ~exists().where(Delivery.event_id == OutboxEvent.id),
             )
         )
-        nonces = await session.execute(delete(LtiUsedNonce).where(LtiUsedNonce.expires_at < now))
+        by_plugin = {plugin.name: await plugin.prune(session, now) for plugin in plugins}
     return Pruned(
         idempotency_records=keys.rowcount,  # type: ignore[attr-defined]
         delivery_attempts=attempts.rowcount,  # type: ignore[attr-defined]
         deliveries=deliveries.rowcount,  # type: ignore[attr-defined]
         events=events.rowcount,  # type: ignore[attr-defined]
-        lti_nonces=nonces.rowcount,  # type: ignore[attr-defined]
+        plugins={name: count for name, count in by_plugin.items() if count},
     )

@@ -92,7 +92,7 @@ async def open_runtime(
             if migrate is None:
                 migrate = settings.is_sqlite
         if migrate:
-            await upgrade(engine)
+            await upgrade(engine, (plugins or {}).values())
         sessions = create_sessions(engine)
         if settings.publish_on_start if publish is None else publish:
             await publish_course(sessions, load_course(settings.content_path))

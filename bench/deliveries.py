@@ -24,11 +24,11 @@ from api.db import Sessions
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, utcnow
 from api.outbox.dispatcher import Dispatcher, Result
 from api.outbox.emit import emit
+from api.plugin import load_plugins
 from api.runtime import open_runtime
 from api.settings import Settings
 from bench.harness import rates, server
 from plugins.contract import Context
-from plugins.registry import load_plugins
 from plugins.webhooks import signing
 from plugins.webhooks.service import EndpointService
 from schemas.events import CompletionRecorded, Envelope, LearnerRef

@@ -14,11 +14,12 @@ What a plugin may use:
   `data` is the payload Struct.
 - **Delivery**: `classify(status)`, what an HTTP status means for a delivery (success, retry,
   gone).
-- **Storage**: `Sessions` (the session maker), the declarative `Base`, `table(Model)` (a
-  model's Core table), `utcnow`, and the models plugins read or own: `Completion`, `Learner`,
-  `PluginSetting`, `OutboxEvent`, `DeliveryRow`/`DeliveryAttempt` (the outbox's deliveries),
-  `WebhookEndpoint`, and the LTI tables (`LtiRegistration`, `LtiLaunch`, `LtiLink`,
-  `LtiDeepLink`, `LtiUsedNonce`, `LtiToolKey`).
+- **Storage**: `Sessions` (the session maker), the declarative `Base` a plugin declares its own
+  tables on, `UTCDateTime` (the column type of every timestamp), `table(Model)` (a model's Core
+  table), `utcnow`, and the app's models plugins may read: `Completion`, `Learner`,
+  `PluginSetting`, `OutboxEvent`, `DeliveryRow`/`DeliveryAttempt` (the outbox's deliveries).
+  A plugin's own tables are migrated from the folder `Plugin.migrations` names (its branch of
+  Alembic revisions); `Plugin.prune` deletes its expired rows.
 - **Secrets**: `SecretBox` (seal and open a plugin's stored secrets).
 - **Errors** a plugin raises, answered as RFC 9457 problems: `FrontOfficeError` and
   `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`, `InvalidInput`;
@@ -54,15 +55,9 @@ from api.models import (
     Completion,
     DeliveryAttempt,
     Learner,
-    LtiDeepLink,
-    LtiLaunch,
-    LtiLink,
-    LtiRegistration,
-    LtiToolKey,
-    LtiUsedNonce,
     OutboxEvent,
     PluginSetting,
-    WebhookEndpoint,
+    UTCDateTime,
     table,
     utcnow,
 )
@@ -99,12 +94,6 @@ __all__ = [
     "FrontOfficeError",
     "InvalidInput",
     "Learner",
-    "LtiDeepLink",
-    "LtiLaunch",
-    "LtiLink",
-    "LtiRegistration",
-    "LtiToolKey",
-    "LtiUsedNonce",
     "Memo",
     "NotFound",
     "OutboxEvent",
@@ -116,9 +105,9 @@ __all__ = [
     "SecretStr",
     "Sessions",
     "Subscription",
+    "UTCDateTime",
     "Unauthorized",
     "UnsafeDestination",
-    "WebhookEndpoint",
     "check_url",
     "classify",
     "district_id_of",

@@ -29,6 +29,7 @@ from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.migrate import upgrade
 from api.models import Base
+from api.plugin import load_plugins
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 
@@ -51,7 +52,7 @@ def _migrate(url: str) -> None:
 
     async def main() -> None:
         engine = create_engine(url)
-        await upgrade(engine)
+        await upgrade(engine, load_plugins().values())
         await publish(create_sessions(engine), load_course(CONTENT_DIR))
         await engine.dispose()
 

@@ -18,6 +18,7 @@ from api.content.loader import load_course
 from api.content.publish import publish
 from api.db import create_engine, create_sessions
 from api.migrate import upgrade
+from api.plugin import load_plugins
 from api.settings import Settings
 from tests.conftest import CONTENT_DIR, Tenant, make_tenant
 
@@ -31,7 +32,7 @@ def tenant_and_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tenant, Li
 
     async def prepare() -> Tenant:
         engine = create_engine(url)
-        await upgrade(engine)
+        await upgrade(engine, load_plugins().values())
         await publish(create_sessions(engine), load_course(CONTENT_DIR))
         tenant = await make_tenant(create_sessions(engine), "fuzz")
         await engine.dispose()

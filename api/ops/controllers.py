@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.errors import PROBLEM_DESCRIPTIONS, NotFound, problems
 from api.http.metrics import Metrics
-from api.migrate import current_revision, head_revision
+from api.migrate import current_revisions, head_revisions, missing_heads
 from api.runtime import Runtime
 from schemas.base import Wire
 
@@ -20,12 +20,15 @@ class Health(Wire):
 
 
 class Readiness(Wire, kw_only=True):
-    """Readiness: the database answers and is migrated to the code's head."""
+    """Readiness: the database answers and is migrated to the code's heads (one per branch of
+    migrations: the app's, and each loaded plugin's that has tables)."""
 
     status: str
     database: str
-    migration: str | None
-    expected_migration: str | None
+    migrations: list[str] | None
+    """The revisions the database records (one per branch it has reached the end of)."""
+    pending_migrations: list[str]
+    """Heads this code ships that the database has not reached (`frontoffice migrate`)."""
 
 
 class ProblemType(Wire):
@@ -50,21 +53,25 @@ class OpsController(Controller):
         responses=problems(503),
     )
     async def readyz(self, runtime: NamedDependency[Runtime]) -> Response[Readiness]:
-        expected = head_revision()
+        plugins = runtime.plugins.values()
         try:
-            current = await current_revision(runtime.engine)
+            current = await current_revisions(runtime.engine)
         except Exception as exc:  # any driver error means "not ready", never a 500
             body = Readiness(
-                status="unavailable", database=type(exc).__name__, migration=None, expected_migration=expected
+                status="unavailable",
+                database=type(exc).__name__,
+                migrations=None,
+                pending_migrations=sorted(head_revisions(plugins)),
             )
             return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE)
-        ready = current == expected
+        pending = missing_heads(plugins, current)
         body = Readiness(
-            status="ok" if ready else "migration-pending",
+            status="migration-pending" if pending else "ok",
             database="ok",
-            migration=current,
-            expected_migration=expected,
+            migrations=sorted(current),
+            pending_migrations=sorted(pending),
         )
+        ready = not pending
         return Response(body, status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE)
 
     @get(

@@ -469,7 +469,11 @@ class Dispatcher:
         settings = self.context.settings
         try:
             pruned = await retention.prune(
-                self.sessions, utcnow(), settings.idempotency_hours, settings.delivery_log_days
+                self.sessions,
+                self.plugins.values(),
+                utcnow(),
+                settings.idempotency_hours,
+                settings.delivery_log_days,
             )
         except Exception:  # retention can wait for the next turn; delivery cannot
             log.exception("pruning failed")

@@ -36,7 +36,8 @@ from pylti1p3.request import Request
 from pylti1p3.session import SessionService
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from plugins.contract import Forbidden, LtiRegistration, Unauthorized
+from plugins.contract import Forbidden, Unauthorized
+from plugins.lti.models import LtiRegistration
 from plugins.lti.states import PREFIX, Login
 
 SKEW = 30

@@ -14,7 +14,8 @@ import httpx
 import jwt
 from sqlalchemy import select, update
 
-from plugins.contract import Completion, LtiLaunch, LtiRegistration, Outcome, UnsafeDestination, classify
+from plugins.contract import Completion, Outcome, UnsafeDestination, classify
+from plugins.lti.models import LtiLaunch, LtiRegistration
 from plugins.lti.service import SCORE, Runtime
 from schemas.events import CompletionRecorded, LtiStarted
 

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import delete, select
 
-from plugins.contract import LtiToolKey, SecretBox, Sessions, utcnow
+from plugins.contract import SecretBox, Sessions, utcnow
+from plugins.lti.models import LtiToolKey
 
 OVERLAP = timedelta(days=2)
 REFRESH = 300.0

@@ -6,6 +6,8 @@ dispatcher like any other), and `Started` at a learner's first launch (the plugi
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 import click
@@ -13,13 +15,14 @@ import msgspec
 from litestar import Router
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.contract import Context, Delivery, LtiLaunch, Outcome, Plugin, Subscription
+from plugins.contract import Context, Delivery, Outcome, Plugin, Subscription
 from plugins.lti import controllers as c
 from plugins.lti.cli import lti
 from plugins.lti.grades import post_score, post_started
+from plugins.lti.models import LtiLaunch, LtiUsedNonce
 from plugins.lti.service import LtiConfig, Runtime
 from schemas.events import CompletionRecordedEvent, Event, LtiStartedEvent
 
@@ -28,9 +31,16 @@ class LtiPlugin(Plugin):
     name: ClassVar[str] = "lti"
     config_type: ClassVar[type[msgspec.Struct]] = LtiConfig
     events: ClassVar[frozenset[str]] = frozenset({"completion.recorded", "lti.started"})
+    migrations: ClassVar[Path | None] = Path(__file__).parent / "migrations"
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
+
+    async def prune(self, session: AsyncSession, now: datetime) -> int:
+        """Used launch nonces past `expires_at`: their login states are refused as expired by then,
+        so the nonce could not be replayed anyway."""
+        result = await session.execute(delete(LtiUsedNonce).where(LtiUsedNonce.expires_at < now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def lifespan(self, context: Context) -> AbstractAsyncContextManager[None]:
         """The plugin's runtime (caches, keys, the launch's statements), built from the context

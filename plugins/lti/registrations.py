@@ -8,7 +8,8 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from plugins.contract import Conflict, InvalidInput, LtiRegistration, NotFound, Sessions, utcnow
+from plugins.contract import Conflict, InvalidInput, NotFound, Sessions, utcnow
+from plugins.lti.models import LtiRegistration
 from schemas.lti import ImportFile, RegistrationView, RegistrationWrite
 
 

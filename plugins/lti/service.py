@@ -33,11 +33,6 @@ from plugins.contract import (
     Forbidden,
     InvalidInput,
     Learner,
-    LtiDeepLink,
-    LtiLaunch,
-    LtiLink,
-    LtiRegistration,
-    LtiUsedNonce,
     Memo,
     NotFound,
     SecretBox,
@@ -62,6 +57,7 @@ from plugins.lti.adapter import (
 )
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
+from plugins.lti.models import LtiDeepLink, LtiLaunch, LtiLink, LtiRegistration, LtiUsedNonce
 from plugins.lti.states import Login, Signer
 from schemas.events import LtiStarted
 from schemas.lti import DeepLinkResponse

@@ -7,7 +7,7 @@ state to one registration and ten minutes. A launch checks all of that (`Signer.
 pylti1p3 compares the token's nonce with the one issued for the state) and uses the nonce up
 by inserting it into `lti_used_nonces`, whose primary key refuses it a second time. A used
 nonce is kept until its state would be refused as expired anyway, then pruned
-(api/retention.py). The state cookie still binds the login to the browser; where the LMS frame
+(`LtiPlugin.prune`). The state cookie still binds the login to the browser; where the LMS frame
 blocks it, the postMessage storage secret is a third HMAC over a state issued for that flow.
 """
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
@@ -24,13 +25,13 @@ from plugins.contract import (
     Plugin,
     Subscription,
     UnsafeDestination,
-    WebhookEndpoint,
     classify,
     emit,
     utcnow,
 )
 from plugins.webhooks import signing
 from plugins.webhooks.controllers import EndpointController
+from plugins.webhooks.models import WebhookEndpoint
 from schemas.events import (
     EVENT_TYPES,
     EndpointDisabled,
@@ -115,6 +116,7 @@ class WebhooksPlugin(Plugin):
     name: ClassVar[str] = "webhooks"
     config_type: ClassVar[type[msgspec.Struct]] = WebhooksConfig
     events: ClassVar[frozenset[str]] = frozenset({"*"})
+    migrations: ClassVar[Path | None] = Path(__file__).parent / "migrations"
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return [EndpointController]

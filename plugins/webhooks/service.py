@@ -13,7 +13,6 @@ from plugins.contract import (
     SecretBox,
     Sessions,
     UnsafeDestination,
-    WebhookEndpoint,
     check_url,
     emit,
     resolve_and_check,
@@ -21,6 +20,7 @@ from plugins.contract import (
 )
 from plugins.contract import DeliveryRow as Delivery
 from plugins.webhooks import signing
+from plugins.webhooks.models import WebhookEndpoint
 from schemas.events import Ping
 from schemas.webhooks import (
     AttemptLog,

@@ -17,9 +17,9 @@ from api.app import create_app
 from api.db import Sessions
 from api.models import Learner
 from api.outbox.dispatcher import Dispatcher
+from api.plugin import load_plugins
 from api.runtime import open_runtime
 from api.settings import Settings
-from plugins.registry import load_plugins
 from tests.conftest import Tenant
 from tests.lti.platform import Platform
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from api.db import Sessions
-from api.models import LtiLink
+from plugins.lti.models import LtiLink
 from tests.conftest import Tenant
 from tests.lti.conftest import BASE, INSTRUCTOR, LEARNER, MODULE, Client, fragment, launch, learners, register
 from tests.lti.platform import Platform

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from api.db import Sessions
-from api.models import LtiUsedNonce, utcnow
+from api.models import utcnow
 from api.retention import prune
+from plugins.lti.models import LtiUsedNonce
+from plugins.lti.plugin import LtiPlugin
 from plugins.lti.states import KEEP, TTL, Signer
 from tests.conftest import Tenant
 from tests.lti.conftest import BASE, LEARNER, MODULE, SECRET_KEY, Client, fragment, learners, login, register
@@ -148,7 +150,8 @@ async def test_used_nonces_are_pruned_once_their_state_has_expired(
             return int((await session.execute(select(func.count()).select_from(LtiUsedNonce))).scalar_one())
 
     assert await used() == 1
-    assert (await prune(sessions, utcnow(), 24, 30)).lti_nonces == 0  # its state is still good
+    plugins = [LtiPlugin()]
+    assert (await prune(sessions, plugins, utcnow(), 24, 30)).plugins == {}  # its state is still good
     later = utcnow() + timedelta(seconds=KEEP + 1)
-    assert (await prune(sessions, later, 24, 30)).lti_nonces == 1
+    assert (await prune(sessions, plugins, later, 24, 30)).plugins == {"lti": 1}
     assert await used() == 0

@@ -64,7 +64,7 @@ async def test_prune_keeps_what_is_still_needed(sessions: Sessions, district_a: 
     kept_failed = await _event(sessions, district_a, old, ["succeeded", "failed"])
     kept_recent = await _event(sessions, district_a, recent, ["succeeded"])
 
-    pruned = await prune(sessions, now, idempotency_hours=24, delivery_log_days=30)
+    pruned = await prune(sessions, [], now, idempotency_hours=24, delivery_log_days=30)
 
     assert (pruned.idempotency_records, pruned.deliveries, pruned.delivery_attempts, pruned.events) == (
         1,
@@ -82,7 +82,7 @@ async def test_prune_keeps_what_is_still_needed(sessions: Sessions, district_a: 
     assert sorted(left, key=str) == sorted([(kept_failed, "failed"), (kept_recent, "succeeded")], key=str)
     assert await _count(sessions, DeliveryAttempt) == 2
     # Pruning again finds nothing more: any number of workers may run it.
-    again = await prune(sessions, now, idempotency_hours=24, delivery_log_days=30)
+    again = await prune(sessions, [], now, idempotency_hours=24, delivery_log_days=30)
     assert (again.idempotency_records, again.deliveries, again.delivery_attempts, again.events) == (
         0,
         0,

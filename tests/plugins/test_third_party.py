@@ -2,24 +2,32 @@
 entry-point group like the built-ins, is configured per district with its secret kept sealed,
 and receives the completion a learner records."""
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import msgspec
 import pytest
+from click.testing import CliRunner
+from frontoffice_example.models import ExampleReceipt
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from api.app import create_app
-from api.db import Sessions
-from api.models import PluginSetting
+from api.cli import main
+from api.db import Sessions, create_engine
+from api.migrate import current_revisions, missing_heads
+from api.models import Delivery, OutboxEvent, PluginSetting
 from api.outbox.dispatcher import Dispatcher
+from api.plugin import Delivery as PluginDelivery
+from api.plugin import PluginError, load_plugins
 from api.runtime import open_runtime
 from api.settings import Settings
-from plugins.registry import PluginError, load_plugins
-from tests.conftest import Tenant
+from schemas.events import typed
+from tests.conftest import Tenant, fresh_postgres_database
 from tests.progress.test_progress_api import facilitator_forms, learner_headers, submit_form
 
 pytestmark = pytest.mark.anyio
@@ -70,6 +78,18 @@ async def test_a_third_party_plugin_receives_completions(
         dispatcher = Dispatcher(runtime.context(), runtime.plugins)
         for _ in range(3):
             await dispatcher.run_once()
+        # A retry of a delivery whose answer was lost: the plugin's own table says it is done.
+        async with sessions() as session:
+            row = (await session.execute(select(Delivery).where(Delivery.plugin == "example"))).scalar_one()
+            receipts = (await session.execute(select(ExampleReceipt))).scalars().all()
+            outbox_row = await session.get(OutboxEvent, row.event_id)
+        assert [r.delivery_id for r in receipts] == [row.id] and outbox_row is not None
+        event = typed(outbox_row.type, outbox_row.id, outbox_row.created_at, outbox_row.payload)
+        retried = PluginDelivery(
+            id=row.id, district_id=row.district_id, subscriber=row.subscriber, attempt=2, event=event
+        )
+        outcome = await runtime.plugins["example"].deliver(runtime.context(), retried)
+        assert outcome.result == "success"
     [line] = [json.loads(text) for text in inbox.read_text().splitlines()]
     assert line["event"]["type"] == "completion.recorded"
     assert line["event"]["data"]["completion_id"] == completion["id"]
@@ -109,3 +129,32 @@ def test_a_plugin_adds_its_commands_to_the_cli() -> None:
     result = CliRunner().invoke(main, ["example", "hello"])
     assert result.exit_code == 0 and "hello from the example plugin" in result.output
     assert "example" in CliRunner().invoke(main, ["--help"]).output
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_frontoffice_migrate_makes_a_plugins_own_tables(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example plugin's table comes from its own migrations folder, on its own branch."""
+    with contextlib.ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path}/plugin.db"
+        else:
+            url = stack.enter_context(fresh_postgres_database("plugin_migrate"))
+        monkeypatch.setenv("FRONTOFFICE_DATABASE_URL", url)
+        result = CliRunner().invoke(main, ["migrate"])
+        assert result.exit_code == 0, result.output
+
+        async def state() -> tuple[set[str], frozenset[str]]:
+            engine = create_engine(url)
+            try:
+                async with engine.connect() as connection:
+                    tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+                return tables, await current_revisions(engine)
+            finally:
+                await engine.dispose()
+
+        tables, current = asyncio.run(state())
+    assert {"example_receipts", "lti_registrations", "webhook_endpoints", "completions"} <= tables
+    assert "example_0001" in current
+    assert missing_heads(load_plugins().values(), current) == frozenset()

@@ -11,9 +11,9 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.outbox.dispatcher import Dispatcher
+from api.plugin import load_plugins
 from api.runtime import open_runtime
 from api.settings import Settings
-from plugins.registry import load_plugins
 from tests.webhooks.receiver import Receiver
 
 SECRET_KEY = "webhook-tests-secret-key-of-32-bytes-or-more"

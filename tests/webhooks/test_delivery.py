@@ -14,12 +14,13 @@ from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
 
 from api.db import Sessions
-from api.models import Delivery, OutboxEvent, WebhookEndpoint, utcnow
+from api.models import Delivery, OutboxEvent, utcnow
 from api.outbox.dispatcher import Dispatcher
 from api.outbox.emit import emit
+from api.plugin import load_plugins
 from api.runtime import open_runtime
 from api.settings import Settings
-from plugins.registry import load_plugins
+from plugins.webhooks.models import WebhookEndpoint
 from tests.conftest import Tenant
 from tests.webhooks.receiver import Receiver
 

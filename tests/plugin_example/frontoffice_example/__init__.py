@@ -1,5 +1,6 @@
 """An example third-party plugin: appends every completion it receives to a file its district
-configures, and authenticates with a secret it never sees in clear in the API."""
+configures (once per delivery, kept by a table of its own with its own migrations), and
+authenticates with a secret it never sees in clear in the API."""
 
 import asyncio
 import json
@@ -9,6 +10,7 @@ from typing import ClassVar
 import click
 import msgspec
 
+from frontoffice_example.models import ExampleReceipt
 from plugins.contract import Context, Delivery, Outcome, Plugin, SecretStr, load_config
 
 
@@ -23,6 +25,7 @@ class ExamplePlugin(Plugin):
     name: ClassVar[str] = "example"
     config_type: ClassVar[type[msgspec.Struct]] = ExampleConfig
     events: ClassVar[frozenset[str]] = frozenset({"completion.recorded"})
+    migrations: ClassVar[Path | None] = Path(__file__).parent / "migrations"
 
     def cli(self) -> click.Group:
         @click.group(name=self.name)
@@ -41,7 +44,12 @@ class ExamplePlugin(Plugin):
         if not isinstance(config, ExampleConfig):
             return Outcome(result="retry", error="not configured")
         line = {"event": msgspec.to_builtins(delivery.event), "token_seen": config.token}
-        await asyncio.to_thread(_append, Path(config.inbox), json.dumps(line))
+        async with context.sessions.begin() as session:
+            if await session.get(ExampleReceipt, delivery.id) is not None:
+                return Outcome(result="success", status_code=200)  # appended on an earlier attempt
+            session.add(ExampleReceipt(delivery_id=delivery.id, district_id=delivery.district_id))
+            await session.flush()  # a concurrent attempt's receipt stops this one before the append
+            await asyncio.to_thread(_append, Path(config.inbox), json.dumps(line))
         return Outcome(result="success", status_code=200)
 
 

@@ -6,8 +6,10 @@ from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from plugins.contract import Context, Plugin, Scope, principal_of, problems, requires
-from plugins.settings import PluginSettings
+from api.errors import problems
+from api.identity.auth import Scope, principal_of, requires
+from api.integrations.services import PluginSettings
+from api.plugin import Context, Plugin
 from schemas.plugins import PluginSettingsPut, PluginView
 
 

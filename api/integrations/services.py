@@ -8,17 +8,11 @@ from typing import Any
 import msgspec
 from sqlalchemy import select
 
-from plugins.contract import (
-    SEALED,
-    InvalidInput,
-    NotFound,
-    Plugin,
-    PluginSetting,
-    SecretBox,
-    Sessions,
-    secret_fields,
-    utcnow,
-)
+from api.crypto import SecretBox
+from api.db import Sessions
+from api.errors import InvalidInput, NotFound
+from api.models import PluginSetting, utcnow
+from api.plugin import SEALED, Plugin, secret_fields
 from schemas.plugins import PluginView
 from schemas.problem import FieldError
 
