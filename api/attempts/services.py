@@ -8,69 +8,33 @@ still the one it decided on (api/progress/submit.py).
 """
 
 import random
-import secrets
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-import msgspec
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.attempts import decide
 from api.attempts import submit as submitting
 from api.attempts.lists import compare_list
-from api.attempts.rules import Standing, counted_attempt, is_met, requirements
-from api.attempts.scoring import AnswerError, Marking, band_feedback, check_answer, mark
+from api.attempts.rules import requirements
+from api.attempts.scoring import Marking, band_feedback, mark
 from api.completions.views import completion_view
 from api.content.catalog import Catalog, Entry
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import Attempt, Completion, utcnow
 from schemas.content import (
-    ChoiceItem,
-    ClassifyItem,
-    ExtendedTextItem,
     Form,
-    Item,
     ListItem,
-    MatrixItem,
-    Module,
-    OrderItem,
-    RatingItem,
-    TableItem,
-    TextEntryItem,
 )
-from schemas.events import AttemptSubmitted, CompletionRecorded, FormSubmitted, LearnerRef
-from schemas.problem import FieldError
 from schemas.progress import (
     AttemptView,
     CompletionView,
     ModuleProgress,
     SubmitResult,
 )
-
-
-def _same_answers(given: dict[str, Any], stored: dict[str, Any]) -> bool:
-    """Whether a repeated submit's checked answers are the ones recorded (as JSON values)."""
-    return msgspec.json.encode(given, order="sorted") == msgspec.json.encode(stored, order="sorted")
-
-
-def _required(item: Item) -> bool:
-    """Whether a submit needs an answer to the item."""
-    if isinstance(item, (ChoiceItem, ClassifyItem, OrderItem, TextEntryItem)):
-        return True
-    if isinstance(item, (ExtendedTextItem, RatingItem, MatrixItem)):
-        return item.required
-    if isinstance(item, ListItem):
-        return item.min_entries > 0
-    assert isinstance(item, TableItem)
-    return item.min_rows > 0
-
-
-def _empty(value: object) -> bool:
-    return value is None or value == "" or value == [] or value == {}
 
 
 def _form_in(entry: Entry, form_id: str) -> Form:
@@ -89,99 +53,6 @@ _LIVE_COMPLETION = select(*(getattr(Completion, field) for field in CompletionVi
 # How often a submit reads again before it gives up: each time, another device's submit (or a
 # void) of the same learner wrote in between, or the connection was lost.
 _SUBMIT_TRIES = 10
-
-
-class _Submitted(Protocol):
-    @property
-    def form_id(self) -> str: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def score(self) -> float | None: ...
-
-
-class _Attempted(_Submitted, Protocol):
-    """An attempt as its view shows it: a stored row, or a submission just decided."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def module_id(self) -> str: ...
-    @property
-    def module_version(self) -> str: ...
-    @property
-    def item_order(self) -> list[str]: ...
-    @property
-    def answers(self) -> dict[str, Any]: ...
-    @property
-    def passed(self) -> bool | None: ...
-    @property
-    def started_at(self) -> datetime: ...
-    @property
-    def saved_at(self) -> datetime: ...
-    @property
-    def submitted_at(self) -> datetime | None: ...
-
-
-def _standing(module: Module, rows: Sequence[_Submitted]) -> Standing:
-    """What a learner's attempts at a module's forms count for against its completion rule."""
-    submitted = [r for r in rows if r.status == "submitted"]
-    scores: dict[str, float] = {}
-    for form in module.forms:
-        scored = [r for r in submitted if r.form_id == form.id and r.score is not None]
-        if scored:
-            pick = counted_attempt(scored, form.policy.attempts.counted)
-            assert pick.score is not None
-            scores[form.id] = pick.score
-    return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores)
-
-
-def _completion_due(
-    learner_id: uuid.UUID, module: Module, submission: _Attempted, rows: Sequence[_Attempted], now: datetime
-) -> CompletionView | None:
-    """The completion to record when the learner's attempts at `module` (`submission` among them,
-    none live yet) meet its rule, else None."""
-    standing = _standing(module, rows)
-    if not is_met(module.completion, standing):
-        return None
-    quiz_forms = [f for f in module.forms if f.kind == "knowledge_check"]
-    quiz_scores = [standing.scores[f.id] for f in quiz_forms if f.id in standing.scores]
-    passed = None
-    if quiz_forms:
-        passed = all(
-            f.id in standing.scores and standing.scores[f.id] + 1e-9 >= (f.policy.pass_mark or 0.0)
-            for f in quiz_forms
-        )
-    return CompletionView(
-        id=uuid.uuid4(),
-        learner_id=learner_id,
-        module_id=module.id,
-        module_version=submission.module_version,
-        score=sum(quiz_scores) / len(quiz_scores) if quiz_scores else None,
-        passed=passed,
-        started_at=min(r.started_at for r in rows),
-        completed_at=now,
-        credit_minutes=module.minutes,
-        certificate_code=secrets.token_hex(8).upper(),
-    )
-
-
-def _completion_row(completion: CompletionView, rows: Sequence[_Attempted], module: Module) -> dict[str, Any]:
-    """The completions columns a submit sets, besides the district, learner and times."""
-    quiz_forms = {f.id for f in module.forms if f.kind == "knowledge_check"}
-    return {
-        "id": completion.id,
-        "module_id": completion.module_id,
-        "module_version": completion.module_version,
-        "score": completion.score,
-        "passed": completion.passed,
-        "attempts": sum(1 for r in rows if r.form_id in quiz_forms and r.status == "submitted"),
-        "started_at": completion.started_at,
-        "credit_minutes": completion.credit_minutes,
-        "certificate_code": completion.certificate_code,
-    }
 
 
 class AttemptService:
@@ -237,7 +108,7 @@ class AttemptService:
         return self._view(row, entry, form, used)
 
     def _view(
-        self, row: _Attempted, entry: Entry, form: Form, used: int, marking: Marking | None = None
+        self, row: decide.Attempted, entry: Entry, form: Form, used: int, marking: Marking | None = None
     ) -> AttemptView:
         """The attempt as its learner sees it; `marking` is its answers' marking when the caller
         has it already (a submit scores once)."""
@@ -359,27 +230,6 @@ class AttemptService:
             saved_at=now,
         )
 
-    def _checked(self, form: Form, answers: dict[str, Any]) -> dict[str, Any]:
-        """Answers converted to their items' types; every misfit named in one 422."""
-        items = {item.id: item for item in form.items}
-        errors: list[FieldError] = []
-        checked: dict[str, Any] = {}
-        for item_id, value in answers.items():
-            if item_id not in items:
-                message = f"form {form.id!r} has no item {item_id!r}; its items are {', '.join(items)}"
-                errors.append(FieldError(field=f"$.answers.{item_id}", message=message))
-            elif value is not None:
-                try:
-                    checked[item_id] = msgspec.to_builtins(check_answer(items[item_id], value))
-                except AnswerError as exc:
-                    errors.append(
-                        FieldError(field=f"$.answers.{item_id}{exc.path_suffix}", message=exc.message)
-                    )
-        if errors:
-            detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-            raise InvalidInput(f"Some answers do not fit their questions: {detail}", errors=errors)
-        return checked
-
     async def _pinned(self, attempt_id: uuid.UUID) -> tuple[Entry, Form]:
         """The module version and form an attempt was started on. Read before any write
         transaction: on SQLite a second session inside one would wait on the first."""
@@ -389,7 +239,7 @@ class AttemptService:
 
     async def save(self, attempt_id: uuid.UUID, answers: dict[str, Any]) -> AttemptView:
         entry, form = await self._pinned(attempt_id)
-        checked = self._checked(form, answers)
+        checked = decide.checked(form, answers)
         async with self.sessions.begin() as session:
             row = await self._attempt_row(session, attempt_id)
             if row.status != "draft":
@@ -434,101 +284,29 @@ class AttemptService:
             form = _form_in(entry, target.form_id)
             used = sum(1 for a in seen.attempts if a.form_id == form.id and a.status == "submitted")
             if target.status != "draft":  # a repeat submit (two devices, a retry) gets the one there is
-                if answers is not None and not _same_answers(self._checked(form, answers), target.answers):
+                if answers is not None and not decide.same_answers(
+                    decide.checked(form, answers), target.answers
+                ):
                     raise Conflict(
                         "This attempt was already submitted with other answers, and submitted answers "
                         "cannot change; start a new attempt to answer again."
                     )
                 return SubmitResult(attempt=self._view(target, entry, form, used), completion=seen.live), None
-            decided, submission, marking, completion = self._decide(seen, target, entry, form, answers)
+            decided, submission, marking, completion = decide.decide(
+                seen,
+                target,
+                entry.module,
+                form,
+                self.catalog.scoring_form(entry, form),
+                answers,
+                district_id=self.district_id,
+                learner_id=self.learner_id,
+            )
             recorded = await unit.write(decided)
         if recorded is None or (completion is not None and not recorded):
             return None, None
         view = self._view(submission, entry, form, used + 1, marking)  # this draft is now submitted too
         return SubmitResult(attempt=view, completion=completion or seen.live), None
-
-    def _decide(
-        self,
-        seen: submitting.Seen,
-        target: submitting.SeenAttempt,
-        entry: Entry,
-        form: Form,
-        answers: dict[str, Any] | None,
-    ) -> tuple[submitting.Decided, submitting.SeenAttempt, Marking, CompletionView | None]:
-        """What submitting `target` writes: the submission, its event, and the completion (with its
-        event) when the module's rule is met by it and none is live. Refuses bad answers before
-        anything is written."""
-        final = self._checked(form, answers if answers is not None else target.answers)
-        missing = [item.id for item in form.items if _required(item) and _empty(final.get(item.id))]
-        if missing:
-            raise InvalidInput(
-                f"Answer every required question before submitting; missing: {', '.join(missing)}.",
-                errors=[FieldError(field=f"$.answers.{m}", message="an answer is required") for m in missing],
-            )
-        marking = mark(self.catalog.scoring_form(entry, form), final, checked=True)
-        score, pass_mark = marking.score, form.policy.pass_mark
-        passed = None if score is None or pass_mark is None else score + 1e-9 >= pass_mark
-        now = utcnow()
-        submission = target._replace(
-            status="submitted", answers=final, score=score, passed=passed, saved_at=now, submitted_at=now
-        )
-        learner = LearnerRef(id=self.learner_id, **seen.learner)
-        submitted: msgspec.Struct = (
-            AttemptSubmitted(
-                attempt_id=submission.id,
-                learner=learner,
-                module_id=submission.module_id,
-                module_version=submission.module_version,
-                form_id=form.id,
-                number=submission.number,
-                score=score,
-                passed=passed,
-                submitted_at=now,
-            )
-            if form.kind == "knowledge_check"
-            else FormSubmitted(
-                attempt_id=submission.id,
-                learner=learner,
-                module_id=submission.module_id,
-                module_version=submission.module_version,
-                form_id=form.id,
-                form_kind=form.kind,
-                submitted_at=now,
-            )
-        )
-        events = [submitting.Event.of(submitted)]
-        rows = [submission if a.id == target.id else a for a in seen.attempts]
-        completion = None
-        if seen.live is None:
-            completion = _completion_due(self.learner_id, entry.module, submission, rows, now)
-        if completion is not None:
-            recorded = CompletionRecorded(
-                completion_id=completion.id,
-                learner=learner,
-                module_id=completion.module_id,
-                module_version=completion.module_version,
-                module_title=entry.module.title,
-                score=completion.score,
-                passed=completion.passed,
-                started_at=completion.started_at,
-                completed_at=now,
-                credit_minutes=completion.credit_minutes,
-                certificate_code=completion.certificate_code,
-            )
-            events.append(submitting.Event.of(recorded, with_completion=True))
-        decided = submitting.Decided(
-            district_id=self.district_id,
-            learner_id=self.learner_id,
-            seen_version=seen.progress_version,
-            attempt_id=submission.id,
-            answers=final,
-            score=score,
-            passed=passed,
-            now=now,
-            completion=None if completion is None else _completion_row(completion, rows, entry.module),
-            events=events,
-        )
-        return decided, submission, marking, completion
 
     async def _live(self, session: AsyncSession, module_id: str) -> CompletionView | None:
         row = (
@@ -554,7 +332,7 @@ class AttemptService:
                     Attempt.learner_id == self.learner_id, Attempt.module_id == module.id
                 )
                 rows = (await session.execute(query)).all()
-                standing = _standing(module, rows)
+                standing = decide.standing_of(module, rows)
                 live = await self._live(session, module.id)
                 status = "completed" if live else ("in_progress" if rows else "not_started")
                 out.append(

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from api.attempts import submit as submitting
 from api.attempts.batching import Batcher
+from api.attempts.decide import decide
 from api.attempts.services import AttemptService
 from api.completions.void import void_completion
 from api.db import Sessions
@@ -38,9 +39,19 @@ async def decided_on_draft(
         seen = await unit.read(service.district_id, service.learner_id, attempt_id)
     assert seen is not None
     target = next(a for a in seen.attempts if a.id == attempt_id)
-    entry, form = await service._form(target.module_id, target.form_id, target.module_version)
-    decided, _, _, _ = service._decide(seen, target, entry, form, answers)
-    return decided
+    entry = await service.catalog.entry(target.module_id, target.module_version)
+    [form] = [f for f in entry.module.forms if f.id == target.form_id]
+    scoring = service.catalog.scoring_form(entry, form)
+    return decide(
+        seen,
+        target,
+        entry.module,
+        form,
+        scoring,
+        answers,
+        district_id=service.district_id,
+        learner_id=service.learner_id,
+    ).decided
 
 
 async def write(service: AttemptService, decided: submitting.Decided) -> bool | None:
