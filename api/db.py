@@ -12,7 +12,8 @@ would wait for the first's lock, which waits for the second: resolve content fir
 from typing import Any
 
 import msgspec
-from sqlalchemy import event, exc
+from sqlalchemy import ClauseElement, event, exc
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -55,6 +56,20 @@ def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """
     if dbapi_connection.driver_connection.is_closed():
         raise exc.DisconnectionError("the server closed this connection")
+
+
+def driver_sql(statement: ClauseElement, dialect: Dialect) -> tuple[str, list[Any]]:
+    """A statement as the driver itself runs it (asyncpg's `$1`, SQLite's `?`), with its
+    parameters in order and converted by their column types: for code that must bypass
+    SQLAlchemy's connection (a streamed export, a batched write)."""
+    compiled = statement.compile(dialect=dialect)
+    given = compiled.construct_params() or {}
+    params = []
+    for name in compiled.positiontup or ():  # type: ignore[attr-defined]
+        value = given[name]
+        convert = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[attr-defined]
+        params.append(convert(value) if convert is not None else value)
+    return str(compiled), params
 
 
 def create_sessions(engine: AsyncEngine) -> Sessions:

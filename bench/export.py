@@ -21,10 +21,13 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 from api.admin.services import DistrictService, KeyService
-from api.completions.export import COLUMNS, Dialect, export_sql
+from api.completions.export import COLUMNS, export_query
 from api.completions.records import Filters, ModuleInfo, module_infos
+from api.db import driver_sql
 from api.runtime import open_runtime
 from api.settings import Settings
 from bench.harness import server_process
@@ -198,9 +201,8 @@ class Counter:
 
 
 async def floor_postgres(setup: Setup) -> tuple[float, int]:
-    sql, params = export_sql(
-        Dialect(postgres=True), setup.district_id, Filters(), setup.modules, for_csv=True
-    )
+    query = export_query(setup.district_id, Filters(), setup.modules, for_csv=True)
+    sql, params = driver_sql(query, PGDialect_asyncpg())  # type: ignore[no-untyped-call]
     conn = await asyncpg.connect(setup.url.replace("postgresql+asyncpg://", "postgresql://"))
     size = 0
 
@@ -217,9 +219,8 @@ async def floor_postgres(setup: Setup) -> tuple[float, int]:
 
 
 def floor_sqlite(setup: Setup, path: str) -> tuple[float, int]:
-    sql, params = export_sql(
-        Dialect(postgres=False), setup.district_id, Filters(), setup.modules, for_csv=True
-    )
+    query = export_query(setup.district_id, Filters(), setup.modules, for_csv=True)
+    sql, params = driver_sql(query, SQLiteDialect_pysqlite())
     db = sqlite3.connect(path)
     sink = Counter()
     started = time.perf_counter()

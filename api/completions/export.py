@@ -1,12 +1,14 @@
 """Streamed exports of completion records at database speed: CSV and NDJSON, flat, one row per
 record, with the same filters as the JSON listing.
 
-The rows are shaped, formatted and (for CSV) formula-escaped in SQL, so Python only moves
-bytes: on PostgreSQL the CSV is the server's own `COPY (SELECT …) TO STDOUT WITH CSV` through
-the asyncpg connection; on SQLite batches of rows go through the stdlib `csv` writer. Both read
-on a raw driver connection outside any SQLAlchemy transaction (on SQLite a transaction would
-take the write lock for the whole download), and a bounded queue between the database and
-the response keeps memory flat however many rows there are.
+The rows are the record query's (api/completions/records.py, the one query of completion
+records) with the export's columns, shaped, formatted and (for CSV) formula-escaped in SQL, so
+Python only moves bytes: on PostgreSQL the CSV is the server's own
+`COPY (SELECT …) TO STDOUT WITH CSV` through the asyncpg connection; on SQLite batches of rows
+go through the stdlib `csv` writer. Both read on a raw driver connection outside any SQLAlchemy
+transaction (on SQLite a transaction would take the write lock for the whole download), and a
+bounded queue between the database and the response keeps memory flat however many rows there
+are.
 """
 
 import asyncio
@@ -15,164 +17,151 @@ import io
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import suppress
-from datetime import UTC
 from typing import Any
 
 import msgspec
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Numeric,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    true,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.compiler import compiles
 
-from api.completions.records import Filters, ModuleInfo
+from api.completions import records
+from api.completions.records import Filters, ModuleInfo, record_query
+from api.db import driver_sql
+from api.models import Completion, table
 from schemas.hr import ExportRow
 
-# The documented row (ExportRow) names the columns; the select list below must match it, in order.
-COLUMNS = ExportRow.__struct_fields__
 # Text a person typed (names, titles, reasons) may start with a character a spreadsheet reads
 # as a formula; such cells get a leading apostrophe (OWASP's CSV injection advice).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024
+COLUMNS = ExportRow.__struct_fields__
 
 
-class Dialect(msgspec.Struct, frozen=True):
-    postgres: bool
+class _IsoUtc(ColumnElement[str]):
+    """A timestamp as ISO 8601 text in UTC (`2026-09-01T08:00:00Z`), formatted by the database."""
 
-    def param(self, params: list[Any], value: Any) -> str:
-        params.append(value)
-        return f"${len(params)}" if self.postgres else "?"
+    inherit_cache = True
+    type = String()
 
-    def escaped(self, expr: str) -> str:
-        first = f"left({expr}, 1)" if self.postgres else f"substr({expr}, 1, 1)"
-        specials = (
-            "'=', '+', '-', '@', chr(9), chr(13)"
-            if self.postgres
-            else "'=', '+', '-', '@', char(9), char(13)"
-        )
-        return f"CASE WHEN {first} IN ({specials}) THEN '''' || {expr} ELSE {expr} END"
-
-    def timestamp(self, expr: str) -> str:
-        if self.postgres:
-            return f"""to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
-        return f"strftime('%Y-%m-%dT%H:%M:%SZ', {expr})"
-
-    def uuid_text(self, expr: str) -> str:
-        if self.postgres:
-            return f"{expr}::text"
-        # SQLite keeps UUIDs as 32 hex digits; print them as everywhere else.
-        return (
-            f"lower(substr({expr},1,8)||'-'||substr({expr},9,4)||'-'||substr({expr},13,4)||'-'"
-            f"||substr({expr},17,4)||'-'||substr({expr},21,12))"
-        )
-
-    def boolean(self, expr: str) -> str:
-        if self.postgres:
-            return f"CASE WHEN {expr} THEN 'true' WHEN NOT {expr} THEN 'false' END"
-        return f"CASE {expr} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END"
-
-    def when(self, value: Any) -> Any:
-        """A timestamp bound as the backend compares it (SQLite: its stored text form)."""
-        if self.postgres:
-            return value
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    def district(self, district_id: uuid.UUID) -> Any:
-        return district_id if self.postgres else district_id.hex
+    def __init__(self, expr: ColumnElement[Any]) -> None:
+        self.expr = expr
 
 
-def export_sql(
-    dialect: Dialect,
-    district_id: uuid.UUID,
-    filters: Filters,
-    modules: dict[tuple[str, str], ModuleInfo],
-    *,
-    for_csv: bool,
-) -> tuple[str, list[Any]]:
-    """The export's SELECT and its parameters. For CSV every column is text, formatted and
-    escaped; otherwise values keep their types (NDJSON)."""
-    d = dialect
-    params: list[Any] = []
-    esc = d.escaped if for_csv else (lambda e: e)
+@compiles(_IsoUtc, "postgresql")
+def _iso_utc_postgres(element: _IsoUtc, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(element.expr, **kw)
+    return f"""to_char({inner} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
-    def pick(*columns: str) -> str:
-        return f"coalesce({', '.join(columns)})"
 
-    values = ", ".join(
-        "({}, {}, {}, {})".format(
-            d.param(params, module_id) + ("::text" if d.postgres else ""),
-            d.param(params, version) + ("::text" if d.postgres else ""),
-            d.param(params, info.title) + ("::text" if d.postgres else ""),
-            d.param(params, info.max_points) + ("::float8" if d.postgres else ""),
-        )
-        for (module_id, version), info in modules.items()
-    ) or ("(NULL, NULL, NULL, NULL)")
-    raw = (
-        "round(CAST(c.score * mv.max_points AS numeric), 4)"
-        if d.postgres
-        else "round(c.score * mv.max_points, 4)"
+@compiles(_IsoUtc, "sqlite")
+def _iso_utc_sqlite(element: _IsoUtc, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {compiler.process(element.expr, **kw)})"
+
+
+class _UuidText(ColumnElement[str]):
+    """A UUID as its usual text form (SQLite keeps 32 hex digits)."""
+
+    inherit_cache = True
+    type = String()
+
+    def __init__(self, expr: ColumnElement[Any]) -> None:
+        self.expr = expr
+
+
+@compiles(_UuidText, "postgresql")
+def _uuid_text_postgres(element: _UuidText, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.expr, **kw)} AS TEXT)"
+
+
+@compiles(_UuidText, "sqlite")
+def _uuid_text_sqlite(element: _UuidText, compiler: Any, **kw: Any) -> str:
+    e = compiler.process(element.expr, **kw)
+    return (
+        f"lower(substr({e},1,8)||'-'||substr({e},9,4)||'-'||substr({e},13,4)||'-'"
+        f"||substr({e},17,4)||'-'||substr({e},21,12))"
     )
-    stamp = d.timestamp
-    passed = d.boolean("c.passed") if for_csv else "c.passed"
-    select = [
-        d.uuid_text("c.id"),
-        esc(pick("ri.employee_id", "re.employee_id", "l.employee_id")),
-        esc(pick("ri.name", "re.name", "l.name")),
-        esc(pick("ri.email", "re.email", "l.email")),
-        pick("ri.status", "re.status", "'unmatched'"),
-        "CASE WHEN ri.id IS NOT NULL THEN 'employee_id' WHEN re.id IS NOT NULL THEN 'email' ELSE 'none' END",
-        esc(pick("ri.school_code", "re.school_code", "l.school")),
-        esc(pick("ri.school_name", "re.school_name", "l.school")),
-        esc(pick("ri.department", "re.department", "''")),
-        esc(pick("ri.role_code", "re.role_code", "l.role")),
-        esc(pick("ri.role_title", "re.role_title", "l.role")),
-        "c.module_id",
-        esc(pick("mv.title", "c.module_id")),
-        "c.module_version",
-        "CASE WHEN c.voided_at IS NULL THEN 'completed' ELSE 'voided' END",
-        f"CASE WHEN c.score IS NOT NULL THEN {raw} END",
-        "CASE WHEN c.score IS NOT NULL THEN mv.max_points END",
-        "c.score",
-        passed,
-        "c.attempts",
-        stamp("c.started_at"),
-        stamp("c.completed_at"),
-        stamp("c.voided_at"),
-        esc("c.void_reason"),
-        "c.credit_minutes",
-        "c.certificate_code",
-        stamp("c.updated_at"),
+
+
+def _escaped(expr: ColumnElement[Any]) -> ColumnElement[Any]:
+    # Each start a bound value of its own: an expanding IN would need compiling again per run.
+    starts = [literal(start) for start in FORMULA_STARTS]
+    return case((func.substr(expr, 1, 1).in_(starts), literal("'") + expr), else_=expr)
+
+
+def export_query(
+    district_id: uuid.UUID, filters: Filters, modules: dict[tuple[str, str], ModuleInfo], *, for_csv: bool
+) -> Select[Any]:
+    """The record query (api/completions/records.py) with the export's columns, in ExportRow's
+    order. For CSV every column is text, formatted and escaped; NDJSON keeps the values' types."""
+    mv = (
+        values(
+            column("module_id", String),
+            column("version", String),
+            column("title", String),
+            column("max_points", Float),
+            name="mv",
+        )
+        .data(
+            [(m, v, info.title, info.max_points) for (m, v), info in modules.items()]
+            or [(None, None, None, None)]
+        )
+        .cte("mv")
+    )
+    c = table(Completion).c
+    text = _escaped if for_csv else (lambda e: e)
+    stamp = _IsoUtc if for_csv else (lambda e: e)
+    r = records
+    passed = case((c.passed == true(), "true"), (c.passed == false(), "false"))
+    scored = c.score.is_not(None)
+    exported: list[ColumnElement[Any]] = [
+        _UuidText(c.id),
+        text(r.resolved_employee),
+        text(r.resolved_name),
+        text(r.resolved_email),
+        func.coalesce(r.by_id.status, r.by_email.status, "unmatched"),
+        case((r.by_id.id.is_not(None), "employee_id"), (r.by_email.id.is_not(None), "email"), else_="none"),
+        text(r.resolved_school),
+        text(r.resolved_school_name),
+        text(r.resolved_department),
+        text(r.resolved_role),
+        text(r.resolved_role_title),
+        c.module_id,
+        text(func.coalesce(mv.c.title, c.module_id)),
+        c.module_version,
+        case((c.voided_at.is_(None), "completed"), else_="voided"),
+        case((scored, func.round(cast(c.score * mv.c.max_points, Numeric), 4))),
+        case((scored, mv.c.max_points)),
+        c.score,
+        passed if for_csv else c.passed,
+        c.attempts,
+        stamp(c.started_at),
+        stamp(c.completed_at),
+        stamp(c.voided_at),
+        text(c.void_reason),
+        c.credit_minutes,
+        c.certificate_code,
+        stamp(c.updated_at),
     ]
-    school = pick("ri.school_code", "re.school_code", "l.school")
-    role = pick("ri.role_code", "re.role_code", "l.role")
-    employee = pick("ri.employee_id", "re.employee_id", "l.employee_id")
-    where = [f"c.district_id = {d.param(params, d.district(district_id))}"]
-    if filters.completed_from is not None:
-        where.append(f"c.completed_at >= {d.param(params, d.when(filters.completed_from))}")
-    if filters.completed_to is not None:
-        where.append(f"c.completed_at < {d.param(params, d.when(filters.completed_to))}")
-    for value, expr in (
-        (filters.module, "c.module_id"),
-        (filters.school, school),
-        (filters.role, role),
-        (filters.employee, employee),
-    ):
-        if value:
-            where.append(f"{expr} = {d.param(params, value)}")
-    if filters.status == "completed":
-        where.append("c.voided_at IS NULL")
-    elif filters.status == "voided":
-        where.append("c.voided_at IS NOT NULL")
-    columns = ",\n  ".join(f'{expr} AS "{name}"' for expr, name in zip(select, COLUMNS, strict=True))
-    sql = f"""WITH mv(module_id, version, title, max_points) AS (VALUES {values})
-SELECT
-  {columns}
-FROM completions c
-JOIN learners l ON l.id = c.learner_id
-LEFT JOIN roster_employees ri
-  ON ri.district_id = l.district_id AND l.employee_id <> '' AND ri.employee_id = l.employee_id
-LEFT JOIN roster_employees re
-  ON ri.id IS NULL AND l.email <> '' AND re.district_id = l.district_id AND re.email_key = lower(l.email)
-LEFT JOIN mv ON mv.module_id = c.module_id AND mv.version = c.module_version
-WHERE {" AND ".join(where)}
-ORDER BY c.completed_at, c.id"""
-    return sql, params
+    query = record_query(district_id, filters).with_only_columns(
+        *(e.label(name) for e, name in zip(exported, COLUMNS, strict=True))
+    )
+    joined = query.outerjoin(mv, and_(mv.c.module_id == c.module_id, mv.c.version == c.module_version))
+    return joined.order_by(c.completed_at, c.id)
 
 
 class Export:
@@ -187,10 +176,11 @@ class Export:
         fmt: str,
         on_done: Callable[[int, bool], Any],
     ) -> None:
-        self.dialect = Dialect(postgres=engine.dialect.name == "postgresql")
+        self.postgres = engine.dialect.name == "postgresql"
         self.engine = engine
         self.fmt = fmt
-        self.sql, self.params = export_sql(self.dialect, district_id, filters, modules, for_csv=fmt == "csv")
+        query = export_query(district_id, filters, modules, for_csv=fmt == "csv")
+        self.sql, self.params = driver_sql(query, engine.dialect)
         self.on_done = on_done
         self.rows = 0
 
@@ -199,9 +189,9 @@ class Export:
         try:
             async with self.engine.connect() as conn:
                 driver: Any = (await conn.get_raw_connection()).driver_connection
-                if self.fmt == "csv" and self.dialect.postgres:
+                if self.fmt == "csv" and self.postgres:
                     source: AsyncGenerator[bytes, None] = self._pg_copy(driver)
-                elif self.dialect.postgres:
+                elif self.postgres:
                     source = self._pg_ndjson(driver)
                 else:
                     source = self._sqlite(driver)

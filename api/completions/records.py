@@ -77,6 +77,11 @@ resolved_employee = _pick(by_id.employee_id, by_email.employee_id, Learner.emplo
 resolved_school = _pick(by_id.school_code, by_email.school_code, Learner.school)
 resolved_role = _pick(by_id.role_code, by_email.role_code, Learner.role)
 resolved_roster = _pick(by_id.id, by_email.id)
+resolved_name = _pick(by_id.name, by_email.name, Learner.name)
+resolved_email = _pick(by_id.email, by_email.email, Learner.email)
+resolved_school_name = _pick(by_id.school_name, by_email.school_name, Learner.school)
+resolved_department = _pick(by_id.department, by_email.department, literal(""))
+resolved_role_title = _pick(by_id.role_title, by_email.role_title, Learner.role)
 
 COLUMNS: list[Any] = [
     Completion.id,
@@ -94,16 +99,16 @@ COLUMNS: list[Any] = [
     Completion.void_reason,
     Completion.updated_at,
     resolved_employee.label("employee_id"),
-    _pick(by_id.name, by_email.name, Learner.name).label("name"),
-    _pick(by_id.email, by_email.email, Learner.email).label("email"),
+    resolved_name.label("name"),
+    resolved_email.label("email"),
     _pick(by_id.status, by_email.status).label("employment_status"),
     by_id.id.label("by_id"),
     by_email.id.label("by_email"),
     resolved_school.label("school_code"),
-    _pick(by_id.school_name, by_email.school_name, Learner.school).label("school_name"),
-    _pick(by_id.department, by_email.department, literal("")).label("department"),
+    resolved_school_name.label("school_name"),
+    resolved_department.label("department"),
     resolved_role.label("role_code"),
-    _pick(by_id.role_title, by_email.role_title, Learner.role).label("role_title"),
+    resolved_role_title.label("role_title"),
 ]
 
 
