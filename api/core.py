@@ -27,6 +27,7 @@ from api.http.body import StrictRequest, require_json_body
 from api.http.idempotency import IdempotencyMiddleware
 from api.http.metrics import Metrics
 from api.http.problems import EXCEPTION_HANDLERS
+from api.http.rate_limit import PublicRateLimit, RateLimitMiddleware
 from api.http.response_cache import ResponseCache
 from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
@@ -112,7 +113,11 @@ class Core(InitPlugin):
         app_config.plugins[:] = [
             StrictStructSchemaPlugin() if type(p) is StructSchemaPlugin else p for p in app_config.plugins
         ]
-        # Order matters: authentication first, so idempotency keys are scoped by the caller.
+        # Order matters: the public routes' rate limit before anything else is done for them;
+        # then authentication, so idempotency keys are scoped by the caller.
+        rate_limit = PublicRateLimit(self.settings, public_paths=(DOCS,))
+        app_config.lifespan.append(rate_limit.lifespan)
+        app_config.middleware.append(DefineMiddleware(RateLimitMiddleware, limiter=rate_limit))
         app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=[f"^{DOCS}"]))
         app_config.middleware.append(IdempotencyMiddleware)
         app_config.before_request = require_json_body

@@ -33,6 +33,7 @@ from litestar.typing import FieldDefinition
 
 from api.errors import PROBLEM_JSON
 from api.http.problems import REALM
+from api.http.rate_limit import is_limited
 from api.identity.auth import Credential, accepted_credentials
 from schemas.events import EVENT_TYPES
 
@@ -109,6 +110,7 @@ def finish_document(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
     _document_routes(document, routes)
     _add_webhooks(document)
     _problem_bad_requests(document)
+    _rate_limited(document, routes)
     _clean_descriptions(document)
 
 
@@ -295,6 +297,43 @@ def _problem_bad_requests(document: OpenAPI) -> None:
             op.responses["400"] = bad
         if invalid is not None and "422" not in op.responses and (op.parameters or op.request_body):
             op.responses["422"] = invalid
+
+
+def _header(description: str) -> OpenAPIHeader:
+    return OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER), description=description)
+
+
+RATE_LIMIT_HEADERS = {
+    "Retry-After": _header("Seconds until the client's window ends and it may call again."),
+    "RateLimit-Limit": _header("Requests an address may make in a window (`FRONTOFFICE_RATE_LIMIT_PUBLIC`)."),
+    "RateLimit-Remaining": _header("Requests left in the window: 0."),
+    "RateLimit-Reset": _header("Seconds until the window ends."),
+    "RateLimit-Policy": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING), description="The limit and window: `300;w=60`."
+    ),
+}
+
+
+def _rate_limited(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
+    """The public routes' 429 (api/http/rate_limit.py): a problem with `Retry-After` and the
+    RateLimit headers, which their other answers carry too."""
+    problem = next(
+        (
+            response.content
+            for _, operation in _operations(document, routes)
+            for response in (operation.responses or {}).values()
+            if isinstance(response, OpenAPIResponse) and PROBLEM_JSON in (response.content or {})
+        ),
+        None,
+    )
+    for handler, operation in _operations(document, routes):
+        if problem is not None and operation.responses is not None and is_limited(handler.opt):
+            operation.responses["429"] = OpenAPIResponse(
+                description="Too many requests from this address without a credential; wait as "
+                "`Retry-After` says.",
+                content=problem,
+                headers=dict(RATE_LIMIT_HEADERS),
+            )
 
 
 def _clean_descriptions(document: OpenAPI) -> None:

@@ -2,6 +2,7 @@
 
 import difflib
 import functools
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -66,6 +67,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """How long a POST's `Idempotency-Key` is remembered."""
     delivery_log_days: Annotated[int, Meta(ge=1, le=3650)] = 30
     """How long succeeded deliveries and their attempt logs are kept (failed ones stay)."""
+    rate_limit_public: str = "300/minute"
+    """How many requests one client address may make to the public routes (`/verify`, LTI,
+    the landing page, the player, the docs) in a window: `<count>/<second|minute|hour|day>`."""
+    rate_limit_store: str = "memory"
+    """Where the public routes' request counts are kept: `memory` (this process alone) or a
+    `redis://` / `rediss://` URL (shared by every process using it)."""
+    trusted_proxies: list[str] = []
+    """Addresses or networks of reverse proxies whose `X-Forwarded-For` names the client."""
 
     def __post_init__(self) -> None:
         if self.secret_key and len(self.secret_key.encode()) < 32:
@@ -77,6 +86,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 f"FRONTOFFICE_BASE_URL must start with http:// or https://, not {self.base_url!r} "
                 "(or be empty: http://<host>:<port>)."
             )
+        rate_window(self.rate_limit_public)  # raises SettingsError naming the variable
+        if self.rate_limit_store != "memory" and not self.rate_limit_store.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise SettingsError(
+                "FRONTOFFICE_RATE_LIMIT_STORE must be memory or a redis:// URL, "
+                f"not {self.rate_limit_store!r}."
+            )
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"FRONTOFFICE_TRUSTED_PROXIES must list IP addresses or networks, not {proxy!r}."
+                ) from None
         # Resolved here, once, so every reader of `base_url` gets the URL without knowing how it
         # is made. (`structs.replace` copies the resolved URL: pass `base_url=""` with a new port.)
         public = self.base_url.rstrip("/") or f"http://{_reachable(self.host)}:{self.port}"
@@ -109,6 +133,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             return msgspec.convert(raw, cls, strict=False)
         except msgspec.ValidationError as exc:
             raise SettingsError(_invalid(str(exc), raw)) from None
+
+
+_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_window(text: str) -> tuple[int, int]:
+    """A rate such as `60/minute` as (requests, seconds)."""
+    count, _, unit = text.replace(" ", "").partition("/")
+    if not count.isdigit() or int(count) < 1 or unit.lower() not in _WINDOWS:
+        raise SettingsError(
+            f"FRONTOFFICE_RATE_LIMIT_PUBLIC must be <count>/<second, minute, hour or day> with a count "
+            f"of at least 1, e.g. 300/minute, not {text!r}."
+        )
+    return int(count), _WINDOWS[unit.lower()]
 
 
 def env_name(setting: str) -> str:
@@ -173,7 +211,7 @@ def _expected(kind: mi.Type) -> str:
     return f"a valid {type(kind).__name__.removesuffix('Type').lower()}"
 
 
-_LISTS = {"cors_origins", "plugins", "outbound_allowlist"}
+_LISTS = {"cors_origins", "plugins", "outbound_allowlist", "trusted_proxies"}
 
 
 class SettingsError(Exception):

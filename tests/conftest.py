@@ -34,6 +34,9 @@ from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 
 ADMIN_URL = os.environ.get("FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The public routes' rate limit, far above what any test sends: a suite calls them from one
+# address hundreds of times a minute (tests/http/test_public_rate_limit.py tests the limit).
+UNLIMITED = "1000000/minute"
 ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
 
 
@@ -130,6 +133,7 @@ def settings(database_url: str) -> Settings:
         publish_on_start=False,
         log_level="WARNING",
         dispatch_in_app=False,  # tests that deliver drive a Dispatcher themselves
+        rate_limit_public=UNLIMITED,  # tests of the limit set their own
     )
 
 

@@ -20,7 +20,7 @@ from api.db import create_engine, create_sessions
 from api.migrate import upgrade
 from api.plugin import load_plugins
 from api.settings import Settings
-from tests.conftest import CONTENT_DIR, Tenant, make_tenant
+from tests.conftest import CONTENT_DIR, UNLIMITED, Tenant, make_tenant
 
 OPENAPI = Path(__file__).parent.parent / "openapi" / "openapi.json"
 schema = schemathesis.openapi.from_path(OPENAPI)
@@ -39,7 +39,13 @@ def tenant_and_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tenant, Li
         return tenant
 
     tenant = asyncio.run(prepare())
-    settings = Settings(database_url=url, migrate_on_start=False, publish_on_start=False, log_level="ERROR")
+    settings = Settings(
+        database_url=url,
+        migrate_on_start=False,
+        publish_on_start=False,
+        log_level="ERROR",
+        rate_limit_public=UNLIMITED,  # hundreds of cases hit the public routes within a minute
+    )
     return tenant, create_app(settings)
 
 

@@ -18,6 +18,8 @@ def test_values_are_converted_by_type() -> None:
             "FRONTOFFICE_DISPATCH_IN_APP": "false",
             "FRONTOFFICE_CORS_ORIGINS": "https://a.example, https://b.example",
             "FRONTOFFICE_OUTBOUND_ALLOWLIST": "127.0.0.1,10.1.0.0/16",
+            "FRONTOFFICE_RATE_LIMIT_PUBLIC": "20/second",
+            "FRONTOFFICE_TRUSTED_PROXIES": "10.0.0.0/8, fd00::1",
             "FRONTOFFICE_TEST_POSTGRES_URL": "postgresql://ignored",  # the suite's, not the service's
             "HOME": "/root",
         }
@@ -25,6 +27,7 @@ def test_values_are_converted_by_type() -> None:
     assert settings.port == 9000 and settings.dispatch_in_app is False
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
     assert settings.outbound_allowlist == ["127.0.0.1", "10.1.0.0/16"]
+    assert settings.rate_limit_public == "20/second" and settings.trusted_proxies == ["10.0.0.0/8", "fd00::1"]
 
 
 @pytest.mark.parametrize(
@@ -48,6 +51,22 @@ def test_values_are_converted_by_type() -> None:
             "FRONTOFFICE_LOG_LEVEL",
             "LOUD",
             "FRONTOFFICE_LOG_LEVEL must be one of DEBUG, ERROR, INFO, WARNING, not 'LOUD'.",
+        ),
+        (
+            "FRONTOFFICE_RATE_LIMIT_PUBLIC",
+            "60 a minute",
+            "FRONTOFFICE_RATE_LIMIT_PUBLIC must be <count>/<second, minute, hour or day> with a count "
+            "of at least 1, e.g. 300/minute, not '60 a minute'.",
+        ),
+        (
+            "FRONTOFFICE_RATE_LIMIT_STORE",
+            "localhost:6379",
+            "FRONTOFFICE_RATE_LIMIT_STORE must be memory or a redis:// URL, not 'localhost:6379'.",
+        ),
+        (
+            "FRONTOFFICE_TRUSTED_PROXIES",
+            "10.0.0.1,proxy.internal",
+            "FRONTOFFICE_TRUSTED_PROXIES must list IP addresses or networks, not 'proxy.internal'.",
         ),
         (
             "FRONTOFFICE_SECRET_KEY",

@@ -38,11 +38,16 @@ class ProblemType(Wire):
     title: str
 
 
+# Probes and scrapers call these from one address, often; refusing them would take a healthy
+# process out of service. (`/problems/{slug}` is public and counted like any public route.)
+PROBES = {"rate_limit": False}
+
+
 class OpsController(Controller):
     tags = ["operations"]
     opt = {"exclude_from_auth": True}
 
-    @get("/healthz", operation_id="healthz", summary="Liveness: the process is up")
+    @get("/healthz", operation_id="healthz", summary="Liveness: the process is up", opt=PROBES)
     async def healthz(self) -> Health:
         return Health(status="ok")
 
@@ -51,6 +56,7 @@ class OpsController(Controller):
         operation_id="readyz",
         summary="Readiness: database reachable and migrated",
         responses=problems(503),
+        opt=PROBES,
     )
     async def readyz(self, runtime: NamedDependency[Runtime]) -> Response[Readiness]:
         plugins = runtime.plugins.values()
@@ -80,6 +86,7 @@ class OpsController(Controller):
         summary="Prometheus metrics",
         media_type=CONTENT_TYPE_LATEST,
         include_in_schema=True,
+        opt=PROBES,
     )
     async def metrics(self, metrics: NamedDependency[Metrics]) -> bytes:
         return generate_latest(metrics.registry)

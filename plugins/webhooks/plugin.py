@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import httpx
 import msgspec
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Update, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.contract import (
@@ -44,6 +44,8 @@ from schemas.events import (
 
 DISABLE_AFTER = timedelta(days=5)
 WARN_BEFORE = timedelta(days=1)
+NOTICE_EVERY = timedelta(days=1)
+"""At most one `endpoint.failing` notice per endpoint in this time, however often it flaps."""
 EXCERPT = 1024
 
 
@@ -205,62 +207,116 @@ class WebhooksPlugin(Plugin):
             return Outcome(result="retry", error=f"{type(exc).__name__}: {exc}"[:1000])
 
     async def after_attempts(self, session: AsyncSession, attempts: Sequence[Attempted]) -> None:
-        """Each endpoint's health, attempt by attempt: back to active on success; failing, then
-        disabled, on failures. The batch's endpoints are read in one query."""
-        # A test event says nothing about the endpoint's health.
-        counted = [a for a in attempts if a.delivery.event.type != "ping"]
-        if not counted:
+        """Each endpoint's health, judged once per batch (the batch's attempts to it run at once,
+        so their order says nothing): a 410 disables it, any success makes it active again, and
+        failures alone make it failing, then disabled after 5 days. The batch's endpoints are
+        read in one query."""
+        verdicts: dict[str, str] = {}
+        for attempt in attempts:
+            if attempt.delivery.event.type == "ping":
+                continue  # a test event says nothing about the endpoint's health
+            result = attempt.outcome.result
+            verdict = "gone" if result == "gone" else "success" if result == "success" else "failure"
+            known = verdicts.get(attempt.delivery.subscriber)
+            if known is None or _RANK[verdict] > _RANK[known]:
+                verdicts[attempt.delivery.subscriber] = verdict
+        if not verdicts:
             return
-        query = _endpoints_of(a.delivery.subscriber for a in counted)
-        endpoints = {str(e.id): e for e in (await session.execute(query)).scalars()}
+        query = select(*_HEALTH).where(WebhookEndpoint.id.in_({uuid.UUID(s) for s in verdicts}))
         now = utcnow()
-        for attempt in counted:
-            endpoint = endpoints.get(attempt.delivery.subscriber)
-            if endpoint is not None:
-                await self._health(session, endpoint, attempt.outcome, now)
+        for endpoint in (await session.execute(query)).all():
+            verdict = verdicts[str(endpoint.id)]
+            if verdict == "gone":
+                await _disable(session, endpoint, "the endpoint answered 410 Gone", now)
+            elif verdict == "success":
+                await session.execute(
+                    _endpoint(endpoint.id)
+                    .where(WebhookEndpoint.state == "failing")
+                    .values(state="active", failing_since=None, updated_at=now)
+                )
+            elif endpoint.state != "disabled":
+                await _failed(session, endpoint, now)
 
-    async def _health(
-        self, session: AsyncSession, endpoint: WebhookEndpoint, outcome: Outcome, now: datetime
-    ) -> None:
-        if outcome.result == "success":
-            if endpoint.state != "active" or endpoint.failing_since is not None:
-                endpoint.state, endpoint.failing_since, endpoint.warned_at = "active", None, None
-                endpoint.updated_at = now
-            return
-        if outcome.result == "gone":
-            await self._disable(session, endpoint, "the endpoint answered 410 Gone", now)
-            return
-        if endpoint.state == "disabled":
-            return
-        if endpoint.failing_since is None:
-            endpoint.state, endpoint.failing_since = "failing", now
-            await self._tell_failing(session, endpoint)
-        elif now - endpoint.failing_since >= DISABLE_AFTER:
-            await self._disable(session, endpoint, "it failed every delivery for 5 days", now)
-        elif now - endpoint.failing_since >= DISABLE_AFTER - WARN_BEFORE and endpoint.warned_at is None:
-            endpoint.warned_at = now
-            await self._tell_failing(session, endpoint)
-        endpoint.updated_at = now
 
-    @staticmethod
-    async def _tell_failing(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
-        assert endpoint.failing_since is not None
+_RANK = {"failure": 0, "success": 1, "gone": 2}
+_HEALTH = (
+    WebhookEndpoint.id,
+    WebhookEndpoint.district_id,
+    WebhookEndpoint.url,
+    WebhookEndpoint.state,
+    WebhookEndpoint.failing_since,
+)
+
+
+class _Health(Protocol):
+    id: uuid.UUID
+    district_id: uuid.UUID
+    url: str
+    state: str
+    failing_since: datetime | None
+
+
+def _endpoint(endpoint_id: uuid.UUID) -> Update:
+    """An UPDATE of one endpoint, for conditions to be added: every change of an endpoint's health
+    is conditional on the state it changes from, so that of several workers recording attempts to
+    it at once (each with a batch of its own), exactly one makes each change, and tells of it."""
+    return (
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _changed(session: AsyncSession, statement: Update) -> bool:
+    """Run a conditional UPDATE of one endpoint; whether it matched (this worker made the change)."""
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _failed(session: AsyncSession, endpoint: _Health, now: datetime) -> None:
+    """A batch of failures: the endpoint starts failing (the district is told, unless it was told
+    of this endpoint in the last day: a flapping endpoint starts many short episodes), or goes on
+    failing (told once more a day before it is disabled), or has failed for 5 days (disabled)."""
+    if endpoint.failing_since is None:
+        started = _endpoint(endpoint.id).where(
+            WebhookEndpoint.failing_since.is_(None), WebhookEndpoint.state != "disabled"
+        )
+        if await _changed(session, started.values(state="failing", failing_since=now, updated_at=now)):
+            await _tell_failing(session, endpoint, now, now)
+        return  # else another worker started this episode a moment ago
+    since = endpoint.failing_since
+    if now - since >= DISABLE_AFTER:
+        await _disable(session, endpoint, "it failed every delivery for 5 days", now, since)
+    elif now - since >= DISABLE_AFTER - WARN_BEFORE:
+        await _tell_failing(session, endpoint, since, now)
+
+
+async def _tell_failing(session: AsyncSession, endpoint: _Health, since: datetime, now: datetime) -> None:
+    """Tell the district's other endpoints that this one is failing since `since`, unless they
+    were told of it in the last day (`warned_at`, claimed here: one worker tells, once)."""
+    claim = (
+        _endpoint(endpoint.id)
+        .where(
+            WebhookEndpoint.failing_since == since,
+            or_(WebhookEndpoint.warned_at.is_(None), WebhookEndpoint.warned_at <= now - NOTICE_EVERY),
+        )
+        .values(warned_at=now, updated_at=now)
+    )
+    if await _changed(session, claim):
         notice = EndpointFailing(
-            endpoint_id=endpoint.id,
-            url=endpoint.url,
-            failing_since=endpoint.failing_since,
-            disables_at=endpoint.failing_since + DISABLE_AFTER,
+            endpoint_id=endpoint.id, url=endpoint.url, failing_since=since, disables_at=since + DISABLE_AFTER
         )
-        await emit(session, endpoint.district_id, notice)
+        await emit(session, endpoint.district_id, notice, now)
 
-    @staticmethod
-    async def _disable(session: AsyncSession, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
-        if endpoint.state == "disabled":
-            return
-        endpoint.state, endpoint.disabled_reason, endpoint.updated_at = "disabled", reason, now
-        await emit(
-            session,
-            endpoint.district_id,
-            EndpointDisabled(endpoint_id=endpoint.id, url=endpoint.url, reason=reason),
-            now,
-        )
+
+async def _disable(
+    session: AsyncSession, endpoint: _Health, reason: str, now: datetime, episode: datetime | None = None
+) -> None:
+    """Disable the endpoint and tell the district, once; for 5 days of failures (`episode`, when
+    they began) only if no success ended that episode meanwhile."""
+    disabling = _endpoint(endpoint.id).where(WebhookEndpoint.state != "disabled")
+    if episode is not None:
+        disabling = disabling.where(WebhookEndpoint.failing_since == episode)
+    if await _changed(session, disabling.values(state="disabled", disabled_reason=reason, updated_at=now)):
+        notice = EndpointDisabled(endpoint_id=endpoint.id, url=endpoint.url, reason=reason)
+        await emit(session, endpoint.district_id, notice, now)

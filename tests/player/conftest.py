@@ -25,7 +25,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from api.db import create_engine, create_sessions
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import UNLIMITED, Tenant, make_tenant
 
 CHROMIUM = os.environ.get("FRONTOFFICE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -123,6 +123,7 @@ def serving(database: Path, slug: str, **env: str) -> Iterator[PlayerServer]:
         "FRONTOFFICE_DISPATCH_IN_APP": "false",
         "FRONTOFFICE_LOG_LEVEL": "WARNING",
         "FRONTOFFICE_SECRET_KEY": "player-tests-secret-key-of-32-bytes-at-least",
+        "FRONTOFFICE_RATE_LIMIT_PUBLIC": UNLIMITED,  # every screen loads the player's files
         **env,
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env"]

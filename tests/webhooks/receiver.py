@@ -26,6 +26,8 @@ class Received(msgspec.Struct, frozen=True):
 class Receiver:
     def __init__(self) -> None:
         self.status = 200
+        self.pattern: tuple[int, ...] = ()
+        """When set, the statuses the requests get in turn (a flapping endpoint), not `status`."""
         self.delay = 0.0
         self.received: list[Received] = []
         self._lock = threading.Lock()
@@ -73,12 +75,14 @@ class Receiver:
                     if event_id in receiver._in_flight:
                         receiver.overlaps.append(event_id)
                     receiver._in_flight.add(event_id)
+                    turn = receiver.arrivals
                     receiver.arrivals += 1
                     receiver._arrived.notify_all()
                 receiver._answering.wait()
                 if receiver.delay:
                     time.sleep(receiver.delay)
-                status = receiver.status
+                pattern = receiver.pattern
+                status = pattern[turn % len(pattern)] if pattern else receiver.status
                 with receiver._lock:
                     receiver._in_flight.discard(event_id)
                     if status < 300:

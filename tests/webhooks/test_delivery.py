@@ -246,12 +246,13 @@ async def test_five_days_of_failure_disables_after_warning(
     await completion_events(sessions, district_a, 1)
     await dispatcher.run_once()
     endpoint_id = uuid.UUID(created["endpoint"]["id"])
-    for days in (4.5, 5.1):  # the failing began this long ago
+    for days in (4.5, 5.1):  # the failing began (and the district was told) this long ago
+        began = utcnow() - timedelta(days=days)
         async with sessions.begin() as session:
             await session.execute(
                 update(WebhookEndpoint)
                 .where(WebhookEndpoint.id == endpoint_id)
-                .values(failing_since=utcnow() - timedelta(days=days))
+                .values(failing_since=began, warned_at=began)
             )
         await make_due(sessions)
         await dispatcher.run_once()
