@@ -154,7 +154,7 @@ class Learner(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Moved on by every submit and every void of this learner's work: a submit writes only if
-    # the version it read its standing at is still current (see api/progress/submit.py).
+    # the version it read its standing at is still current (see api/attempts/submit.py).
     progress_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
@@ -361,7 +361,7 @@ class CompletionChange(Base):
 
     `txid` is the writing transaction's id on PostgreSQL (0 on SQLite, whose writers are
     serialized, so `id` order is commit order there); the changes feed serves a change only
-    once every transaction that could precede it has ended (see api/hr/changes.py).
+    once every transaction that could precede it has ended (see api/completions/changes.py).
     """
 
     __tablename__ = "completion_changes"

@@ -48,6 +48,22 @@ class CompletionRecorded(Wire, kw_only=True):
     certificate_code: str
 
 
+class CompletionRescored(Wire, kw_only=True):
+    """`completion.rescored`: a knowledge check taken again after the module was completed changed
+    the score the record keeps (each check's policy says which attempt counts: the best, say)."""
+
+    completion_id: uuid.UUID
+    learner: LearnerRef
+    module_id: str
+    module_version: str
+    module_title: str
+    score: Annotated[float | None, Meta(description="The score the record now keeps, 0 to 1.")]
+    passed: bool | None
+    attempts: Annotated[int, Meta(description="Attempts made at the module's knowledge checks.")]
+    previous_score: float | None
+    rescored_at: datetime
+
+
 class AttemptSubmitted(Wire, kw_only=True):
     """`attempt.submitted`: a knowledge-check attempt was submitted and marked."""
 
@@ -144,6 +160,10 @@ class CompletionRecordedEvent(_Typed, kw_only=True, tag="completion.recorded"):
     data: CompletionRecorded
 
 
+class CompletionRescoredEvent(_Typed, kw_only=True, tag="completion.rescored"):
+    data: CompletionRescored
+
+
 class AttemptSubmittedEvent(_Typed, kw_only=True, tag="attempt.submitted"):
     data: AttemptSubmitted
 
@@ -174,6 +194,7 @@ class LtiStartedEvent(_Typed, kw_only=True, tag="lti.started"):
 
 Event = (
     CompletionRecordedEvent
+    | CompletionRescoredEvent
     | AttemptSubmittedEvent
     | FormSubmittedEvent
     | CompletionVoidedEvent
@@ -186,6 +207,7 @@ Event = (
 
 PUBLISHED: tuple[type[_Typed], ...] = (
     CompletionRecordedEvent,
+    CompletionRescoredEvent,
     AttemptSubmittedEvent,
     FormSubmittedEvent,
     CompletionVoidedEvent,

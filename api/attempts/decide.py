@@ -30,7 +30,7 @@ from schemas.content import (
     TableItem,
     TextEntryItem,
 )
-from schemas.events import AttemptSubmitted, CompletionRecorded, FormSubmitted, LearnerRef
+from schemas.events import AttemptSubmitted, CompletionRecorded, CompletionRescored, FormSubmitted, LearnerRef
 from schemas.problem import FieldError
 from schemas.progress import (
     CompletionView,
@@ -105,14 +105,17 @@ def standing_of(module: Module, rows: Sequence[Submitted]) -> Standing:
     return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores)
 
 
-def completion_due(
-    learner_id: uuid.UUID, module: Module, submission: Attempted, rows: Sequence[Attempted], now: datetime
-) -> CompletionView | None:
-    """The completion to record when the learner's attempts at `module` (`submission` among them,
-    none live yet) meet its rule, else None."""
-    standing = standing_of(module, rows)
-    if not is_met(module.completion, standing):
-        return None
+class Kept(NamedTuple):
+    """What a module's knowledge checks give its completion: the kept score (the mean of each
+    check's counted attempt: its policy says first, latest or highest), whether every check is
+    passed, and how many attempts were made at them. None and None for a module without checks."""
+
+    score: float | None
+    passed: bool | None
+    attempts: int
+
+
+def kept(module: Module, standing: Standing, rows: Sequence[Submitted]) -> Kept:
     quiz_forms = [f for f in module.forms if f.kind == "knowledge_check"]
     quiz_scores = [standing.scores[f.id] for f in quiz_forms if f.id in standing.scores]
     passed = None
@@ -121,30 +124,47 @@ def completion_due(
             f.id in standing.scores and standing.scores[f.id] + 1e-9 >= (f.policy.pass_mark or 0.0)
             for f in quiz_forms
         )
-    return CompletionView(
+    ids = {f.id for f in quiz_forms}
+    return Kept(
+        score=sum(quiz_scores) / len(quiz_scores) if quiz_scores else None,
+        passed=passed,
+        attempts=sum(1 for r in rows if r.form_id in ids and r.status == "submitted"),
+    )
+
+
+def completion_due(
+    learner_id: uuid.UUID, module: Module, submission: Attempted, rows: Sequence[Attempted], now: datetime
+) -> tuple[CompletionView, int] | None:
+    """The completion to record when the learner's attempts at `module` (`submission` among them,
+    none live yet) meet its rule, with its attempts at the checks; else None."""
+    standing = standing_of(module, rows)
+    if not is_met(module.completion, standing):
+        return None
+    result = kept(module, standing, rows)
+    view = CompletionView(
         id=uuid.uuid4(),
         learner_id=learner_id,
         module_id=module.id,
         module_version=submission.module_version,
-        score=sum(quiz_scores) / len(quiz_scores) if quiz_scores else None,
-        passed=passed,
+        score=result.score,
+        passed=result.passed,
         started_at=min(r.started_at for r in rows),
         completed_at=now,
         credit_minutes=module.minutes,
         certificate_code=secrets.token_hex(8).upper(),
     )
+    return view, result.attempts
 
 
-def completion_row(completion: CompletionView, rows: Sequence[Attempted], module: Module) -> dict[str, Any]:
+def completion_row(completion: CompletionView, attempts: int) -> dict[str, Any]:
     """The completions columns a submit sets, besides the district, learner and times."""
-    quiz_forms = {f.id for f in module.forms if f.kind == "knowledge_check"}
     return {
         "id": completion.id,
         "module_id": completion.module_id,
         "module_version": completion.module_version,
         "score": completion.score,
         "passed": completion.passed,
-        "attempts": sum(1 for r in rows if r.form_id in quiz_forms and r.status == "submitted"),
+        "attempts": attempts,
         "started_at": completion.started_at,
         "credit_minutes": completion.credit_minutes,
         "certificate_code": completion.certificate_code,
@@ -235,9 +255,31 @@ def decide(
     )
     events = [submitting.Event.of(submitted)]
     rows = [submission if a.id == target.id else a for a in seen.attempts]
-    completion = None
+    completion, attempts, rescore = None, 0, None
     if seen.live is None:
-        completion = completion_due(learner_id, module, submission, rows, now)
+        due = completion_due(learner_id, module, submission, rows, now)
+        if due is not None:
+            completion, attempts = due
+    elif form.kind == "knowledge_check":
+        # A check taken again after the module is complete: the record keeps what the check's
+        # policy counts (the best score, say), and says how many attempts were made.
+        result = kept(module, standing_of(module, rows), rows)
+        live = seen.live
+        rescore = {"id": live.id, "score": result.score, "passed": result.passed, "attempts": result.attempts}
+        if (result.score, result.passed) != (live.score, live.passed):
+            rescored = CompletionRescored(
+                completion_id=live.id,
+                learner=learner,
+                module_id=live.module_id,
+                module_version=live.module_version,
+                module_title=module.title,
+                score=result.score,
+                passed=result.passed,
+                attempts=result.attempts,
+                previous_score=live.score,
+                rescored_at=now,
+            )
+            events.append(submitting.Event.of(rescored))
     if completion is not None:
         recorded = CompletionRecorded(
             completion_id=completion.id,
@@ -262,7 +304,8 @@ def decide(
         score=score,
         passed=passed,
         now=now,
-        completion=None if completion is None else completion_row(completion, rows, module),
+        completion=None if completion is None else completion_row(completion, attempts),
+        rescore=rescore,
         events=events,
     )
     return Decision(decided, submission, marking, completion)

@@ -4,7 +4,7 @@ completion record (with its outbox events) written in the same transaction as th
 Exactly-once is held by the database, not by checks in Python: attempt numbers are unique
 per learner and form, a submit is a conditional update from `draft`, a live completion is
 unique per learner and module, and a submit writes only if the learner's progress version is
-still the one it decided on (api/progress/submit.py).
+still the one it decided on (api/attempts/submit.py).
 """
 
 import random
@@ -250,7 +250,7 @@ class AttemptService:
 
     async def submit(self, attempt_id: uuid.UUID, answers: dict[str, Any] | None) -> SubmitResult:
         """Score the attempt, move it from draft to submitted, and record the module's completion
-        when its rule is now met, with their events: read, decide, write (api/progress/submit.py).
+        when its rule is now met, with their events: read, decide, write (api/attempts/submit.py).
 
         A submit reads again when its write found that another submit (or a void) of the same
         learner came in between, or when its connection was lost (a restarted database): the

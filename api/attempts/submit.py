@@ -229,6 +229,8 @@ class Decided(msgspec.Struct, frozen=True, kw_only=True):
     passed: bool | None
     now: datetime
     completion: dict[str, Any] | None  # the completions row to record, if the rule is now met
+    # The live completion's kept score, pass and attempts, after a knowledge check taken again.
+    rescore: dict[str, Any] | None = None
     events: list[Event]
 
 
@@ -310,6 +312,16 @@ WITH submit AS (
     WHERE c.n IN (SELECT n FROM claim)
     ON CONFLICT (learner_id, module_id) WHERE voided_at IS NULL DO NOTHING
     RETURNING id
+), rescore AS (
+    UPDATE completions
+    SET score = r.score, passed = r.passed, attempts = r.attempts, updated_at = submit.now
+    FROM unnest(
+        CAST(:r_n AS bigint[]), CAST(:r_id AS uuid[]), CAST(:r_score AS float8[]),
+        CAST(:r_passed AS boolean[]), CAST(:r_attempts AS integer[])
+    ) AS r (n, id, score, passed, attempts)
+    JOIN submit ON submit.n = r.n
+    WHERE completions.id = r.id AND completions.voided_at IS NULL AND r.n IN (SELECT n FROM claim)
+    RETURNING completions.id
 ), events AS (
     INSERT INTO outbox_events (id, district_id, type, payload, created_at)
     SELECT e.id, submit.district_id, e.type, CAST(e.payload AS json), submit.now
@@ -356,7 +368,7 @@ _SLICE = 16
 
 
 class _Batches:
-    """An engine's submits on PostgreSQL, read and written in batches (`api/progress/batching.py`):
+    """An engine's submits on PostgreSQL, read and written in batches (`api/attempts/batching.py`):
     a batch costs the database one statement and one commit, and this process one round trip,
     where each submit alone would cost as much. Each submit still gets its own result: a batch
     that fails is written again one submit at a time."""
@@ -430,6 +442,7 @@ class _Batches:
 
     async def _write_round(self, batch: Sequence[Decided]) -> list[bool | None]:
         with_completion = [(n, d, d.completion) for n, d in enumerate(batch, 1) if d.completion is not None]
+        rescores = [(n, d.rescore) for n, d in enumerate(batch, 1) if d.rescore is not None]
         events = [(n, e, d) for n, d in enumerate(batch, 1) for e in d.events]
         given: dict[str, Any] = {
             "learner_ids": [d.learner_id for d in batch],
@@ -442,6 +455,8 @@ class _Batches:
             "nows": [d.now for d in batch],
             "c_n": [n for n, _, _ in with_completion],
             **{f"c_{name}": [c[name] for _, _, c in with_completion] for name in _COMPLETION_FIELDS},
+            "r_n": [n for n, _ in rescores],
+            **{f"r_{name}": [r[name] for _, r in rescores] for name in ("id", "score", "passed", "attempts")},
             "e_n": [n for n, _, _ in events],
             "e_id": [e.id for _, e, _ in events],
             "e_type": [e.type for _, e, _ in events],
@@ -484,6 +499,16 @@ _INSERT_COMPLETION = (
     )
     .returning(Completion.id)
 )
+_RESCORE = (
+    update(Completion)
+    .where(Completion.id == bindparam("rescored_id"), Completion.voided_at.is_(None))
+    .values(
+        score=bindparam("new_score"),
+        passed=bindparam("new_passed"),
+        attempts=bindparam("new_attempts"),
+        updated_at=bindparam("now"),
+    )
+)
 _INSERT_EVENTS = insert(OutboxEvent)
 
 
@@ -525,6 +550,18 @@ class _SQLite:
                 "updated_at": decided.now,
             }
             recorded = (await self.conn.execute(_INSERT_COMPLETION, completion_row)).first() is not None
+        if decided.rescore is not None:
+            rescore = decided.rescore
+            await self.conn.execute(
+                _RESCORE,
+                {
+                    "rescored_id": rescore["id"],
+                    "new_score": rescore["score"],
+                    "new_passed": rescore["passed"],
+                    "new_attempts": rescore["attempts"],
+                    "now": decided.now,
+                },
+            )
         await self.conn.execute(
             _INSERT_EVENTS,
             [

@@ -85,7 +85,7 @@ class CompletionService:
         return CompletionPage(items=items, next_cursor=next_cursor)
 
     async def changes(self, cursor: str | None, limit: int) -> ChangesPage:
-        """Changes after the cursor, oldest first; see api/hr/changes.py for why none is missed."""
+        """Changes after the cursor, oldest first; see api/completions/changes.py for why none is missed."""
         position = (0, 0)
         if cursor:
             raw = cursors.decode(self.secret, "changes", self.district_id, "", cursor)

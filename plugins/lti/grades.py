@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from plugins.contract import Completion, Outcome, UnsafeDestination, classify
 from plugins.lti.models import LtiLaunch, LtiRegistration
 from plugins.lti.service import SCORE, Runtime
-from schemas.events import CompletionRecorded, LtiStarted
+from schemas.events import LtiStarted
 
 LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 EARLY = 60.0
@@ -134,11 +134,11 @@ async def _find_or_create(
     return str(created.json()["id"])
 
 
-async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: CompletionRecorded) -> Outcome:
-    """Send the completion `event` as a score."""
-    score = event.score
+async def post_score(
+    runtime: Runtime, launch_id: uuid.UUID, score: float | None, completed: datetime, title: str
+) -> Outcome:
+    """Send a completion's score (kept as of `completed`: the platform keeps the newest)."""
     given = round(score * 100, 2) if score is not None else 100.0
-    completed = event.completed_at
     body = {
         "scoreGiven": given,
         "scoreMaximum": 100,
@@ -147,7 +147,7 @@ async def post_score(runtime: Runtime, launch_id: uuid.UUID, event: CompletionRe
         "timestamp": millis(completed),
     }
     async with runtime.locks.setdefault(f"launch {launch_id}", asyncio.Lock()):
-        return await _send(runtime, launch_id, event.module_title, body)
+        return await _send(runtime, launch_id, title, body)
 
 
 async def post_started(runtime: Runtime, launch_id: uuid.UUID, event: LtiStarted) -> Outcome:

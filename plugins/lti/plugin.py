@@ -1,7 +1,8 @@
 """The LTI 1.3 Advantage plugin: OIDC login, verified launches, deep linking, and grades back
-as an outbox subscriber of `completion.recorded` (one delivery per launch link, retried by the
-dispatcher like any other), and `Started` at a learner's first launch (the plugin's own
-`lti.started` event, emitted at the launch and fanned out to the plugin only)."""
+as an outbox subscriber of `completion.recorded` and `completion.rescored` (one delivery per
+launch link, retried by the dispatcher like any other), and `Started` at a learner's first
+launch (the plugin's own `lti.started` event, emitted at the launch and fanned out to the
+plugin only)."""
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -24,13 +25,15 @@ from plugins.lti.cli import lti
 from plugins.lti.grades import post_score, post_started
 from plugins.lti.models import LtiLaunch, LtiUsedNonce
 from plugins.lti.service import LtiConfig, Runtime
-from schemas.events import CompletionRecordedEvent, Event, LtiStartedEvent
+from schemas.events import CompletionRecordedEvent, CompletionRescoredEvent, Event, LtiStartedEvent
 
 
 class LtiPlugin(Plugin):
     name: ClassVar[str] = "lti"
     config_type: ClassVar[type[msgspec.Struct]] = LtiConfig
-    events: ClassVar[frozenset[str]] = frozenset({"completion.recorded", "lti.started"})
+    events: ClassVar[frozenset[str]] = frozenset(
+        {"completion.recorded", "completion.rescored", "lti.started"}
+    )
     migrations: ClassVar[Path | None] = Path(__file__).parent / "migrations"
 
     def __init__(self) -> None:
@@ -87,7 +90,7 @@ class LtiPlugin(Plugin):
         learner and module, if they came from an LMS that takes grades."""
         if isinstance(event, LtiStartedEvent):
             return [Subscription(key=str(event.data.launch_id))]
-        if not isinstance(event, CompletionRecordedEvent):
+        if not isinstance(event, (CompletionRecordedEvent, CompletionRescoredEvent)):
             return []
         link = (
             await session.execute(
@@ -104,5 +107,11 @@ class LtiPlugin(Plugin):
         event, launch_id = delivery.event, uuid.UUID(delivery.subscriber)
         if isinstance(event, LtiStartedEvent):
             return await post_started(self.runtime, launch_id, event.data)
+        if isinstance(event, CompletionRescoredEvent):  # a better retake: the kept score, later
+            data = event.data
+            return await post_score(self.runtime, launch_id, data.score, data.rescored_at, data.module_title)
         assert isinstance(event, CompletionRecordedEvent)  # the only other event it takes
-        return await post_score(self.runtime, launch_id, event.data)
+        recorded = event.data
+        return await post_score(
+            self.runtime, launch_id, recorded.score, recorded.completed_at, recorded.module_title
+        )

@@ -2,6 +2,7 @@
 and deep linking verified by the platform (lti1p3platform)."""
 
 import re
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.lti.conftest import (
     register,
 )
 from tests.lti.platform import Platform
+from tests.progress.answers import form_answers, wrong_answer
 from tests.progress.test_progress_api import facilitator_forms, submit_form
 
 pytestmark = pytest.mark.anyio
@@ -54,6 +56,37 @@ async def test_completion_posts_a_score_to_the_line_item(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", score["timestamp"])
     # One access token per scope set, cached for the rest.
     assert canvas.token_requests == 2
+
+
+async def test_a_better_retake_sends_the_kept_score_again(
+    lti_client: Client, district_a: Tenant, canvas: Platform, dispatcher: Dispatcher
+) -> None:
+    await register(lti_client, district_a, canvas)
+    lineitem = f"{canvas.url}/lineitems/5"
+    token = fragment(await launch(lti_client, canvas, "learner-5", ags_lineitem=lineitem))["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    forms = await facilitator_forms(lti_client, district_a)
+    quiz = forms["knowledge-check"]
+    first_item = quiz["items"][0]
+    one_wrong = {**form_answers(quiz), first_item["id"]: wrong_answer(first_item)}
+    await submit_form(lti_client, headers, forms["customer-worksheet"])
+    await submit_answers(lti_client, headers, quiz, one_wrong)
+    await submit_form(lti_client, headers, forms["reflection"])
+    await dispatcher.run_once()
+    await submit_answers(lti_client, headers, quiz, form_answers(quiz))  # all right this time
+    await dispatcher.run_once()
+    given = [s["scoreGiven"] for url, s in canvas.scores if url == lineitem and "scoreGiven" in s]
+    assert len(given) == 2 and given[0] < 100 and given[1] == 100
+    stamps = [s["timestamp"] for url, s in canvas.scores if url == lineitem and "scoreGiven" in s]
+    assert stamps[0] < stamps[1]  # the platform keeps the newest
+
+
+async def submit_answers(client: Client, headers: dict[str, str], form: dict[str, Any], answers: Any) -> None:
+    started = await client.post(f"/api/v1/me/modules/{MODULE}/forms/{form['id']}/attempts", headers=headers)
+    submitted = await client.post(
+        f"/api/v1/me/attempts/{started.json()['id']}/submit", json={"answers": answers}, headers=headers
+    )
+    assert submitted.status_code == 200, submitted.text
 
 
 async def test_the_launch_line_item_is_used_as_given(

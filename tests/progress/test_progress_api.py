@@ -16,7 +16,7 @@ from api.identity import tokens
 from api.models import Attempt, Completion, IdempotencyRecord, Learner, OutboxEvent
 from api.settings import Settings
 from tests.conftest import Tenant, make_tenant
-from tests.progress.answers import form_answers, valid_answer
+from tests.progress.answers import form_answers, valid_answer, wrong_answer
 
 pytestmark = pytest.mark.anyio
 Client = AsyncTestClient[Litestar]
@@ -381,3 +381,63 @@ async def test_void_keeps_the_record_and_tells_plugins(
         assert (await session.execute(select(func.count()).select_from(Completion))).scalar_one() == 1
         types = list((await session.execute(select(OutboxEvent.type))).scalars())
     assert "completion.voided" in types
+
+
+async def test_a_better_retake_updates_the_kept_score_everywhere(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    """The knowledge check's policy keeps the highest score ("your best score counts"): a retake
+    after completing updates the record, the HR feed and tells plugins; a worse one changes only
+    the attempt count."""
+    headers = await learner_headers(client, district_a)
+    forms = await facilitator_forms(client, district_a)
+    quiz_form = forms["knowledge-check"]
+    assert quiz_form["policy"]["attempts"]["counted"] == "highest"
+    await submit_form(client, headers, forms["customer-worksheet"])
+
+    async def take_quiz(answers: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/v1/me/modules/{MODULE}/forms/knowledge-check/attempts"
+        attempt = (await client.post(path, headers=headers)).json()
+        response = await client.post(
+            f"/api/v1/me/attempts/{attempt['id']}/submit", json={"answers": answers}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    right = form_answers(quiz_form)
+    first_item = quiz_form["items"][0]
+    one_wrong = {**right, first_item["id"]: wrong_answer(first_item)}
+    first = await take_quiz(one_wrong)
+    assert first["attempt"]["passed"] is True and first["attempt"]["score"] < 1
+    completion = (await submit_form(client, headers, forms["reflection"]))["completion"]
+    assert completion["score"] == pytest.approx(first["attempt"]["score"])
+
+    await take_quiz(right)
+    record = (await client.get(f"/api/v1/completions/{completion['id']}", headers=district_a.headers)).json()
+    assert record["outcome"]["score_scaled"] == pytest.approx(1.0) and record["outcome"]["attempts"] == 2
+    transcript = (await client.get("/api/v1/me/transcript", headers=headers)).json()
+    assert transcript["completions"][0]["score"] == pytest.approx(1.0)
+    async with sessions() as session:
+        rescored = list(
+            (
+                await session.execute(select(OutboxEvent).where(OutboxEvent.type == "completion.rescored"))
+            ).scalars()
+        )
+    assert len(rescored) == 1
+    assert rescored[0].payload["score"] == pytest.approx(1.0)
+    assert rescored[0].payload["previous_score"] == pytest.approx(first["attempt"]["score"])
+    changes = (await client.get("/api/v1/completions/changes", headers=district_a.headers)).json()
+    assert [
+        c["record"]["outcome"]["attempts"] for c in changes["items"] if c["record"]["id"] == completion["id"]
+    ][-1] == 2
+
+    await take_quiz(one_wrong)  # worse: the best score still counts
+    record = (await client.get(f"/api/v1/completions/{completion['id']}", headers=district_a.headers)).json()
+    assert record["outcome"]["score_scaled"] == pytest.approx(1.0) and record["outcome"]["attempts"] == 3
+    async with sessions() as session:
+        count = (
+            await session.execute(
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.type == "completion.rescored")
+            )
+        ).scalar_one()
+    assert count == 1

@@ -1,4 +1,4 @@
-"""How a submit writes (api/progress/submit.py): only on the standing it read, in batches on
+"""How a submit writes (api/attempts/submit.py): only on the standing it read, in batches on
 PostgreSQL with each submit's own outcome, and through connections the server has closed."""
 
 import asyncio
