@@ -42,6 +42,7 @@ from api.progress.controllers import (
     MyProgressController,
 )
 from api.runtime import open_runtime
+from api.scenarios.controllers import ScenarioController
 from api.settings import Settings
 from plugins.controllers import PluginController
 from plugins.registry import load_plugins
@@ -103,6 +104,7 @@ class Core(InitPlugin):
                 MyCertificateController,
                 VerifyController,
                 AuditController,
+                ScenarioController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

@@ -40,6 +40,7 @@ from schemas.content import (
     Module,
     OrderItem,
     RatingItem,
+    ScenarioItem,
     TableItem,
     TextEntryItem,
 )
@@ -151,7 +152,7 @@ class LearnerService:
 
 def _required(item: Item) -> bool:
     """Whether a submit needs an answer to the item."""
-    if isinstance(item, (ChoiceItem, ClassifyItem, OrderItem, TextEntryItem)):
+    if isinstance(item, (ChoiceItem, ClassifyItem, OrderItem, TextEntryItem, ScenarioItem)):
         return True
     if isinstance(item, (ExtendedTextItem, RatingItem, MatrixItem)):
         return item.required

@@ -133,7 +133,7 @@ def test_an_lms_launch_ends_in_the_gradebook_and_the_hr_export(
         "Lincoln Elementary",
         "School secretary",
     )
-    assert (row["status"], row["passed"], float(row["credit_minutes"])) == ("completed", "true", 20)
+    assert (row["status"], row["passed"], float(row["credit_minutes"])) == ("completed", "true", 25)
 
 
 def test_an_instructor_picks_modules_and_the_lms_verifies_them(

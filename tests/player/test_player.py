@@ -78,7 +78,7 @@ def test_learner_completes_module_2(player_server: PlayerServer, page: Page, sho
     assert "#" not in page.url and "token" not in page.url
     assert token in (page.evaluate("sessionStorage.getItem('frontoffice.player')") or "")
     assert page.context.cookies() == []
-    expect(page.get_by_text("About 20 minutes", exact=True)).to_be_visible()
+    expect(page.get_by_text("About 25 minutes", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="What you will be able to do")).to_be_visible()
     shoot(page, "01-module-intro")
     axe(page, "module intro")
@@ -119,6 +119,8 @@ def test_learner_completes_module_2(player_server: PlayerServer, page: Page, sho
     axe(page, "knowledge check feedback")
 
     page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practice: two situations")
+    page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reflect on the module")
     expect(page.get_by_text("Anonymous: your answers are only ever shown as group totals.")).to_be_visible()
     fill_reflection(page)
@@ -127,7 +129,7 @@ def test_learner_completes_module_2(player_server: PlayerServer, page: Page, sho
     page.get_by_role("button", name="Submit Reflection").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Module complete")
-    expect(page.get_by_text("Professional-development credit: 20 minutes")).to_be_visible()
+    expect(page.get_by_text("Professional-development credit: 25 minutes")).to_be_visible()
     certificate = page.get_by_role("link", name="Download your certificate (PDF)")
     completion = player_server.api("GET", "/api/v1/me/progress", token).json()
     done = next(p for p in completion if p["module_id"] == MODULE_2)
@@ -330,7 +332,7 @@ def test_phone_width_and_the_chart_table(
     assert page.evaluate(no_sideways)
     shoot(page, "14-phone-intro")
     axe(page, "phone intro")
-    steps = page.get_by_role("button", name="Step 1 of 6: Steps")
+    steps = page.get_by_role("button", name="Step 1 of 7: Steps")
     expect(steps).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_role("navigation", name="Steps").get_by_role("button", name="Finish")).to_be_hidden()
     steps.click()
@@ -339,7 +341,7 @@ def test_phone_width_and_the_chart_table(
     axe(page, "phone step list")
     page.get_by_role("navigation", name="Steps").get_by_role("button", name="Customer worksheet").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer worksheet")
-    expect(page.get_by_role("button", name="Step 2 of 6: Steps")).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name="Step 2 of 7: Steps")).to_have_attribute("aria-expanded", "false")
     assert page.evaluate(no_sideways)
     shoot(page, "16-phone-worksheet")
     axe(page, "phone worksheet")

@@ -1,0 +1,1 @@
+"""Branching scenarios, the learner's side: one step at a time, never the graph ahead."""
