@@ -17,7 +17,10 @@ from schemas.content_views import LearnerScenarioNode
 class ScenarioWalk(Wire, kw_only=True):
     """The choices taken so far, from the start node; empty for the start node itself."""
 
-    path: Annotated[list[str], Meta(max_length=100, description="Choice ids, in the order taken.")]
+    path: Annotated[
+        list[Annotated[str, Meta(max_length=64)]],
+        Meta(max_length=100, description="Choice ids, in the order taken."),
+    ]
 
 
 class LearnerScenarioEnding(Wire, kw_only=True):

@@ -136,6 +136,7 @@ async def test_bad_step_requests_are_4xx(client: Client, district_a: Tenant) -> 
     assert (await step(client, headers, attempt, CALLER, "check-record")).status_code == 400
     too_long = await step(client, headers, attempt, CALLER, ["x"] * 101)
     assert too_long.status_code == 400
+    assert (await step(client, headers, attempt, CALLER, ["x" * 65])).status_code == 400
     other = await learner_headers(client, district_a, external_id="emp-2")
     assert (await step(client, other, attempt, CALLER, [])).status_code == 404
     # A form item that is not a scenario is not found as one.
