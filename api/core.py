@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
 
 from api.admin.controllers import AdminController, AuditController
-from api.attempts.controllers import MyProgressController
+from api.attempts.controllers import MyProgressController, ScenarioController
 from api.completions.controllers import (
     CompletionAdminController,
     CompletionRecordsController,
@@ -104,6 +104,7 @@ class Core(InitPlugin):
                 MyCertificateController,
                 VerifyController,
                 AuditController,
+                ScenarioController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

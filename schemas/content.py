@@ -310,6 +310,60 @@ class TableItem(Wire, tag="table", kw_only=True):
     max_rows: Annotated[int, Meta(ge=1, le=100)] = 20
 
 
+# --- Branching scenarios ----------------------------------------------------------------------
+
+
+class ScenarioChoice(Wire, kw_only=True):
+    """One thing the learner may do at a node; it leads to another node or to an ending."""
+
+    id: Annotated[Id, Meta(description="Unique within its node; a learner's path is these ids.")]
+    text: Annotated[Markdown, Meta(description="What the learner does or says.")]
+    feedback: Annotated[Markdown, Meta(description="What this choice did and why; shown after taking it.")]
+    next: Annotated[Id, Meta(description="The node or ending this choice leads to.")]
+
+
+class ScenarioNode(Wire, kw_only=True):
+    """One moment of the situation: what happens, and what the learner may do next."""
+
+    id: Annotated[Id, Meta(description="Unique among the scenario's nodes and endings.")]
+    text: Annotated[Markdown, Meta(description="What happens now, as the learner sees it.")]
+    choices: Annotated[list[ScenarioChoice], Meta(min_length=1)]
+
+
+class ScenarioEnding(Wire, kw_only=True):
+    """How the situation ends, and the credit that ending earns."""
+
+    id: Annotated[Id, Meta(description="Unique among the scenario's nodes and endings.")]
+    title: Annotated[str, Meta(description="The outcome in a few words.")]
+    text: Annotated[Markdown, Meta(description="What came of the learner's choices, and why.")]
+    score: Annotated[Fraction, Meta(description="Credit for reaching this ending, from 0 to 1.")]
+    safe: Annotated[
+        bool,
+        Meta(
+            description="false: the path put a student or a student's information at risk; such an "
+            "ending keeps the whole form below its pass mark, whatever else is right."
+        ),
+    ] = True
+
+
+class ScenarioItem(Wire, tag="scenario", kw_only=True):
+    """A situation that unfolds over several nodes (QTI has no branching interaction: a chain of
+    choiceInteractions with adaptive feedback). The answer is the path: the choice ids taken
+    from `start` to an ending. Learners are served only the start node; each next node comes
+    from the server once they choose."""
+
+    id: Id
+    prompt: Annotated[Markdown, Meta(description="The setting: who, where, when.")]
+    role: Annotated[
+        Literal["front_office", "bus_driver", "cafeteria", "custodian", "any"],
+        Meta(description="The staff role whose day this is."),
+    ] = "front_office"
+    start: Annotated[Id, Meta(description="The node the situation starts at.")]
+    nodes: Annotated[list[ScenarioNode], Meta(min_length=1)]
+    endings: Annotated[list[ScenarioEnding], Meta(description="Where paths end; at least one.")] = []
+    points: Annotated[float, Meta(gt=0)] = 1.0
+
+
 Item = (
     ChoiceItem
     | ClassifyItem
@@ -320,6 +374,7 @@ Item = (
     | RatingItem
     | MatrixItem
     | TableItem
+    | ScenarioItem
 )
 
 

@@ -173,6 +173,32 @@ class LearnerTableItem(Wire, tag="table", kw_only=True):
     max_rows: int
 
 
+class LearnerScenarioChoice(Wire, kw_only=True):
+    """A choice at a scenario node; where it leads and its feedback come only once taken."""
+
+    id: Id
+    text: Markdown
+
+
+class LearnerScenarioNode(Wire, kw_only=True):
+    """The one node of a scenario a learner is at: what happens, and what they may do."""
+
+    id: Id
+    text: Markdown
+    choices: list[LearnerScenarioChoice]
+
+
+class LearnerScenarioItem(Wire, tag="scenario", kw_only=True):
+    """A branching scenario: only its start node. POST the path so far to
+    `/api/v1/me/attempts/{attempt}/scenarios/{item}` for the next node; the answer is the path."""
+
+    id: Id
+    prompt: Markdown
+    role: Literal["front_office", "bus_driver", "cafeteria", "custodian", "any"]
+    start: LearnerScenarioNode
+    points: float
+
+
 LearnerItem = (
     LearnerChoiceItem
     | LearnerClassifyItem
@@ -183,6 +209,7 @@ LearnerItem = (
     | LearnerRatingItem
     | LearnerMatrixItem
     | LearnerTableItem
+    | LearnerScenarioItem
 )
 
 

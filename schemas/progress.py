@@ -30,7 +30,8 @@ AnswerValue = Annotated[
     Meta(
         description="By item type: choice and order: list of ids; classify: {entry: category}; "
         "text_entry, extended_text: text; list: list of texts; rating: integer; "
-        "matrix: {statement: integer}; table: list of {column: text} rows."
+        "matrix: {statement: integer}; table: list of {column: text} rows; scenario: the "
+        "choice ids taken, from the start node to an ending."
     ),
 ]
 

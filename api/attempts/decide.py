@@ -27,6 +27,7 @@ from schemas.content import (
     Module,
     OrderItem,
     RatingItem,
+    ScenarioItem,
     TableItem,
     TextEntryItem,
 )
@@ -44,7 +45,7 @@ def same_answers(given: dict[str, Any], stored: dict[str, Any]) -> bool:
 
 def required(item: Item) -> bool:
     """Whether a submit needs an answer to the item."""
-    if isinstance(item, (ChoiceItem, ClassifyItem, OrderItem, TextEntryItem)):
+    if isinstance(item, (ChoiceItem, ClassifyItem, OrderItem, TextEntryItem, ScenarioItem)):
         return True
     if isinstance(item, (ExtendedTextItem, RatingItem, MatrixItem)):
         return item.required

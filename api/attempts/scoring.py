@@ -18,6 +18,7 @@ from typing import Any, TypeGuard, TypeVar, assert_never
 import msgspec
 
 from api.content.loader import SCORABLE_ITEMS
+from api.content.scenarios import PathError, walk
 from schemas.content import (
     ChoiceItem,
     ClassifyItem,
@@ -29,6 +30,7 @@ from schemas.content import (
     OrderItem,
     RatingItem,
     Scale,
+    ScenarioItem,
     TableItem,
     TextEntryItem,
 )
@@ -49,6 +51,7 @@ _ANSWER_TYPES: dict[type[Any], type] = {
     RatingItem: int,
     MatrixItem: dict[str, int],
     TableItem: list[dict[str, str]],
+    ScenarioItem: list[str],
 }
 
 # What each item type's answer looks like, for messages about a wrong shape.
@@ -62,10 +65,14 @@ _SHAPES: dict[type[Any], str] = {
     RatingItem: "an integer on its scale",
     MatrixItem: "an object mapping statement ids to integers on its scale",
     TableItem: "a list of rows, each an object mapping column ids to strings",
+    ScenarioItem: "a list of the choice ids taken, from the start node to an ending",
 }
 
 T = TypeVar("T")
-Scorable = ChoiceItem | ClassifyItem | OrderItem | TextEntryItem
+Scorable = ChoiceItem | ClassifyItem | OrderItem | TextEntryItem | ScenarioItem
+
+# How far below its pass mark an unsafe scenario ending keeps a form (see `mark`).
+UNSAFE_MARGIN = 0.01
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -123,6 +130,8 @@ def check_answer(item: Item, value: object) -> object:
             return _check_matrix(item, _convert_object(item, value, int))
         case TableItem():
             return _check_table(item, _convert(item, value, list[dict[str, object]]))
+        case ScenarioItem():
+            return _check_scenario(item, _convert(item, value, list[str]))
         case _:
             assert_never(item)
 
@@ -344,6 +353,16 @@ def _check_fixed_row(
     seen.add(row_id)
 
 
+def _check_scenario(item: ScenarioItem, path: list[str]) -> list[str]:
+    # Only a whole path is an answer: the player walks the graph with the step route and saves
+    # the path once it reaches an ending, so a half-walked scenario is never stored or scored.
+    try:
+        walk(item, path, complete=True)
+    except PathError as exc:
+        raise _fail(item, f"[{exc.index}]" if exc.index < len(path) else "", exc.message) from None
+    return path
+
+
 # --- Scoring items --------------------------------------------------------------------------
 
 
@@ -378,6 +397,8 @@ def score_item(item: Item, answer: object | None) -> tuple[float, bool]:
       of one at least 4 characters long, else 0. Normalizing strips surrounding whitespace and
       punctuation, collapses inner whitespace, applies NFKC, drops accents ("informacion"
       matches "información") and casefolds unless the item is case sensitive.
+    - scenario: the `score` of the ending the path reaches; full credit only at a safe ending
+      that scores 1.
     """
     if not is_scorable(item):
         raise ValueError(f"Item `{item.id}` has no right answer to score.")
@@ -398,6 +419,10 @@ def _credit(item: Item, answer: object | None) -> tuple[float, bool]:
     if isinstance(item, TextEntryItem) and isinstance(answer, str):
         right = _text_matches(item, answer)
         return float(right), right
+    if isinstance(item, ScenarioItem) and isinstance(answer, list):
+        ending = walk(item, answer, complete=True).ending
+        assert ending is not None  # a complete walk ends at an ending
+        return ending.score, ending.score >= 1.0 and ending.safe
     raise ValueError(f"Item `{item.id}` has no right answer to score.")
 
 
@@ -505,7 +530,9 @@ def mark(form: Form, answers: dict[str, object], *, checked: bool = False) -> Ma
     """The form marked by its `scoring` policy.
 
     - `automatic`: the score is the points-weighted mean credit of the items with a right
-      answer (None when there are none), unanswered items counting 0.
+      answer (None when there are none), unanswered items counting 0. A scenario that reached
+      an unsafe ending keeps the score below the form's pass mark: safety is not averaged away
+      by other right answers.
     - `completion`: 1.0 and no marks: submitting is what counts.
     - `none`: None and no marks.
 
@@ -532,7 +559,19 @@ def mark(form: Form, answers: dict[str, object], *, checked: bool = False) -> Ma
     total = math.fsum(item.points for item, _, _, _ in marks)
     earned = math.fsum(credit * item.points for item, _, credit, _ in marks)
     # Rounded so that a score that is exactly the pass mark on paper (4 of 5) is not 0.7999...
-    return Marking(min(1.0, round(earned / total, 9)), marks)
+    score = min(1.0, round(earned / total, 9))
+    pass_mark = form.policy.pass_mark
+    if pass_mark is not None and any(_unsafe(item, answer) for item, answer, _, _ in marks):
+        score = min(score, max(0.0, round(pass_mark - UNSAFE_MARGIN, 9)))
+    return Marking(score, marks)
+
+
+def _unsafe(item: Scorable, answer: object | None) -> bool:
+    """Whether `answer` (checked) took scenario `item` to an ending marked unsafe."""
+    if not isinstance(item, ScenarioItem) or not isinstance(answer, list):
+        return False
+    ending = walk(item, answer, complete=True).ending
+    return ending is not None and not ending.safe
 
 
 def mark_form(
@@ -561,6 +600,12 @@ def _feedback(item: Item, answer: object | None, full: bool, show_correct: bool)
         return [item.feedback]
     if isinstance(item, TextEntryItem):
         return [item.feedback_correct if full else item.feedback_incorrect]
+    if isinstance(item, ScenarioItem) and isinstance(answer, list):
+        # The learner's own path only: the other branches stay unseen, so the scenario can be
+        # practised again.
+        arrival = walk(item, answer, complete=True)
+        ending = [f"**{arrival.ending.title}**\n\n{arrival.ending.text}"] if arrival.ending else []
+        return [choice.feedback for choice in arrival.taken] + ending
     return []
 
 
@@ -573,6 +618,7 @@ def _correct_answer(item: Item) -> object:
         return [entry.id for entry in item.entries]
     if isinstance(item, TextEntryItem):
         return item.accepted[0]
+    # A scenario's best path is never shown: it would give away every branch.
     return None
 
 

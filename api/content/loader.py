@@ -19,6 +19,7 @@ import msgspec
 import yaml
 from msgspec import inspect
 
+from api.content.scenarios import graph_problems
 from api.content.translation import text_paths
 from schemas.base import Wire
 from schemas.content import (
@@ -34,6 +35,7 @@ from schemas.content import (
     Module,
     OrderItem,
     QuizPassed,
+    ScenarioItem,
     TableItem,
     TextEntryItem,
     Translation,
@@ -42,7 +44,7 @@ from schemas.content import (
 T = TypeVar("T", bound=msgspec.Struct)
 
 # Only these item types have an answer key, so only they can be marked automatically.
-SCORABLE_ITEMS: tuple[type[Item], ...] = (ChoiceItem, ClassifyItem, OrderItem, TextEntryItem)
+SCORABLE_ITEMS: tuple[type[Item], ...] = (ChoiceItem, ClassifyItem, OrderItem, TextEntryItem, ScenarioItem)
 
 
 class ContentProblem(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -520,6 +522,8 @@ def _item_problems(path: str, item: Item, scored: bool) -> Found:
     elif isinstance(item, TableItem):
         yield from _duplicate_ids(f"{path}.columns", item.columns, "column")
         yield from _duplicate_ids(f"{path}.rows", item.rows, "row")
+    elif isinstance(item, ScenarioItem):
+        yield from graph_problems(path, item)
 
 
 def _form_problems(path: str, form: Form) -> Found:
@@ -537,14 +541,14 @@ def _form_problems(path: str, form: Form) -> Found:
                 yield (
                     f"{path}.items[{index}]",
                     f"Item `{item.id}` is a `{_tag(item)}` item, which has no right answer to "
-                    "mark, in a knowledge check: use a choice, classify, order or text_entry "
+                    "mark, in a knowledge check: use a choice, classify, order, text_entry or scenario "
                     "item, or move it to a worksheet or reflection.",
                 )
     elif scoring == "automatic" and not any(isinstance(i, SCORABLE_ITEMS) for i in form.items):
         yield (
             f"{path}.policy.scoring",
             f"Form `{form.id}` is scored automatically but none of its items has a right answer: "
-            "set `scoring: completion`, or add choice, classify, order or text_entry items.",
+            "set `scoring: completion`, or add choice, classify, order, text_entry or scenario items.",
         )
     for index, item in enumerate(form.items):
         yield from _item_problems(f"{path}.items[{index}]", item, scored=scoring == "automatic")

@@ -29,6 +29,8 @@ from schemas.content import (
     QuizPassed,
     RatingItem,
     Scale,
+    ScenarioItem,
+    ScenarioNode,
     TableItem,
     TextEntryItem,
 )
@@ -56,6 +58,9 @@ from schemas.content_views import (
     LearnerRow,
     LearnerScale,
     LearnerScaleLabel,
+    LearnerScenarioChoice,
+    LearnerScenarioItem,
+    LearnerScenarioNode,
     LearnerStatement,
     LearnerTableItem,
     LearnerTextEntryItem,
@@ -163,8 +168,20 @@ def learner_item(item: Item) -> LearnerItem:
                 min_rows=item.min_rows,
                 max_rows=item.max_rows,
             )
+        case ScenarioItem():
+            # Only the start node: the rest of the graph would show the learner the way ahead.
+            start = next(node for node in item.nodes if node.id == item.start)
+            return LearnerScenarioItem(
+                id=item.id, prompt=item.prompt, role=item.role, start=learner_node(start), points=item.points
+            )
         case _:
             assert_never(item)
+
+
+def learner_node(node: ScenarioNode) -> LearnerScenarioNode:
+    """A scenario node as a learner at it sees it: its choices without feedback or targets."""
+    choices = [LearnerScenarioChoice(id=c.id, text=c.text) for c in node.choices]
+    return LearnerScenarioNode(id=node.id, text=node.text, choices=choices)
 
 
 def learner_form(form: Form) -> LearnerForm:

@@ -174,11 +174,54 @@ def secret_items() -> list[tuple[Item, list[str]]]:
             ),
             [],
         ),
+        (
+            # Only the start node: later nodes, where choices lead, feedback and endings stay home.
+            authoring.ScenarioItem(
+                id="scenario",
+                prompt="The phone rings.",
+                start="ring",
+                nodes=[
+                    authoring.ScenarioNode(
+                        id="ring",
+                        text="Who is it?",
+                        choices=[
+                            authoring.ScenarioChoice(
+                                id="ask", text="Ask", feedback="SECRET-scenario-feedback", next="secret-next"
+                            )
+                        ],
+                    ),
+                    authoring.ScenarioNode(
+                        id="secret-next",
+                        text="SECRET-scenario-node",
+                        choices=[
+                            authoring.ScenarioChoice(
+                                id="end", text="End", feedback="Done.", next="secret-end"
+                            )
+                        ],
+                    ),
+                ],
+                endings=[
+                    authoring.ScenarioEnding(
+                        id="secret-end", title="SECRET-ending-title", text="SECRET-ending-text", score=1
+                    )
+                ],
+            ),
+            [
+                "SECRET-scenario-feedback",
+                "SECRET-scenario-node",
+                "secret-next",
+                "SECRET-ending-title",
+                "SECRET-ending-text",
+            ],
+        ),
     ]
 
 
 ITEMS = secret_items()
-FORBIDDEN_FIELDS = {"correct", "feedback", "accepted", "reference", "category", "synonyms"}
+FORBIDDEN_FIELDS = {
+    *("correct", "feedback", "accepted", "reference", "category", "synonyms"),
+    *("next", "nodes", "endings", "score", "safe"),  # a scenario's graph ahead and its endings' credit
+}
 
 
 def _field_names(data: Any) -> Iterator[str]:

@@ -14,7 +14,28 @@ def right_answer(item: dict[str, Any]) -> Any:
         return [e["id"] for e in item["entries"]]
     if kind == "text_entry":
         return item["accepted"][0]
+    if kind == "scenario":
+        return scenario_path(item, lambda e: e.get("safe", True) and e["score"] == 1)
     return valid_answer(item)
+
+
+def scenario_path(item: dict[str, Any], wanted: Any) -> list[str]:
+    """The shortest path of choice ids through a scenario (facilitator view, which holds the
+    graph) to an ending for which `wanted(ending)` holds."""
+    endings = {e["id"]: e for e in item["endings"]}
+    nodes = {n["id"]: n for n in item["nodes"]}
+    queue: list[tuple[str, list[str]]] = [(item["start"], [])]
+    seen = {item["start"]}
+    while queue:
+        here, path = queue.pop(0)
+        for choice in nodes[here]["choices"]:
+            target = choice["next"]
+            if target in endings and wanted(endings[target]):
+                return [*path, choice["id"]]
+            if target in nodes and target not in seen:
+                seen.add(target)
+                queue.append((target, [*path, choice["id"]]))
+    raise AssertionError(f"no such ending in scenario {item['id']}")
 
 
 def wrong_answer(item: dict[str, Any]) -> Any:
@@ -29,6 +50,8 @@ def wrong_answer(item: dict[str, Any]) -> Any:
         return [e["id"] for e in reversed(item["entries"])]
     if kind == "text_entry":
         return "zzzz qqqq"
+    if kind == "scenario":
+        return scenario_path(item, lambda e: not e.get("safe", True))
     return valid_answer(item)
 
 
@@ -52,6 +75,8 @@ def valid_answer(item: dict[str, Any]) -> Any:
         row = {c["id"]: "A colleague in the main office" for c in item["columns"]}
         fixed = [{**row, "row": r["id"]} for r in item.get("rows", [])]
         return fixed or [row] * max(item.get("min_rows", 1), 1)
+    if kind == "scenario" and "nodes" in item:  # only the facilitator view holds the graph
+        return scenario_path(item, lambda e: True)
     raise AssertionError(f"unknown item type {kind}")
 
 

@@ -136,11 +136,11 @@ async def test_whole_module_completes_once_with_its_events(
 
     reflection = await submit_form(client, headers, forms["reflection"])
     completion = reflection["completion"]
-    assert completion["module_id"] == MODULE and completion["credit_minutes"] == 20
+    assert completion["module_id"] == MODULE and completion["credit_minutes"] == 25
     assert completion["score"] == pytest.approx(1.0) and completion["passed"] is True
 
     transcript = (await client.get("/api/v1/me/transcript", headers=headers)).json()
-    assert transcript["total_credit_minutes"] == 20 and len(transcript["completions"]) == 1
+    assert transcript["total_credit_minutes"] == 25 and len(transcript["completions"]) == 1
     async with sessions() as session:
         events = list((await session.execute(select(OutboxEvent).order_by(OutboxEvent.created_at))).scalars())
     assert [e.type for e in events] == [

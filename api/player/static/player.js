@@ -80,6 +80,17 @@ const TEXT = {
     finish: "Finish",
     goals: "What you will be able to do",
     about: "About {minutes} minutes",
+    scenarioRole: "Your role: {role}",
+    role_front_office: "front office",
+    role_bus_driver: "bus driver",
+    role_cafeteria: "cafeteria staff",
+    role_custodian: "custodian",
+    role_any: "any staff member",
+    whatNow: "What do you do?",
+    youChose: "You chose:",
+    scenarioEnd: "How it ended",
+    restart: "Start this situation again",
+    finishScenario: "Take this situation to its end first.",
     minutes: "{minutes} min",
     instructions: "How this module works",
     materials: "You will use",
@@ -184,6 +195,17 @@ const TEXT = {
     finish: "Final",
     goals: "Lo que podrá hacer",
     about: "Unos {minutes} minutos",
+    scenarioRole: "Su función: {role}",
+    role_front_office: "oficina principal",
+    role_bus_driver: "chofer",
+    role_cafeteria: "personal de cafetería",
+    role_custodian: "conserje",
+    role_any: "cualquier miembro del personal",
+    whatNow: "¿Qué hace usted?",
+    youChose: "Usted eligió:",
+    scenarioEnd: "Cómo terminó",
+    restart: "Empezar esta situación de nuevo",
+    finishScenario: "Primero lleve esta situación hasta el final.",
     minutes: "{minutes} min",
     instructions: "Cómo funciona este módulo",
     materials: "Usará",
@@ -738,7 +760,7 @@ function cleanAnswers(form, answers) {
     if (value === undefined || value === null) continue;
     if (item.type === "list") value = value.map((v) => v.trim()).filter(Boolean);
     if (item.type === "table") value = value.filter((row) => item.columns.some((c) => (row[c.id] || "").trim()));
-    if ((item.type === "list" || item.type === "table" || item.type === "choice") && !value.length) continue;
+    if ((item.type === "list" || item.type === "table" || item.type === "choice" || item.type === "scenario") && !value.length) continue;
     if (typeof value === "string" && !value.trim()) continue;
     out[item.id] = value;
   }
@@ -794,6 +816,8 @@ function validate(form, answers) {
       if (!value || !value.length || (typeof value === "string" && !value.trim())) problems[item.id] = t("answerThis");
     } else if (item.type === "classify") {
       if (item.entries.some((e) => !value || !value[e.id])) problems[item.id] = t("answerThis");
+    } else if (item.type === "scenario") {
+      if (!value || !value.length) problems[item.id] = t("finishScenario");
     } else if (item.type === "rating") {
       if (item.required && (value === undefined || value === null)) problems[item.id] = t("answerThis");
     } else if (item.type === "matrix") {
@@ -1098,9 +1122,119 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
     }
     case "table":
       return itemShell(item, number, tableEditor(item, value, readOnly, set), item.min_rows ? t("atLeastRows", { min: item.min_rows }) : null);
+    case "scenario":
+      return itemShell(item, number, scenario(item, value, attempt, readOnly, set));
     default:
       return itemShell(item, number, h("p", {}, item.type));
   }
+}
+
+// --- Learner view: branching scenarios -----------------------------------------------------------
+// The learner view holds only a scenario's start node. Each next node comes from the server for
+// the path so far, so the graph ahead is never in the page; the path becomes the answer (and is
+// autosaved) only once it reaches an ending. A walk in progress survives a re-render in S.walks.
+
+async function scenarioStep(attempt, item, path) {
+  const url = "/api/v1/me/attempts/" + attempt.id + "/scenarios/" + enc(item.id) + "/steps?format=html" + langQuery("&");
+  return (await api("POST", url, { path })).json();
+}
+
+function scenario(item, value, attempt, readOnly, set) {
+  const role = h("p", { class: "scenario-role" }, t("scenarioRole", { role: t("role_" + item.role) }));
+  if (readOnly) return role; // the result's feedback retells the path taken
+  const key = attempt.id + "/" + item.id;
+  S.walks = S.walks || {};
+  const log = h("ol", { class: "scenario-log" });
+  const now = h("div", { class: "scenario-now" });
+  const live = h("div", { class: "visually-hidden", "aria-live": "polite" });
+  const problem = h("p", { class: "item-error", role: "alert" });
+  let path = [];
+
+  const logStep = (node, choice, feedback) =>
+    log.append(
+      h(
+        "li",
+        {},
+        prose(node.text, "scenario-was"),
+        h("p", { class: "scenario-chose" }, h("strong", {}, t("youChose") + " "), textOf(choice.text)),
+        prose(feedback, "scenario-feedback"),
+      ),
+    );
+  const drawNode = (node) => {
+    const ask = nextId("ask");
+    now.replaceChildren(
+      prose(node.text, "scenario-node"),
+      h("p", { class: "scenario-ask", id: ask }, t("whatNow")),
+      h(
+        "div",
+        { class: "scenario-choices", role: "group", "aria-labelledby": ask },
+        node.choices.map((choice) =>
+          h("button", { type: "button", class: "button secondary choice", "data-choice": choice.id, onclick: () => choose(node, choice) }, h("span", { html: choice.text })),
+        ),
+      ),
+    );
+  };
+  const drawEnding = (ending) => {
+    now.replaceChildren(
+      h("div", { class: "scenario-ending" }, h("h3", {}, t("scenarioEnd") + ": " + ending.title), prose(ending.text)),
+      h("button", { type: "button", class: "button small", onclick: restart }, t("restart")),
+    );
+  };
+  const arrive = (step, node, choice) => {
+    path = step.path;
+    S.walks[key] = path;
+    logStep(node, choice, step.feedback);
+    if (step.ending) {
+      drawEnding(step.ending);
+      return textOf(step.feedback) + " " + t("scenarioEnd") + ": " + step.ending.title + ". " + textOf(step.ending.text);
+    }
+    drawNode(step.node);
+    return textOf(step.feedback) + " " + textOf(step.node.text);
+  };
+  const choose = async (node, choice) => {
+    for (const button of now.querySelectorAll("button")) button.disabled = true;
+    problem.textContent = "";
+    try {
+      const step = await scenarioStep(attempt, item, path.concat([choice.id]));
+      live.textContent = arrive(step, node, choice);
+      if (step.ending) set(path.slice());
+      // Keyboard users carry on where the story does: the next choice, or "start again".
+      const next = now.querySelector("button");
+      if (next) next.focus();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return showError(error);
+      problem.textContent = error.message;
+      for (const button of now.querySelectorAll("button")) button.disabled = false;
+    }
+  };
+  const restart = () => {
+    path = [];
+    S.walks[key] = [];
+    log.replaceChildren();
+    drawNode(item.start);
+    set([]);
+    live.textContent = textOf(item.start.text);
+    now.querySelector("button").focus();
+  };
+  // Replays a saved (or half-walked) path, one step per choice, so a reload shows the story so far.
+  const replay = async (saved) => {
+    let node = item.start;
+    try {
+      for (let i = 0; i < saved.length && node; i++) {
+        const choice = node.choices.find((c) => c.id === saved[i]);
+        if (!choice) break;
+        const step = await scenarioStep(attempt, item, saved.slice(0, i + 1));
+        arrive(step, node, choice);
+        node = step.node;
+      }
+    } catch (error) {
+      problem.textContent = error.message;
+    }
+  };
+  drawNode(item.start);
+  const saved = (S.walks[key] && S.walks[key].length ? S.walks[key] : value) || [];
+  if (saved.length) replay(saved);
+  return h("div", { class: "scenario" }, role, log, now, live, problem);
 }
 
 function textOf(html) {
