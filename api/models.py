@@ -20,6 +20,7 @@ from sqlalchemy import (
     Uuid,
     func,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -472,6 +473,8 @@ class LtiDeepLink(Base):
     data: Mapped[str | None] = mapped_column(String(4000))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # The platform's `accept_multiple`: false, and the answer holds one item.
+    accept_multiple: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class LtiLaunch(Base):
