@@ -8,7 +8,16 @@ from msgspec import Meta
 
 from schemas.base import Wire
 
-Url = Annotated[str, Meta(min_length=8, max_length=2000, pattern=r"^https?://")]
+Url = Annotated[
+    str,
+    Meta(
+        min_length=8,
+        max_length=2000,
+        pattern=r"^https?://",
+        description="An https URL with a host (http only for 127.0.0.1 or localhost), no user name "
+        "or password, no spaces or control characters.",
+    ),
+]
 
 
 class RegistrationWrite(Wire, kw_only=True):
@@ -66,7 +75,17 @@ class DeepLinkResponse(Wire, kw_only=True):
 
 
 class RegistrationUrl(Wire, kw_only=True):
-    """The URL an administrator pastes into the LMS's dynamic registration (valid 7 days)."""
+    """The URL an administrator pastes into the LMS's dynamic registration: good for one
+    registration within an hour; shown only here."""
 
     url: str
+    expires_at: datetime
+    id: Annotated[uuid.UUID, Meta(description="Names the URL in the list of open ones, to revoke it.")]
+
+
+class RegistrationUrlView(Wire, kw_only=True):
+    """A registration URL not yet used nor expired (the URL itself is shown once, when made)."""
+
+    id: uuid.UUID
+    created_at: datetime
     expires_at: datetime

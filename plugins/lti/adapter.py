@@ -37,6 +37,7 @@ from pylti1p3.session import SessionService
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from plugins.contract import Forbidden, Unauthorized
+from plugins.lti import claims
 from plugins.lti.models import LtiRegistration
 from plugins.lti.states import PREFIX, Login
 
@@ -245,6 +246,7 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
         self.public_key = public_key
         self.client_id = client_id
         self.parsed = parsed
+        self.claims: claims.LaunchClaims | None = None
 
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
@@ -315,23 +317,33 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
             )
         return self
 
+    def validate_nonce(self) -> "ToolLaunch":
+        if not isinstance(self._get_jwt_body().get("nonce"), str):
+            raise Unauthorized("The id_token's nonce is missing or not a string; launch again from the LMS.")
+        super().validate_nonce()
+        return self
+
     def validate_message(self) -> "ToolLaunch":
         message_type = self._get_jwt_body().get("https://purl.imsglobal.org/spec/lti/claim/message_type")
-        if message_type not in MESSAGE_TYPES:
+        if not isinstance(message_type, str) or message_type not in MESSAGE_TYPES:
             raise Unauthorized(
                 f"The message type {message_type!r} is not one this tool takes "
                 f"({', '.join(sorted(MESSAGE_TYPES))})."
             )
+        # Decoded before pylti1p3's validators, which take every claim for a dict.
+        self.claims = claims.decode(self._get_jwt_body())
         super().validate_message()
         return self
 
     def save_launch_data(self) -> "ToolLaunch":
         return self  # the service keeps what it needs; nothing is cached for later restores
 
-    def verified(self) -> dict[str, Any]:
-        """Validate everything and return the claims; LtiException becomes a 401."""
+    def verified(self) -> claims.LaunchClaims:
+        """Validate everything and return the claims this tool uses; LtiException becomes a 401,
+        claims of the wrong type or size a 422."""
         try:
             self.validate()
         except LtiException as exc:
             raise Unauthorized(f"The launch is not valid: {exc}.") from None
-        return dict(self._jwt["body"])
+        assert self.claims is not None  # decoded by validate_message
+        return self.claims

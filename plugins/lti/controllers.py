@@ -23,6 +23,7 @@ from schemas.lti import (
     DeepLinkChoice,
     DeepLinkResponse,
     RegistrationUrl,
+    RegistrationUrlView,
     RegistrationView,
     RegistrationWrite,
 )
@@ -139,12 +140,10 @@ class LaunchController(Controller):
     async def register(
         self,
         lti: NamedDependency[Runtime],
-        signing_key: NamedDependency[str],
         ticket: FromPath[str],
         request: Request[Any, Any, Any],
     ) -> str:
-        district_id = dynamic.district_of(signing_key, ticket)
-        view = await dynamic.register(lti, district_id, await _params(request))
+        view = await dynamic.register(lti, ticket, await _params(request))
         return dynamic.close_page(view)
 
     @get("/jwks", operation_id="ltiJwks", summary="The tool's public keys (JWKS)")
@@ -218,7 +217,7 @@ class RegistrationUrlController(Controller):
 
     @post(
         operation_id="createLtiRegistrationUrl",
-        summary="A URL to paste into the LMS's LTI dynamic registration (valid 7 days)",
+        summary="A URL to paste into the LMS's LTI dynamic registration (one registration, within an hour)",
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403),
     )
@@ -226,10 +225,34 @@ class RegistrationUrlController(Controller):
         self,
         request: Request[Any, Any, Any],
         lti: NamedDependency[Runtime],
-        signing_key: NamedDependency[str],
+        sessions: NamedDependency[Sessions],
     ) -> RegistrationUrl:
-        token, expires = dynamic.ticket(signing_key, principal_of(request).district_id)
-        return RegistrationUrl(url=f"{lti.base_url}/lti/register/{token}", expires_at=expires)
+        return await dynamic.Tickets(sessions, principal_of(request).district_id).issue(lti.base_url)
+
+    @get(
+        operation_id="listLtiRegistrationUrls",
+        summary="The district's registration URLs not yet used nor expired",
+        responses=problems(401, 403),
+    )
+    async def open(
+        self, request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]
+    ) -> list[RegistrationUrlView]:
+        return await dynamic.Tickets(sessions, principal_of(request).district_id).open()
+
+    @delete(
+        "/{url_id:uuid}",
+        operation_id="revokeLtiRegistrationUrl",
+        summary="Revoke a registration URL: it registers nothing any more",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 403, 404),
+    )
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        url_id: FromPath[uuid.UUID],
+    ) -> None:
+        await dynamic.Tickets(sessions, principal_of(request).district_id).revoke(url_id)
 
 
 class DeepLinkController(Controller):

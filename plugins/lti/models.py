@@ -1,5 +1,6 @@
 """The LTI plugin's tables: platforms registered by districts, the tool's keys, used launch
-nonces, pending deep links, and what grades back need per learner and module.
+nonces, pending deep links, dynamic-registration tickets, and what grades back need per learner
+and module.
 
 The plugin owns them: its schema changes are migrations in plugins/lti/migrations/."""
 
@@ -7,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from plugins.contract import Base, utcnow
@@ -71,6 +72,8 @@ class LtiDeepLink(Base):
     data: Mapped[str | None] = mapped_column(String(4000))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # The platform's `accept_multiple`: false, and the answer holds one item.
+    accept_multiple: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class LtiLaunch(Base):
@@ -105,3 +108,17 @@ class LtiLink(Base):
     resource_link_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     module_id: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LtiRegistrationTicket(Base):
+    """A dynamic-registration URL an administrator made: single use, short-lived, revocable.
+    Only the SHA-256 of the URL's secret is kept; the URL is shown once, when made."""
+
+    __tablename__ = "lti_registration_tickets"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -1,8 +1,11 @@
 """A district's platform registrations: the admin API, the CLI and the import file."""
 
+import ipaddress
+import re
 import tomllib
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 from sqlalchemy import select
@@ -11,6 +14,57 @@ from sqlalchemy.exc import IntegrityError
 from plugins.contract import Conflict, InvalidInput, NotFound, Sessions, utcnow
 from plugins.lti.models import LtiRegistration
 from schemas.lti import ImportFile, RegistrationView, RegistrationWrite
+from schemas.problem import FieldError
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Hosts a platform URL may name over plain http (a platform on this machine: tests, demos)."""
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+URL_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url")
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a platform URL, or None: https with a host (http only for loopback),
+    no user name or password, a valid port, no spaces or control characters."""
+    if any(c.isspace() or ord(c) < 32 or 127 <= ord(c) < 160 for c in url):
+        return "holds a space or a control character"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "is not a URL (its host or port is malformed)"
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http"):
+        return "must start with https://"
+    if not host:
+        return "has no host"
+    if "@" in parts.netloc:
+        return "must not carry a user name or password"
+    if port == 0:
+        return "names port 0"
+    if parts.scheme == "http" and host not in LOOPBACK:
+        return "must use https (plain http only for a platform on this machine: 127.0.0.1, localhost)"
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not all(_LABEL.fullmatch(label) for label in host.removesuffix(".").split(".")):
+            return f"has a host name {host!r} that is not valid (international names in punycode: xn--…)"
+    return None
+
+
+def check_urls(data: RegistrationWrite) -> None:
+    """InvalidInput (422) naming every platform URL of the registration that is not usable."""
+    errors = [
+        FieldError(field=f"$.{name}", message=f"The URL {problem}.")
+        for name in URL_FIELDS
+        if (problem := url_problem(getattr(data, name)))
+    ]
+    if errors:
+        raise InvalidInput(
+            "The platform's URLs are not usable: "
+            + "; ".join(f"{e.field}: {e.message}" for e in errors)
+            + " Copy them again from the LMS's tool registration page.",
+            errors=errors,
+        )
 
 
 def registration_view(row: LtiRegistration) -> RegistrationView:
@@ -64,6 +118,7 @@ class Registrations:
 
     async def put(self, data: RegistrationWrite) -> tuple[RegistrationView, bool]:
         """Create the registration of (issuer, client_id), or update it; True if created."""
+        check_urls(data)
         try:
             async with self.sessions.begin() as session:
                 row = (
@@ -78,9 +133,13 @@ class Registrations:
                     row = LtiRegistration(district_id=self.district_id)
                     session.add(row)
                 elif row.district_id != self.district_id:
+                    # Said without naming the other district, nor confirming more than the
+                    # (issuer, client id) the caller already holds.
                     raise Conflict(
-                        f"Issuer {data.issuer!r} with client id {data.client_id!r} is registered by "
-                        "another district; a platform registration belongs to one district."
+                        "This issuer and client id cannot be registered here: a platform's "
+                        "(issuer, client id) belongs to one district only. Ask the LMS for a "
+                        "client id of this district's own (a new developer key or tool "
+                        "registration), or ask Front Office's operator if it should be yours."
                     )
                 for field in msgspec.structs.fields(RegistrationWrite):
                     setattr(row, field.name, getattr(data, field.name))

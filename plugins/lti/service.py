@@ -55,6 +55,7 @@ from plugins.lti.adapter import (
     parse_unverified,
     session_service,
 )
+from plugins.lti.claims import DL, LTI, Custom, LaunchClaims
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
 from plugins.lti.models import LtiDeepLink, LtiLaunch, LtiLink, LtiRegistration, LtiUsedNonce
@@ -62,9 +63,6 @@ from plugins.lti.states import Login, Signer
 from schemas.events import LtiStarted
 from schemas.lti import DeepLinkResponse
 
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
-AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 DEEP_LINK_TTL = timedelta(minutes=30)
 CACHE_TTL = 5.0
@@ -72,6 +70,7 @@ LINK_TTL = 60.0
 """Seconds a process trusts its memory of a resource link's module (saves a write per launch)."""
 # LTI roles that get the facilitator view (context and institution roles, any vocabulary).
 INSTRUCTOR_ROLES = ("Instructor", "ContentDeveloper", "Administrator", "TeachingAssistant", "Mentor")
+LEARNER_ROLES = ("Learner", "Student")
 
 
 class LtiConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -104,14 +103,36 @@ class NeedsStorage(Exception):
         self.html = html
 
 
+def _role_names(roles: list[str]) -> set[str]:
+    """The short names of LTI roles, any vocabulary (`…/membership#Learner`, `…#Student`, `Learner`)."""
+    return {r.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for r in roles}
+
+
 def is_instructor(roles: list[str]) -> bool:
-    return any(
-        isinstance(r, str) and r.rsplit("#", 1)[-1].rsplit("/", 1)[-1] in INSTRUCTOR_ROLES for r in roles
-    )
+    return not _role_names(roles).isdisjoint(INSTRUCTOR_ROLES)
+
+
+def is_learner(roles: list[str]) -> bool:
+    """A learner of the context, the only role whose launches get scores back (AGS)."""
+    return not is_instructor(roles) and not _role_names(roles).isdisjoint(LEARNER_ROLES)
 
 
 def issuer_hash(issuer: str) -> str:
     return hashlib.sha256(issuer.encode()).hexdigest()[:16]
+
+
+EXTERNAL_ID_MAX = 200
+"""The size of a learner's external id."""
+
+
+def learner_external_id(issuer: str, sub: str) -> str:
+    """The learner of (issuer, sub): `lti:<issuer hash>:<sub>` while that fits (the id every LTI
+    learner has had), else `ltih:<issuer hash>:<SHA-256 of sub>`, whole and distinct for every
+    `sub` of up to 255 characters. Its own prefix keeps it apart from every `lti:` id."""
+    readable = f"lti:{issuer_hash(issuer)}:{sub}"
+    if len(readable) <= EXTERNAL_ID_MAX:
+        return readable
+    return f"ltih:{issuer_hash(issuer)}:{hashlib.sha256(sub.encode()).hexdigest()}"
 
 
 def _client_id(claims: dict[str, Any]) -> str:
@@ -194,6 +215,15 @@ def _writers(engine: AsyncEngine, sqlite: bool) -> int:
     connections (each a new connection, closed again as soon as it is returned)."""
     pool = engine.sync_engine.pool
     return 1 if sqlite else pool.size() if isinstance(pool, QueuePool) else 5
+
+
+def _kept_data(data: str) -> Any:
+    """A deep-linking request's `data` as it came, from its JSON text (a row written before the
+    text was JSON holds the raw string: as it was then)."""
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return data
 
 
 def _fragment_target(base: str, fragment: dict[str, str]) -> str:
@@ -357,7 +387,7 @@ class Runtime:
 
     async def verify(
         self, params: dict[str, str], cookies: dict[str, str], secret_key: str, same_origin: bool = False
-    ) -> tuple[LtiRegistration, Login, dict[str, Any]]:
+    ) -> tuple[LtiRegistration, Login, LaunchClaims]:
         """The registration, the login and the verified claims of a launch. The nonce is not
         used up here: `use_nonce` does that, in the transaction that writes what the launch keeps."""
         id_token, state = params.get("id_token", ""), params.get("state", "")
@@ -455,14 +485,11 @@ class Runtime:
         state = params["state"]
         try:
             config = await self.config(row.district_id, config_of)
-            roles = [r for r in claims.get(LTI + "roles", []) if isinstance(r, str)]
-            instructor = is_instructor(roles)
-            custom = claims.get(LTI + "custom") or {}
-            custom = {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
-            deep_linking = claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
-            module_id = custom.get("module", "")
-            resource_link = claims.get(LTI + "resource_link")
-            link_id = str(resource_link.get("id") or "")[:255] if isinstance(resource_link, dict) else ""
+            instructor = is_instructor(claims.roles)
+            custom = claims.custom or Custom()
+            deep_linking = claims.is_deep_linking
+            module_id = custom.get("module")
+            link_id = claims.resource_link.id if claims.resource_link is not None else ""
             if deep_linking and not instructor:
                 raise Forbidden("Only instructors may pick modules for the LMS (deep linking).")
             remember_link = bool(module_id and link_id and self._linked(row.id, link_id) != module_id)
@@ -485,24 +512,21 @@ class Runtime:
             async with self.writing() as connection:  # a refused launch uses its nonce up too
                 await self.use_nonce(connection, login)
             raise
-        context = claims.get(LTI + "context") or {}
-        cohort = str(context.get("title") or context.get("label") or context.get("id") or "")[:100]
+        cohort = claims.context.cohort if claims.context is not None else ""
         now = utcnow()
         learner: dict[str, Any] = {
             "district_id": row.district_id,
-            "external_id": f"lti:{issuer_hash(row.issuer)}:{claims['sub']}"[:200],
-            "name": str(claims.get("name") or "")[:200],
-            "email": str(claims.get("email") or "")[:320],
-            "employee_id": custom.get("employee_id", "")[:100],
-            "school": custom.get("school", "")[:200],
-            "role": (custom.get("job_role") or custom.get("role", ""))[:100],
+            "external_id": learner_external_id(row.issuer, claims.sub),
+            "name": (claims.name or "")[:200],
+            "email": (claims.email or "")[:320],
+            "employee_id": custom.get("employee_id")[:100],
+            "school": custom.get("school")[:200],
+            "role": (custom.get("job_role") or custom.get("role"))[:100],
             "updated_at": now,
         }
-        presentation = claims.get(LTI + "launch_presentation") or {}
-        locale = str(presentation.get("locale") or "")
         fragment = {
             "module": module_id,
-            "lang": locale.replace("_", "-").split("-")[0].lower(),
+            "lang": claims.presentation.lang if claims.presentation is not None else "",
             "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
         }
         # One write transaction: the nonce used up, the learner created or updated, and what
@@ -515,7 +539,8 @@ class Runtime:
                 link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
                 await connection.execute(self.statements.link, {**link, "updated_at": now})
             if deep_linking:
-                settings = claims[DL + "deep_linking_settings"]
+                settings = claims.deep_linking
+                assert settings is not None  # checked by claims.decode
                 fragment["dl"] = secrets.token_urlsafe(24)
                 await connection.execute(
                     INSERT_DEEP_LINK,
@@ -523,9 +548,10 @@ class Runtime:
                         "id": fragment["dl"],
                         "registration_id": row.id,
                         "learner_id": learner_id,
-                        "deployment_id": str(claims[LTI + "deployment_id"]),
-                        "return_url": str(settings["deep_link_return_url"]),
-                        "data": str(settings["data"]) if settings.get("data") is not None else None,
+                        "deployment_id": claims.deployment_id,
+                        "return_url": settings.deep_link_return_url,
+                        "data": settings.data_json,
+                        "accept_multiple": settings.accept_multiple is not False,
                         "expires_at": now + DEEP_LINK_TTL,
                     },
                 )
@@ -548,25 +574,26 @@ class Runtime:
         self,
         connection: AsyncConnection,
         row: LtiRegistration,
-        claims: dict[str, Any],
+        claims: LaunchClaims,
         learner_id: uuid.UUID,
         module_id: str,
     ) -> uuid.UUID | None:
         """What grades back need, kept per learner and module (the newest launch wins); the
-        launch row's id, or None without AGS."""
-        endpoint = claims.get(AGS_ENDPOINT)
-        if not isinstance(endpoint, dict):
+        launch row's id, or None without AGS. Only learners get scores: another role's launch
+        (an instructor's, say) keeps nothing, so no `Started` nor completion score goes out
+        under their userId."""
+        endpoint = claims.ags
+        if endpoint is None or not is_learner(claims.roles):
             return None
-        link = claims.get(LTI + "resource_link") or {}
         now = utcnow()
         values: dict[str, Any] = {
             "registration_id": row.id,
             "district_id": row.district_id,
-            "sub": str(claims["sub"])[:255],
-            "resource_link_id": str(link.get("id") or "")[:255],
-            "lineitem": endpoint.get("lineitem"),
-            "lineitems": endpoint.get("lineitems"),
-            "scopes": [s for s in endpoint.get("scope", []) if isinstance(s, str)],
+            "sub": claims.sub,
+            "resource_link_id": claims.resource_link.id if claims.resource_link is not None else "",
+            "lineitem": endpoint.lineitem,
+            "lineitems": endpoint.lineitems,
+            "scopes": endpoint.scope,
             "updated_at": now,
         }
         values["id"], values["learner_id"], values["module_id"] = uuid.uuid4(), learner_id, module_id
@@ -598,6 +625,8 @@ class Runtime:
     async def deep_link_response(
         self, dl_id: str, district_id: uuid.UUID, learner_id: uuid.UUID, modules: list[str], catalog: Catalog
     ) -> DeepLinkResponse:
+        """The signed answer to a deep-linking request: one resource link per module picked, or
+        only the first one picked where the platform said `accept_multiple: false`."""
         titles: list[tuple[str, str]] = []
         for module_id in dict.fromkeys(modules):
             try:
@@ -622,6 +651,8 @@ class Runtime:
                 raise NotFound("This deep-linking request was already answered or has expired; start again.")
             return_url, deployment_id, data = dl.return_url, dl.deployment_id, dl.data
             issuer, client_id = row.issuer, row.client_id
+            if not dl.accept_multiple:
+                titles = titles[:1]
         items = [
             {
                 "type": "ltiResourceLink",
@@ -645,7 +676,7 @@ class Runtime:
             DL + "content_items": items,
         }
         if data is not None:
-            claims[DL + "data"] = data
+            claims[DL + "data"] = _kept_data(data)
         key = await self.tool_keys.signing()
         token = jwt.encode(claims, key.pem, algorithm="RS256", headers={"kid": key.kid})
         return DeepLinkResponse(return_url=return_url, jwt=token)

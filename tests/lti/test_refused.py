@@ -75,9 +75,10 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], int, str]] = {
     "unknown-deployment": (_set(LTI + "deployment_id", "dep-99"), 403, "deployment_ids"),
     "wrong-message-type": (_set(LTI + "message_type", "LtiSubmissionReviewRequest"), 401, "message type"),
     "wrong-version": (_set(LTI + "version", "1.1"), 401, "version"),
-    "missing-roles": (_drop(LTI + "roles"), 401, "Roles"),
-    "missing-resource-link": (_drop(LTI + "resource_link"), 401, "Resource Link"),
-    "missing-sub": (_drop("sub"), 401, "sub"),
+    # Signed by the platform, but unusable: the platform's fault, said so with the claim's name.
+    "missing-roles": (_drop(LTI + "roles"), 422, "claim/roles"),
+    "missing-resource-link": (_drop(LTI + "resource_link"), 422, "resource_link claim"),
+    "missing-sub": (_drop("sub"), 422, "field `sub`"),
     "missing-exp": (_drop("exp"), 401, "exp"),
     "foreign-nonce": (_set("nonce", "a-nonce-we-never-issued"), 401, "Nonce"),
 }

@@ -24,7 +24,7 @@ async def test_readyz_reports_database_and_migration(client: Client) -> None:
     assert response.json()["pending_migrations"] == []
     # One branch per plugin with tables (the built-ins and the example), each after the app's.
     heads = head_revisions(load_plugins().values())
-    assert {"lti_0001", "webhooks_0001", "example_0001"} <= heads
+    assert {head.split("_")[0] for head in heads} >= {"lti", "webhooks", "example"}
     assert set(response.json()["migrations"]) <= heads
 
 
