@@ -143,6 +143,13 @@ const TEXT = {
     extra: "Your own additions",
     combined: "What your colleagues named",
     combinedCount: "{n} people answered",
+    combinedCount_one: "1 person answered",
+    markChosenRight: "✓ Your answer: right",
+    markChosenWrong: "✗ Your answer: not right",
+    markRight: "✓ The right answer",
+    markPlacedRight: "✓ Right",
+    markPlacedWrong: "✗ Not right",
+    belongsIn: "✗ Belongs in: {category}",
     namedBy: "named by {n}",
     inReference: "on the course list",
     combinedEmpty: "Nobody else has answered yet. Come back later to compare.",
@@ -258,6 +265,13 @@ const TEXT = {
     extra: "Sus propias respuestas",
     combined: "Lo que nombraron sus colegas",
     combinedCount: "{n} personas respondieron",
+    combinedCount_one: "1 persona respondió",
+    markChosenRight: "✓ Su respuesta: correcta",
+    markChosenWrong: "✗ Su respuesta: incorrecta",
+    markRight: "✓ La respuesta correcta",
+    markPlacedRight: "✓ Correcto",
+    markPlacedWrong: "✗ No va ahí",
+    belongsIn: "✗ Va en: {category}",
     namedBy: "nombrado por {n}",
     inReference: "en la lista del curso",
     combinedEmpty: "Nadie más ha respondido todavía. Vuelva más tarde para comparar.",
@@ -307,6 +321,11 @@ const TEXT = {
 
 function t(key, params) {
   const table = TEXT[S.ui] || TEXT.en;
+  // Plural forms by the language's rules: `key_one` where the language has one ("1 person").
+  if (params && typeof params.n === "number") {
+    const plural = key + "_" + new Intl.PluralRules(S.ui).select(params.n);
+    if (table[plural]) key = plural;
+  }
   let text = table[key] ?? TEXT.en[key] ?? key;
   for (const [name, value] of Object.entries(params || {})) text = text.replaceAll("{" + name + "}", value);
   return text;
@@ -542,7 +561,7 @@ async function startLearner() {
   await loadProgress();
   const latest = await Promise.all(
     S.module.forms.map((f) =>
-      getJSON("/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(f.id) + "/attempts").then((list) => [f.id, list]),
+      getJSON("/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(f.id) + "/attempts?lang=" + S.ui).then((list) => [f.id, list]),
     ),
   );
   for (const [formId, list] of latest) {
@@ -561,7 +580,10 @@ function setAttempt(formId, attempt) {
 async function goTo(index, options) {
   await flushSaves();
   S.step = index;
-  remember({ step: index });
+  // Steps with no form of their own (a handout) are done once read: kept per module in this tab.
+  const seen = Object.assign({}, S.launch.seen);
+  seen[S.module.id] = [...new Set([...(seen[S.module.id] || []), index])];
+  remember({ step: index, seen });
   const step = S.steps[index];
   if (step.form && !S.attempts[step.form]) {
     await startAttempt(step.form);
@@ -571,7 +593,7 @@ async function goTo(index, options) {
 }
 
 async function startAttempt(formId) {
-  const response = await api("POST", "/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(formId) + "/attempts");
+  const response = await api("POST", "/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(formId) + "/attempts?lang=" + S.ui);
   setAttempt(formId, await response.json());
 }
 
@@ -595,8 +617,9 @@ function renderStepList() {
   const needed = S.progress ? S.progress.requirements.length : 0;
   const met = S.progress ? S.progress.requirements.filter((g) => g.some((r) => r.met)).length : 0;
   const items = S.steps.map((step, i) => {
+    const read = isComplete() || ((S.launch.seen || {})[S.module.id] || []).includes(i);
     const complete =
-      (step.kind === "activity" && step.form && formDone(step.form)) || (step.kind === "finish" && isComplete());
+      step.kind === "activity" ? (step.form || step.formLink ? formDone(step.form || step.formLink) : read) : step.kind === "finish" && isComplete();
     return h(
       "li",
       {},
@@ -827,6 +850,17 @@ function validate(form, answers) {
   return problems;
 }
 
+// An item marked invalid by a submit is checked again at each change, so a fixed item clears.
+function recheck(form, item, answers) {
+  const itemEl = main().querySelector('[data-item="' + CSS.escape(item.id) + '"].invalid');
+  if (!itemEl) return;
+  const message = validate(form, answers)[item.id] || "";
+  itemEl.classList.toggle("invalid", !!message);
+  itemEl.querySelector(".item-error").textContent = message;
+  const formEl = itemEl.closest("form");
+  if (formEl && !formEl.querySelector(".invalid")) formEl.querySelector(".form-alert").textContent = "";
+}
+
 function markProblems(formEl, problems) {
   let first = null;
   for (const itemEl of formEl.querySelectorAll("[data-item]")) {
@@ -853,7 +887,7 @@ async function submitForm(form, formEl) {
   delete S.timers[form.id];
   const attempt = S.attempts[form.id];
   try {
-    const response = await api("POST", "/api/v1/me/attempts/" + attempt.id + "/submit", { answers: cleanAnswers(form, answers) }, {
+    const response = await api("POST", "/api/v1/me/attempts/" + attempt.id + "/submit?lang=" + S.ui, { answers: cleanAnswers(form, answers) }, {
       headers: {
         Authorization: "Bearer " + S.launch.token,
         "Content-Type": "application/json",
@@ -912,10 +946,11 @@ function itemShell(item, number, content, hint) {
   return field;
 }
 
-function renderItem(form, item, answers, number, attempt, readOnly) {
+function renderItem(form, item, answers, number, attempt, readOnly, result) {
   const set = (value) => {
     answers[item.id] = value;
     changed(form);
+    recheck(form, item, answers);
   };
   const value = answers[item.id];
   const name = form.id + "." + item.id;
@@ -940,7 +975,8 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
               set(picked);
             },
           });
-          return h("div", { class: "option" }, input, h("label", { for: id, html: option.text }));
+          const review = result ? optionReview(item, option, chosen.has(option.id), result) : null;
+          return h("div", { class: "option" + (chosen.has(option.id) ? " chosen" : "") + (review ? " " + review.kind : "") }, input, h("div", { class: "option-body" }, h("label", { for: id, html: option.text }), review && review.parts));
         }),
       );
       return itemShell(item, number, list);
@@ -949,9 +985,10 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
       const placed = Object.assign({}, value || {});
       const rows = item.entries.map((entry) => {
         const entryId = nextId("entry");
+        const review = result ? entryReview(item, entry, placed[entry.id], result) : null;
         return h(
           "div",
-          { class: "classify-row", role: "radiogroup", "aria-labelledby": entryId },
+          { class: "classify-row" + (review ? " " + review.kind : ""), role: "radiogroup", "aria-labelledby": entryId },
           h("div", { class: "classify-entry", id: entryId, html: entry.text }),
           h(
             "div",
@@ -977,6 +1014,7 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
               );
             }),
           ),
+          review && review.parts,
         );
       });
       return itemShell(item, number, h("div", { class: "classify" }, rows));
@@ -1338,20 +1376,21 @@ function renderResult(form, attempt) {
   if (attempt.feedback) box.append(prose(markdown(attempt.feedback), "overall"));
   const results = Object.fromEntries((attempt.items || []).map((r) => [r.item, r]));
   const answers = attempt.answers || {};
-  const list = h("div", { class: "items" });
-  orderedItems(form, attempt).forEach((item, i) => {
-    const shell = renderItem(form, item, Object.assign({}, answers), i + 1, attempt, true);
-    const result = results[item.id];
-    if (result) shell.append(itemFeedback(item, result));
-    list.append(shell);
-  });
-  box.append(list);
+  // The payoff first: the comparison with the course's list and with colleagues, then the answers.
   for (const comparison of attempt.lists || []) box.append(listComparison(form, comparison));
   for (const item of form.items.filter((x) => x.type === "list" && form.kind === "worksheet")) {
     const slot = h("div", { class: "combined", "aria-live": "polite" });
     box.append(slot);
     loadCombined(form, item, slot);
   }
+  const list = h("div", { class: "items" });
+  orderedItems(form, attempt).forEach((item, i) => {
+    const result = results[item.id];
+    const shell = renderItem(form, item, Object.assign({}, answers), i + 1, attempt, true, result);
+    if (result) shell.append(itemFeedback(item, result));
+    list.append(shell);
+  });
+  box.append(list);
   const completion = S.results[form.id] && S.results[form.id].completion;
   if (completion || (form.scoring === "automatic" && isComplete())) {
     box.append(h("p", {}, h("button", { type: "button", class: "button primary", onclick: () => goTo(S.steps.length - 1) }, t("seeCompletion"))));
@@ -1366,12 +1405,45 @@ function renderResult(form, attempt) {
   return box;
 }
 
+// A feedback note about one option or entry sits beside it; the item's own notes (an order's, a
+// typed answer's, a scenario's path) sit under the verdict.
+function noteFor(result, about, id) {
+  return (result.notes || []).find((n) => n.about === about && n.id === id) || null;
+}
+
+function optionReview(item, option, chosen, result) {
+  const note = noteFor(result, "option", option.id);
+  let right = note ? note.correct : Array.isArray(result.correct_answer) ? result.correct_answer.includes(option.id) : null;
+  if (right === null && chosen && !item.multiple) right = result.correct;
+  const label = chosen && right !== null ? t(right ? "markChosenRight" : "markChosenWrong") : !chosen && right ? t("markRight") : null;
+  if (!label && !note) return null;
+  return {
+    kind: label ? (right ? "right" : "wrong") : "",
+    parts: [label ? h("p", { class: "mark" }, label) : null, note ? prose(markdown(note.text), "option-feedback") : null],
+  };
+}
+
+function entryReview(item, entry, placed, result) {
+  const note = noteFor(result, "entry", entry.id);
+  const key = result.correct_answer && result.correct_answer[entry.id];
+  const right = note && placed ? note.correct : key && placed ? key === placed : null;
+  if (right === null && !note) return null;
+  const category = key && (item.categories.find((c) => c.id === key) || {}).label;
+  const label = right ? t("markPlacedRight") : right === false ? (category ? t("belongsIn", { category }) : t("markPlacedWrong")) : null;
+  return {
+    kind: right ? "right" : right === false ? "wrong" : "",
+    parts: [h("div", { class: "entry-review" }, label ? h("p", { class: "mark" }, label) : null, note ? prose(markdown(note.text), "option-feedback") : null)],
+  };
+}
+
 function itemFeedback(item, result) {
   const verdict = result.correct ? t("correct") : result.score > 0 ? t("partly") : t("incorrect");
   const box = h("div", { class: "feedback " + (result.correct ? "right" : "wrong") });
   box.append(h("p", { class: "verdict" }, h("strong", {}, (result.correct ? "✓ " : "✗ ") + verdict)));
-  for (const text of result.feedback || []) box.append(prose(markdown(text)));
-  if (result.correct_answer !== null && result.correct_answer !== undefined && !result.correct) {
+  const besides = item.type === "choice" || item.type === "classify";
+  const texts = result.notes && result.notes.length ? result.notes.filter((n) => !besides || (n.about !== "option" && n.about !== "entry")).map((n) => n.text) : besides ? [] : result.feedback || [];
+  for (const text of texts) box.append(prose(markdown(text)));
+  if (result.correct_answer !== null && result.correct_answer !== undefined && !result.correct && !besides) {
     box.append(h("p", {}, h("strong", {}, t("correctAnswer") + " "), describeAnswer(item, result.correct_answer)));
   }
   return box;
