@@ -78,7 +78,8 @@ def test_each_option_shows_its_mark_and_feedback_in_the_current_language(
     # The same attempt read in Spanish on a phone: the marks and the feedback in Spanish.
     phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="es-ES")
     phone.goto(player_server.player_url(token, MODULE_2, lang="es"))
-    expect(phone.get_by_role("heading", level=1)).to_have_text("¿Quiénes son nuestros clientes?")
+    # Resumed at the first form not yet submitted (the worksheet); the quiz is a step away.
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Hoja de trabajo de clientes")
     phone.locator(".steptoggle").click()
     phone.locator(".steplist > li").nth(quiz_step).get_by_role("button").click()
     need_es = options(key_es, "need-control")
@@ -139,9 +140,11 @@ def test_plural_forms_follow_the_language(player_server: PlayerServer, new_page:
     # The district's count depends on the other tests: the group's list is answered as if this
     # learner were the first to answer, which is what a district's first learner sees.
     first = {"respondents": 1, "shown": False, "min_group_size": 5, "entries": []}
-    for lang, begin, said in (("", "Begin", "1 person answered"), ("es", "Comenzar", "1 persona respondió")):
+    for lang, said in (("", "1 person answered"), ("es", "1 persona respondió")):
         page = new_page()
         page.route("**/combined*", lambda route: route.fulfill(json={**first, "item": "external"}))
         page.goto(player_server.player_url(token, MODULE_2, lang=lang))
-        page.get_by_role("button", name=begin).click()
+        # Resumed at the first form not yet submitted; the worksheet is the step before it.
+        expect(page.locator(".steplist")).to_be_visible()
+        page.locator(".steplist > li").nth(1).get_by_role("button").click()
         expect(page.locator(".combined").first).to_contain_text(said)

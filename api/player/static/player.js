@@ -144,6 +144,23 @@ const TEXT = {
     combined: "What your colleagues named",
     combinedCount: "{n} people answered",
     combinedCount_one: "1 person answered",
+    home: "Course home",
+    yourModules: "Your modules",
+    st_not_started: "Not started",
+    st_in_progress: "In progress",
+    st_completed: "Completed",
+    openModule: "Start",
+    continueModule: "Continue",
+    reviewModule: "Review",
+    resume: "Continue where you left off: {title}",
+    courseProgress: "{done} of {total} modules completed · about {minutes} minutes left",
+    transcript: "Your transcript",
+    transcriptEmpty: "Your completed modules and their credit will be listed here.",
+    totalCredit: "Total credit: {minutes} minutes",
+    notTranslated: "This module is not translated into {language} yet; it is shown in English.",
+    moduleMissing: "We can't find this module",
+    moduleMissingBody: "The link may be old, or the module may have been renamed. Your course home lists every module you can take.",
+    certificateFor: "Certificate: {title}",
     markChosenRight: "✓ Your answer: right",
     markChosenWrong: "✗ Your answer: not right",
     markRight: "✓ The right answer",
@@ -266,6 +283,23 @@ const TEXT = {
     combined: "Lo que nombraron sus colegas",
     combinedCount: "{n} personas respondieron",
     combinedCount_one: "1 persona respondió",
+    home: "Inicio del curso",
+    yourModules: "Sus módulos",
+    st_not_started: "Sin empezar",
+    st_in_progress: "En curso",
+    st_completed: "Completado",
+    openModule: "Empezar",
+    continueModule: "Continuar",
+    reviewModule: "Repasar",
+    resume: "Continúe donde lo dejó: {title}",
+    courseProgress: "{done} de {total} módulos completados · quedan unos {minutes} minutos",
+    transcript: "Su expediente",
+    transcriptEmpty: "Aquí aparecerán los módulos que complete y su crédito.",
+    totalCredit: "Crédito total: {minutes} minutos",
+    notTranslated: "Este módulo aún no está traducido al {language}; se muestra en inglés.",
+    moduleMissing: "No encontramos este módulo",
+    moduleMissingBody: "Puede que el enlace sea antiguo o que el módulo haya cambiado de nombre. El inicio del curso muestra todos los módulos que puede hacer.",
+    certificateFor: "Certificado: {title}",
     markChosenRight: "✓ Su respuesta: correcta",
     markChosenWrong: "✗ Su respuesta: incorrecta",
     markRight: "✓ La respuesta correcta",
@@ -552,9 +586,21 @@ async function loadProgress() {
 }
 
 async function startLearner() {
-  const response = await api("GET", "/api/v1/modules/" + enc(S.launch.module) + "?format=html" + langQuery("&"));
+  let response;
+  try {
+    response = await api("GET", "/api/v1/modules/" + enc(S.launch.module) + "?format=html" + langQuery("&"));
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    show(h("section", { class: "card notice" }, h("h1", {}, t("moduleMissing")), h("p", {}, t("moduleMissingBody")), h("button", { type: "button", class: "button", onclick: () => goHome() }, t("home"))));
+    focusHeading();
+    return;
+  }
   S.module = await response.json();
-  setLanguage(response.headers.get("Content-Language") || "en");
+  const served = response.headers.get("Content-Language") || "en";
+  // Asked for a language the module lacks: say so, in the language asked for where the player has it.
+  const asked = (S.launch.lang || "").toLowerCase().split("-")[0];
+  S.untranslated = asked && asked !== served ? asked : "";
+  setLanguage(served);
   document.title = S.module.title + " · Front Office";
   document.getElementById("brand").textContent = S.module.title;
   S.steps = buildSteps(S.module);
@@ -567,8 +613,10 @@ async function startLearner() {
   for (const [formId, list] of latest) {
     if (list.length) setAttempt(formId, list[list.length - 1]);
   }
-  const saved = Math.min(S.launch.step || 0, S.steps.length - 1);
-  await goTo(saved, { focus: false });
+  // Resume where the learner left off: the step last open in this tab, else the first form not yet submitted.
+  const open = S.progress && S.progress.status === "in_progress" ? S.steps.findIndex((s) => s.form && !formDone(s.form)) : 0;
+  const saved = (S.launch.steps || {})[S.module.id] ?? Math.max(open, 0);
+  await goTo(Math.min(saved, S.steps.length - 1), { focus: false });
   performance.mark("fo-rendered");
 }
 
@@ -583,7 +631,7 @@ async function goTo(index, options) {
   // Steps with no form of their own (a handout) are done once read: kept per module in this tab.
   const seen = Object.assign({}, S.launch.seen);
   seen[S.module.id] = [...new Set([...(seen[S.module.id] || []), index])];
-  remember({ step: index, seen });
+  remember({ step: index, seen, steps: Object.assign({}, S.launch.steps, { [S.module.id]: index }), last: S.module.id });
   const step = S.steps[index];
   if (step.form && !S.attempts[step.form]) {
     await startAttempt(step.form);
@@ -659,6 +707,7 @@ function renderStepList() {
     t("step", { n: S.step + 1, total: S.steps.length }) + ": " + t("steps"),
   );
   aside.append(
+    h("p", { class: "homelink" }, h("button", { type: "button", class: "linklike", onclick: () => goHome() }, "← " + t("home"))),
     h("p", { class: "stepcount" }, t("step", { n: S.step + 1, total: S.steps.length })),
     toggle,
     h("progress", { max: String(needed || 1), value: String(met), "aria-label": t("remaining") + " " + met + "/" + needed }),
@@ -667,12 +716,18 @@ function renderStepList() {
   return aside;
 }
 
+function untranslatedNotice() {
+  if (!S.untranslated) return null;
+  return h("p", { class: "note", role: "note", lang: TEXT[S.untranslated] ? S.untranslated : "en" }, untranslatedText(S.untranslated));
+}
+
 function renderOverview() {
   const m = S.module;
   return h(
     "section",
     { class: "card" },
     h("h1", {}, m.title),
+    untranslatedNotice(),
     h("p", { class: "meta" }, t("about", { minutes: m.minutes })),
     prose(m.summary),
     h("h2", {}, t("goals")),
@@ -1566,6 +1621,105 @@ async function openCertificate(completionId, slot) {
   }
 }
 
+// --- Course home --------------------------------------------------------------------------------
+// Opened without a module: every module with the learner's status, time, certificates and transcript.
+
+async function goHome() {
+  await flushSaves();
+  remember({ module: "" });
+  Object.assign(S, { module: null, steps: [], step: 0, attempts: {}, answers: {}, results: {}, progress: null });
+  document.getElementById("brand").textContent = "Front Office";
+  await start();
+}
+
+async function openModule(id) {
+  remember({ module: id });
+  Object.assign(S, { attempts: {}, answers: {}, results: {}, progress: null });
+  setLanguage(S.launch.lang || "en");
+  try {
+    await startLearner();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function startHome() {
+  const response = await api("GET", "/api/v1/course?format=html" + langQuery("&"));
+  const course = await response.json();
+  setLanguage(response.headers.get("Content-Language") || "en");
+  const [progress, transcript] = await Promise.all([getJSON("/api/v1/me/progress"), getJSON("/api/v1/me/transcript")]);
+  const byId = Object.fromEntries(progress.map((p) => [p.module_id, p]));
+  const titles = Object.fromEntries(course.modules.map((m) => [m.id, m.title]));
+  document.title = course.title + " · Front Office";
+  document.getElementById("brand").textContent = course.title;
+  const date = (iso) => new Date(iso).toLocaleDateString(S.ui, { year: "numeric", month: "long", day: "numeric" });
+  const done = course.modules.filter((m) => (byId[m.id] || {}).status === "completed");
+  const left = course.modules.filter((m) => !done.includes(m)).reduce((sum, m) => sum + m.minutes, 0);
+  const last = titles[S.launch.last] && (byId[S.launch.last] || {}).status !== "completed" ? S.launch.last : null;
+  const cards = course.modules.map((m) => {
+    const p = byId[m.id] || { status: "not_started" };
+    const headingId = "mod-" + m.id;
+    const slot = h("p", { class: "cert-status", role: "status" });
+    const asked = (S.launch.lang || "").toLowerCase().split("-")[0];
+    const wanted = asked && m.languages && m.languages.length && !m.languages.includes(asked);
+    return h(
+      "li",
+      { class: "card module " + p.status },
+      h("h3", { id: headingId }, m.title),
+      h(
+        "p",
+        { class: "meta" },
+        h("span", { class: "status " + p.status }, (p.status === "completed" ? "✓ " : "") + t("st_" + p.status)),
+        " · " + (p.completion ? t("completedOn", { date: date(p.completion.completed_at) }) : t("about", { minutes: m.minutes })),
+      ),
+      wanted ? h("p", { class: "note", lang: TEXT[asked] ? asked : "en" }, untranslatedText(asked)) : null,
+      prose(m.summary),
+      h(
+        "p",
+        { class: "actions" },
+        h("button", { type: "button", class: "button" + (p.status === "completed" ? " secondary" : " primary"), "aria-describedby": headingId, onclick: () => openModule(m.id) }, t(p.status === "completed" ? "reviewModule" : p.status === "in_progress" ? "continueModule" : "openModule")),
+        p.completion ? h("button", { type: "button", class: "button secondary", onclick: () => openCertificate(p.completion.id, slot) }, t("certificateFor", { title: m.title })) : null,
+      ),
+      slot,
+    );
+  });
+  show(
+    h(
+      "section",
+      { class: "home" },
+      h("h1", {}, course.title),
+      h("p", { class: "lead" }, t("courseProgress", { done: done.length, total: course.modules.length, minutes: left })),
+      last ? h("p", {}, h("button", { type: "button", class: "button primary", onclick: () => openModule(last) }, t("resume", { title: titles[last] || last }))) : null,
+      h("h2", {}, t("yourModules")),
+      h("ol", { class: "modules" }, cards),
+      h(
+        "section",
+        { class: "card transcript", "aria-labelledby": "transcript-h" },
+        h("h2", { id: "transcript-h" }, t("transcript")),
+        transcript.completions.length
+          ? [
+              h("ul", {}, transcript.completions.map((c) => h("li", {}, (titles[c.module_id] || c.module_id) + " · " + date(c.completed_at) + " · " + t("minutes", { minutes: c.credit_minutes })))),
+              h("p", {}, h("strong", {}, t("totalCredit", { minutes: transcript.total_credit_minutes }))),
+            ]
+          : h("p", {}, t("transcriptEmpty")),
+      ),
+    ),
+  );
+  focusHeading();
+  performance.mark("fo-rendered");
+}
+
+function untranslatedText(lang) {
+  const table = TEXT[lang] ? lang : "en";
+  let language = lang;
+  try {
+    language = new Intl.DisplayNames([table], { type: "language" }).of(lang) || lang;
+  } catch (_) {
+    /* an unknown code: shown as it is */
+  }
+  return TEXT[table].notTranslated.replace("{language}", language);
+}
+
 // --- Facilitator view ---------------------------------------------------------------------------
 
 function clock(minutes) {
@@ -1717,7 +1871,8 @@ async function start() {
   try {
     if (S.launch.view === "facilitator") await startFacilitator();
     else if (S.launch.view === "picker") await startPicker();
-    else await startLearner();
+    else if (S.launch.module) await startLearner();
+    else await startHome();
   } catch (error) {
     showError(error);
   }
