@@ -10,33 +10,11 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.player.conftest import PHONE, PlayerServer
-from tests.player.flows import MODULE_2, go_to_step
-from tests.progress.answers import valid_answer
+from tests.player.flows import MODULE_2, complete_module, go_to_step
 
 Shoot = Callable[[Page, str], Path]
 Scan = Callable[[Page, str], None]
 MODULE_1 = "why-service-matters"
-
-
-def complete_module(server: PlayerServer, token: str, module_id: str) -> None:
-    """Submit every form of a module through the API, rightly (the facilitator view's key)."""
-    key = server.http.get(f"/api/v1/modules/{module_id}/facilitator", headers=server.tenant.headers).json()
-    for form in key["forms"]:
-        started = server.api("POST", f"/api/v1/me/modules/{module_id}/forms/{form['id']}/attempts", token)
-        answers = {}
-        for question in form["items"]:
-            if question["type"] == "choice" and any(o.get("correct") for o in question["options"]):
-                answers[question["id"]] = [o["id"] for o in question["options"] if o.get("correct")]
-            elif question["type"] == "classify":
-                answers[question["id"]] = {e["id"]: e["category"] for e in question["entries"]}
-            elif question["type"] == "text_entry":
-                answers[question["id"]] = question["accepted"][0]
-            else:
-                answers[question["id"]] = valid_answer(question)
-        response = server.api(
-            "POST", f"/api/v1/me/attempts/{started.json()['id']}/submit", token, json={"answers": answers}
-        )
-        assert response.status_code == 200, response.text
 
 
 def test_home_lists_modules_certificates_and_transcript_and_resumes(
