@@ -74,6 +74,7 @@ def test_home_in_spanish_on_a_phone(
     assert page.evaluate("document.documentElement.lang") == "es"
     expect(page.get_by_role("heading", name="Sus módulos")).to_be_visible()
     expect(page.locator(".modules > li").first).to_contain_text("Sin empezar")
+    expect(page.locator(".modules .note")).to_have_count(0)  # every module ships in Spanish
     expect(page.get_by_role("region", name="Su expediente")).to_contain_text("Aquí aparecerán")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shoot(page, "41-course-home-es-phone")
