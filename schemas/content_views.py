@@ -319,6 +319,10 @@ class ModuleSummary(Wire, kw_only=True):
     summary: Markdown
     minutes: Minutes
     goals: list[str]
+    languages: Annotated[
+        list[str],
+        Meta(description="The languages the module ships in (`en` first); others fall back to English."),
+    ] = []
 
 
 class CourseView(Wire, kw_only=True):

@@ -234,6 +234,10 @@ class Verification(Wire, kw_only=True):
     module: str | None = None
     completed_on: str | None = None
     district: str | None = None
+    voided_on: Annotated[
+        str | None,
+        Meta(description="The date the district voided the record, when it did (then `valid` is false)."),
+    ] = None
 
 
 class AuditView(Wire, kw_only=True):

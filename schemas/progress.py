@@ -39,6 +39,30 @@ AnswerValue = Annotated[
 # --- Scoring results ---------------------------------------------------------------------
 
 
+class FeedbackNote(Wire, kw_only=True):
+    """One feedback text and what it is about, so a client can show it beside its option."""
+
+    text: Annotated[str, Meta(description="The feedback (Markdown), as in the item's `feedback`.")]
+    about: Annotated[
+        Literal["item", "option", "entry", "choice", "ending"],
+        Meta(
+            description="What `id` names: an option of a choice item, an entry of a classify item, "
+            "a choice taken in a scenario or the ending it reached; `item` for the whole item."
+        ),
+    ]
+    id: Annotated[str | None, Meta(description="The option, entry, choice or ending id.")] = None
+    chosen: Annotated[
+        bool | None, Meta(description="option: the learner chose it; entry: the learner placed it.")
+    ] = None
+    correct: Annotated[
+        bool | None,
+        Meta(
+            description="option: it is a right option; entry: placed in its right category; "
+            "item or ending: full credit."
+        ),
+    ] = None
+
+
 class ItemResult(Wire, kw_only=True):
     """How one answered item was marked, and what the learner may be shown about it."""
 
@@ -50,6 +74,13 @@ class ItemResult(Wire, kw_only=True):
     correct_answer: Annotated[
         AnswerValue | None, Meta(description="The right answer, when the policy shows it.")
     ] = None
+    notes: Annotated[
+        list[FeedbackNote],
+        Meta(
+            description="The texts of `feedback`, in the same order, each with the option or entry "
+            "it is about."
+        ),
+    ] = []
 
 
 class ListComparison(Wire, kw_only=True):

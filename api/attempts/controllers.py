@@ -27,11 +27,23 @@ from schemas.scenarios import ScenarioStep, ScenarioWalk
 
 
 def provide_attempts(
-    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog]
+    request: Request[Any, Any, Any],
+    sessions: NamedDependency[Sessions],
+    catalog: NamedDependency[Catalog],
+    lang: Lang = None,
 ) -> AttemptService:
+    """The learner's work, with feedback in the language they read now (`?lang=`, else
+    Accept-Language), whichever language they answered in."""
     principal = principal_of(request)
     assert principal.learner_id is not None  # routes below require the learner scope
-    return AttemptService(sessions, catalog, principal.district_id, principal.learner_id, principal.cohort)
+    return AttemptService(
+        sessions,
+        catalog,
+        principal.district_id,
+        principal.learner_id,
+        principal.cohort,
+        languages=(lang, request.headers.get("accept-language")),
+    )
 
 
 class MyProgressController(Controller):

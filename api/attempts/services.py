@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.attempts import decide
 from api.attempts import submit as submitting
 from api.attempts.lists import compare_list
+from api.attempts.review import results
 from api.attempts.rules import requirements
 from api.attempts.scoring import Marking, band_feedback, mark
 from api.completions.views import completion_view
-from api.content.catalog import Catalog, Entry
+from api.content.catalog import Catalog, Entry, negotiate
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import Attempt, Completion, utcnow
@@ -65,12 +66,15 @@ class AttemptService:
         district_id: uuid.UUID,
         learner_id: uuid.UUID,
         cohort: str = "",
+        *,
+        languages: tuple[str | None, str | None] = (None, None),
     ) -> None:
         self.sessions = sessions
         self.catalog = catalog
         self.district_id = district_id
         self.learner_id = learner_id
         self.cohort = cohort
+        self.languages = languages  # `?lang=` and Accept-Language: the feedback's language
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -142,15 +146,21 @@ class AttemptService:
         )
         if marking is None:
             marking = mark(self.catalog.scoring_form(entry, form), row.answers)
-        items = marking.results(show_feedback=show_feedback, show_correct=show_correct)
+        texts = self._in_language(entry, form)
+        items = results(marking, texts, show_feedback=show_feedback, show_correct=show_correct)
         view.score, view.passed, view.items = row.score, row.passed, items
-        view.feedback = band_feedback(form, row.score) if show_feedback else None
+        view.feedback = band_feedback(texts, row.score) if show_feedback else None
         view.lists = [
             compare_list(item, row.answers.get(item.id) or [])
-            for item in form.items
+            for item in texts.items
             if isinstance(item, ListItem) and item.reference
         ]
         return view
+
+    def _in_language(self, entry: Entry, form: Form) -> Form:
+        """`form` in the language the learner reads now (English where it is not translated)."""
+        locale = negotiate(*self.languages, entry.locales)
+        return next((f for f in self.catalog.localized(entry, locale).forms if f.id == form.id), form)
 
     async def attempt(self, attempt_id: uuid.UUID) -> AttemptView:
         async with self.sessions() as session:

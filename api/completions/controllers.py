@@ -4,24 +4,25 @@ voiding one, a learner's own transcript and certificates, and the public certifi
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.response.base import ASGIResponse
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND
 
 from api.admin.audit import audit
 from api.completions import certificates as pdf
+from api.completions import verify_page
 from api.completions.export import Export
 from api.completions.records import Filters, module_infos
 from api.completions.services import CompletionService, learner_transcript, verify
 from api.completions.void import void_completion
-from api.content.catalog import Catalog
+from api.content.catalog import Catalog, negotiate
 from api.db import Sessions
-from api.errors import BadRequest, Conflict, problems
+from api.errors import BadRequest, Conflict, NotFound, problems
 from api.http.params import Limit
 from api.identity.auth import Principal, Scope, principal_of, requires
 from api.identity.tokens import TokenKey
@@ -384,9 +385,30 @@ class VerifyController(Controller):
         responses=problems(404),
     )
     async def verify(
-        self, sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog], code: FromPath[str]
-    ) -> Verification:
-        return await verify(sessions, catalog, code)
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        catalog: NamedDependency[Catalog],
+        code: FromPath[str],
+    ) -> Response[Verification]:
+        # A person clicking the address on a certificate gets a page; a program (any client that
+        # does not put HTML first) the JSON, as before.
+        wanted = request.accept.best_match([MediaType.JSON, MediaType.HTML], default=MediaType.JSON)
+        if wanted != MediaType.HTML:
+            return Response(await verify(sessions, catalog, code), headers={"Vary": "Accept"})
+        language = negotiate(None, request.headers.get("accept-language"), verify_page.LANGUAGES)
+        try:
+            result: Verification | None = await verify(sessions, catalog, code, language)
+        except NotFound:
+            result = None
+        body = verify_page.page(result, code, language, (await catalog.course()).title)
+        page = Response(
+            body,
+            media_type=MediaType.HTML,
+            status_code=HTTP_404_NOT_FOUND if result is None else HTTP_200_OK,
+            headers={**verify_page.HEADERS, "Content-Language": language},
+        )
+        return cast("Response[Verification]", page)  # the document describes the JSON answer
 
 
 class CompletionAdminController(Controller):

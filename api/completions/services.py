@@ -155,8 +155,9 @@ class CompletionService:
         )
 
 
-async def verify(sessions: Sessions, catalog: Catalog, code: str) -> Verification:
-    """What a certificate code confirms: valid, for whom, which module, when. Nothing more."""
+async def verify(sessions: Sessions, catalog: Catalog, code: str, locale: str = "en") -> Verification:
+    """What a certificate code confirms: valid (or voided, and when), for whom, which module (its
+    title in `locale`), when. Nothing more: a void's reason is not published."""
     async with sessions() as session:
         row = (
             await session.execute(
@@ -182,15 +183,14 @@ async def verify(sessions: Sessions, catalog: Catalog, code: str) -> Verificatio
                         )
                     )
                 ).first()
-    if completion.voided_at is not None:
-        return Verification(valid=False)
-    title = (await catalog.entry(completion.module_id, completion.module_version)).module.title
+    entry = await catalog.entry(completion.module_id, completion.module_version)
     return Verification(
-        valid=True,
+        valid=completion.voided_at is None,
         name=roster[0] if roster else learner.name,
-        module=title,
+        module=catalog.localized(entry, locale).title,
         completed_on=completion.completed_at.date().isoformat(),
         district=district,
+        voided_on=None if completion.voided_at is None else completion.voided_at.date().isoformat(),
     )
 
 

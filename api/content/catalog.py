@@ -216,7 +216,7 @@ class Catalog:
         locale = negotiate(lang, accept_language, available)
 
         def make() -> Rendered:
-            summaries = [module_summary(self.localized(e, locale), e.version) for e in entries]
+            summaries = [module_summary(self.localized(e, locale), e.version, e.locales) for e in entries]
             return _rendered(course_view(course, summaries) if with_course else summaries, locale, fmt)
 
         return self._cached(("listing", with_course, locale, fmt), make)

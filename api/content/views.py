@@ -267,7 +267,7 @@ def learner_module(module: Module, version: str) -> LearnerModule:
     )
 
 
-def module_summary(module: Module, version: str) -> ModuleSummary:
+def module_summary(module: Module, version: str, languages: Iterable[str] = ()) -> ModuleSummary:
     """The module as a course listing shows it."""
     return ModuleSummary(
         id=module.id,
@@ -276,6 +276,7 @@ def module_summary(module: Module, version: str) -> ModuleSummary:
         summary=module.summary,
         minutes=module.minutes,
         goals=list(module.goals),
+        languages=list(languages),
     )
 
 

@@ -189,6 +189,7 @@ async def test_certificate_and_verification(client: Client, sessions: Sessions, 
         "module": record["module"]["title"],
         "completed_on": "2026-09-01",
         "district": "District-A School District",
+        "voided_on": None,
     }
     assert (await client.get("/verify/0000000000000000")).status_code == 404
     void = await client.post(
@@ -197,12 +198,14 @@ async def test_certificate_and_verification(client: Client, sessions: Sessions, 
         headers=district_a.headers,
     )
     assert void.status_code == 200, void.text
+    voided_on = (await client.get(f"/api/v1/completions/{ids['c3']}", headers=district_a.headers)).json()
     assert (await client.get(f"/verify/{code}")).json() == {
         "valid": False,
-        "name": None,
-        "module": None,
-        "completed_on": None,
-        "district": None,
+        "name": TRICKY[0]["name"],
+        "module": record["module"]["title"],
+        "completed_on": "2026-09-01",
+        "district": "District-A School District",
+        "voided_on": voided_on["outcome"]["voided_at"][:10],
     }
     voided = await client.get(f"/api/v1/completions/{ids['c3']}/certificate", headers=district_a.headers)
     assert voided.status_code == 409

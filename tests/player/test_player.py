@@ -96,6 +96,8 @@ def test_learner_completes_module_2(player_server: PlayerServer, page: Page, sho
     parents = combined.locator("li").filter(has_text=re.compile(r"^Parents named by 5 · on the course list"))
     expect(parents).to_have_count(1)
     expect(page.get_by_role("heading", name="Compared with the course list: Part 1a")).to_be_visible()
+    # The payoff is where the learner lands after the submit, not below their own answers.
+    expect(page.get_by_role("heading", name="Compared with the course list: Part 1a")).to_be_in_viewport()
     shoot(page, "03-worksheet-submitted-combined-list")
     axe(page, "worksheet submitted")
 

@@ -143,6 +143,30 @@ const TEXT = {
     extra: "Your own additions",
     combined: "What your colleagues named",
     combinedCount: "{n} people answered",
+    combinedCount_one: "1 person answered",
+    home: "Course home",
+    yourModules: "Your modules",
+    st_not_started: "Not started",
+    st_in_progress: "In progress",
+    st_completed: "Completed",
+    openModule: "Start",
+    continueModule: "Continue",
+    reviewModule: "Review",
+    resume: "Continue where you left off: {title}",
+    courseProgress: "{done} of {total} modules completed · about {minutes} minutes left",
+    transcript: "Your transcript",
+    transcriptEmpty: "Your completed modules and their credit will be listed here.",
+    totalCredit: "Total credit: {minutes} minutes",
+    notTranslated: "This module is not translated into {language} yet; it is shown in English.",
+    moduleMissing: "We can't find this module",
+    moduleMissingBody: "The link may be old, or the module may have been renamed. Your course home lists every module you can take.",
+    certificateFor: "Certificate: {title}",
+    markChosenRight: "✓ Your answer: right",
+    markChosenWrong: "✗ Your answer: not right",
+    markRight: "✓ The right answer",
+    markPlacedRight: "✓ Right",
+    markPlacedWrong: "✗ Not right",
+    belongsIn: "✗ Belongs in: {category}",
     namedBy: "named by {n}",
     inReference: "on the course list",
     combinedEmpty: "Nobody else has answered yet. Come back later to compare.",
@@ -258,6 +282,30 @@ const TEXT = {
     extra: "Sus propias respuestas",
     combined: "Lo que nombraron sus colegas",
     combinedCount: "{n} personas respondieron",
+    combinedCount_one: "1 persona respondió",
+    home: "Inicio del curso",
+    yourModules: "Sus módulos",
+    st_not_started: "Sin empezar",
+    st_in_progress: "En curso",
+    st_completed: "Completado",
+    openModule: "Empezar",
+    continueModule: "Continuar",
+    reviewModule: "Repasar",
+    resume: "Continúe donde lo dejó: {title}",
+    courseProgress: "{done} de {total} módulos completados · quedan unos {minutes} minutos",
+    transcript: "Su expediente",
+    transcriptEmpty: "Aquí aparecerán los módulos que complete y su crédito.",
+    totalCredit: "Crédito total: {minutes} minutos",
+    notTranslated: "Este módulo aún no está traducido al {language}; se muestra en inglés.",
+    moduleMissing: "No encontramos este módulo",
+    moduleMissingBody: "Puede que el enlace sea antiguo o que el módulo haya cambiado de nombre. El inicio del curso muestra todos los módulos que puede hacer.",
+    certificateFor: "Certificado: {title}",
+    markChosenRight: "✓ Su respuesta: correcta",
+    markChosenWrong: "✗ Su respuesta: incorrecta",
+    markRight: "✓ La respuesta correcta",
+    markPlacedRight: "✓ Correcto",
+    markPlacedWrong: "✗ No va ahí",
+    belongsIn: "✗ Va en: {category}",
     namedBy: "nombrado por {n}",
     inReference: "en la lista del curso",
     combinedEmpty: "Nadie más ha respondido todavía. Vuelva más tarde para comparar.",
@@ -307,6 +355,11 @@ const TEXT = {
 
 function t(key, params) {
   const table = TEXT[S.ui] || TEXT.en;
+  // Plural forms by the language's rules: `key_one` where the language has one ("1 person").
+  if (params && typeof params.n === "number") {
+    const plural = key + "_" + new Intl.PluralRules(S.ui).select(params.n);
+    if (table[plural]) key = plural;
+  }
   let text = table[key] ?? TEXT.en[key] ?? key;
   for (const [name, value] of Object.entries(params || {})) text = text.replaceAll("{" + name + "}", value);
   return text;
@@ -533,23 +586,37 @@ async function loadProgress() {
 }
 
 async function startLearner() {
-  const response = await api("GET", "/api/v1/modules/" + enc(S.launch.module) + "?format=html" + langQuery("&"));
+  let response;
+  try {
+    response = await api("GET", "/api/v1/modules/" + enc(S.launch.module) + "?format=html" + langQuery("&"));
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    show(h("section", { class: "card notice" }, h("h1", {}, t("moduleMissing")), h("p", {}, t("moduleMissingBody")), h("button", { type: "button", class: "button", onclick: () => goHome() }, t("home"))));
+    focusHeading();
+    return;
+  }
   S.module = await response.json();
-  setLanguage(response.headers.get("Content-Language") || "en");
+  const served = response.headers.get("Content-Language") || "en";
+  // Asked for a language the module lacks: say so, in the language asked for where the player has it.
+  const asked = (S.launch.lang || "").toLowerCase().split("-")[0];
+  S.untranslated = asked && asked !== served ? asked : "";
+  setLanguage(served);
   document.title = S.module.title + " · Front Office";
   document.getElementById("brand").textContent = S.module.title;
   S.steps = buildSteps(S.module);
   await loadProgress();
   const latest = await Promise.all(
     S.module.forms.map((f) =>
-      getJSON("/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(f.id) + "/attempts").then((list) => [f.id, list]),
+      getJSON("/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(f.id) + "/attempts?lang=" + S.ui).then((list) => [f.id, list]),
     ),
   );
   for (const [formId, list] of latest) {
     if (list.length) setAttempt(formId, list[list.length - 1]);
   }
-  const saved = Math.min(S.launch.step || 0, S.steps.length - 1);
-  await goTo(saved, { focus: false });
+  // Resume where the learner left off: the step last open in this tab, else the first form not yet submitted.
+  const open = S.progress && S.progress.status === "in_progress" ? S.steps.findIndex((s) => s.form && !formDone(s.form)) : 0;
+  const saved = (S.launch.steps || {})[S.module.id] ?? Math.max(open, 0);
+  await goTo(Math.min(saved, S.steps.length - 1), { focus: false });
   performance.mark("fo-rendered");
 }
 
@@ -561,7 +628,10 @@ function setAttempt(formId, attempt) {
 async function goTo(index, options) {
   await flushSaves();
   S.step = index;
-  remember({ step: index });
+  // Steps with no form of their own (a handout) are done once read: kept per module in this tab.
+  const seen = Object.assign({}, S.launch.seen);
+  seen[S.module.id] = [...new Set([...(seen[S.module.id] || []), index])];
+  remember({ step: index, seen, steps: Object.assign({}, S.launch.steps, { [S.module.id]: index }), last: S.module.id });
   const step = S.steps[index];
   if (step.form && !S.attempts[step.form]) {
     await startAttempt(step.form);
@@ -571,7 +641,7 @@ async function goTo(index, options) {
 }
 
 async function startAttempt(formId) {
-  const response = await api("POST", "/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(formId) + "/attempts");
+  const response = await api("POST", "/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(formId) + "/attempts?lang=" + S.ui);
   setAttempt(formId, await response.json());
 }
 
@@ -595,8 +665,9 @@ function renderStepList() {
   const needed = S.progress ? S.progress.requirements.length : 0;
   const met = S.progress ? S.progress.requirements.filter((g) => g.some((r) => r.met)).length : 0;
   const items = S.steps.map((step, i) => {
+    const read = isComplete() || ((S.launch.seen || {})[S.module.id] || []).includes(i);
     const complete =
-      (step.kind === "activity" && step.form && formDone(step.form)) || (step.kind === "finish" && isComplete());
+      step.kind === "activity" ? (step.form || step.formLink ? formDone(step.form || step.formLink) : read) : step.kind === "finish" && isComplete();
     return h(
       "li",
       {},
@@ -636,6 +707,7 @@ function renderStepList() {
     t("step", { n: S.step + 1, total: S.steps.length }) + ": " + t("steps"),
   );
   aside.append(
+    h("p", { class: "homelink" }, h("button", { type: "button", class: "linklike", onclick: () => goHome() }, "← " + t("home"))),
     h("p", { class: "stepcount" }, t("step", { n: S.step + 1, total: S.steps.length })),
     toggle,
     h("progress", { max: String(needed || 1), value: String(met), "aria-label": t("remaining") + " " + met + "/" + needed }),
@@ -644,12 +716,18 @@ function renderStepList() {
   return aside;
 }
 
+function untranslatedNotice() {
+  if (!S.untranslated) return null;
+  return h("p", { class: "note", role: "note", lang: TEXT[S.untranslated] ? S.untranslated : "en" }, untranslatedText(S.untranslated));
+}
+
 function renderOverview() {
   const m = S.module;
   return h(
     "section",
     { class: "card" },
     h("h1", {}, m.title),
+    untranslatedNotice(),
     h("p", { class: "meta" }, t("about", { minutes: m.minutes })),
     prose(m.summary),
     h("h2", {}, t("goals")),
@@ -827,6 +905,17 @@ function validate(form, answers) {
   return problems;
 }
 
+// An item marked invalid by a submit is checked again at each change, so a fixed item clears.
+function recheck(form, item, answers) {
+  const itemEl = main().querySelector('[data-item="' + CSS.escape(item.id) + '"].invalid');
+  if (!itemEl) return;
+  const message = validate(form, answers)[item.id] || "";
+  itemEl.classList.toggle("invalid", !!message);
+  itemEl.querySelector(".item-error").textContent = message;
+  const formEl = itemEl.closest("form");
+  if (formEl && !formEl.querySelector(".invalid")) formEl.querySelector(".form-alert").textContent = "";
+}
+
 function markProblems(formEl, problems) {
   let first = null;
   for (const itemEl of formEl.querySelectorAll("[data-item]")) {
@@ -853,7 +942,7 @@ async function submitForm(form, formEl) {
   delete S.timers[form.id];
   const attempt = S.attempts[form.id];
   try {
-    const response = await api("POST", "/api/v1/me/attempts/" + attempt.id + "/submit", { answers: cleanAnswers(form, answers) }, {
+    const response = await api("POST", "/api/v1/me/attempts/" + attempt.id + "/submit?lang=" + S.ui, { answers: cleanAnswers(form, answers) }, {
       headers: {
         Authorization: "Bearer " + S.launch.token,
         "Content-Type": "application/json",
@@ -912,10 +1001,11 @@ function itemShell(item, number, content, hint) {
   return field;
 }
 
-function renderItem(form, item, answers, number, attempt, readOnly) {
+function renderItem(form, item, answers, number, attempt, readOnly, result) {
   const set = (value) => {
     answers[item.id] = value;
     changed(form);
+    recheck(form, item, answers);
   };
   const value = answers[item.id];
   const name = form.id + "." + item.id;
@@ -940,7 +1030,8 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
               set(picked);
             },
           });
-          return h("div", { class: "option" }, input, h("label", { for: id, html: option.text }));
+          const review = result ? optionReview(item, option, chosen.has(option.id), result) : null;
+          return h("div", { class: "option" + (chosen.has(option.id) ? " chosen" : "") + (review ? " " + review.kind : "") }, input, h("div", { class: "option-body" }, h("label", { for: id, html: option.text }), review && review.parts));
         }),
       );
       return itemShell(item, number, list);
@@ -949,9 +1040,10 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
       const placed = Object.assign({}, value || {});
       const rows = item.entries.map((entry) => {
         const entryId = nextId("entry");
+        const review = result ? entryReview(item, entry, placed[entry.id], result) : null;
         return h(
           "div",
-          { class: "classify-row", role: "radiogroup", "aria-labelledby": entryId },
+          { class: "classify-row" + (review ? " " + review.kind : ""), role: "radiogroup", "aria-labelledby": entryId },
           h("div", { class: "classify-entry", id: entryId, html: entry.text }),
           h(
             "div",
@@ -977,6 +1069,7 @@ function renderItem(form, item, answers, number, attempt, readOnly) {
               );
             }),
           ),
+          review && review.parts,
         );
       });
       return itemShell(item, number, h("div", { class: "classify" }, rows));
@@ -1338,20 +1431,21 @@ function renderResult(form, attempt) {
   if (attempt.feedback) box.append(prose(markdown(attempt.feedback), "overall"));
   const results = Object.fromEntries((attempt.items || []).map((r) => [r.item, r]));
   const answers = attempt.answers || {};
-  const list = h("div", { class: "items" });
-  orderedItems(form, attempt).forEach((item, i) => {
-    const shell = renderItem(form, item, Object.assign({}, answers), i + 1, attempt, true);
-    const result = results[item.id];
-    if (result) shell.append(itemFeedback(item, result));
-    list.append(shell);
-  });
-  box.append(list);
+  // The payoff first: the comparison with the course's list and with colleagues, then the answers.
   for (const comparison of attempt.lists || []) box.append(listComparison(form, comparison));
   for (const item of form.items.filter((x) => x.type === "list" && form.kind === "worksheet")) {
     const slot = h("div", { class: "combined", "aria-live": "polite" });
     box.append(slot);
     loadCombined(form, item, slot);
   }
+  const list = h("div", { class: "items" });
+  orderedItems(form, attempt).forEach((item, i) => {
+    const result = results[item.id];
+    const shell = renderItem(form, item, Object.assign({}, answers), i + 1, attempt, true, result);
+    if (result) shell.append(itemFeedback(item, result));
+    list.append(shell);
+  });
+  box.append(list);
   const completion = S.results[form.id] && S.results[form.id].completion;
   if (completion || (form.scoring === "automatic" && isComplete())) {
     box.append(h("p", {}, h("button", { type: "button", class: "button primary", onclick: () => goTo(S.steps.length - 1) }, t("seeCompletion"))));
@@ -1366,12 +1460,45 @@ function renderResult(form, attempt) {
   return box;
 }
 
+// A feedback note about one option or entry sits beside it; the item's own notes (an order's, a
+// typed answer's, a scenario's path) sit under the verdict.
+function noteFor(result, about, id) {
+  return (result.notes || []).find((n) => n.about === about && n.id === id) || null;
+}
+
+function optionReview(item, option, chosen, result) {
+  const note = noteFor(result, "option", option.id);
+  let right = note ? note.correct : Array.isArray(result.correct_answer) ? result.correct_answer.includes(option.id) : null;
+  if (right === null && chosen && !item.multiple) right = result.correct;
+  const label = chosen && right !== null ? t(right ? "markChosenRight" : "markChosenWrong") : !chosen && right ? t("markRight") : null;
+  if (!label && !note) return null;
+  return {
+    kind: label ? (right ? "right" : "wrong") : "",
+    parts: [label ? h("p", { class: "mark" }, label) : null, note ? prose(markdown(note.text), "option-feedback") : null],
+  };
+}
+
+function entryReview(item, entry, placed, result) {
+  const note = noteFor(result, "entry", entry.id);
+  const key = result.correct_answer && result.correct_answer[entry.id];
+  const right = note && placed ? note.correct : key && placed ? key === placed : null;
+  if (right === null && !note) return null;
+  const category = key && (item.categories.find((c) => c.id === key) || {}).label;
+  const label = right ? t("markPlacedRight") : right === false ? (category ? t("belongsIn", { category }) : t("markPlacedWrong")) : null;
+  return {
+    kind: right ? "right" : right === false ? "wrong" : "",
+    parts: [h("div", { class: "entry-review" }, label ? h("p", { class: "mark" }, label) : null, note ? prose(markdown(note.text), "option-feedback") : null)],
+  };
+}
+
 function itemFeedback(item, result) {
   const verdict = result.correct ? t("correct") : result.score > 0 ? t("partly") : t("incorrect");
   const box = h("div", { class: "feedback " + (result.correct ? "right" : "wrong") });
   box.append(h("p", { class: "verdict" }, h("strong", {}, (result.correct ? "✓ " : "✗ ") + verdict)));
-  for (const text of result.feedback || []) box.append(prose(markdown(text)));
-  if (result.correct_answer !== null && result.correct_answer !== undefined && !result.correct) {
+  const besides = item.type === "choice" || item.type === "classify";
+  const texts = result.notes && result.notes.length ? result.notes.filter((n) => !besides || (n.about !== "option" && n.about !== "entry")).map((n) => n.text) : besides ? [] : result.feedback || [];
+  for (const text of texts) box.append(prose(markdown(text)));
+  if (result.correct_answer !== null && result.correct_answer !== undefined && !result.correct && !besides) {
     box.append(h("p", {}, h("strong", {}, t("correctAnswer") + " "), describeAnswer(item, result.correct_answer)));
   }
   return box;
@@ -1492,6 +1619,105 @@ async function openCertificate(completionId, slot) {
   } catch (error) {
     slot.textContent = error instanceof ApiError && error.status === 404 ? t("certificateMissing") : error.message;
   }
+}
+
+// --- Course home --------------------------------------------------------------------------------
+// Opened without a module: every module with the learner's status, time, certificates and transcript.
+
+async function goHome() {
+  await flushSaves();
+  remember({ module: "" });
+  Object.assign(S, { module: null, steps: [], step: 0, attempts: {}, answers: {}, results: {}, progress: null });
+  document.getElementById("brand").textContent = "Front Office";
+  await start();
+}
+
+async function openModule(id) {
+  remember({ module: id });
+  Object.assign(S, { attempts: {}, answers: {}, results: {}, progress: null });
+  setLanguage(S.launch.lang || "en");
+  try {
+    await startLearner();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function startHome() {
+  const response = await api("GET", "/api/v1/course?format=html" + langQuery("&"));
+  const course = await response.json();
+  setLanguage(response.headers.get("Content-Language") || "en");
+  const [progress, transcript] = await Promise.all([getJSON("/api/v1/me/progress"), getJSON("/api/v1/me/transcript")]);
+  const byId = Object.fromEntries(progress.map((p) => [p.module_id, p]));
+  const titles = Object.fromEntries(course.modules.map((m) => [m.id, m.title]));
+  document.title = course.title + " · Front Office";
+  document.getElementById("brand").textContent = course.title;
+  const date = (iso) => new Date(iso).toLocaleDateString(S.ui, { year: "numeric", month: "long", day: "numeric" });
+  const done = course.modules.filter((m) => (byId[m.id] || {}).status === "completed");
+  const left = course.modules.filter((m) => !done.includes(m)).reduce((sum, m) => sum + m.minutes, 0);
+  const last = titles[S.launch.last] && (byId[S.launch.last] || {}).status !== "completed" ? S.launch.last : null;
+  const cards = course.modules.map((m) => {
+    const p = byId[m.id] || { status: "not_started" };
+    const headingId = "mod-" + m.id;
+    const slot = h("p", { class: "cert-status", role: "status" });
+    const asked = (S.launch.lang || "").toLowerCase().split("-")[0];
+    const wanted = asked && m.languages && m.languages.length && !m.languages.includes(asked);
+    return h(
+      "li",
+      { class: "card module " + p.status },
+      h("h3", { id: headingId }, m.title),
+      h(
+        "p",
+        { class: "meta" },
+        h("span", { class: "status " + p.status }, (p.status === "completed" ? "✓ " : "") + t("st_" + p.status)),
+        " · " + (p.completion ? t("completedOn", { date: date(p.completion.completed_at) }) : t("about", { minutes: m.minutes })),
+      ),
+      wanted ? h("p", { class: "note", lang: TEXT[asked] ? asked : "en" }, untranslatedText(asked)) : null,
+      prose(m.summary),
+      h(
+        "p",
+        { class: "actions" },
+        h("button", { type: "button", class: "button" + (p.status === "completed" ? " secondary" : " primary"), "aria-describedby": headingId, onclick: () => openModule(m.id) }, t(p.status === "completed" ? "reviewModule" : p.status === "in_progress" ? "continueModule" : "openModule")),
+        p.completion ? h("button", { type: "button", class: "button secondary", onclick: () => openCertificate(p.completion.id, slot) }, t("certificateFor", { title: m.title })) : null,
+      ),
+      slot,
+    );
+  });
+  show(
+    h(
+      "section",
+      { class: "home" },
+      h("h1", {}, course.title),
+      h("p", { class: "lead" }, t("courseProgress", { done: done.length, total: course.modules.length, minutes: left })),
+      last ? h("p", {}, h("button", { type: "button", class: "button primary", onclick: () => openModule(last) }, t("resume", { title: titles[last] || last }))) : null,
+      h("h2", {}, t("yourModules")),
+      h("ol", { class: "modules" }, cards),
+      h(
+        "section",
+        { class: "card transcript", "aria-labelledby": "transcript-h" },
+        h("h2", { id: "transcript-h" }, t("transcript")),
+        transcript.completions.length
+          ? [
+              h("ul", {}, transcript.completions.map((c) => h("li", {}, (titles[c.module_id] || c.module_id) + " · " + date(c.completed_at) + " · " + t("minutes", { minutes: c.credit_minutes })))),
+              h("p", {}, h("strong", {}, t("totalCredit", { minutes: transcript.total_credit_minutes }))),
+            ]
+          : h("p", {}, t("transcriptEmpty")),
+      ),
+    ),
+  );
+  focusHeading();
+  performance.mark("fo-rendered");
+}
+
+function untranslatedText(lang) {
+  const table = TEXT[lang] ? lang : "en";
+  let language = lang;
+  try {
+    language = new Intl.DisplayNames([table], { type: "language" }).of(lang) || lang;
+  } catch (_) {
+    /* an unknown code: shown as it is */
+  }
+  return TEXT[table].notTranslated.replace("{language}", language);
 }
 
 // --- Facilitator view ---------------------------------------------------------------------------
@@ -1645,7 +1871,8 @@ async function start() {
   try {
     if (S.launch.view === "facilitator") await startFacilitator();
     else if (S.launch.view === "picker") await startPicker();
-    else await startLearner();
+    else if (S.launch.module) await startLearner();
+    else await startHome();
   } catch (error) {
     showError(error);
   }
