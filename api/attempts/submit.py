@@ -146,7 +146,7 @@ _ASKED_COMPLETION = _lookup(
     ),
     "completion",
 )
-_READ_BATCH = (
+READ_BATCH = (
     select(_ASKED.c.n, *_ASKED_LEARNER.c, *_ASKED_ATTEMPTS.c, *_ASKED_COMPLETION.c)
     .select_from(_ASKED)
     .join(_ASKED_TARGET, true())
@@ -257,7 +257,7 @@ async def unit(sessions: Sessions) -> AsyncIterator[Unit]:
     PostgreSQL the engine's batches (see `_Batches`)."""
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name == "postgresql":
-        yield _batches(engine)
+        yield batches_for(engine)
         return
     async with sessions.begin() as session:
         yield _SQLite(await session.connection())
@@ -273,7 +273,7 @@ def _asyncpg(statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
 # A batch of submits in one statement, one transaction: for each submit (numbered `n` from 1), the
 # version check first, and every later step only if the one before it wrote. The completion is
 # also held to the live-completion index (`uq_completions_live`). No two submits of a batch are
-# of the same learner (`_Batches._write`), so each version check stands alone.
+# of the same learner (`_Batches.write_batch`), so each version check stands alone.
 _WRITE_BATCH = text("""
 WITH submit AS (
     SELECT * FROM unnest(
@@ -378,7 +378,7 @@ class _Batches:
         self.loop = asyncio.get_running_loop()
         self.reads: Batcher[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Seen | None]
         self.reads = Batcher(self._read, _BATCH, _PARALLEL, _SLICE)
-        self.writes: Batcher[Decided, bool | None] = Batcher(self._write, _BATCH, _PARALLEL, _SLICE)
+        self.writes: Batcher[Decided, bool | None] = Batcher(self.write_batch, _BATCH, _PARALLEL, _SLICE)
 
     async def read(self, district_id: uuid.UUID, learner_id: uuid.UUID, attempt_id: uuid.UUID) -> Seen | None:
         return await self.reads.run((district_id, learner_id, attempt_id))
@@ -402,7 +402,7 @@ class _Batches:
 
     async def _read(self, asked: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]) -> list[Seen | None]:
         rows = await self._fetch(
-            _READ_BATCH,
+            READ_BATCH,
             {"learner_ids": [learner for _, learner, _ in asked], "attempt_ids": [a for _, _, a in asked]},
         )
         by_request: list[list[Any]] = [[] for _ in asked]
@@ -410,7 +410,7 @@ class _Batches:
             by_request[row[0] - 1].append(row[1:])
         return [_seen(found, district) for found, (district, _, _) in zip(by_request, asked, strict=True)]
 
-    async def _write(self, batch: Sequence[Decided]) -> list[bool | BaseException | None]:
+    async def write_batch(self, batch: Sequence[Decided]) -> list[bool | BaseException | None]:
         results: dict[int, bool | BaseException | None] = {}
         # A learner's second submit in a batch waits for a round of its own: the k-th goes in round k.
         rounds: list[list[tuple[int, Decided]]] = []
@@ -476,7 +476,7 @@ class _Batches:
 _ENGINES: "weakref.WeakKeyDictionary[AsyncEngine, _Batches]" = weakref.WeakKeyDictionary()
 
 
-def _batches(engine: AsyncEngine) -> _Batches:
+def batches_for(engine: AsyncEngine) -> _Batches:
     """The engine's batches, made on first use in the running event loop."""
     batches = _ENGINES.get(engine)
     if batches is None or batches.loop is not asyncio.get_running_loop():

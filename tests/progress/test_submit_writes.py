@@ -12,6 +12,7 @@ import asyncpg
 import msgspec
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from api.attempts import submit as submitting
 from api.attempts.batching import Batcher
@@ -161,7 +162,7 @@ async def test_the_batch_read_is_planned_once_per_connection_and_finds_every_row
 ) -> None:
     services = [await learner_service(sessions, f"plan-{i}", "pat") for i in range(3)]
     asked = [(s.learner_id, await finish_all_but_quiz(s)) for s in services]
-    sql, _ = submitting._asyncpg(submitting._READ_BATCH)
+    sql = str(submitting.READ_BATCH.compile(dialect=PGDialect_asyncpg()))  # type: ignore[no-untyped-call]
     conn = await admin_connection(sessions)
     try:
         # Small tables, and statistics that say so: the merged read hash-joined a whole table then.
@@ -204,8 +205,8 @@ async def test_a_batch_of_submits_gives_each_its_own_outcome(sessions: Sessions)
     clash = msgspec.structs.replace(
         good[1], completion={**good[1].completion, "certificate_code": good[0].completion["certificate_code"]}
     )
-    batches = submitting._batches(sessions.kw["bind"])
-    outcomes = await batches._write([good[0], clash, good[2]])
+    batches = submitting.batches_for(sessions.kw["bind"])
+    outcomes = await batches.write_batch([good[0], clash, good[2]])
 
     assert outcomes[2] is True
     failed = [i for i in (0, 1) if isinstance(outcomes[i], asyncpg.UniqueViolationError)]
