@@ -1,9 +1,10 @@
 """Reading the course files under `content/`, and checking them the way an author needs.
 
 `check_content` lists every problem it finds, each with the file, where in it, and what to do;
-`load_course` reads the course and refuses content with any problem. A file is decoded strictly
+`load_course` reads the course and refuses content with any error (a warning, such as a stated
+time the reading and writing do not fit in, does not stop it). A file is decoded strictly
 (unknown fields are errors) by one decoder per type; the checks that msgspec cannot express
-(answer keys, references between ids, translations and their glossary) run on the decoded
+(answer keys, references between ids, translations and their glossary, times) run on the decoded
 Structs.
 """
 
@@ -13,13 +14,14 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import msgspec
 import yaml
 from msgspec import inspect
 
 from api.content.scenarios import graph_problems
+from api.content.timing import timing_problems
 from api.content.translation import text_paths
 from schemas.base import Wire
 from schemas.content import (
@@ -61,9 +63,13 @@ class ContentProblem(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     `line L, column C` when the file is not valid YAML."""
     message: str
     """What is wrong and what to do about it."""
+    severity: Literal["error", "warning"] = "error"
+    """An error stops the course from loading; a warning (a stated time shorter than the
+    reading and writing it asks for) is content that works but should be fixed."""
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}: {self.path}: {label}{self.message}"
 
 
 class ContentError(Exception):
@@ -706,9 +712,13 @@ class _Reading:
         self.root = root
         self.problems: list[ContentProblem] = []
 
-    def add(self, file: Path, path: str, message: str) -> None:
+    def add(
+        self, file: Path, path: str, message: str, severity: Literal["error", "warning"] = "error"
+    ) -> None:
         self.problems.append(
-            ContentProblem(file=file.relative_to(self.root).as_posix(), path=path, message=message)
+            ContentProblem(
+                file=file.relative_to(self.root).as_posix(), path=path, message=message, severity=severity
+            )
         )
 
     def decode(self, file: Path, decoder: _YamlDecoder[T]) -> T | None:
@@ -804,8 +814,12 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
         present.add(module.id)
         modules[module.id] = module
         module_files[module.id] = file
-        for path, message in _module_problems(module):
+        errors = list(_module_problems(module))
+        for path, message in errors:
             reading.add(file, path, message)
+        # Times are weighed on a module that holds together (its references resolve).
+        for path, message in [] if errors else timing_problems(module):
+            reading.add(file, path, message, "warning")
 
     if course is not None:
         for index, module_id in enumerate(course.modules):
@@ -899,18 +913,19 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
             for path, message in check.misses(translation, modules[module_id]):
                 reading.add(translation_files[(module_id, locale)], path, message)
 
-    if course is None or reading.problems:
+    if course is None or any(problem.severity == "error" for problem in reading.problems):
         return None, reading.problems
     bundle = CourseBundle(
         course=course,
         modules=[modules[module_id] for module_id in course.modules],
         translations=translations,
     )
-    return bundle, []
+    return bundle, reading.problems
 
 
 def check_content(content_dir: Path) -> list[ContentProblem]:
-    """Every problem found in the content under `content_dir`; empty when it is all good.
+    """Every problem found in the content under `content_dir`, errors and warnings; empty when
+    it is all good.
 
     A file that does not decode reports its decoding errors up to the first one that cannot be
     stepped past (see `_step_past`); the checks on its content run once it decodes.
@@ -921,7 +936,8 @@ def check_content(content_dir: Path) -> list[ContentProblem]:
 def load_course(content_dir: Path) -> CourseBundle:
     """The course under `content_dir` with its modules and translations.
 
-    Raises ContentError, carrying every problem, when `check_content` finds any.
+    Raises ContentError, carrying every problem, when `check_content` finds any error; warnings
+    do not stop it (`frontoffice content check` reports them).
     """
     bundle, problems = _read(content_dir)
     if bundle is None:
