@@ -15,6 +15,7 @@ from typing import Literal
 import msgspec
 from sqlalchemy import select
 
+from api.content.publish import PublishedCourse
 from api.content.render import render_html
 from api.content.translation import apply_translation
 from api.content.views import course_view, facilitator_module, learner_form, learner_module, module_summary
@@ -82,7 +83,7 @@ class Catalog:
         self.sessions = sessions
         self.refresh_seconds = refresh_seconds
         self._checked_at = float("-inf")
-        self._course: Course | None = None
+        self._course: PublishedCourse | None = None
         self._current: dict[str, str] = {}
         self._entries: dict[tuple[str, str], Entry] = {}
         self._rendered: dict[tuple[object, ...], Rendered] = {}
@@ -96,7 +97,7 @@ class Catalog:
             course_row = (await session.execute(select(CourseRecord))).scalars().first()
             rows = (await session.execute(select(ModuleRecord.id, ModuleRecord.current_version))).all()
         current = {module_id: version for module_id, version in rows}
-        course = msgspec.convert(course_row.document, Course) if course_row else None
+        course = msgspec.convert(course_row.document, PublishedCourse) if course_row else None
         if current != self._current or course != self._course:
             # Listings depend on which versions are current; module renderings do not.
             self._rendered = {k: v for k, v in self._rendered.items() if k[0] == "module"}
@@ -111,7 +112,7 @@ class Catalog:
                 self._refreshing = asyncio.ensure_future(self.refresh())
             await asyncio.shield(self._refreshing)
 
-    async def course(self) -> Course:
+    async def course(self) -> PublishedCourse:
         await self._fresh()
         if self._course is None:
             raise NotFound("No course has been published yet; run `frontoffice content publish`.")
@@ -212,12 +213,17 @@ class Catalog:
         best language any module has (each summary falls back to English on its own)."""
         course = await self.course()
         entries = [await self.entry(module_id) for module_id in course.modules if module_id in self._current]
-        available = sorted({locale for entry in entries for locale in entry.locales} | {DEFAULT_LOCALE})
+        locales = {locale for entry in entries for locale in entry.locales} | set(course.translations)
+        available = sorted(locales | {DEFAULT_LOCALE})
         locale = negotiate(lang, accept_language, available)
 
         def make() -> Rendered:
             summaries = [module_summary(self.localized(e, locale), e.version) for e in entries]
-            return _rendered(course_view(course, summaries) if with_course else summaries, locale, fmt)
+            if not with_course:
+                return _rendered(summaries, locale, fmt)
+            english = Course(**{f: getattr(course, f) for f in Course.__struct_fields__})
+            localized = apply_translation(english, course.translations.get(locale, {}))
+            return _rendered(course_view(localized, summaries), locale, fmt)
 
         return self._cached(("listing", with_course, locale, fmt), make)
 
