@@ -31,7 +31,15 @@ def provide_attempts(
 ) -> AttemptService:
     principal = principal_of(request)
     assert principal.learner_id is not None  # routes below require the learner scope
-    return AttemptService(sessions, catalog, principal.district_id, principal.learner_id, principal.cohort)
+    return AttemptService(
+        sessions,
+        catalog,
+        principal.district_id,
+        principal.learner_id,
+        principal.cohort,
+        lang=request.query_params.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+    )
 
 
 class MyProgressController(Controller):
@@ -114,7 +122,11 @@ class MyProgressController(Controller):
         progress: NamedDependency[AttemptService],
         attempt_id: FromPath[uuid.UUID],
         data: JSONBody[AttemptSubmit],
+        lang: Lang = None,
     ) -> SubmitResult:
+        # `lang` (or Accept-Language) is read where the service is provided; declared here so
+        # that the document says a text answer is marked in the learner's language.
+        del lang
         return await progress.submit(attempt_id, data.answers)
 
 

@@ -21,7 +21,7 @@ from api.attempts.lists import compare_list
 from api.attempts.rules import requirements
 from api.attempts.scoring import Marking, band_feedback, mark
 from api.completions.views import completion_view
-from api.content.catalog import Catalog, Entry
+from api.content.catalog import Catalog, Entry, negotiate
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import Attempt, Completion, utcnow
@@ -65,12 +65,23 @@ class AttemptService:
         district_id: uuid.UUID,
         learner_id: uuid.UUID,
         cohort: str = "",
+        *,
+        lang: str | None = None,
+        accept_language: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.catalog = catalog
         self.district_id = district_id
         self.learner_id = learner_id
         self.cohort = cohort
+        # The language the learner works in (`?lang=`, else Accept-Language, as the content
+        # routes pick it): a text answer gets its typo allowance in that language only.
+        self.lang = lang
+        self.accept_language = accept_language
+
+    def _scoring_form(self, entry: Entry, form: Form) -> Form:
+        locale = negotiate(self.lang, self.accept_language, entry.locales)
+        return self.catalog.scoring_form(entry, form, locale)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -141,7 +152,7 @@ class AttemptService:
             or (rule == "after_last_attempt" and (last or bool(row.passed)))
         )
         if marking is None:
-            marking = mark(self.catalog.scoring_form(entry, form), row.answers)
+            marking = mark(self._scoring_form(entry, form), row.answers)
         items = marking.results(show_feedback=show_feedback, show_correct=show_correct)
         view.score, view.passed, view.items = row.score, row.passed, items
         view.feedback = band_feedback(form, row.score) if show_feedback else None
@@ -297,7 +308,7 @@ class AttemptService:
                 target,
                 entry.module,
                 form,
-                self.catalog.scoring_form(entry, form),
+                self._scoring_form(entry, form),
                 answers,
                 district_id=self.district_id,
                 learner_id=self.learner_id,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from api.content.publish import PublishedCourse
 from api.content.render import render_html
-from api.content.translation import apply_translation
+from api.content.translation import TextEntryInLanguage, apply_translation
 from api.content.views import course_view, facilitator_module, learner_form, learner_module, module_summary
 from api.db import Sessions
 from api.errors import NotFound
@@ -89,7 +89,7 @@ class Catalog:
         self._rendered: dict[tuple[object, ...], Rendered] = {}
         self._refreshing: asyncio.Future[None] | None = None
         self._localized: dict[tuple[str, str, str], Module] = {}
-        self._scoring: dict[tuple[str, str, str], Form] = {}
+        self._scoring: dict[tuple[str, str, str, str], Form] = {}
 
     async def refresh(self) -> None:
         """Reread the course and which version of each module is current."""
@@ -152,23 +152,29 @@ class Catalog:
             module = self._localized[key] = apply_translation(entry.module, strings)
         return module
 
-    def scoring_form(self, entry: Entry, form: Form) -> Form:
-        """The form to mark against: a text answer in any of the module's languages counts, so a
-        Spanish-speaking learner typing `información` is marked as right as one typing
-        `information`. Built once per version."""
+    def scoring_form(self, entry: Entry, form: Form, locale: str = DEFAULT_LOCALE) -> Form:
+        """The form to mark a learner working in `locale` against: a text entry's answers in that
+        language count with the item's typo allowance, another language's only exactly (accents
+        and case aside), so a learner typing `información` in the English player is right, and one
+        typing a near miss of a Spanish answer in it is not. Built once per version and language."""
         if not entry.translations or not any(isinstance(i, TextEntryItem) for i in form.items):
             return form
-        key = (entry.module.id, entry.version, form.id)
+        key = (entry.module.id, entry.version, form.id, locale)
         scoring = self._scoring.get(key)
         if scoring is None:
-            accepted: dict[str, list[str]] = {}
-            for locale in entry.translations:
-                localized = next(f for f in self.localized(entry, locale).forms if f.id == form.id)
-                for item in localized.items:
-                    if isinstance(item, TextEntryItem):
-                        accepted.setdefault(item.id, []).extend(item.accepted)
+            by_locale: dict[str, dict[str, list[str]]] = {}
+            for language in entry.locales:
+                localized = next(f for f in self.localized(entry, language).forms if f.id == form.id)
+                by_locale[language] = {
+                    item.id: item.accepted for item in localized.items if isinstance(item, TextEntryItem)
+                }
+            own = by_locale[locale if locale in by_locale else DEFAULT_LOCALE]
+            others = [answers for answers in by_locale.values() if answers is not own]
             items = [
-                msgspec.structs.replace(item, accepted=[*item.accepted, *accepted.get(item.id, [])])
+                TextEntryInLanguage(
+                    **msgspec.structs.asdict(item) | {"accepted": own[item.id]},
+                    elsewhere=[a for answers in others for a in answers[item.id] if a not in own[item.id]],
+                )
                 if isinstance(item, TextEntryItem)
                 else item
                 for item in form.items

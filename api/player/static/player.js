@@ -571,7 +571,7 @@ async function goTo(index, options) {
 }
 
 async function startAttempt(formId) {
-  const response = await api("POST", "/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(formId) + "/attempts");
+  const response = await api("POST", "/api/v1/me/modules/" + enc(S.module.id) + "/forms/" + enc(formId) + "/attempts" + langQuery("?"));
   setAttempt(formId, await response.json());
 }
 
@@ -853,7 +853,7 @@ async function submitForm(form, formEl) {
   delete S.timers[form.id];
   const attempt = S.attempts[form.id];
   try {
-    const response = await api("POST", "/api/v1/me/attempts/" + attempt.id + "/submit", { answers: cleanAnswers(form, answers) }, {
+    const response = await api("POST", "/api/v1/me/attempts/" + attempt.id + "/submit" + langQuery("?"), { answers: cleanAnswers(form, answers) }, {
       headers: {
         Authorization: "Bearer " + S.launch.token,
         "Content-Type": "application/json",
