@@ -349,12 +349,18 @@ def keys_revoke(slug: str, key_id: uuid.UUID) -> None:
 
 
 def _check_or_exit(
-    content_dir: Path, report: Callable[[str], None] = lambda line: click.echo(line, err=True)
+    content_dir: Path,
+    report: Callable[[str], None] = lambda line: click.echo(line, err=True),
+    *,
+    warnings_fail: bool = False,
 ) -> None:
+    """Report every problem; exit on an error, and on a warning too when `warnings_fail` (the
+    author's check), but not when publishing or serving, which content with warnings can do."""
     problems = check_content(content_dir)
     for problem in problems:
         report(str(problem))
-    if problems:
+    failing = [p for p in problems if warnings_fail or p.severity == "error"]
+    if failing:
         raise click.ClickException(f"{len(problems)} problem(s) in {content_dir}/; fix them and try again.")
 
 
@@ -374,7 +380,7 @@ def content() -> None:
 def content_check(content_dir: Path | None) -> None:
     """Validate every content file; print each problem with file, path and what to do."""
     folder = content_dir or Settings.from_env().content_path
-    _check_or_exit(folder)
+    _check_or_exit(folder, warnings_fail=True)
     click.echo(f"{folder}/: no problems")
 
 

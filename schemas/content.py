@@ -478,3 +478,15 @@ class Translation(Wire, kw_only=True):
         dict[str, str],
         Meta(description="Path in the English module (as `check` prints it) to translated text."),
     ]
+
+
+class CourseTranslation(Wire, kw_only=True):
+    """A translation of the course itself (`translations/<locale>/course.yaml`): `strings` maps a
+    path in course.yaml (`title`, `description`, `audience[0]`) to its text."""
+
+    course: Id
+    locale: Annotated[str, Meta(pattern=r"^[a-z]{2}$", description="Two-letter language code.")]
+    strings: Annotated[
+        dict[str, str],
+        Meta(description="Path in course.yaml (as `check` prints it) to translated text."),
+    ]

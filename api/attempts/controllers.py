@@ -126,7 +126,11 @@ class MyProgressController(Controller):
         progress: NamedDependency[AttemptService],
         attempt_id: FromPath[uuid.UUID],
         data: JSONBody[AttemptSubmit],
+        lang: Lang = None,
     ) -> SubmitResult:
+        # `lang` (or Accept-Language) is read where the service is provided; declared here so
+        # that the document says a text answer is marked in the learner's language.
+        del lang
         return await progress.submit(attempt_id, data.answers)
 
 

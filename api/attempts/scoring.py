@@ -19,6 +19,7 @@ import msgspec
 
 from api.content.loader import SCORABLE_ITEMS
 from api.content.scenarios import PathError, walk
+from api.content.translation import TextEntryInLanguage
 from schemas.content import (
     ChoiceItem,
     ClassifyItem,
@@ -396,7 +397,9 @@ def score_item(item: Item, answer: object | None) -> tuple[float, bool]:
       `max_typos` edits (Damerau-Levenshtein: insert, delete, substitute, swap two neighbours)
       of one at least 4 characters long, else 0. Normalizing strips surrounding whitespace and
       punctuation, collapses inner whitespace, applies NFKC, drops accents ("informacion"
-      matches "información") and casefolds unless the item is case sensitive.
+      matches "información") and casefolds unless the item is case sensitive. A text entry
+      marked for one language (TextEntryInLanguage) also takes another language's answers,
+      exactly: never with a typo.
     - scenario: the `score` of the ending the path reaches; full credit only at a safe ending
       that scores 1.
     """
@@ -471,6 +474,11 @@ def _text_matches(item: TextEntryItem, answer: str) -> bool:
     given = _normalize_text(answer, case_sensitive=item.case_sensitive)
     if not given:
         return False
+    # Another language's answers count exactly, never through a typo: a near miss of a word in
+    # a language the learner is not working in is most likely a different word of their own.
+    for other in item.elsewhere if isinstance(item, TextEntryInLanguage) else []:
+        if given == _normalize_text(other, case_sensitive=item.case_sensitive):
+            return True
     for accepted in item.accepted:
         wanted = _normalize_text(accepted, case_sensitive=item.case_sensitive)
         if given == wanted:

@@ -74,7 +74,13 @@ class AttemptService:
         self.district_id = district_id
         self.learner_id = learner_id
         self.cohort = cohort
-        self.languages = languages  # `?lang=` and Accept-Language: the feedback's language
+        self.languages = languages  # `?lang=` and Accept-Language: the learner's language
+
+    def _scoring_form(self, entry: Entry, form: Form) -> Form:
+        """The form as it is marked: a text answer gets its typo allowance in the learner's
+        language only (another language's answers count on an exact match)."""
+        locale = negotiate(*self.languages, entry.locales)
+        return self.catalog.scoring_form(entry, form, locale)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -145,7 +151,7 @@ class AttemptService:
             or (rule == "after_last_attempt" and (last or bool(row.passed)))
         )
         if marking is None:
-            marking = mark(self.catalog.scoring_form(entry, form), row.answers)
+            marking = mark(self._scoring_form(entry, form), row.answers)
         texts = self._in_language(entry, form)
         items = results(marking, texts, show_feedback=show_feedback, show_correct=show_correct)
         view.score, view.passed, view.items = row.score, row.passed, items
@@ -307,7 +313,7 @@ class AttemptService:
                 target,
                 entry.module,
                 form,
-                self.catalog.scoring_form(entry, form),
+                self._scoring_form(entry, form),
                 answers,
                 district_id=self.district_id,
                 learner_id=self.learner_id,

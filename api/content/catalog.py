@@ -15,8 +15,9 @@ from typing import Literal
 import msgspec
 from sqlalchemy import select
 
+from api.content.publish import PublishedCourse
 from api.content.render import render_html
-from api.content.translation import apply_translation
+from api.content.translation import TextEntryInLanguage, apply_translation
 from api.content.views import course_view, facilitator_module, learner_form, learner_module, module_summary
 from api.db import Sessions
 from api.errors import NotFound
@@ -82,13 +83,13 @@ class Catalog:
         self.sessions = sessions
         self.refresh_seconds = refresh_seconds
         self._checked_at = float("-inf")
-        self._course: Course | None = None
+        self._course: PublishedCourse | None = None
         self._current: dict[str, str] = {}
         self._entries: dict[tuple[str, str], Entry] = {}
         self._rendered: dict[tuple[object, ...], Rendered] = {}
         self._refreshing: asyncio.Future[None] | None = None
         self._localized: dict[tuple[str, str, str], Module] = {}
-        self._scoring: dict[tuple[str, str, str], Form] = {}
+        self._scoring: dict[tuple[str, str, str, str], Form] = {}
 
     async def refresh(self) -> None:
         """Reread the course and which version of each module is current."""
@@ -96,7 +97,7 @@ class Catalog:
             course_row = (await session.execute(select(CourseRecord))).scalars().first()
             rows = (await session.execute(select(ModuleRecord.id, ModuleRecord.current_version))).all()
         current = {module_id: version for module_id, version in rows}
-        course = msgspec.convert(course_row.document, Course) if course_row else None
+        course = msgspec.convert(course_row.document, PublishedCourse) if course_row else None
         if current != self._current or course != self._course:
             # Listings depend on which versions are current; module renderings do not.
             self._rendered = {k: v for k, v in self._rendered.items() if k[0] == "module"}
@@ -111,7 +112,7 @@ class Catalog:
                 self._refreshing = asyncio.ensure_future(self.refresh())
             await asyncio.shield(self._refreshing)
 
-    async def course(self) -> Course:
+    async def course(self) -> PublishedCourse:
         await self._fresh()
         if self._course is None:
             raise NotFound("No course has been published yet; run `frontoffice content publish`.")
@@ -151,23 +152,29 @@ class Catalog:
             module = self._localized[key] = apply_translation(entry.module, strings)
         return module
 
-    def scoring_form(self, entry: Entry, form: Form) -> Form:
-        """The form to mark against: a text answer in any of the module's languages counts, so a
-        Spanish-speaking learner typing `información` is marked as right as one typing
-        `information`. Built once per version."""
+    def scoring_form(self, entry: Entry, form: Form, locale: str = DEFAULT_LOCALE) -> Form:
+        """The form to mark a learner working in `locale` against: a text entry's answers in that
+        language count with the item's typo allowance, another language's only exactly (accents
+        and case aside), so a learner typing `información` in the English player is right, and one
+        typing a near miss of a Spanish answer in it is not. Built once per version and language."""
         if not entry.translations or not any(isinstance(i, TextEntryItem) for i in form.items):
             return form
-        key = (entry.module.id, entry.version, form.id)
+        key = (entry.module.id, entry.version, form.id, locale)
         scoring = self._scoring.get(key)
         if scoring is None:
-            accepted: dict[str, list[str]] = {}
-            for locale in entry.translations:
-                localized = next(f for f in self.localized(entry, locale).forms if f.id == form.id)
-                for item in localized.items:
-                    if isinstance(item, TextEntryItem):
-                        accepted.setdefault(item.id, []).extend(item.accepted)
+            by_locale: dict[str, dict[str, list[str]]] = {}
+            for language in entry.locales:
+                localized = next(f for f in self.localized(entry, language).forms if f.id == form.id)
+                by_locale[language] = {
+                    item.id: item.accepted for item in localized.items if isinstance(item, TextEntryItem)
+                }
+            own = by_locale[locale if locale in by_locale else DEFAULT_LOCALE]
+            others = [answers for answers in by_locale.values() if answers is not own]
             items = [
-                msgspec.structs.replace(item, accepted=[*item.accepted, *accepted.get(item.id, [])])
+                TextEntryInLanguage(
+                    **msgspec.structs.asdict(item) | {"accepted": own[item.id]},
+                    elsewhere=[a for answers in others for a in answers[item.id] if a not in own[item.id]],
+                )
                 if isinstance(item, TextEntryItem)
                 else item
                 for item in form.items
@@ -212,12 +219,17 @@ class Catalog:
         best language any module has (each summary falls back to English on its own)."""
         course = await self.course()
         entries = [await self.entry(module_id) for module_id in course.modules if module_id in self._current]
-        available = sorted({locale for entry in entries for locale in entry.locales} | {DEFAULT_LOCALE})
+        locales = {locale for entry in entries for locale in entry.locales} | set(course.translations)
+        available = sorted(locales | {DEFAULT_LOCALE})
         locale = negotiate(lang, accept_language, available)
 
         def make() -> Rendered:
             summaries = [module_summary(self.localized(e, locale), e.version, e.locales) for e in entries]
-            return _rendered(course_view(course, summaries) if with_course else summaries, locale, fmt)
+            if not with_course:
+                return _rendered(summaries, locale, fmt)
+            english = Course(**{f: getattr(course, f) for f in Course.__struct_fields__})
+            localized = apply_translation(english, course.translations.get(locale, {}))
+            return _rendered(course_view(localized, summaries), locale, fmt)
 
         return self._cached(("listing", with_course, locale, fmt), make)
 

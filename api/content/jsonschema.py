@@ -11,13 +11,14 @@ from typing import Any
 
 import msgspec
 
-from schemas.content import Course, Module, Translation
+from schemas.content import Course, CourseTranslation, Module, Translation
 
 # The file each content type's schema is written to, in the order they are written.
 SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
     "course.schema.json": Course,
     "module.schema.json": Module,
     "translation.schema.json": Translation,
+    "course-translation.schema.json": CourseTranslation,
 }
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"

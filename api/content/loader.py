@@ -1,9 +1,10 @@
 """Reading the course files under `content/`, and checking them the way an author needs.
 
 `check_content` lists every problem it finds, each with the file, where in it, and what to do;
-`load_course` reads the course and refuses content with any problem. A file is decoded strictly
+`load_course` reads the course and refuses content with any error (a warning, such as a stated
+time the reading and writing do not fit in, does not stop it). A file is decoded strictly
 (unknown fields are errors) by one decoder per type; the checks that msgspec cannot express
-(answer keys, references between ids, translations and their glossary) run on the decoded
+(answer keys, references between ids, translations and their glossary, times) run on the decoded
 Structs.
 """
 
@@ -13,13 +14,14 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import msgspec
 import yaml
 from msgspec import inspect
 
 from api.content.scenarios import graph_problems
+from api.content.timing import timing_problems
 from api.content.translation import text_paths
 from schemas.base import Wire
 from schemas.content import (
@@ -29,12 +31,14 @@ from schemas.content import (
     ClassifyItem,
     Condition,
     Course,
+    CourseTranslation,
     Form,
     Item,
     MatrixItem,
     Module,
     OrderItem,
     QuizPassed,
+    RatingItem,
     ScenarioItem,
     TableItem,
     TextEntryItem,
@@ -61,9 +65,13 @@ class ContentProblem(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     `line L, column C` when the file is not valid YAML."""
     message: str
     """What is wrong and what to do about it."""
+    severity: Literal["error", "warning"] = "error"
+    """An error stops the course from loading; a warning (a stated time shorter than the
+    reading and writing it asks for) is content that works but should be fixed."""
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}: {self.path}: {label}{self.message}"
 
 
 class ContentError(Exception):
@@ -82,6 +90,8 @@ class CourseBundle(msgspec.Struct, frozen=True, kw_only=True):
     modules: list[Module]
     translations: dict[tuple[str, str], Translation]
     """Keyed by (module id, locale)."""
+    course_translations: dict[str, dict[str, str]] = {}
+    """The course's own strings (title, description, audience) by locale."""
 
     def module(self, module_id: str) -> Module:
         """The module with this id; KeyError when the course has none."""
@@ -168,6 +178,8 @@ class Glossary(Wire, kw_only=True):
 _COURSE = _YamlDecoder(Course)
 _MODULE = _YamlDecoder(Module)
 _TRANSLATION = _YamlDecoder(Translation)
+_COURSE_TRANSLATION = _YamlDecoder(CourseTranslation)
+_COURSE_TRANSLATION_FILE = "course.yaml"
 _GLOSSARY = _YamlDecoder(Glossary)
 _GLOSSARY_FILE = re.compile(r"^glossary-(?P<locale>[a-z]{2})\.yaml$")
 
@@ -648,11 +660,11 @@ class _GlossaryCheck:
             for term in glossary.terms
         ]
 
-    def misses(self, translation: Translation, english: Module) -> Found:
-        """A problem for each translated string whose English holds a term that the translation
-        does not render the glossary's way."""
+    def misses(self, strings: dict[str, str], english: msgspec.Struct) -> Found:
+        """A problem for each translated string whose English (in the module or the course)
+        holds a term that the translation does not render the glossary's way."""
         originals = text_paths(english)
-        for key, text in translation.strings.items():
+        for key, text in strings.items():
             if key not in originals:
                 continue  # reported as a key with no English original
             original, folded = _fold(originals[key]), _fold(text)
@@ -679,15 +691,21 @@ def _glossary_problems(glossary: Glossary) -> Found:
     yield from _blank_strings(glossary, "$")
 
 
-def _translation_problems(translation: Translation, english: Module) -> Found:
+def _translation_problems(strings: dict[str, str], english: Module | Course) -> Found:
     paths = text_paths(english)
-    for key, text in translation.strings.items():
+    for key, text in strings.items():
         if key not in paths:
+            where = f"module `{english.id}`" if isinstance(english, Module) else "course.yaml"
+            example = (
+                "list elements by id, e.g. `forms[quiz].items[q1].prompt`"
+                if isinstance(english, Module)
+                else f"one of {_names(list(paths))}"
+            )
             yield (
                 key,
-                f"This translation key has no English original in module `{english.id}`: "
-                "copy the path exactly as `frontoffice content check` or the English file gives "
-                "it (list elements by id, e.g. `forms[quiz].items[q1].prompt`), or remove it.",
+                f"This translation key has no English original in {where}: copy the path "
+                f"exactly as `frontoffice content check` or the English file gives it ({example}), "
+                "or remove it.",
             )
         elif not text.strip():
             yield (
@@ -706,9 +724,13 @@ class _Reading:
         self.root = root
         self.problems: list[ContentProblem] = []
 
-    def add(self, file: Path, path: str, message: str) -> None:
+    def add(
+        self, file: Path, path: str, message: str, severity: Literal["error", "warning"] = "error"
+    ) -> None:
         self.problems.append(
-            ContentProblem(file=file.relative_to(self.root).as_posix(), path=path, message=message)
+            ContentProblem(
+                file=file.relative_to(self.root).as_posix(), path=path, message=message, severity=severity
+            )
         )
 
     def decode(self, file: Path, decoder: _YamlDecoder[T]) -> T | None:
@@ -792,6 +814,13 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
                 f"The file is named `{file.name}` but the module's id is `{module.id}`: rename "
                 f"the file to `{module.id}.yaml`, or fix the id.",
             )
+        if f"{module.id}.yaml" == _COURSE_TRANSLATION_FILE:
+            reading.add(
+                file,
+                "$.id",
+                f"`{module.id}` can't be a module id: translations/<locale>/{_COURSE_TRANSLATION_FILE} "
+                "translates the course itself. Choose another id.",
+            )
         if module.id in modules:
             reading.add(
                 file,
@@ -804,8 +833,12 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
         present.add(module.id)
         modules[module.id] = module
         module_files[module.id] = file
-        for path, message in _module_problems(module):
+        errors = list(_module_problems(module))
+        for path, message in errors:
             reading.add(file, path, message)
+        # Times are weighed on a module that holds together (its references resolve).
+        for path, message in [] if errors else timing_problems(module):
+            reading.add(file, path, message, "warning")
 
     if course is not None:
         for index, module_id in enumerate(course.modules):
@@ -827,6 +860,8 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
 
     translations: dict[tuple[str, str], Translation] = {}
     translation_files: dict[tuple[str, str], Path] = {}
+    course_translations: dict[str, dict[str, str]] = {}
+    course_translation_files: dict[str, Path] = {}
     glossaries: dict[str, _GlossaryCheck] = {}
     translations_dir = root / "translations"
     folders = [f for f in sorted(translations_dir.iterdir())] if translations_dir.is_dir() else []
@@ -851,6 +886,16 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
             )
             continue
         for file in reading.yaml_files(folder):
+            if file.name == _COURSE_TRANSLATION_FILE:
+                course_translation = reading.decode(file, _COURSE_TRANSLATION)
+                if (
+                    course_translation is not None
+                    and course is not None
+                    and _course_translation_fits(reading, file, folder.name, course_translation, course)
+                ):
+                    course_translations[course_translation.locale] = course_translation.strings
+                    course_translation_files[course_translation.locale] = file
+                continue
             translation = reading.decode(file, _TRANSLATION)
             if translation is None:
                 continue
@@ -891,26 +936,101 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
                 continue
             translations[key] = translation
             translation_files[key] = file
-            for path, message in _translation_problems(translation, english):
+            for path, message in _translation_problems(translation.strings, english):
                 reading.add(file, path, message)
 
     for (module_id, locale), translation in translations.items():
         if check := glossaries.get(locale):
-            for path, message in check.misses(translation, modules[module_id]):
+            for path, message in check.misses(translation.strings, modules[module_id]):
                 reading.add(translation_files[(module_id, locale)], path, message)
+    locales = {"en", *(locale for _, locale in translations)}
+    for (module_id, locale), where, message in _reflection_scale_problems(
+        [modules[m] for m in module_files], translations, sorted(locales)
+    ):
+        file = module_files[module_id] if locale == "en" else translation_files[(module_id, locale)]
+        reading.add(file, where, message)
+    for locale, strings in course_translations.items():
+        if course is not None and (check := glossaries.get(locale)):
+            for path, message in check.misses(strings, course):
+                reading.add(course_translation_files[locale], path, message)
 
-    if course is None or reading.problems:
+    if course is None or any(problem.severity == "error" for problem in reading.problems):
         return None, reading.problems
     bundle = CourseBundle(
         course=course,
         modules=[modules[module_id] for module_id in course.modules],
         translations=translations,
+        course_translations=course_translations,
     )
-    return bundle, []
+    return bundle, reading.problems
+
+
+def _reflection_scale_problems(
+    modules: list[Module], translations: dict[tuple[str, str], Translation], locales: list[str]
+) -> Iterator[tuple[tuple[str, str], str, str]]:
+    """Every reflection rates its module on one scale, worded the same in every module and
+    language, so that ratings can be compared across the course. ((module, locale), path,
+    message) for each rating whose labels differ from the first module's in that language."""
+    first: dict[str, tuple[str, list[str]]] = {}
+    for module in modules:
+        for f, form in enumerate(module.forms):
+            if form.kind != "reflection":
+                continue
+            for i, item in enumerate(form.items):
+                if not isinstance(item, RatingItem):
+                    continue
+                base = f"forms[{form.id}].items[{item.id}].scale.labels"
+                for locale in locales:
+                    if locale == "en":
+                        strings, where = {}, f"$.forms[{f}].items[{i}].scale.labels"
+                    elif (module.id, locale) in translations:
+                        strings, where = translations[(module.id, locale)].strings, base
+                    else:
+                        continue  # an untranslated module is English throughout
+                    labels = [
+                        strings.get(f"{base}[{n}].label", x.label) for n, x in enumerate(item.scale.labels)
+                    ]
+                    seen = first.setdefault(locale, (module.id, labels))
+                    if labels != seen[1]:
+                        yield (
+                            (module.id, locale),
+                            where,
+                            f"This reflection's rating scale reads {labels}, but module `{seen[0]}` "
+                            f"reads {seen[1]}: word every module's scale the same, so that their "
+                            "ratings can be compared.",
+                        )
+
+
+def _course_translation_fits(
+    reading: _Reading, file: Path, folder: str, translation: CourseTranslation, course: Course
+) -> bool:
+    """Report what is wrong with a translation of the course; True when it can be used."""
+    fits = True
+    if translation.locale != folder:
+        fits = False
+        reading.add(
+            file,
+            "$.locale",
+            f"This file is in folder `{folder}` but says `locale: {translation.locale}`: move it "
+            f"to translations/{translation.locale}/, or fix the locale.",
+        )
+    if translation.course != course.id:
+        fits = False
+        reading.add(
+            file,
+            "$.course",
+            f"This file translates course `{translation.course}`, but course.yaml is "
+            f"`{course.id}`: fix `course`.",
+        )
+    for path, message in _translation_problems(translation.strings, course):
+        fits = False
+        reading.add(file, path, message)
+    return fits
 
 
 def check_content(content_dir: Path) -> list[ContentProblem]:
-    """Every problem found in the content under `content_dir`; empty when it is all good.
+    """Every problem found in the content under `content_dir`, errors and warnings; empty when
+    it is all good.
 
     A file that does not decode reports its decoding errors up to the first one that cannot be
     stepped past (see `_step_past`); the checks on its content run once it decodes.
@@ -921,7 +1041,8 @@ def check_content(content_dir: Path) -> list[ContentProblem]:
 def load_course(content_dir: Path) -> CourseBundle:
     """The course under `content_dir` with its modules and translations.
 
-    Raises ContentError, carrying every problem, when `check_content` finds any.
+    Raises ContentError, carrying every problem, when `check_content` finds any error; warnings
+    do not stop it (`frontoffice content check` reports them).
     """
     bundle, problems = _read(content_dir)
     if bundle is None:

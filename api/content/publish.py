@@ -12,7 +12,7 @@ from sqlalchemy import text
 from api.content.loader import CourseBundle
 from api.db import Sessions
 from api.models import CourseRecord, ModuleRecord, ModuleVersion, utcnow
-from schemas.content import Module
+from schemas.content import Course, Module
 
 
 class Published(msgspec.Struct, frozen=True):
@@ -20,6 +20,14 @@ class Published(msgspec.Struct, frozen=True):
 
     new_versions: list[tuple[str, str]]
     unchanged: list[str]
+
+
+class PublishedCourse(Course, kw_only=True):
+    """The course as stored: course.yaml and its translations. A course stored before the
+    course had translations decodes with none."""
+
+    translations: dict[str, dict[str, str]] = {}
+    """The course's translated strings (`title`, `description`, `audience[0]`) by locale."""
 
 
 def content_hash(value: object) -> str:
@@ -43,7 +51,9 @@ async def publish(sessions: Sessions, bundle: CourseBundle) -> Published:
         if session.get_bind().dialect.name == "postgresql":
             # Several processes may start at once: one publishes, the others find it done.
             await session.execute(text("SELECT pg_advisory_xact_lock(727275)"))
-        document = msgspec.to_builtins(bundle.course)
+        course_fields = msgspec.structs.asdict(bundle.course)
+        stored = PublishedCourse(**course_fields, translations=bundle.course_translations)
+        document = msgspec.to_builtins(stored)
         course = await session.get(CourseRecord, bundle.course.id)
         if course is None:
             session.add(CourseRecord(id=bundle.course.id, version=content_hash(document), document=document))

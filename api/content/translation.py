@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import inspect
 
+from schemas.content import TextEntryItem
+
 S = TypeVar("S", bound=msgspec.Struct)
 
 
@@ -77,6 +79,16 @@ def _replace(data: Any, path: str, strings: dict[str, str]) -> Any:
 def _builtin_key(element: object, index: int) -> str:
     key = element.get("id") if isinstance(element, dict) else None
     return f"[{key}]" if isinstance(key, str) else f"[{index}]"
+
+
+class TextEntryInLanguage(TextEntryItem, kw_only=True):
+    """A text entry as it is marked for a learner working in one language: `accepted` holds that
+    language's answers, matched with the item's typo allowance; `elsewhere` the other languages'
+    answers, matched exactly (accents and case aside). So "informal" is never one typo away from
+    right through a Spanish "informar" for a learner answering in English. Built by the catalog,
+    never authored or served."""
+
+    elsewhere: list[str] = []
 
 
 def apply_translation(document: S, strings: dict[str, str]) -> S:

@@ -156,6 +156,12 @@ class GroupService:
 
     async def analysis(self, module_id: str, form_id: str) -> FormAnalysis:
         form = await self._form(module_id, form_id)
+        # A text answer in any of the module's languages counts (exactly; typos in English), as
+        # a learner's own marks do: the item's share right must not drop with each Spanish answer.
+        marking = {
+            item.id: item
+            for item in self.catalog.scoring_form(await self.catalog.entry(module_id), form).items
+        }
         rows = await self._submitted(module_id, form_id)
         # Each learner's counted attempt, as the form's policy counts it.
         by_learner: dict[uuid.UUID, list[Attempt]] = {}
@@ -167,7 +173,7 @@ class GroupService:
             if not is_scorable(item):
                 continue
             answers: list[Any] = [r.answers[item.id] for r in chosen if r.answers.get(item.id) is not None]
-            scores = [score_item(item, answer) for answer in answers]
+            scores = [score_item(marking[item.id], answer) for answer in answers]
             n = len(answers)
             analysis = ItemAnalysis(
                 item_id=item.id,

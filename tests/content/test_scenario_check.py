@@ -55,6 +55,7 @@ def with_scenario(change: Callable[[Data], object] = lambda s: None) -> Callable
         data = scenario()
         change(data)
         module["forms"][0]["items"].append(data)
+        module["facilitator_script"][0]["minutes"] = 4  # a scenario counts two minutes in the room
 
     return edit
 

@@ -118,6 +118,16 @@ async def test_item_analysis_shows_what_the_room_missed(client: Client, district
     assert right_option["chosen_percent"] == pytest.approx(66.7)
 
 
+async def test_item_analysis_counts_a_right_answer_in_spanish(client: Client, district_a: Tenant) -> None:
+    form = (await facilitator_forms(client, district_a))["knowledge-check"]
+    for index, typed in enumerate(["information", "la información", "informal"]):
+        answers = form_answers(form) | {"need-information": typed}
+        await submit(client, await learner(client, district_a, f"es-{index}"), form["id"], answers)
+    analysis = (await client.get(f"{REPORTS}/knowledge-check/analysis", headers=district_a.headers)).json()
+    [need] = [i for i in analysis["items"] if i["item_id"] == "need-information"]
+    assert need["answered"] == 3 and need["percent_correct"] == pytest.approx(66.7)
+
+
 async def test_group_view_of_unknown_things_is_404(client: Client, district_a: Tenant) -> None:
     for path in (
         f"{REPORTS}/nope/results",
