@@ -28,7 +28,15 @@ from api.settings import Settings, SettingsError, env_name
 from schemas.hr import RosterImportResult
 
 T = TypeVar("T")
-ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
+ALL_SCOPES = [
+    "admin",
+    "content:read",
+    "content:facilitate",
+    "progress:write",
+    "reports:read",
+    "hr:read",
+    "feedback:read",
+]
 DEMO_SLUG = "demo"
 OPENAPI_PATH = Path("openapi/openapi.json")
 log = logging.getLogger("frontoffice")
