@@ -22,6 +22,7 @@ from api.content.loader import check_content, load_course
 from api.content.publish import publish
 from api.db import Sessions
 from api.errors import FrontOfficeError
+from api.feedback.instrument import check_card
 from api.logs import configure_logging, logging_config
 from api.roster.services import RosterService
 from api.settings import Settings, SettingsError, env_name
@@ -359,9 +360,9 @@ def keys_revoke(slug: str, key_id: uuid.UUID) -> None:
 def _check_or_exit(
     content_dir: Path, report: Callable[[str], None] = lambda line: click.echo(line, err=True)
 ) -> None:
-    problems = check_content(content_dir)
+    problems = [str(problem) for problem in check_content(content_dir)] + check_card(content_dir)
     for problem in problems:
-        report(str(problem))
+        report(problem)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) in {content_dir}/; fix them and try again.")
 

@@ -234,7 +234,7 @@ class PublicFeedbackController(Controller):
     dependencies = FEEDBACK_DEPENDENCIES
 
     @post(
-        "/api/v1/feedback/links/{token:str}/answers",
+        f"{PAGE_PATH}/{{token:str}}/answers",
         operation_id="answerFeedbackCard",
         summary="Public: a family's answer to a school's feedback card; counted once per device a day",
         status_code=HTTP_201_CREATED,

@@ -1,11 +1,13 @@
-"""The feedback card as content: `content/instruments/feedback-card.yaml`, decoded strictly
-into `FeedbackCard` and checked (reasons unique) once per process."""
+"""The feedback card as content: `instruments/feedback-card.yaml` in the content folder (the
+shipped one when a folder has none), decoded strictly into `FeedbackCard`, checked (reasons
+unique, comment limit) by `frontoffice content check` and `serve`, and read once per process."""
 
 import functools
 from pathlib import Path
 
 import msgspec
 
+from api.settings import SHIPPED_CONTENT
 from schemas.feedback import COMMENT_MAX, FeedbackCard
 
 CARD_FILE = Path("instruments") / "feedback-card.yaml"
@@ -33,7 +35,19 @@ def read_card(content_dir: Path) -> FeedbackCard:
     return card
 
 
+def check_card(content_dir: Path) -> list[str]:
+    """The card's problems, if `content_dir` has a card (a folder without one uses the shipped card)."""
+    if not (content_dir / CARD_FILE).exists():
+        return []
+    try:
+        read_card(content_dir)
+    except InstrumentError as exc:
+        return [str(exc)]
+    return []
+
+
 @functools.cache
 def card_at(content_dir: Path) -> FeedbackCard:
-    """The card under `content_dir`, read once per process (files change only with a release)."""
-    return read_card(content_dir)
+    """The card under `content_dir` (or the shipped one), read once per process: files change
+    only with a release."""
+    return read_card(content_dir if (content_dir / CARD_FILE).exists() else SHIPPED_CONTENT)

@@ -82,7 +82,7 @@ def feedback_page(card: FeedbackCard, school: str, token: str, language: Languag
     )
     other = "en" if language == "es" else "es"
     other_name = "English" if other == "en" else "Español"
-    endpoint = f"/api/v1/feedback/links/{_e(token)}/answers"
+    endpoint = f"/feedback/{_e(token)}/answers"
     return f"""<!DOCTYPE html>
 <html lang="{language}">
 <head>

@@ -42,7 +42,7 @@ async def new_school(
 
 
 async def answer(client: Client, token: str, body: Any, headers: dict[str, str] | None = None) -> Any:
-    return await client.post(f"/api/v1/feedback/links/{token}/answers", json=body, headers=headers or {})
+    return await client.post(f"/feedback/{token}/answers", json=body, headers=headers or {})
 
 
 async def summary(client: Client, tenant: Tenant) -> Any:
@@ -195,7 +195,7 @@ async def test_oversized_and_non_json_bodies_are_refused(
     client: Client, sessions: Sessions, district_a: Tenant
 ) -> None:
     school = await new_school(client, district_a)
-    url = f"/api/v1/feedback/links/{school['token']}/answers"
+    url = f"/feedback/{school['token']}/answers"
     huge = msgspec.json.encode({**GOOD, "comment": "x" * 20_000})
     too_big = await client.post(url, content=huge, headers={"Content-Type": "application/json"})
     assert too_big.status_code == 413, too_big.text
