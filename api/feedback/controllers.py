@@ -19,11 +19,11 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.content.catalog import negotiate
 from api.db import Sessions
-from api.errors import problems
+from api.errors import Gone, NotFound, problems
 from api.feedback import cards
 from api.feedback.guard import FeedbackGuard
 from api.feedback.instrument import card_at
-from api.feedback.page import ASSETS, HEADERS, feedback_page
+from api.feedback.page import ASSETS, HEADERS, feedback_page, unavailable_page
 from api.feedback.services import PAGE_PATH, Device, FeedbackSchools, PublicFeedback, summary, summary_rows
 from api.identity.auth import Scope, principal_of, requires
 from api.openapi import DownloadSpec
@@ -293,10 +293,18 @@ class PublicFeedbackController(Controller):
         """The school's feedback page, in `?lang=` or the browser's language (English or Spanish).
         It gives the device a cookie of its own, so a family behind a shared address counts."""
         public = PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address)
-        school = await public.school(token)
         found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
         language: Language = "es" if found == "es" else "en"
         headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
+        try:
+            school = await public.school(token)
+        except (NotFound, Gone) as exc:
+            return Response(
+                unavailable_page(language, closed=isinstance(exc, Gone)),
+                status_code=exc.status,
+                media_type=MediaType.HTML,
+                headers=headers,
+            )
         cookies = []
         if not _DEVICE.match(request.cookies.get(DEVICE_COOKIE, "")):
             cookies.append(

@@ -41,6 +41,10 @@ _TEXT = {
         "counted again.",
         "sending": "Sending…",
         "honeypot": "Leave this field empty",
+        "closed_title": "This feedback link is closed",
+        "closed": "This school no longer takes answers at this link. Thank you for wanting to tell us.",
+        "missing_title": "No feedback link here",
+        "missing": "There is no feedback card at this address. Check the link, or scan the card again.",
     },
     "es": {
         "language": "Idioma",
@@ -55,6 +59,11 @@ _TEXT = {
         "contó de nuevo.",
         "sending": "Enviando…",
         "honeypot": "Deje este campo en blanco",
+        "closed_title": "Este enlace para comentarios está cerrado",
+        "closed": "Esta escuela ya no recibe respuestas en este enlace. Gracias por querer decírnoslo.",
+        "missing_title": "No hay un enlace para comentarios aquí",
+        "missing": "No hay una tarjeta de comentarios en esta dirección. Revise el enlace o vuelva a "
+        "escanear la tarjeta.",
     },
 }
 
@@ -149,6 +158,29 @@ def feedback_page(card: FeedbackCard, school: str, token: str, language: Languag
 <button type="submit">{L(c.submit)}</button>
 </form>
 <div id="done" role="status"></div>
+</main>
+</body>
+</html>
+"""
+
+
+def unavailable_page(language: Language, closed: bool) -> str:
+    """What a family sees at a closed link (410) or one that never was (404)."""
+    t = _TEXT[language]
+    title, text = (t["closed_title"], t["closed"]) if closed else (t["missing_title"], t["missing"])
+    return f"""<!DOCTYPE html>
+<html lang="{language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{_e(title)}</title>
+<link rel="stylesheet" href="{ASSETS}/feedback.css">
+</head>
+<body>
+<main>
+<h1>{_e(title)}</h1>
+<p>{_e(text)}</p>
 </main>
 </body>
 </html>

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from api.content.jsonschema import DEFAULT_DIR, expected_json_schemas, write_json_schemas
 
-NAMES = ["course.schema.json", "module.schema.json", "translation.schema.json"]
+NAMES = ["course.schema.json", "module.schema.json", "translation.schema.json", "feedback-card.schema.json"]
 
 
 def test_checked_in_schemas_match_the_structs() -> None:

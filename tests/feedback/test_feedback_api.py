@@ -18,6 +18,7 @@ from api.app import create_app
 from api.db import Sessions
 from api.models import FeedbackAnswer, OutboxEvent
 from api.settings import Settings
+from schemas.events import FeedbackReceivedEvent, typed
 from tests.conftest import Tenant, make_tenant
 
 pytestmark = pytest.mark.anyio
@@ -108,6 +109,11 @@ async def test_a_family_answers_and_the_school_figures_count_it(
     assert announced[0]["contact"] is None and announced[0]["comment"] == "Quick and kind."
     assert announced[1]["contact"] == {"name": "Rosa Díaz", "phone": "555-0100", "email": ""}
     assert announced[1]["school"]["code"] == "LIN" and announced[1]["instrument"] == "feedback-card@1"
+    async with sessions() as session:
+        row = await session.scalar(select(OutboxEvent).where(OutboxEvent.type == "feedback.received"))
+    assert row is not None and row.district_id == district_a.id
+    event = typed(row.type, row.id, row.created_at, row.payload)  # as plugins and webhooks get it
+    assert isinstance(event, FeedbackReceivedEvent) and event.data.reason == "enrollment"
 
     csv = await client.get("/api/v1/feedback/summary.csv", headers=district_a.headers)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
@@ -140,7 +146,11 @@ async def test_school_links_are_managed_by_an_admin_and_a_closed_link_takes_noth
     gone = await answer(client, school["token"], GOOD, device())
     assert gone.status_code == 410 and gone.headers["content-type"] == "application/problem+json"
     assert "closed" in gone.json()["detail"]
-    assert (await client.get(f"/feedback/{school['token']}")).status_code == 410
+    closed_page = await client.get(f"/feedback/{school['token']}?lang=es")
+    assert closed_page.status_code == 410 and "está cerrado" in closed_page.text
+    assert closed_page.headers["content-type"].startswith("text/html")
+    missing_page = await client.get("/feedback/no-such-link")
+    assert missing_page.status_code == 404 and "No feedback link here" in missing_page.text
     unknown = await answer(client, "no-such-link", GOOD)
     assert unknown.status_code == 404 and unknown.json()["type"] == "/problems/not-found"
     assert await stored(sessions) == [] and await events(sessions) == []

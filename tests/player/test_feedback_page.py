@@ -38,7 +38,9 @@ def test_a_family_answers_in_spanish_on_a_phone(
     page.get_by_role("radio", name="8", exact=True).check()
     page.get_by_role("radio", name="Autobús o transporte").check()
     page.get_by_role("radio", name="No", exact=True).check()
-    page.get_by_label("¿Algo más que quiera decirnos? (opcional)").fill("El autobús llega tarde <b>siempre</b>.")
+    page.get_by_label("¿Algo más que quiera decirnos? (opcional)").fill(
+        "El autobús llega tarde <b>siempre</b>."
+    )
     page.get_by_label("Su nombre").fill("Rosa Díaz")
     page.get_by_label("Teléfono").fill("555-0100")
     # Details without consent are not sent: the page asks for it first.
@@ -65,3 +67,18 @@ def test_a_family_answers_in_spanish_on_a_phone(
     (roosevelt,) = [s for s in figures if s["code"] == "ROOS"]
     assert roosevelt["count"] == 1 and roosevelt["mean_score"] == 8 and roosevelt["resolved_rate"] == 0
     assert [r["reason"] for r in roosevelt["by_reason"]] == ["transportation"]
+
+
+def test_a_closed_link_says_so_in_the_family_s_language(
+    player_server: PlayerServer, new_page: Callable[..., Page], axe: Callable[[Page, str], None]
+) -> None:
+    headers = player_server.tenant.headers
+    school = player_server.http.post(
+        "/api/v1/feedback/schools", json={"code": "OLD", "name": "Old School"}, headers=headers
+    ).json()
+    player_server.http.post(f"/api/v1/feedback/schools/{school['id']}/close", headers=headers)
+    page = new_page(viewport=PHONE, locale="es-MX")
+    response = page.goto(school["link"])
+    assert response is not None and response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("Este enlace para comentarios está cerrado")
+    axe(page, "closed feedback link (es, phone)")
