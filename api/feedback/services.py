@@ -177,6 +177,12 @@ class PublicFeedback:
         device_key = self._key(school.id, day.isoformat(), who)
         contact = answer.contact
         async with self.sessions.begin() as session:
+            postgres = session.get_bind().dialect.name == "postgresql"
+            if postgres:
+                # Answers from one address to one school queue here for the rest of the
+                # transaction, so two at once can't both pass the count below. (SQLite's
+                # writers are serialized already: BEGIN IMMEDIATE.)
+                await session.execute(select(func.pg_advisory_xact_lock(int(address_key[:15], 16))))
             from_address = await session.scalar(
                 select(func.count())
                 .select_from(FeedbackAnswer)
@@ -189,7 +195,7 @@ class PublicFeedback:
             if (from_address or 0) >= self.per_address:
                 return False
             answer_id = uuid.uuid4()
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            dialect = postgresql if postgres else sqlite
             inserted = await session.scalar(
                 dialect.insert(FeedbackAnswer)
                 .values(

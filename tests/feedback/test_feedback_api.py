@@ -2,6 +2,7 @@
 public answer route and its abuse rules, the event in the outbox, the figures and their CSV,
 the QR card, and tenant isolation."""
 
+import asyncio
 import io
 import secrets
 from collections.abc import AsyncIterator
@@ -279,6 +280,10 @@ async def test_one_address_making_up_devices_adds_only_its_daily_share(
     ]
     assert [r.status_code for r in results] == [201, 201, 201, 200, 200]
     assert (await summary(client, district_a))["schools"][0]["count"] == 3
+    # At once, too: answers from one address can't both pass the count.
+    other = await new_school(client, district_a, "WAS", "Washington Middle")
+    at_once = await asyncio.gather(*(answer(strict_client, other["token"], GOOD, device()) for _ in range(4)))
+    assert sorted(r.status_code for r in at_once) == [200, 201, 201, 201]
 
 
 async def test_each_school_link_has_its_own_limit_and_the_public_limit_applies(
