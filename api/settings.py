@@ -69,7 +69,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """How long succeeded deliveries and their attempt logs are kept (failed ones stay)."""
     rate_limit_public: str = "300/minute"
     """How many requests one client address may make to the public routes (`/verify`, LTI,
-    the landing page, the player, the docs) in a window: `<count>/<second|minute|hour|day>`."""
+    the landing page, the player, the feedback pages, the docs) in a window:
+    `<count>/<second|minute|hour|day>`."""
     rate_limit_store: str = "memory"
     """Where the public routes' request counts are kept: `memory` (this process alone) or a
     `redis://` / `rediss://` URL (shared by every process using it)."""
