@@ -22,13 +22,22 @@ from api.content.loader import check_content, load_course
 from api.content.publish import publish
 from api.db import Sessions
 from api.errors import FrontOfficeError
+from api.feedback.instrument import check_card
 from api.logs import configure_logging, logging_config
 from api.roster.services import RosterService
 from api.settings import Settings, SettingsError, env_name
 from schemas.hr import RosterImportResult
 
 T = TypeVar("T")
-ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
+ALL_SCOPES = [
+    "admin",
+    "content:read",
+    "content:facilitate",
+    "progress:write",
+    "reports:read",
+    "hr:read",
+    "feedback:read",
+]
 DEMO_SLUG = "demo"
 OPENAPI_PATH = Path("openapi/openapi.json")
 log = logging.getLogger("frontoffice")
@@ -355,12 +364,14 @@ def _check_or_exit(
     warnings_fail: bool = False,
 ) -> None:
     """Report every problem; exit on an error, and on a warning too when `warnings_fail` (the
-    author's check), but not when publishing or serving, which content with warnings can do."""
+    author's check), but not when publishing or serving, which content with warnings can do.
+    The family feedback card is checked too; its problems are errors."""
     problems = check_content(content_dir)
-    for problem in problems:
-        report(str(problem))
+    card_problems = check_card(content_dir)
+    for problem in [*map(str, problems), *card_problems]:
+        report(problem)
     failing = [p for p in problems if warnings_fail or p.severity == "error"]
-    if failing:
+    if failing or card_problems:
         raise click.ClickException(f"{len(problems)} problem(s) in {content_dir}/; fix them and try again.")
 
 

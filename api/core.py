@@ -23,6 +23,13 @@ from api.completions.controllers import (
 )
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
+from api.feedback.controllers import (
+    FeedbackFiguresController,
+    FeedbackSchoolsController,
+    PublicFeedbackController,
+    feedback_assets,
+)
+from api.feedback.guard import FeedbackGuard
 from api.http.body import StrictRequest, require_json_body
 from api.http.idempotency import IdempotencyMiddleware
 from api.http.metrics import Metrics
@@ -55,6 +62,7 @@ class Core(InitPlugin):
         self.plugins: dict[str, Plugin] = {}
         self.metrics = Metrics()
         self.response_cache = ResponseCache()
+        self.feedback_guard = FeedbackGuard(settings)
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -81,6 +89,8 @@ class Core(InitPlugin):
         self.plugins = load_plugins(self.settings.plugins or None)
         app_config.state["metrics"] = self.metrics
         app_config.state["response_cache"] = self.response_cache
+        app_config.state["feedback_guard"] = self.feedback_guard
+        app_config.lifespan.append(self.feedback_guard.lifespan)
         for plugin in self.plugins.values():
             app_config.route_handlers.extend(plugin.route_handlers())
         app_config.route_handlers.extend(
@@ -105,6 +115,10 @@ class Core(InitPlugin):
                 VerifyController,
                 AuditController,
                 ScenarioController,
+                FeedbackSchoolsController,
+                FeedbackFiguresController,
+                PublicFeedbackController,
+                feedback_assets(),
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

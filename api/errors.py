@@ -7,6 +7,7 @@ api/http/problems.py) with the OpenAPI entries that document it.
     ├── Forbidden               403  the credentials lack the scope or role the route needs
     ├── NotFound                404  no such object in the caller's district (never 403: ids don't leak)
     ├── Conflict                409  the request clashes with the current state
+    ├── Gone                    410  the object existed and was closed for good (a feedback link)
     ├── UnsupportedMediaType    415  a body in a content type the route does not take
     └── InvalidInput            422  a well-formed request whose values break a rule
 """
@@ -61,6 +62,12 @@ class Conflict(FrontOfficeError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class Gone(FrontOfficeError):
+    """The object existed and has been closed for good (a school's feedback link)."""
+
+    status, slug, title = 410, "gone", "Gone"
+
+
 class UnsupportedMediaType(FrontOfficeError):
     """A request body in a content type the route does not take."""
 
@@ -80,6 +87,7 @@ HTTP_TYPES: dict[int, tuple[str, str]] = {
     403: ("forbidden", "Not allowed"),
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
+    410: ("gone", "Gone"),
     413: ("body-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-input", "Invalid input"),
@@ -98,6 +106,7 @@ PROBLEM_DESCRIPTIONS: dict[str, str] = (
             Forbidden,
             NotFound,
             Conflict,
+            Gone,
             UnsupportedMediaType,
             InvalidInput,
         )

@@ -1,7 +1,7 @@
 """SQLAlchemy tables. Every row that belongs to a district carries `district_id`."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -386,3 +386,54 @@ class AuditEntry(Base):
     filters: Mapped[dict[str, Any]]
     row_count: Mapped[int]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackSchool(Base):
+    """A school collecting family feedback: its public link (a random token) and whether the
+    link is open. Closing keeps the school and its answers; the link then answers 410."""
+
+    __tablename__ = "feedback_schools"
+    __table_args__ = (UniqueConstraint("district_id", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class FeedbackAnswer(Base):
+    """A family's counted answer to a school's feedback card.
+
+    `device_key` and `address_key` are keyed hashes (HMAC under the service's secret) of the
+    device's cookie (or, without one, its address) and of its address, each with the school
+    and the day: unique per school and day for the device, so a device counts once a day;
+    counted per school and day for the address, which caps what one address can add.
+    Neither can be turned back into an address. Contact details are kept only with consent.
+    """
+
+    __tablename__ = "feedback_answers"
+    __table_args__ = (
+        UniqueConstraint("school_id", "day", "device_key"),
+        Index("ix_feedback_answers_address", "school_id", "day", "address_key"),
+        Index("ix_feedback_answers_district", "district_id", "received_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_schools.id", ondelete="CASCADE"))
+    instrument_version: Mapped[int]
+    score: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(40))
+    resolved: Mapped[bool]
+    comment: Mapped[str] = mapped_column(String(1000), default="")
+    language: Mapped[str] = mapped_column(String(2))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    day: Mapped[date]
+    device_key: Mapped[str] = mapped_column(String(64))
+    address_key: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

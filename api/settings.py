@@ -69,12 +69,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """How long succeeded deliveries and their attempt logs are kept (failed ones stay)."""
     rate_limit_public: str = "300/minute"
     """How many requests one client address may make to the public routes (`/verify`, LTI,
-    the landing page, the player, the docs) in a window: `<count>/<second|minute|hour|day>`."""
+    the landing page, the player, the feedback pages, the docs) in a window:
+    `<count>/<second|minute|hour|day>`."""
     rate_limit_store: str = "memory"
     """Where the public routes' request counts are kept: `memory` (this process alone) or a
     `redis://` / `rediss://` URL (shared by every process using it)."""
     trusted_proxies: list[str] = []
     """Addresses or networks of reverse proxies whose `X-Forwarded-For` names the client."""
+    feedback_rate_limit_school: str = "120/minute"
+    """How many answers one school's public feedback link takes in a window, from everyone
+    together (`<count>/<second|minute|hour|day>`); the public routes' limit applies as well."""
+    feedback_answers_per_address: Annotated[int, Meta(ge=1, le=10_000)] = 20
+    """How many answers from one client address count for one school in a day (a school's own
+    network puts many families behind one address; a flood from one is capped at this)."""
 
     def __post_init__(self) -> None:
         if self.secret_key and len(self.secret_key.encode()) < 32:
@@ -87,6 +94,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 "(or be empty: http://<host>:<port>)."
             )
         rate_window(self.rate_limit_public)  # raises SettingsError naming the variable
+        rate_window(self.feedback_rate_limit_school, "FRONTOFFICE_FEEDBACK_RATE_LIMIT_SCHOOL")
         if self.rate_limit_store != "memory" and not self.rate_limit_store.startswith(
             ("redis://", "rediss://", "unix://")
         ):
@@ -138,12 +146,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
-def rate_window(text: str) -> tuple[int, int]:
-    """A rate such as `60/minute` as (requests, seconds)."""
+def rate_window(text: str, variable: str = "FRONTOFFICE_RATE_LIMIT_PUBLIC") -> tuple[int, int]:
+    """A rate such as `60/minute` as (requests, seconds); a SettingsError names `variable`."""
     count, _, unit = text.replace(" ", "").partition("/")
     if not count.isdigit() or int(count) < 1 or unit.lower() not in _WINDOWS:
         raise SettingsError(
-            f"FRONTOFFICE_RATE_LIMIT_PUBLIC must be <count>/<second, minute, hour or day> with a count "
+            f"{variable} must be <count>/<second, minute, hour or day> with a count "
             f"of at least 1, e.g. 300/minute, not {text!r}."
         )
     return int(count), _WINDOWS[unit.lower()]

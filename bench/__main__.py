@@ -13,7 +13,15 @@ from api.settings import Settings
 from bench import deliveries, export, lti, submit
 from bench.harness import compare, server
 
-ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
+ALL_SCOPES = [
+    "admin",
+    "content:read",
+    "content:facilitate",
+    "progress:write",
+    "reports:read",
+    "hr:read",
+    "feedback:read",
+]
 
 
 async def make_key(url: str) -> str:

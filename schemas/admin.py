@@ -9,7 +9,13 @@ from msgspec import Meta
 from schemas.base import Wire
 
 ScopeName = Literal[
-    "admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"
+    "admin",
+    "content:read",
+    "content:facilitate",
+    "progress:write",
+    "reports:read",
+    "hr:read",
+    "feedback:read",
 ]
 
 

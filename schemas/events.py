@@ -134,6 +134,39 @@ class LtiStarted(Wire, kw_only=True):
     at: datetime
 
 
+class SchoolRef(Wire, kw_only=True):
+    """A school with a feedback link."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+class ContactConsented(Wire, kw_only=True):
+    """How the family asked to be contacted; present only when they consented to it."""
+
+    name: str
+    phone: str
+    email: str
+
+
+class FeedbackReceived(Wire, kw_only=True):
+    """`feedback.received`: a family's answer to a school's feedback card was counted (the
+    first of the day from its device). Anonymous unless the family asked to be contacted and
+    consented: only then does `contact` carry their name, phone and email."""
+
+    answer_id: uuid.UUID
+    school: SchoolRef
+    instrument: Annotated[str, Meta(description="The card and its version, e.g. `feedback-card@1`.")]
+    score: Annotated[int, Meta(description="0 to 10.")]
+    reason: str
+    resolved: bool
+    comment: Annotated[str, Meta(description="Plain text as the family typed it; never render as HTML.")]
+    language: str
+    contact: ContactConsented | None
+    received_at: datetime
+
+
 class Envelope(Wire, kw_only=True):
     """How every event is delivered: one JSON envelope."""
 
@@ -188,6 +221,10 @@ class PingEvent(_Typed, kw_only=True, tag="ping"):
     data: Ping
 
 
+class FeedbackReceivedEvent(_Typed, kw_only=True, tag="feedback.received"):
+    data: FeedbackReceived
+
+
 class LtiStartedEvent(_Typed, kw_only=True, tag="lti.started"):
     data: LtiStarted
 
@@ -201,6 +238,7 @@ Event = (
     | EndpointFailingEvent
     | EndpointDisabledEvent
     | PingEvent
+    | FeedbackReceivedEvent
     | LtiStartedEvent
 )
 """Every event, as a tagged union on `type`: match on the class (or `type`) and read `data`."""
@@ -214,6 +252,7 @@ PUBLISHED: tuple[type[_Typed], ...] = (
     EndpointFailingEvent,
     EndpointDisabledEvent,
     PingEvent,
+    FeedbackReceivedEvent,
 )
 """The events sent outside Front Office (webhooks), in the order they are documented."""
 

@@ -37,7 +37,15 @@ ADMIN_URL = os.environ.get("FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgr
 # The public routes' rate limit, far above what any test sends: a suite calls them from one
 # address hundreds of times a minute (tests/http/test_public_rate_limit.py tests the limit).
 UNLIMITED = "1000000/minute"
-ALL_SCOPES = ["admin", "content:read", "content:facilitate", "progress:write", "reports:read", "hr:read"]
+ALL_SCOPES = [
+    "admin",
+    "content:read",
+    "content:facilitate",
+    "progress:write",
+    "reports:read",
+    "hr:read",
+    "feedback:read",
+]
 
 
 @pytest.fixture(scope="session")

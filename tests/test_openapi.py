@@ -211,10 +211,12 @@ DOWNLOADS = {
     "getCompletionCertificate": {"application/pdf"},
     "getMyCertificate": {"application/pdf"},
     "getEmployeeTranscriptPdf": {"application/pdf"},
+    "getFeedbackQrCard": {"application/pdf"},
+    "getFeedbackSummaryCsv": {"text/csv; charset=utf-8"},
 }
 
 
-LABELS = ("CSV", "NDJSON", "CSV or NDJSON", "PDF certificate", "PDF transcript")
+LABELS = ("CSV", "NDJSON", "CSV or NDJSON", "PDF certificate", "PDF transcript", "PDF card")
 
 
 def test_downloads_are_documented_with_their_columns() -> None:

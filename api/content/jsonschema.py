@@ -1,8 +1,8 @@
 """JSON Schemas of the content files, for validation and completion in authors' editors.
 
 `schemas/json/` holds one schema per kind of content file, generated from the Structs of
-`schemas/content.py`; a test fails when the checked-in files drift from the Structs. Regenerate
-them with `python -m api.content.jsonschema`.
+`schemas/content.py` (and the feedback card's, `schemas/feedback.py`); a test fails when the
+checked-in files drift from the Structs. Regenerate them with `python -m api.content.jsonschema`.
 """
 
 import json
@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from schemas.content import Course, CourseTranslation, Module, Translation
+from schemas.feedback import FeedbackCard
 
 # The file each content type's schema is written to, in the order they are written.
 SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
@@ -19,6 +20,7 @@ SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
     "module.schema.json": Module,
     "translation.schema.json": Translation,
     "course-translation.schema.json": CourseTranslation,
+    "feedback-card.schema.json": FeedbackCard,
 }
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"

@@ -34,6 +34,7 @@ class Scope(StrEnum):
     PROGRESS_WRITE = "progress:write"
     REPORTS_READ = "reports:read"
     HR_READ = "hr:read"
+    FEEDBACK_READ = "feedback:read"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 

@@ -10,6 +10,7 @@ NAMES = [
     "module.schema.json",
     "translation.schema.json",
     "course-translation.schema.json",
+    "feedback-card.schema.json",
 ]
 
 

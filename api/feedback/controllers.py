@@ -1,0 +1,338 @@
+"""Feedback routes: schools' links and QR cards (`admin`), the figures (`feedback:read`), and
+the public page and answer route a family uses without logging in."""
+
+import csv
+import io
+import re
+import secrets
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, MediaType, Request, Response, Router, get, post
+from litestar.datastructures import CacheControlHeader, Cookie, State
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.content.catalog import negotiate
+from api.db import Sessions
+from api.errors import Gone, NotFound, problems
+from api.feedback import cards
+from api.feedback.guard import FeedbackGuard
+from api.feedback.instrument import card_at
+from api.feedback.page import ASSETS, HEADERS, feedback_page, unavailable_page
+from api.feedback.services import PAGE_PATH, Device, FeedbackSchools, PublicFeedback, summary, summary_rows
+from api.identity.auth import Scope, principal_of, requires
+from api.openapi import DownloadSpec
+from api.settings import Settings
+from schemas.feedback import (
+    LANGUAGES,
+    FeedbackAnswer,
+    FeedbackCard,
+    FeedbackReceipt,
+    FeedbackSchoolCreate,
+    FeedbackSchoolView,
+    FeedbackSummary,
+    Language,
+    SummaryRow,
+)
+
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+DEVICE_COOKIE = "fo_feedback_device"
+_DEVICE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+# A full answer is well under 8 KiB even with every character escaped; a body past this is
+# not a family's answer.
+ANSWER_MAX_BYTES = 16_384
+
+QR_CARD = DownloadSpec(
+    media_type=PDF,
+    label="PDF card",
+    description="A one-page card for the school's counter (US Letter, portrait), in the language "
+    "asked for: the feedback card's title, the school's name, a QR code of the school's feedback "
+    "link and the link in words. Served inline as `feedback-card-<school code>-<language>.pdf`.",
+)
+SUMMARY_CSV = DownloadSpec(
+    media_type=CSV,
+    label="CSV",
+    description="UTF-8 CSV with a header row: for each school, one row over all its answers "
+    "(`reason` empty), then one row per reason answered. The columns are the fields of "
+    f"`SummaryRow`: {', '.join(SummaryRow.__struct_fields__)} (`score_N`: how many answers gave "
+    "N). An empty cell is null (no answers). A school name starting with `=`, `+`, `-`, `@`, a "
+    "tab or a carriage return starts with an apostrophe, so that no spreadsheet runs it.",
+)
+
+LanguageParam = Annotated[
+    Literal["en", "es"], QueryParameter(description="The card's language: `en` or `es`.")
+]
+
+
+def provide_card(settings: NamedDependency[Settings]) -> FeedbackCard:
+    return card_at(settings.content_path)
+
+
+def provide_guard(state: State) -> FeedbackGuard:
+    guard: FeedbackGuard = state.feedback_guard
+    return guard
+
+
+def provide_schools(
+    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], settings: NamedDependency[Settings]
+) -> FeedbackSchools:
+    return FeedbackSchools(sessions, principal_of(request).district_id, settings.base_url)
+
+
+FEEDBACK_DEPENDENCIES = {
+    "card": Provide(provide_card, sync_to_thread=False),
+    "guard": Provide(provide_guard, sync_to_thread=False),
+    "schools": Provide(provide_schools, sync_to_thread=False),
+}
+
+
+class FeedbackSchoolsController(Controller):
+    """Schools' feedback links: register, list, close, and print the counter's QR card."""
+
+    path = "/api/v1/feedback/schools"
+    tags = ["feedback"]
+    opt = requires(Scope.ADMIN)
+    dependencies = FEEDBACK_DEPENDENCIES
+
+    @post(
+        operation_id="createFeedbackSchool",
+        summary="Give a school a feedback link (a new random token); 409 if the code has one",
+        responses=problems(400, 401, 403, 409, 415, 422),
+    )
+    async def create(
+        self, schools: NamedDependency[FeedbackSchools], data: JSONBody[FeedbackSchoolCreate]
+    ) -> FeedbackSchoolView:
+        return await schools.create(data)
+
+    @get(
+        operation_id="listFeedbackSchools",
+        summary="The district's schools with feedback links, by code",
+        responses=problems(401, 403),
+    )
+    async def list_schools(self, schools: NamedDependency[FeedbackSchools]) -> list[FeedbackSchoolView]:
+        return await schools.list()
+
+    @get(
+        "/{school_id:uuid}",
+        operation_id="getFeedbackSchool",
+        summary="One school's feedback link",
+        responses=problems(401, 403, 404),
+    )
+    async def get_school(
+        self, schools: NamedDependency[FeedbackSchools], school_id: FromPath[uuid.UUID]
+    ) -> FeedbackSchoolView:
+        return await schools.get(school_id)
+
+    @post(
+        "/{school_id:uuid}/close",
+        operation_id="closeFeedbackSchool",
+        summary="Close a school's feedback link for good: it answers 410; its answers are kept",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404),
+    )
+    async def close(
+        self, schools: NamedDependency[FeedbackSchools], school_id: FromPath[uuid.UUID]
+    ) -> FeedbackSchoolView:
+        return await schools.close(school_id)
+
+    @get(
+        "/{school_id:uuid}/card.pdf",
+        operation_id="getFeedbackQrCard",
+        summary="The printable QR card for the school's counter (PDF, English or Spanish)",
+        media_type=PDF,
+        opt={"downloads": (QR_CARD,)},
+        responses=problems(400, 401, 403, 404),
+    )
+    async def qr_card(
+        self,
+        schools: NamedDependency[FeedbackSchools],
+        card: NamedDependency[FeedbackCard],
+        school_id: FromPath[uuid.UUID],
+        lang: LanguageParam = "en",
+    ) -> Response[bytes]:
+        school = await schools.get(school_id)
+        link = school.link + ("?lang=es" if lang == "es" else "")
+        body = cards.qr_card(card, school.name, link, lang)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", school.code)[:60]
+        return Response(
+            body,
+            media_type=PDF,
+            headers={"Content-Disposition": f'inline; filename="feedback-card-{name}-{lang}.pdf"'},
+        )
+
+
+class FeedbackFiguresController(Controller):
+    """What families said, per school (scope `feedback:read`)."""
+
+    path = "/api/v1/feedback"
+    tags = ["feedback"]
+    opt = requires(Scope.FEEDBACK_READ)
+    dependencies = {"card": Provide(provide_card, sync_to_thread=False)}
+
+    @get(
+        "/summary",
+        operation_id="getFeedbackSummary",
+        summary="Per school: answers counted, mean score, the 0-10 distribution, the share resolved "
+        "on that contact, and the same by reason",
+        responses=problems(401, 403),
+    )
+    async def summary(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        card: NamedDependency[FeedbackCard],
+    ) -> FeedbackSummary:
+        return await summary(sessions, principal_of(request).district_id, card)
+
+    @get(
+        "/summary.csv",
+        operation_id="getFeedbackSummaryCsv",
+        summary="The summary as CSV: a row per school, and per school and reason",
+        media_type=CSV,
+        opt={"downloads": (SUMMARY_CSV,)},
+        responses=problems(401, 403),
+    )
+    async def summary_csv(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        card: NamedDependency[FeedbackCard],
+    ) -> Response[str]:
+        data = await summary(sessions, principal_of(request).district_id, card)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        fields = SummaryRow.__struct_fields__
+        writer.writerow(fields)
+        for row in summary_rows(data):
+            writer.writerow(_cell(getattr(row, field)) for field in fields)
+        return Response(
+            out.getvalue(),
+            media_type=CSV,
+            headers={"Content-Disposition": 'attachment; filename="feedback-summary.csv"'},
+        )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class PublicFeedbackController(Controller):
+    """What a family uses, with no login: the page and the answer route. The public routes'
+    per-address limit applies, and each school's own limit (FeedbackGuard)."""
+
+    tags = ["feedback"]
+    opt = {"exclude_from_auth": True}
+    dependencies = FEEDBACK_DEPENDENCIES
+
+    @post(
+        f"{PAGE_PATH}/{{token:str}}/answers",
+        operation_id="answerFeedbackCard",
+        summary="Public: a family's answer to a school's feedback card; counted once per device a day",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=ANSWER_MAX_BYTES,
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=FeedbackReceipt,
+                description="Not counted: this device (or address) already answered today; nothing "
+                "was written.",
+                generate_examples=False,
+            ),
+            **problems(400, 404, 410, 413, 415, 422, 429),
+        },
+    )
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        settings: NamedDependency[Settings],
+        signing_key: NamedDependency[str],
+        card: NamedDependency[FeedbackCard],
+        guard: NamedDependency[FeedbackGuard],
+        token: FromPath[str],
+        data: JSONBody[FeedbackAnswer],
+    ) -> Response[FeedbackReceipt]:
+        """Anonymous unless `contact` is given, with `consent: true`. `website` must be empty."""
+        public = PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address)
+        school = await public.school(token)
+        await guard.check_school(str(school.id))
+        cookie = request.cookies.get(DEVICE_COOKIE)
+        device = Device(
+            cookie=cookie if cookie and _DEVICE.match(cookie) else None, address=guard.client(request.scope)
+        )
+        counted = await public.answer(school, data, device)
+        language: Language = data.language
+        receipt = FeedbackReceipt(
+            counted=counted,
+            message=card.thanks.in_(language)
+            if counted
+            else "Thank you: this device already answered for this school today, so this answer "
+            "was not counted again.",
+        )
+        return Response(receipt, status_code=HTTP_201_CREATED if counted else HTTP_200_OK)
+
+    @get(f"{PAGE_PATH}/{{token:str}}", operation_id="feedbackPage", include_in_schema=False)
+    async def page(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        settings: NamedDependency[Settings],
+        signing_key: NamedDependency[str],
+        card: NamedDependency[FeedbackCard],
+        token: FromPath[str],
+        lang: Annotated[str | None, QueryParameter(max_length=10)] = None,
+    ) -> Response[str]:
+        """The school's feedback page, in `?lang=` or the browser's language (English or Spanish).
+        It gives the device a cookie of its own, so a family behind a shared address counts."""
+        public = PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address)
+        found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
+        language: Language = "es" if found == "es" else "en"
+        headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
+        try:
+            school = await public.school(token)
+        except (NotFound, Gone) as exc:
+            return Response(
+                unavailable_page(language, closed=isinstance(exc, Gone)),
+                status_code=exc.status,
+                media_type=MediaType.HTML,
+                headers=headers,
+            )
+        cookies = []
+        if not _DEVICE.match(request.cookies.get(DEVICE_COOKIE, "")):
+            cookies.append(
+                Cookie(
+                    key=DEVICE_COOKIE,
+                    value=secrets.token_urlsafe(24),
+                    max_age=400 * 86400,
+                    path="/",
+                    httponly=True,
+                    samesite="strict",
+                    secure=settings.base_url.startswith("https://"),
+                )
+            )
+        return Response(
+            feedback_page(card, school.name, token, language),
+            media_type=MediaType.HTML,
+            headers=headers,
+            cookies=cookies,
+        )
+
+
+def feedback_assets() -> Router:
+    """The page's script and styles (public; cached for an hour, they change only with a release)."""
+    return create_static_files_router(
+        path=ASSETS,
+        directories=[Path(__file__).parent / "static"],
+        name="feedback-assets",
+        opt={"exclude_from_auth": True},
+        cache_control=CacheControlHeader(max_age=3600, public=True),
+        include_in_schema=False,
+    )

@@ -1,0 +1,51 @@
+"""A family's answer reaches a district's webhook: `feedback.received`, signed, with the contact
+details the family consented to give, and nothing of an anonymous family."""
+
+import secrets
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from standardwebhooks.webhooks import Webhook
+
+from api.db import Sessions
+from api.outbox.dispatcher import Dispatcher
+from tests.conftest import Tenant
+from tests.webhooks.receiver import Receiver
+from tests.webhooks.test_delivery import add_endpoint, drain
+
+pytestmark = pytest.mark.anyio
+Client = AsyncTestClient[Litestar]
+
+
+async def test_feedback_received_reaches_a_webhook(
+    hook_client: Client, sessions: Sessions, district_a: Tenant, receiver: Receiver, dispatcher: Dispatcher
+) -> None:
+    created = await add_endpoint(hook_client, district_a, receiver.url, event_types=["feedback.*"])
+    school = (
+        await hook_client.post(
+            "/api/v1/feedback/schools", json={"code": "LIN", "name": "Lincoln"}, headers=district_a.headers
+        )
+    ).json()
+    bodies = [
+        {"score": 10, "reason": "meals", "resolved": True},
+        {
+            "score": 3,
+            "reason": "enrollment",
+            "resolved": False,
+            "contact": {"name": "Ana", "email": "ana@example.org", "consent": True},
+        },
+    ]
+    for body in bodies:
+        cookie = {"Cookie": f"fo_feedback_device={secrets.token_urlsafe(24)}"}
+        response = await hook_client.post(f"/feedback/{school['token']}/answers", json=body, headers=cookie)
+        assert response.status_code == 201, response.text
+    await drain(dispatcher, sessions)
+    verifier = Webhook(created["secret"])
+    payloads = sorted(
+        (verifier.verify(request.body, request.headers) for request in receiver.received),
+        key=lambda p: p["data"]["score"],
+    )
+    assert [p["type"] for p in payloads] == ["feedback.received", "feedback.received"]
+    assert payloads[0]["data"]["contact"] == {"name": "Ana", "phone": "", "email": "ana@example.org"}
+    assert payloads[1]["data"]["contact"] is None and payloads[1]["data"]["reason"] == "meals"
