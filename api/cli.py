@@ -23,21 +23,13 @@ from api.content.publish import publish
 from api.db import Sessions
 from api.errors import FrontOfficeError
 from api.feedback.instrument import check_card
+from api.identity.auth import ALL_KEY_SCOPES
 from api.logs import configure_logging, logging_config
 from api.roster.services import RosterService
 from api.settings import Settings, SettingsError, env_name
 from schemas.hr import RosterImportResult
 
 T = TypeVar("T")
-ALL_SCOPES = [
-    "admin",
-    "content:read",
-    "content:facilitate",
-    "progress:write",
-    "reports:read",
-    "hr:read",
-    "feedback:read",
-]
 DEMO_SLUG = "demo"
 OPENAPI_PATH = Path("openapi/openapi.json")
 log = logging.getLogger("frontoffice")
@@ -113,7 +105,7 @@ async def _demo_key(sessions: Sessions) -> str:
     for key in await keys.list():
         if key.name == "demo key" and key.revoked_at is None:
             await keys.revoke(key.id)
-    return (await keys.create("demo key", ALL_SCOPES)).key
+    return (await keys.create("demo key", ALL_KEY_SCOPES)).key
 
 
 def _setting_help(name: str, text: str) -> str:
@@ -318,7 +310,7 @@ async def _keys_for(sessions: Sessions, slug: str) -> KeyService:
 
 @keys.command("create")
 @click.option("--district", "slug", required=True, help="District slug.")
-@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(ALL_SCOPES))
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(ALL_KEY_SCOPES))
 @click.option("--name", default="cli key", show_default=True, help="What the key is for.")
 def keys_create(slug: str, scopes: tuple[str, ...], name: str) -> None:
     """Create an API key and print it (once: it is stored only as a hash)."""

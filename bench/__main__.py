@@ -8,20 +8,11 @@ from pathlib import Path
 import httpx
 
 from api.admin.services import DistrictService, KeyService
+from api.identity.auth import ALL_KEY_SCOPES
 from api.runtime import open_runtime
 from api.settings import Settings
 from bench import deliveries, export, lti, submit
 from bench.harness import compare, server
-
-ALL_SCOPES = [
-    "admin",
-    "content:read",
-    "content:facilitate",
-    "progress:write",
-    "reports:read",
-    "hr:read",
-    "feedback:read",
-]
 
 
 async def make_key(url: str) -> str:
@@ -29,7 +20,7 @@ async def make_key(url: str) -> str:
         Settings(database_url=url, log_level="WARNING"), migrate=True, publish=False
     ) as runtime:
         district = await DistrictService(runtime.sessions).create("bench", "Bench District")
-        return (await KeyService(runtime.sessions, district.id).create("bench", ALL_SCOPES)).key
+        return (await KeyService(runtime.sessions, district.id).create("bench", ALL_KEY_SCOPES)).key
 
 
 def largest_module(base: str, headers: dict[str, str]) -> tuple[str, bytes]:

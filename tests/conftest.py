@@ -27,6 +27,7 @@ from api.app import create_app
 from api.content.loader import load_course
 from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
+from api.identity.auth import ALL_KEY_SCOPES
 from api.migrate import upgrade
 from api.models import Base
 from api.plugin import load_plugins
@@ -37,15 +38,6 @@ ADMIN_URL = os.environ.get("FRONTOFFICE_TEST_POSTGRES_URL", "postgresql://postgr
 # The public routes' rate limit, far above what any test sends: a suite calls them from one
 # address hundreds of times a minute (tests/http/test_public_rate_limit.py tests the limit).
 UNLIMITED = "1000000/minute"
-ALL_SCOPES = [
-    "admin",
-    "content:read",
-    "content:facilitate",
-    "progress:write",
-    "reports:read",
-    "hr:read",
-    "feedback:read",
-]
 
 
 @pytest.fixture(scope="session")
@@ -183,7 +175,7 @@ class Tenant(msgspec.Struct):
 
 async def make_tenant(sessions: Sessions, slug: str, scopes: list[str] | None = None) -> Tenant:
     district = await DistrictService(sessions).create(slug, f"{slug.title()} School District")
-    created = await KeyService(sessions, district.id).create("test", scopes or ALL_SCOPES)
+    created = await KeyService(sessions, district.id).create("test", scopes or ALL_KEY_SCOPES)
     return Tenant(id=district.id, slug=slug, key=created.key)
 
 

@@ -41,7 +41,9 @@ class Scope(StrEnum):
 LEARNER_SCOPES = frozenset({Scope.CONTENT_READ.value, Scope.LEARNER.value})
 # An instructor (a facilitator token) also reads the script and the group's reports.
 FACILITATOR_SCOPES = LEARNER_SCOPES | {Scope.CONTENT_FACILITATE.value, Scope.REPORTS_READ.value}
-KEY_SCOPES = frozenset(scope.value for scope in Scope) - {Scope.LEARNER.value}
+ALL_KEY_SCOPES = [scope.value for scope in Scope if scope is not Scope.LEARNER]
+"""Every scope a key may hold, in the order they are documented."""
+KEY_SCOPES = frozenset(ALL_KEY_SCOPES)
 
 
 class Credential(StrEnum):

@@ -1,6 +1,7 @@
 """API keys: stored hashed, scoped, revocable, and never visible across districts."""
 
 import hashlib
+from typing import get_args
 
 import pytest
 from litestar import Litestar
@@ -8,7 +9,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from api.db import Sessions
+from api.identity.auth import ALL_KEY_SCOPES
 from api.models import ApiKey
+from schemas.admin import ScopeName
 from tests.conftest import Tenant, make_tenant
 
 pytestmark = pytest.mark.anyio
@@ -157,3 +160,9 @@ async def test_the_last_admin_key_is_not_revoked_through_the_api(client: Client,
     successor = {"Authorization": f"Bearer {second['key']}"}
     last = await client.delete(f"/api/v1/keys/{second['api_key']['id']}", headers=successor)
     assert last.status_code == 409
+
+
+def test_the_wire_names_every_key_scope_in_order() -> None:
+    """`ScopeName` (the OpenAPI enum) is spelled out for the document; it must be the scopes a
+    key may hold, in their order."""
+    assert list(get_args(ScopeName)) == ALL_KEY_SCOPES
