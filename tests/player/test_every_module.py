@@ -1,0 +1,116 @@
+"""Every module of the course can be finished in the player, in English and in Spanish.
+
+The knowledge checks are answered in the browser by clicks and typing, from the facilitator
+view's key in the same language; the other forms (worksheets, practice scenarios, reflections)
+hold answers saved beforehand as drafts, as when a learner began on another device, and are
+submitted in the browser. The module then shows its completion page."""
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.player.conftest import PlayerServer
+from tests.player.flows import item, text_of
+from tests.progress.answers import valid_answer
+
+WORDS = {
+    "en": {
+        "steps": "Steps",
+        "submit": "Submit",
+        "submitted": "Submitted",
+        "up": "Move up",
+        "done": "Module complete",
+        "finish": "Finish",
+    },
+    "es": {
+        "steps": "Pasos",
+        "submit": "Enviar",
+        "submitted": "Enviado",
+        "up": "Subir",
+        "done": "Módulo completado",
+        "finish": "Final",
+    },
+}
+
+
+def answer_rightly(page: Page, form: dict[str, Any], words: dict[str, str]) -> None:
+    """A knowledge check answered as a person would, from the key."""
+    for question in form["items"]:
+        box = item(page, question["id"])
+        kind = question["type"]
+        if kind == "classify":
+            labels = {c["id"]: c["label"] for c in question["categories"]}
+            for entry in question["entries"]:
+                row = box.get_by_role("radiogroup", name=text_of(entry["text"]))
+                row.locator("label", has_text=labels[entry["category"]]).click()
+        elif kind == "choice":
+            for option in question["options"]:
+                if option.get("correct"):
+                    box.get_by_label(text_of(option["text"]), exact=True).click()
+        elif kind == "order":
+            wanted = [text_of(e["text"]) for e in question["entries"]]
+            for position, text in enumerate(wanted):
+                while True:
+                    shown = [t.strip() for t in box.locator(".order-text").all_inner_texts()]
+                    if shown.index(text) <= position:
+                        break
+                    box.get_by_role("button", name=f"{words['up']}: {text}").click()
+        elif kind == "text_entry":
+            box.get_by_role("textbox").click()
+            page.keyboard.type(question["accepted"][0])
+        else:
+            raise AssertionError(f"a knowledge check item of type {kind}")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_module_can_be_finished_in_the_player(
+    player_server: PlayerServer, new_page: Any, lang: str
+) -> None:
+    words = WORDS[lang]
+    page: Page = new_page(locale="es-ES" if lang == "es" else "en-US")
+    token = player_server.token()
+    course = player_server.api("GET", "/api/v1/modules", token).json()
+    for summary in course:
+        module_id = summary["id"]
+        key = player_server.http.get(
+            f"/api/v1/modules/{module_id}/facilitator?lang={lang}", headers=player_server.tenant.headers
+        ).json()
+        for form in key["forms"]:
+            if form["kind"] == "knowledge_check":
+                continue
+            started = player_server.api(
+                "POST", f"/api/v1/me/modules/{module_id}/forms/{form['id']}/attempts", token
+            )
+            answers = {question["id"]: valid_answer(question) for question in form["items"]}
+            saved = player_server.api(
+                "PUT", f"/api/v1/me/attempts/{started.json()['id']}/answers", token, json={"answers": answers}
+            )
+            assert saved.status_code == 200, saved.text
+
+        page.goto("about:blank")  # a new launch loads the player again, as a new LMS link does
+        page.goto(player_server.player_url(token, module_id, lang=lang))
+        steps = page.get_by_role("navigation", name=words["steps"])
+        expect(steps.get_by_role("button", name=words["finish"])).to_be_visible()
+        forms = {form["title"]: form for form in key["forms"]}
+        # Every step in order, as the learner goes through them; a step with a form gets it submitted.
+        names = [name.split("\n")[-1] for name in steps.get_by_role("button").all_inner_texts()]
+        for name in names[1 : names.index(words["finish"])]:  # after "Start here", up to "Finish"
+            steps.get_by_role("button", name=name).click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(name)
+            page.wait_for_load_state("networkidle")  # a form step fetches its attempt, then shows it
+            submit = page.get_by_role("button", name=re.compile(f"^{words['submit']} "))
+            if submit.count() == 0:
+                continue
+            form = forms[submit.inner_text().removeprefix(words["submit"] + " ")]
+            if form["kind"] == "knowledge_check":
+                answer_rightly(page, form, words)
+            submit.click()
+            # The submit that completes the module opens its completion page instead.
+            submitted = page.get_by_role("heading", name=f"{words['submitted']}: {form['title']}")
+            expect(submitted.or_(page.get_by_role("heading", name=words["done"]))).to_be_visible()
+            del forms[form["title"]]
+        assert forms == {}, f"forms the player never offered: {list(forms)}"
+        steps.get_by_role("button", name=words["finish"]).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(words["done"])
