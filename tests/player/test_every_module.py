@@ -6,12 +6,14 @@ hold answers saved beforehand as drafts, as when a learner began on another devi
 submitted in the browser. The module then shows its completion page."""
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.player.conftest import PlayerServer
+from tests.player.conftest import PlayerServer, database_copy, serving
 from tests.player.flows import item, text_of
 from tests.progress.answers import valid_answer
 
@@ -64,10 +66,19 @@ def answer_rightly(page: Page, form: dict[str, Any], words: dict[str, str]) -> N
             raise AssertionError(f"a knowledge check item of type {kind}")
 
 
+@pytest.fixture(scope="module")
+def own_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
+    """A server and district of this test's own: its submissions must not change the group
+    results other player tests count."""
+    with serving(database_copy(sqlite_template, tmp_path_factory, "every-module"), "every-module") as server:
+        yield server
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_every_module_can_be_finished_in_the_player(
-    player_server: PlayerServer, new_page: Any, lang: str
+    own_server: PlayerServer, new_page: Any, lang: str
 ) -> None:
+    player_server = own_server
     words = WORDS[lang]
     page: Page = new_page(locale="es-ES" if lang == "es" else "en-US")
     token = player_server.token()
