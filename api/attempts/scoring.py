@@ -2,8 +2,8 @@
 
 `check_answer` turns a raw JSON answer into its item type's value (see `schemas/progress.py`) and
 refuses what does not fit the item, raising `AnswerError`; `score_item` gives one item's credit;
-`mark` marks a whole form by its response policy (once, whatever is shown of it later; `mark_form`
-also gives the results to show) and `band_feedback` picks the overall feedback for a score.
+`mark` marks a whole form by its response policy (once, whatever is shown of it later: what is
+shown is api/attempts/review.py's) and `band_feedback` picks the overall feedback for a score.
 Everything here is pure: no database, no clock, no I/O.
 """
 
@@ -35,7 +35,6 @@ from schemas.content import (
     TableItem,
     TextEntryItem,
 )
-from schemas.progress import ItemResult
 
 # A fixed row of a table item is named in its answer row under this key (see `TableAnswer`).
 ROW_KEY = "row"
@@ -513,25 +512,10 @@ def _within_edits(a: str, b: str, limit: int) -> bool:
 
 class Marking(msgspec.Struct, frozen=True):
     """A form's answers marked once: its score, and each scored item's checked answer and credit,
-    from which results are shown as a policy allows (`results`)."""
+    from which api/attempts/review.py shows results as a policy allows."""
 
     score: float | None
     marks: list[tuple[Scorable, object | None, float, bool]]  # item, answer, credit, full
-
-    def results(self, *, show_feedback: bool, show_correct: bool) -> list[ItemResult]:
-        """One result per scored item, with feedback when `show_feedback` and the right answer
-        when `show_correct`."""
-        return [
-            ItemResult(
-                item=item.id,
-                score=credit,
-                points=item.points,
-                correct=full,
-                feedback=_feedback(item, answer, full, show_correct) if show_feedback else [],
-                correct_answer=_correct_answer(item) if show_correct else None,
-            )
-            for item, answer, credit, full in self.marks
-        ]
 
 
 def mark(form: Form, answers: dict[str, object], *, checked: bool = False) -> Marking:
@@ -580,54 +564,6 @@ def _unsafe(item: Scorable, answer: object | None) -> bool:
         return False
     ending = walk(item, answer, complete=True).ending
     return ending is not None and not ending.safe
-
-
-def mark_form(
-    form: Form, answers: dict[str, object], *, show_feedback: bool, show_correct: bool
-) -> tuple[float | None, list[ItemResult]]:
-    """The form's score and one result per scored item (see `mark` and `Marking.results`)."""
-    marking = mark(form, answers)
-    return marking.score, marking.results(show_feedback=show_feedback, show_correct=show_correct)
-
-
-def _feedback(item: Item, answer: object | None, full: bool, show_correct: bool) -> list[str]:
-    if isinstance(item, ChoiceItem):
-        chosen = answer if isinstance(answer, list) else []
-        return [
-            option.feedback
-            for option in item.options
-            if option.id in chosen or (show_correct and option.correct)
-        ]
-    if isinstance(item, ClassifyItem):
-        placed = answer if isinstance(answer, dict) else {}
-        # An entry's feedback says where it belongs and why. Right placements get it too (it
-        # teaches the reason, not just the mark); an unplaced entry's feedback is the answer
-        # itself, so it is only shown when the right answers are.
-        return [entry.feedback for entry in item.entries if entry.id in placed or show_correct]
-    if isinstance(item, OrderItem):
-        return [item.feedback]
-    if isinstance(item, TextEntryItem):
-        return [item.feedback_correct if full else item.feedback_incorrect]
-    if isinstance(item, ScenarioItem) and isinstance(answer, list):
-        # The learner's own path only: the other branches stay unseen, so the scenario can be
-        # practised again.
-        arrival = walk(item, answer, complete=True)
-        ending = [f"**{arrival.ending.title}**\n\n{arrival.ending.text}"] if arrival.ending else []
-        return [choice.feedback for choice in arrival.taken] + ending
-    return []
-
-
-def _correct_answer(item: Item) -> object:
-    if isinstance(item, ChoiceItem):
-        return [option.id for option in item.options if option.correct]
-    if isinstance(item, ClassifyItem):
-        return {entry.id: entry.category for entry in item.entries}
-    if isinstance(item, OrderItem):
-        return [entry.id for entry in item.entries]
-    if isinstance(item, TextEntryItem):
-        return item.accepted[0]
-    # A scenario's best path is never shown: it would give away every branch.
-    return None
 
 
 def band_feedback(form: Form, score: float | None) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from api.attempts.review import results
 from api.attempts.scoring import AnswerError, check_answer, mark, score_item
 from api.content.loader import CourseBundle, load_course
 from api.content.scenarios import walk
@@ -90,8 +91,8 @@ def test_an_unsafe_ending_keeps_the_form_below_its_pass_mark() -> None:
     # The same credit earned safely (a curt but safe ending) is not capped.
     assert mark(form, {**right, "call": ["hang-up"]}).score == pytest.approx(0.875)
     # Feedback retells only the path taken, with its ending; never the best path.
-    results = unsafe.results(show_feedback=True, show_correct=True)
-    told = next(r for r in results if r.item == "call")
+    shown = results(unsafe, form, show_feedback=True, show_correct=True)
+    told = next(r for r in shown if r.item == "call")
     assert told.feedback == ["Unsafe.", "**Told**\n\nA stranger knows."] and told.correct_answer is None
 
 

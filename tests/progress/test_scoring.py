@@ -6,6 +6,7 @@ from typing import Literal
 
 import pytest
 
+from api.attempts.review import results
 from api.attempts.scoring import (
     AnswerError,
     answer_type,
@@ -13,7 +14,6 @@ from api.attempts.scoring import (
     check_answer,
     is_scorable,
     mark,
-    mark_form,
     score_item,
 )
 from api.content.loader import CourseBundle, load_course
@@ -42,11 +42,22 @@ from schemas.content import (
     TableItem,
     TextEntryItem,
 )
+from schemas.progress import ItemResult
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 
 # --- Items to test with ---------------------------------------------------------------------
+
+
+def mark_form(
+    marked_form: Form, answers: dict[str, object], *, show_feedback: bool, show_correct: bool
+) -> tuple[float | None, list[ItemResult]]:
+    """The form's score and what a learner is shown of it, as a submit gives them."""
+    marking = mark(marked_form, answers)
+    return marking.score, results(
+        marking, marked_form, show_feedback=show_feedback, show_correct=show_correct
+    )
 
 
 def choice(*, multiple: bool = False, item_id: str = "q1", points: float = 1.0) -> ChoiceItem:
@@ -425,7 +436,9 @@ def test_marking_checked_answers_skips_no_mark_and_shows_per_policy() -> None:
     for show_feedback in (False, True):
         for show_correct in (False, True):
             policy = {"show_feedback": show_feedback, "show_correct": show_correct}
-            assert (marked.score, marked.results(**policy)) == mark_form(form(*items), raw, **policy)
+            assert (marked.score, results(marked, form(*items), **policy)) == mark_form(
+                form(*items), raw, **policy
+            )
 
 
 def test_mark_form_by_scoring_policy() -> None:
