@@ -62,7 +62,9 @@ class Core(InitPlugin):
         self.plugins: dict[str, Plugin] = {}
         self.metrics = Metrics()
         self.response_cache = ResponseCache()
-        self.feedback_guard = FeedbackGuard(settings)
+        # One count store for the public routes' limit and each feedback link's: one Redis client.
+        self.rate_limit = PublicRateLimit(settings, public_paths=(DOCS,))
+        self.feedback_guard = FeedbackGuard(settings, self.rate_limit)
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -90,7 +92,6 @@ class Core(InitPlugin):
         app_config.state["metrics"] = self.metrics
         app_config.state["response_cache"] = self.response_cache
         app_config.state["feedback_guard"] = self.feedback_guard
-        app_config.lifespan.append(self.feedback_guard.lifespan)
         for plugin in self.plugins.values():
             app_config.route_handlers.extend(plugin.route_handlers())
         app_config.route_handlers.extend(
@@ -130,9 +131,8 @@ class Core(InitPlugin):
         ]
         # Order matters: the public routes' rate limit before anything else is done for them;
         # then authentication, so idempotency keys are scoped by the caller.
-        rate_limit = PublicRateLimit(self.settings, public_paths=(DOCS,))
-        app_config.lifespan.append(rate_limit.lifespan)
-        app_config.middleware.append(DefineMiddleware(RateLimitMiddleware, limiter=rate_limit))
+        app_config.lifespan.append(self.rate_limit.lifespan)
+        app_config.middleware.append(DefineMiddleware(RateLimitMiddleware, limiter=self.rate_limit))
         app_config.middleware.append(DefineMiddleware(BearerAuth, exclude=[f"^{DOCS}"]))
         app_config.middleware.append(IdempotencyMiddleware)
         app_config.before_request = require_json_body

@@ -7,6 +7,7 @@ with its name; `upgrade` takes every branch to its head, so the database holds o
 branch (the app's and one per plugin).
 """
 
+import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,27 +25,44 @@ from api.plugin import Plugin
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config(plugins: Iterable[Plugin]) -> Config:
+def _folders(plugins: Iterable[Plugin]) -> tuple[str, ...]:
+    """The app's revisions folder, then each plugin's that has one."""
+    found = [MIGRATIONS / "versions", *(p.migrations for p in plugins if p.migrations is not None)]
+    return tuple(str(folder) for folder in found)
+
+
+def _config_of(folders: tuple[str, ...]) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    folders = [MIGRATIONS / "versions", *(p.migrations for p in plugins if p.migrations is not None)]
     config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", os.pathsep.join(str(f) for f in folders))
+    config.set_main_option("version_locations", os.pathsep.join(folders))
     return config
+
+
+@functools.cache
+def _script(folders: tuple[str, ...]) -> ScriptDirectory:
+    """The revisions shipped in `folders`, read from disk once per process: /readyz asks often,
+    and the files do not change under a running process."""
+    return ScriptDirectory.from_config(_config_of(folders))
+
+
+def _shipped(plugins: Iterable[Plugin]) -> ScriptDirectory:
+    return _script(_folders(plugins))
 
 
 def head_revisions(plugins: Iterable[Plugin]) -> frozenset[str]:
     """The newest revision of every branch this code ships (the app's and its plugins')."""
-    return frozenset(ScriptDirectory.from_config(_config(plugins)).get_heads())
+    return frozenset(_shipped(plugins).get_heads())
 
 
 def missing_heads(plugins: Iterable[Plugin], current: frozenset[str]) -> frozenset[str]:
     """The heads this code ships that the database at `current` has not reached. A head can be
     reached without being recorded: Alembic records only the newest revision of what depends on
     it (the app's head, when every plugin branch depends on it)."""
-    script = ScriptDirectory.from_config(_config(plugins))
+    script = _shipped(plugins)
+    shipped = {s.revision for s in script.walk_revisions()}
     reached: set[str] = set()
-    todo = [r for r in current if r in {s.revision for s in script.walk_revisions()}]
+    todo = [r for r in current if r in shipped]
     while todo:
         revision = script.get_revision(todo.pop())
         if revision is None or revision.revision in reached:
@@ -59,7 +77,7 @@ def _upgrade(connection: Connection, plugins: list[Plugin]) -> None:
     if connection.dialect.name == "postgresql":
         # Several processes may start at once; one migrates, the others wait and find it done.
         connection.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    config = _config(plugins)
+    config = _config_of(_folders(plugins))
     config.attributes["connection"] = connection
     command.upgrade(config, "heads")
 

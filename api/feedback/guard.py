@@ -6,15 +6,12 @@ address, or the nearest untrusted one behind a trusted proxy, as the public limi
 
 import logging
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import redis.asyncio
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import Scope
 
-from api.http.rate_limit import Counter, MemoryCounter, PublicRateLimit, RedisCounter, bucket
+from api.http.rate_limit import PublicRateLimit, bucket
 from api.settings import Settings, rate_window
 
 log = logging.getLogger("frontoffice.feedback")
@@ -23,36 +20,27 @@ KEY_PREFIX = "frontoffice:rate:feedback-school:"
 
 
 class FeedbackGuard:
-    """The per-school count (open while the app runs: `lifespan`) and who the client is."""
+    """The per-school count, kept in the public limit's store (opened with the app by
+    `PublicRateLimit.lifespan`), and who the client is, as the public limit names it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, public: PublicRateLimit) -> None:
         self.limit, self.seconds = rate_window(
             settings.feedback_rate_limit_school, "FRONTOFFICE_FEEDBACK_RATE_LIMIT_SCHOOL"
         )
-        self.store = settings.rate_limit_store
-        self._addresses = PublicRateLimit(settings)
-        self.counter: Counter | None = None
-
-    @asynccontextmanager
-    async def lifespan(self, app: Any) -> AsyncIterator[None]:
-        self.counter = MemoryCounter() if self.store == "memory" else RedisCounter(self.store)
-        try:
-            yield
-        finally:
-            counter, self.counter = self.counter, None
-            await counter.aclose()
+        self.public = public
 
     def client(self, scope: Scope) -> str:
         """The client's address (for IPv6, its /64), as the public rate limit counts it."""
-        return bucket(self._addresses.client(scope))
+        return bucket(self.public.client(scope))
 
     async def check_school(self, school_id: str) -> None:
         """Count an answer to the school's link; TooManyRequests past the limit. A store that
         does not answer lets the answer through (logged): the limit must not take the link down."""
-        if self.counter is None:
+        counter = self.public.counter
+        if counter is None:
             return
         try:
-            window = await self.counter.hit(KEY_PREFIX + school_id, self.seconds)
+            window = await counter.hit(KEY_PREFIX + school_id, self.seconds)
         except (redis.RedisError, OSError) as exc:
             log.error("feedback school limit not applied: its store is unavailable (%s)", exc)
             return

@@ -64,9 +64,9 @@ def fill_worksheet(page: Page) -> None:
     )
 
 
-def answer_knowledge_check(page: Page, key: dict[str, Any]) -> None:
-    """Answer module 2's knowledge check rightly, from the facilitator view's key (`key`: the
-    form as the facilitator view gives it)."""
+def answer_knowledge_check(page: Page, key: dict[str, Any], move_up: str = "Move up") -> None:
+    """Answer a knowledge check rightly, from the facilitator view's key (`key`: the form as the
+    facilitator view gives it, in the page's language; `move_up`: the order buttons' label)."""
     for question in key["items"]:
         box = item(page, question["id"])
         kind = question["type"]
@@ -86,10 +86,12 @@ def answer_knowledge_check(page: Page, key: dict[str, Any]) -> None:
                     shown = [t.strip() for t in box.locator(".order-text").all_inner_texts()]
                     if shown.index(text) <= position:
                         break
-                    box.get_by_role("button", name=f"Move up: {text}").click()
+                    box.get_by_role("button", name=f"{move_up}: {text}").click()
         elif kind == "text_entry":
             box.get_by_role("textbox").click()
             page.keyboard.type(question["accepted"][0])
+        else:
+            raise AssertionError(f"a knowledge check item of type {kind}")
 
 
 def fill_reflection(page: Page) -> None:

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.player.conftest import PlayerServer, database_copy, serving
-from tests.player.flows import item, text_of
+from tests.player.flows import answer_knowledge_check
 from tests.progress.answers import valid_answer
 
 WORDS = {
@@ -35,35 +35,6 @@ WORDS = {
         "finish": "Final",
     },
 }
-
-
-def answer_rightly(page: Page, form: dict[str, Any], words: dict[str, str]) -> None:
-    """A knowledge check answered as a person would, from the key."""
-    for question in form["items"]:
-        box = item(page, question["id"])
-        kind = question["type"]
-        if kind == "classify":
-            labels = {c["id"]: c["label"] for c in question["categories"]}
-            for entry in question["entries"]:
-                row = box.get_by_role("radiogroup", name=text_of(entry["text"]))
-                row.locator("label", has_text=labels[entry["category"]]).click()
-        elif kind == "choice":
-            for option in question["options"]:
-                if option.get("correct"):
-                    box.get_by_label(text_of(option["text"]), exact=True).click()
-        elif kind == "order":
-            wanted = [text_of(e["text"]) for e in question["entries"]]
-            for position, text in enumerate(wanted):
-                while True:
-                    shown = [t.strip() for t in box.locator(".order-text").all_inner_texts()]
-                    if shown.index(text) <= position:
-                        break
-                    box.get_by_role("button", name=f"{words['up']}: {text}").click()
-        elif kind == "text_entry":
-            box.get_by_role("textbox").click()
-            page.keyboard.type(question["accepted"][0])
-        else:
-            raise AssertionError(f"a knowledge check item of type {kind}")
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +87,7 @@ def test_every_module_can_be_finished_in_the_player(
                 continue
             form = forms[submit.inner_text().removeprefix(words["submit"] + " ")]
             if form["kind"] == "knowledge_check":
-                answer_rightly(page, form, words)
+                answer_knowledge_check(page, form, words["up"])
             submit.click()
             # The submit that completes the module opens its completion page instead.
             submitted = page.get_by_role("heading", name=f"{words['submitted']}: {form['title']}")
