@@ -73,6 +73,10 @@ class District(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The district's settings: what people read (dates, certificates) is in its own time zone.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    signer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signer_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class ApiKey(Base):

@@ -26,6 +26,24 @@ class DistrictView(Wire):
     slug: Annotated[str, Meta(description="Short unique name, e.g. `springfield`.")]
     name: str
     created_at: datetime
+    time_zone: Annotated[
+        str,
+        Meta(
+            description="IANA time zone (e.g. `America/Chicago`) of dates people read: sheets, certificates."
+        ),
+    ] = "UTC"
+    signer_name: Annotated[str, Meta(description="Who signs the certificates, e.g. `Dr. Ana Ruiz`.")] = ""
+    signer_title: Annotated[str, Meta(description="The signer's title, e.g. `Superintendent`.")] = ""
+
+
+class DistrictSettings(Wire, kw_only=True):
+    """A change to the district's settings: only the fields sent change."""
+
+    time_zone: (
+        Annotated[str, Meta(min_length=1, max_length=64, description="IANA name: `America/Chicago`.")] | None
+    ) = None
+    signer_name: Annotated[str, Meta(max_length=200)] | None = None
+    signer_title: Annotated[str, Meta(max_length=200)] | None = None
 
 
 class ApiKeyCreate(Wire, kw_only=True):

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -15,7 +15,7 @@ from api.errors import problems
 from api.http.params import Limit
 from api.http.response_cache import ResponseCache
 from api.identity.auth import KeyCache, Scope, principal_of, requires
-from schemas.admin import ApiKeyCreate, ApiKeyCreated, ApiKeyView, DistrictView
+from schemas.admin import ApiKeyCreate, ApiKeyCreated, ApiKeyView, DistrictSettings, DistrictView
 from schemas.hr import AuditView
 
 
@@ -43,6 +43,23 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], districts: NamedDependency[DistrictService]
     ) -> DistrictView:
         return await districts.get(principal_of(request).district_id)
+
+    @patch(
+        "/district",
+        operation_id="updateDistrict",
+        summary="Change the district's settings: time zone, certificate signer",
+        responses=problems(400, 401, 403, 413, 415, 422),
+    )
+    async def update_district(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[DistrictSettings],
+        districts: NamedDependency[DistrictService],
+        response_cache: NamedDependency[ResponseCache],
+    ) -> DistrictView:
+        updated = await districts.update(principal_of(request).district_id, data)
+        response_cache.clear()  # certificates and exports read these settings
+        return updated
 
     @get(
         "/keys",

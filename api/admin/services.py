@@ -1,20 +1,46 @@
 """Districts and API keys: the unit of work for each admin action, scoped by district."""
 
 import uuid
+import zoneinfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Sessions
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.identity.auth import new_key
 from api.models import ApiKey, District, utcnow
-from schemas.admin import ApiKeyCreated, ApiKeyView, DistrictView
+from schemas.admin import ApiKeyCreated, ApiKeyView, DistrictSettings, DistrictView
+from schemas.problem import FieldError
 
 
 def _district_view(row: District) -> DistrictView:
-    return DistrictView(id=row.id, slug=row.slug, name=row.name, created_at=row.created_at)
+    return DistrictView(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        created_at=row.created_at,
+        time_zone=row.time_zone,
+        signer_name=row.signer_name,
+        signer_title=row.signer_title,
+    )
+
+
+def zone_of(name: str) -> zoneinfo.ZoneInfo:
+    """The IANA time zone `name` (a district's setting is always one: it is checked when set)."""
+    return zoneinfo.ZoneInfo(name)
+
+
+def _checked_zone(name: str) -> str:
+    try:
+        zone_of(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise InvalidInput(
+            f"{name!r} is not an IANA time zone; use a name such as America/Chicago.",
+            errors=[FieldError(field="$.time_zone", message="unknown time zone")],
+        ) from None
+    return name
 
 
 def _key_view(row: ApiKey) -> ApiKeyView:
@@ -50,6 +76,20 @@ class DistrictService:
             row = await session.get(District, district_id)
             if row is None:
                 raise NotFound("No such district.")
+            return _district_view(row)
+
+    async def update(self, district_id: uuid.UUID, change: DistrictSettings) -> DistrictView:
+        async with self.sessions.begin() as session:
+            row = await session.get(District, district_id)
+            if row is None:
+                raise NotFound("No such district.")
+            if change.time_zone is not None:
+                row.time_zone = _checked_zone(change.time_zone)
+            if change.signer_name is not None:
+                row.signer_name = change.signer_name
+            if change.signer_title is not None:
+                row.signer_title = change.signer_title
+            await session.flush()
             return _district_view(row)
 
     async def by_slug(self, slug: str) -> DistrictView:
