@@ -1,6 +1,7 @@
 """Database engines and sessions: SQLite (embedded default) and PostgreSQL, one code path.
 
-SQLite runs in WAL mode with foreign keys on, and every transaction starts with
+SQLite runs through `api/sqlite_driver.py` (one trip to aiosqlite's thread per statement), in
+WAL mode with foreign keys on, and every transaction starts with
 `BEGIN IMMEDIATE`: writers queue on the busy timeout instead of failing when two
 transactions both try to upgrade a read lock to a write lock.
 
@@ -16,6 +17,8 @@ from sqlalchemy import ClauseElement, event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from api.sqlite_driver import OneTripDbapi
+
 Sessions = async_sessionmaker[AsyncSession]
 
 
@@ -27,7 +30,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "checkout", _drop_if_closed)
         return engine
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, module=OneTripDbapi(), **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -40,7 +43,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.connection.dbapi_connection.begin_immediate()
 
     return engine
 

@@ -28,6 +28,7 @@ from msgspec import Meta, inspect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.content.catalog import Catalog
 from api.crypto import SecretBox
 from api.db import Sessions
 from api.models import PluginSetting
@@ -66,7 +67,8 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
 
 class Context(msgspec.Struct, frozen=True, kw_only=True):
     """What a plugin may use: the database, the one shared HTTP client (outbound calls pass the
-    SSRF guard), the settings, and a box to keep its stored secrets encrypted."""
+    SSRF guard), the settings, a box to keep its stored secrets encrypted, the course and the
+    learner tokens' key."""
 
     sessions: Sessions
     http: httpx.AsyncClient
@@ -76,6 +78,10 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     about half the client's cost per request."""
     settings: Any
     secret_box: SecretBox
+    catalog: Catalog
+    """The published course, for plugins that check or show modules (LTI's launches, deep links)."""
+    token_key: str
+    """The key learner tokens are signed with, for plugins that sign learners in (LTI's launches)."""
 
 
 class Attempted(msgspec.Struct, frozen=True):

@@ -99,16 +99,24 @@ async def open_runtime(
         if transport is None:
             transport = GuardedTransport(allowlist=list(settings.outbound_allowlist))
         token_key = TokenKey(sessions, settings.secret_key)
+        catalog = Catalog(sessions)
         async with make_client(settings, transport) as http:
             box: SecretBox | None = None
             context: Context | None = None
             try:
-                box = SecretBox(await token_key.get(), SECRET_BOX_PURPOSE)
+                key = await token_key.get()
             except (SQLAlchemyError, OSError):
                 pass  # unmigrated or unreachable: /readyz says so; nothing can be delivered
             else:
+                box = SecretBox(key, SECRET_BOX_PURPOSE)
                 context = Context(
-                    sessions=sessions, http=http, transport=transport, settings=settings, secret_box=box
+                    sessions=sessions,
+                    http=http,
+                    transport=transport,
+                    settings=settings,
+                    secret_box=box,
+                    catalog=catalog,
+                    token_key=key,
                 )
             async with contextlib.AsyncExitStack() as stack:
                 # Each plugin's lifespan (its own runtime: clients, caches) lasts as long as ours.
@@ -118,7 +126,7 @@ async def open_runtime(
                     settings=settings,
                     engine=engine,
                     sessions=sessions,
-                    catalog=Catalog(sessions),
+                    catalog=catalog,
                     key_cache=KeyCache(ttl=KEY_CACHE_SECONDS),
                     token_key=token_key,
                     http=http,

@@ -24,7 +24,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, Self
 
@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api import retention
+from api.db import Sessions
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, table, utcnow
 from api.outbox.retry import next_attempt_at
 from api.plugin import Attempted, Context, Outcome, Plugin, Subscription
@@ -139,8 +140,15 @@ def _decoded(event: _EventColumns) -> Event | None:
         return None
 
 
+Sweep = Callable[[Sessions, datetime], Awaitable[int]]
+"""An area's check for what came due (a dialogue past due, an assignment overdue): emits each
+event once, however many dispatchers sweep at once; returns how many it found."""
+SWEEP_EVERY = timedelta(minutes=1)
+
+
 class Dispatcher:
-    """Delivers the outbox. Safe to run in any number of processes at once."""
+    """Delivers the outbox, and runs the sweeps it is given every SWEEP_EVERY. Safe to run in
+    any number of processes at once."""
 
     def __init__(
         self,
@@ -153,8 +161,10 @@ class Dispatcher:
         per_subscriber: int = 16,
         idle_seconds: float = 0.5,
         overlap: int = 2,
+        sweeps: Sequence[Sweep] = (),
     ) -> None:
         self.context = context
+        self.sweeps = sweeps
         self.sessions = context.sessions
         self.plugins = plugins
         self.batch = batch
@@ -170,12 +180,13 @@ class Dispatcher:
         self._per_subscriber_limit = per_subscriber
 
     @classmethod
-    def configured(cls, context: Context, plugins: dict[str, Plugin]) -> Self:
+    def configured(cls, context: Context, plugins: dict[str, Plugin], sweeps: Sequence[Sweep] = ()) -> Self:
         """A dispatcher with the lease and concurrency the settings give."""
         settings = context.settings
         return cls(
             context,
             plugins,
+            sweeps=sweeps,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             concurrency=settings.delivery_concurrency,
             per_subscriber=settings.delivery_concurrency_per_subscriber,
@@ -481,17 +492,28 @@ class Dispatcher:
         if any(msgspec.structs.astuple(pruned)):
             log.info("pruned %s", msgspec.to_builtins(pruned))
 
+    async def _sweep(self) -> None:
+        for sweep in self.sweeps:
+            try:
+                if found := await sweep(self.sessions, utcnow()):
+                    log.info("%s: %d", sweep.__name__, found)
+            except Exception:  # the next turn sweeps again; delivery cannot wait
+                log.exception("%s failed", sweep.__name__)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Rounds until `stop` is set, up to `overlap` of them at once: the next batch is claimed
         while the last is delivered. Sleeps a moment when there is nothing to do; finishes the
         rounds under way before returning."""
         rounds: set[asyncio.Task[None]] = set()
-        next_prune = time.monotonic()
+        next_prune = next_sweep = time.monotonic()
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + retention.EVERY.total_seconds()
                     await self._prune()
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_EVERY.total_seconds()
+                    await self._sweep()
                 try:
                     claimed = await self.fan_out()
                     claimed += await self.claim()

@@ -12,12 +12,12 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
-from plugins.contract import Catalog, Plugin, Scope, Sessions, load_config, principal_of, problems, requires
+from plugins.contract import Scope, Sessions, principal_of, problems, requires
 from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations
-from plugins.lti.service import LtiConfig, Runtime
+from plugins.lti.service import Runtime
 from plugins.lti.storage import origin_of
 from schemas.lti import (
     DeepLinkChoice,
@@ -29,6 +29,19 @@ from schemas.lti import (
 )
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class LtiCookie(Cookie):
+    """A cookie of the launch flow (/lti, Secure, SameSite=None: the LMS frames or posts to us),
+    its header written here: Litestar makes each through `SimpleCookie` and `dataclasses.asdict`,
+    a tenth of a login's time. Names and values are URL-safe tokens, so nothing needs quoting."""
+
+    def to_encoded_header(self) -> tuple[bytes, bytes]:
+        http_only = "; HttpOnly" if self.httponly else ""
+        header = f"{self.key}={self.value or ''}{http_only}; Max-Age={self.max_age}; Path=/lti"
+        return b"set-cookie", f"{header}; SameSite=None; Secure".encode("latin-1")
+
+
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "accepts": FORMS}
 
 
@@ -45,13 +58,13 @@ class LaunchController(Controller):
     tags = ["lti"]
     opt = PUBLIC
 
-    async def _login(self, request: Request[Any, Any, Any], lti: Runtime, signing_key: str) -> Response[Any]:
+    async def _login(self, request: Request[Any, Any, Any], lti: Runtime) -> Response[Any]:
         params = await _params(request)
         in_iframe = request.headers.get("sec-fetch-dest") == "iframe"
         secure = request.url.scheme == "https"
-        answer = await lti.login(params, secure, in_iframe, signing_key)
+        answer = await lti.login(params, secure, in_iframe)
         cookies = [
-            Cookie(
+            LtiCookie(
                 key=name,
                 value=value,
                 max_age=max_age,
@@ -77,9 +90,8 @@ class LaunchController(Controller):
         self,
         request: Request[Any, Any, Any],
         lti: NamedDependency[Runtime],
-        signing_key: NamedDependency[str],
     ) -> Response[Any]:
-        return await self._login(request, lti, signing_key)
+        return await self._login(request, lti)
 
     @post(
         "/login",
@@ -92,9 +104,8 @@ class LaunchController(Controller):
         self,
         request: Request[Any, Any, Any],
         lti: NamedDependency[Runtime],
-        signing_key: NamedDependency[str],
     ) -> Response[Any]:
-        return await self._login(request, lti, signing_key)
+        return await self._login(request, lti)
 
     @post(
         "/launch",
@@ -107,26 +118,15 @@ class LaunchController(Controller):
         self,
         request: Request[Any, Any, Any],
         lti: NamedDependency[Runtime],
-        plugins: NamedDependency[dict[str, Plugin]],
-        catalog: NamedDependency[Catalog],
-        signing_key: NamedDependency[str],
     ) -> Response[Any]:
+        # One dependency: Litestar resolves several in a task group, a task each per launch.
         params = await _params(request)
-        rt = lti
-
-        async def config_of(district_id: uuid.UUID) -> LtiConfig:
-            plugin = plugins["lti"]
-            config = await load_config(rt.sessions, rt.box, plugin, district_id)
-            return config if isinstance(config, LtiConfig) else LtiConfig()
-
-        same_origin = request.headers.get("origin") == origin_of(rt.base_url)
-        launched = await rt.launch(
-            params, dict(request.cookies), catalog, signing_key, config_of, same_origin
-        )
+        same_origin = request.headers.get("origin") == origin_of(lti.base_url)
+        launched = await lti.launch(params, dict(request.cookies), same_origin)
         if launched.html:
             return Response(launched.html, status_code=200, media_type=MediaType.HTML)
-        spent = Cookie(
-            key=COOKIE_PREFIX + launched.state, value="", max_age=0, path="/lti", secure=True, samesite="none"
+        spent = LtiCookie(
+            key=COOKIE_PREFIX + launched.state, value="", max_age=0, secure=True, samesite="none"
         )
         return Redirect(launched.location, status_code=HTTP_303_SEE_OTHER, cookies=[spent])
 
@@ -271,13 +271,10 @@ class DeepLinkController(Controller):
         self,
         request: Request[Any, Any, Any],
         lti: NamedDependency[Runtime],
-        catalog: NamedDependency[Catalog],
         dl: FromPath[str],
         data: JSONBody[DeepLinkChoice],
     ) -> DeepLinkResponse:
         """Single use: the deep-link id from the launch fragment (`dl=`) answers once, within 30 minutes."""
         principal = principal_of(request)
         assert principal.learner_id is not None  # the learner scope is held only by learner tokens
-        return await lti.deep_link_response(
-            dl, principal.district_id, principal.learner_id, data.modules, catalog
-        )
+        return await lti.deep_link_response(dl, principal.district_id, principal.learner_id, data.modules)

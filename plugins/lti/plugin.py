@@ -19,7 +19,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.contract import Context, Delivery, Outcome, Plugin, Subscription
+from plugins.contract import Context, Delivery, Outcome, Plugin, Subscription, load_config
 from plugins.lti import controllers as c
 from plugins.lti.cli import lti
 from plugins.lti.grades import post_score, post_started
@@ -52,7 +52,11 @@ class LtiPlugin(Plugin):
 
     @asynccontextmanager
     async def _running(self, context: Context) -> AsyncIterator[None]:
-        self._runtime = Runtime(context.sessions, context.http, context.secret_box, context.settings)
+        async def load(district_id: uuid.UUID) -> LtiConfig:
+            config = await load_config(context.sessions, context.secret_box, self, district_id)
+            return config if isinstance(config, LtiConfig) else LtiConfig()
+
+        self._runtime = Runtime(context, load)
         try:
             yield
         finally:

@@ -28,15 +28,13 @@ from sqlalchemy.pool import QueuePool
 
 from plugins.contract import (
     BadRequest,
-    Catalog,
     Completion,
+    Context,
     Forbidden,
     InvalidInput,
     Learner,
     Memo,
     NotFound,
-    SecretBox,
-    Sessions,
     Unauthorized,
     emit,
     issue_learner_token,
@@ -233,8 +231,14 @@ def _fragment_target(base: str, fragment: dict[str, str]) -> str:
 class Runtime:
     """The plugin's long-lived parts, built once per app (or dispatcher) from its context."""
 
-    def __init__(self, sessions: Sessions, http: Any, box: SecretBox, settings: Any) -> None:
+    def __init__(self, context: Context, load_config: Callable[[uuid.UUID], Awaitable[LtiConfig]]) -> None:
+        sessions, http, box, settings = context.sessions, context.http, context.secret_box, context.settings
         self.sessions = sessions
+        self.catalog = context.catalog
+        self.token_key = context.token_key
+        self._load_config = load_config
+        # Logins' states are signed under the learner tokens' key.
+        self.signer = Signer(context.token_key)
         # Launches write through the engine's connections: no ORM session, nothing to flush.
         self.engine: AsyncEngine = sessions.kw["bind"]
         self.statements = _statements(self.engine.dialect.name)
@@ -250,21 +254,12 @@ class Runtime:
         self._tool_configs: dict[uuid.UUID, OneRegistration] = {}
         self._links: dict[tuple[uuid.UUID, str], tuple[str, float]] = {}
         self._writers = asyncio.Semaphore(_writers(self.engine, settings.is_sqlite))
-        self._signer: tuple[str, Signer] | None = None
         # pylti1p3 makes a requests session per launch unless given one; it never fetches here.
         self._requests = requests.Session()
 
-    def signer(self, secret_key: str) -> Signer:
-        """The signer of logins under the service's secret key, derived once."""
-        if self._signer is None or self._signer[0] != secret_key:
-            self._signer = (secret_key, Signer(secret_key))
-        return self._signer[1]
-
-    async def config(
-        self, district_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[LtiConfig]]
-    ) -> LtiConfig:
+    async def config(self, district_id: uuid.UUID) -> LtiConfig:
         """The district's plugin settings, remembered for CACHE_TTL seconds."""
-        return await self._configs.get(district_id, lambda: load(district_id))
+        return await self._configs.get(district_id, lambda: self._load_config(district_id))
 
     @property
     def base_url(self) -> str:
@@ -299,9 +294,7 @@ class Runtime:
 
     # --- OIDC login ----------------------------------------------------------------------
 
-    async def login(
-        self, params: dict[str, str], secure: bool, in_iframe: bool, secret_key: str
-    ) -> LoginAnswer:
+    async def login(self, params: dict[str, str], secure: bool, in_iframe: bool) -> LoginAnswer:
         """The redirect to the platform, with a state and nonce signed here: nothing is stored."""
         for name in ("iss", "login_hint", "target_link_uri"):
             if not params.get(name):
@@ -317,7 +310,7 @@ class Runtime:
                 "must add it to the registration's deployment_ids."
             )
         storage_target = params.get("lti_storage_target", "")
-        signer = self.signer(secret_key)
+        signer = self.signer
         issued = signer.issue(row.id, bool(storage_target), time.time())
         request = LitestarRequest(params, secure)
         cookies = LitestarCookies({})
@@ -386,7 +379,7 @@ class Runtime:
         return cached
 
     async def verify(
-        self, params: dict[str, str], cookies: dict[str, str], secret_key: str, same_origin: bool = False
+        self, params: dict[str, str], cookies: dict[str, str], same_origin: bool = False
     ) -> tuple[LtiRegistration, Login, LaunchClaims]:
         """The registration, the login and the verified claims of a launch. The nonce is not
         used up here: `use_nonce` does that, in the transaction that writes what the launch keeps."""
@@ -406,7 +399,7 @@ class Runtime:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("The id_token's header has no kid.")
         key = await self.keysets.key(row.key_set_url, kid)
-        signer = self.signer(secret_key)
+        signer = self.signer
         login = signer.verify(state, row.id, time.time())
         # pylti1p3 is shown the one nonce issued with this state: its nonce check is the check
         # that this service issued the token's nonce for this very login.
@@ -473,18 +466,15 @@ class Runtime:
         self,
         params: dict[str, str],
         cookies: dict[str, str],
-        catalog: Catalog,
-        token_key: str,
-        config_of: Callable[[uuid.UUID], Awaitable[LtiConfig]],
         same_origin: bool = False,
     ) -> Launched:
         try:
-            row, login, claims = await self.verify(params, cookies, token_key, same_origin)
+            row, login, claims = await self.verify(params, cookies, same_origin)
         except NeedsStorage as page:
             return Launched(state=params.get("state", ""), html=page.html)
         state = params["state"]
         try:
-            config = await self.config(row.district_id, config_of)
+            config = await self.config(row.district_id)
             instructor = is_instructor(claims.roles)
             custom = claims.custom or Custom()
             deep_linking = claims.is_deep_linking
@@ -503,7 +493,7 @@ class Runtime:
                         "remembered."
                     )
                 try:
-                    await catalog.entry(module_id)
+                    await self.catalog.entry(module_id)
                 except NotFound:
                     raise InvalidInput(
                         f"The LTI link names module {module_id!r}, which does not exist."
@@ -560,7 +550,7 @@ class Runtime:
         if remember_link and not deep_linking:
             self._remember_link(row.id, link_id, module_id)
         token, _ = issue_learner_token(
-            token_key,
+            self.token_key,
             row.district_id,
             learner_id,
             cohort,
@@ -623,14 +613,14 @@ class Runtime:
     # --- deep linking ----------------------------------------------------------------------
 
     async def deep_link_response(
-        self, dl_id: str, district_id: uuid.UUID, learner_id: uuid.UUID, modules: list[str], catalog: Catalog
+        self, dl_id: str, district_id: uuid.UUID, learner_id: uuid.UUID, modules: list[str]
     ) -> DeepLinkResponse:
         """The signed answer to a deep-linking request: one resource link per module picked, or
         only the first one picked where the platform said `accept_multiple: false`."""
         titles: list[tuple[str, str]] = []
         for module_id in dict.fromkeys(modules):
             try:
-                entry = await catalog.entry(module_id)
+                entry = await self.catalog.entry(module_id)
             except NotFound:
                 raise InvalidInput(f"There is no module {module_id!r}.") from None
             titles.append((module_id, entry.module.title))

@@ -1,0 +1,169 @@
+"""SQLAlchemy's aiosqlite adapter, with one trip to aiosqlite's thread per statement.
+
+aiosqlite runs each SQLite call in its own thread, and every call is a round trip through
+a queue and back onto the event loop. SQLAlchemy's adapter makes three or four of them per
+statement (make a cursor, execute, fetch the rows, close the cursor) and one more for the
+rollback that resets every connection returned to the pool, though after a commit SQLite
+has no transaction to roll back. Here a statement is one trip (the cursor made, run, read
+and closed together in the thread), a transaction's `BEGIN IMMEDIATE` rides in its first
+statement's trip, and a rollback with no transaction open makes none.
+
+It reaches into aiosqlite's connection (`_execute`, `_conn`) as SQLAlchemy's own adapter does
+(its `isolation_level` setter uses `_tx` and `_conn`); `tests/test_sqlite_driver.py` holds the
+behaviour the rest of the code needs from it.
+"""
+
+import collections
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+_Result = tuple[Any, int, int | None, list[Any]]
+
+
+def _run(conn: sqlite3.Connection, begin: bool, operation: str, parameters: Any, many: bool) -> _Result:
+    """In aiosqlite's thread: the transaction's BEGIN if it is pending, then the whole statement,
+    its rows read and its cursor closed."""
+    cursor = conn.cursor()
+    try:
+        if begin:
+            cursor.execute("BEGIN IMMEDIATE")
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A client-side cursor: the statement's rows are all read in its one trip."""
+
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        # No aiosqlite cursor is made here: `_run` makes and closes a sqlite3 one per statement.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    def _trip(self, operation: str, parameters: Any, many: bool) -> None:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        try:
+            begin = self._adapt_connection.take_begin()  # type: ignore[attr-defined]
+            trip = connection._execute(_run, connection._conn, begin, operation, parameters, many)  # type: ignore[no-untyped-call]
+            result: _Result = await_(trip)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._description, self._rowcount, self._lastrowid, rows = result
+        self._rows = collections.deque(rows)
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        self._trip(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
+        self._trip(operation, seq_of_parameters, many=True)
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the sqlite3 cursor was closed in the thread."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        """SQLite takes no input sizes."""
+
+
+class StreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor (`stream()`), starting the pending transaction first."""
+
+    __slots__ = ()
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        if self._adapt_connection.take_begin():  # type: ignore[attr-defined]
+            await_(self._cursor.execute("BEGIN IMMEDIATE"))
+        super().execute(operation, parameters)
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ("_begin_pending",)
+    _cursor_cls = OneTripCursor  # type: ignore[assignment]
+    _ss_cursor_cls = StreamingCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin_pending = False
+
+    def begin_immediate(self) -> None:
+        """Start a write transaction: its `BEGIN IMMEDIATE` goes in the first statement's trip."""
+        self._begin_pending = True
+
+    def take_begin(self) -> bool:
+        pending, self._begin_pending = self._begin_pending, False
+        return pending
+
+    def commit(self) -> None:
+        if not self.take_begin():  # a transaction that ran no statement never began
+            super().commit()
+
+    def rollback(self) -> None:
+        if self.take_begin():
+            return
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        # Reading sqlite3's autocommit flag takes no lock and no trip: nothing is running in the
+        # thread now, since this connection's statements are awaited one at a time.
+        raw = connection._connection
+        if raw is not None and not raw.in_transaction:
+            return
+        super().rollback()
+
+
+class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The DB-API module an engine is given (`module=`): aiosqlite's, with the connections above."""
+
+    def __init__(self) -> None:
+        super().__init__(aiosqlite, sqlite3)
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)

@@ -1,0 +1,92 @@
+"""What the code needs from the SQLite driver (api/sqlite_driver.py): statements' rows and
+counts, write transactions that begin at once (BEGIN IMMEDIATE), rollbacks that undo, and
+server-side streams inside their transaction."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.db import create_engine
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/driver.db")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield engine
+    await engine.dispose()
+
+
+async def test_rows_counts_and_returning(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        inserted = await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert inserted.rowcount == 1 and inserted.lastrowid == 1
+        many = await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), [{"n": "b"}, {"n": "c"}])
+        assert many.rowcount == 2
+        returned = await connection.execute(text("INSERT INTO t (name) VALUES ('d') RETURNING id, name"))
+        assert returned.all() == [(4, "d")]
+        updated = await connection.execute(text("UPDATE t SET name = name || '!' WHERE id > 2"))
+        assert updated.rowcount == 2
+    async with engine.connect() as connection:
+        result = await connection.execute(text("SELECT id, name FROM t ORDER BY id"))
+        assert result.fetchone() == (1, "a")
+        assert result.fetchmany(2) == [(2, "b"), (3, "c!")]
+        assert result.fetchall() == [(4, "d!")]
+        assert (await connection.execute(text("SELECT count(*) FROM t WHERE id > 9"))).scalar_one() == 0
+
+
+async def test_a_failed_transaction_is_undone(engine: AsyncEngine) -> None:
+    with pytest.raises(Exception, match="UNIQUE"):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t (name) VALUES ('x')"))
+            await connection.execute(text("INSERT INTO t (name) VALUES ('x')"))
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+        # The pool's connection is clean: the next transaction starts and commits.
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t (name) VALUES ('y')"))
+    async with engine.begin():
+        pass  # a transaction that runs nothing commits nothing, and fails nothing
+
+
+async def test_read_then_write_transactions_queue_instead_of_failing(engine: AsyncEngine) -> None:
+    """Each transaction takes the write lock at its start (BEGIN IMMEDIATE), so two that both
+    read and then write wait for each other; deferred ones would fail with "database is locked"
+    when the second tries to upgrade its read lock."""
+    entered = asyncio.Event()
+
+    async def read_then_write(name: str, hold: bool) -> None:
+        async with engine.begin() as connection:
+            count = (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one()
+            if hold:
+                entered.set()
+                await asyncio.sleep(0.2)
+            await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), {"n": f"{name}{count}"})
+
+    async def second() -> None:
+        await entered.wait()
+        await read_then_write("second", hold=False)
+
+    await asyncio.gather(read_then_write("first", hold=True), second())
+    async with engine.connect() as connection:
+        names = (await connection.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert names == ["first0", "second1"]  # the second read after the first committed
+
+
+async def test_a_stream_reads_inside_its_transaction(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), [{"n": str(i)} for i in range(50)])
+    async with engine.begin() as connection:
+        streamed = await connection.stream(text("SELECT name FROM t ORDER BY id"))
+        names = [row[0] async for row in streamed]
+        await connection.execute(text("DELETE FROM t"))
+    assert names == [str(i) for i in range(50)]
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
