@@ -2,6 +2,7 @@
 for contact opens a dialogue; staff enter concerns; notes, owner, status, closing; the events
 in the outbox; filters and pages; the figures per school; bad input; scopes; tenant isolation."""
 
+import asyncio
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -17,7 +18,9 @@ from sqlalchemy import select, update
 from api.admin.services import KeyService
 from api.db import Sessions
 from api.dialogues.business import business_hours, due_at
+from api.dialogues.services import Dialogues
 from api.models import Dialogue, DialogueNote, FeedbackAnswer, OutboxEvent, utcnow
+from schemas.dialogues import DialogueChange
 from schemas.events import DialogueClosedEvent, DialogueOpenedEvent, typed
 from tests.conftest import Tenant, make_tenant
 
@@ -355,3 +358,16 @@ async def test_another_district_sees_none_of_the_inbox(
     # Nothing of district A changed.
     assert (await client.get(url, headers=district_a.headers)).json() == dialogue
     assert [e.type for e in await outbox(sessions)] == ["dialogue.opened"]
+
+
+async def test_two_closes_at_once_send_one_closed_event(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    school = await new_school(client, district_a)
+    dialogue = await concern(client, district_a, school["id"])
+    service = Dialogues(sessions, district_a.id, "secret")
+    close = DialogueChange(status="closed")
+    views = await asyncio.gather(*(service.change(uuid.UUID(dialogue["id"]), close) for _ in range(3)))
+    assert {view.status for view in views} == {"closed"}
+    assert len({view.closed_at for view in views}) == 1  # the first close's time, kept
+    assert [e.type for e in await outbox(sessions)] == ["dialogue.opened", "dialogue.closed"]
