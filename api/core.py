@@ -5,9 +5,10 @@ import importlib.metadata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
+from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
@@ -23,11 +24,13 @@ from api.completions.controllers import (
 )
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
+from api.dialogues.controllers import DialoguesController
 from api.feedback.controllers import (
     FeedbackFiguresController,
     FeedbackSchoolsController,
     PublicFeedbackController,
     feedback_assets,
+    provide_card,
 )
 from api.feedback.guard import FeedbackGuard
 from api.http.body import StrictRequest, require_json_body
@@ -120,6 +123,13 @@ class Core(InitPlugin):
                 FeedbackFiguresController,
                 PublicFeedbackController,
                 feedback_assets(),
+                # The inbox checks reasons against the feedback card, which it can't import
+                # (feedback opens dialogues): the card is handed to it here.
+                Router(
+                    "/",
+                    route_handlers=[DialoguesController],
+                    dependencies={"card": Provide(provide_card, sync_to_thread=False)},
+                ),
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

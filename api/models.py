@@ -7,6 +7,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -441,3 +442,56 @@ class FeedbackAnswer(Base):
     device_key: Mapped[str] = mapped_column(String(64))
     address_key: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Dialogue(Base):
+    """A concern in a district's inbox, routed to a team: from a family's feedback answer that
+    asked to be contacted (`source` feedback, `answer_id` set), or entered by staff after a call
+    or a visit (`source` staff). Contact details are only those given with consent.
+
+    `past_due_notice_at` is set once, by the sweep that sends `dialogue.past_due`: it is what
+    makes the notice go out once however many workers sweep.
+    """
+
+    __tablename__ = "dialogues"
+    __table_args__ = (
+        CheckConstraint("source IN ('feedback', 'staff')", name="source"),
+        CheckConstraint("status IN ('open', 'waiting', 'closed')", name="status"),
+        UniqueConstraint("answer_id"),
+        Index("ix_dialogues_district_opened", "district_id", "opened_at"),
+        Index("ix_dialogues_due", "status", "due_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_schools.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    answer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("feedback_answers.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(40))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    summary: Mapped[str] = mapped_column(String(2000), default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    first_contact_resolved: Mapped[bool] = mapped_column(default=False)
+    owner: Mapped[str] = mapped_column(String(320), default="")
+    team: Mapped[str] = mapped_column(String(200), default="")
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    past_due_notice_at: Mapped[datetime | None]
+
+
+class DialogueNote(Base):
+    """A note on a dialogue: who wrote it, what, when. Notes are only ever added."""
+
+    __tablename__ = "dialogue_notes"
+    __table_args__ = (Index("ix_dialogue_notes_dialogue", "dialogue_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dialogue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(320))
+    text: Mapped[str] = mapped_column(String(4000))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

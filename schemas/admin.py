@@ -16,6 +16,8 @@ ScopeName = Literal[
     "reports:read",
     "hr:read",
     "feedback:read",
+    "dialogues:read",
+    "dialogues:write",
 ]
 
 

@@ -167,6 +167,50 @@ class FeedbackReceived(Wire, kw_only=True):
     received_at: datetime
 
 
+class DialogueOpened(Wire, kw_only=True):
+    """`dialogue.opened`: a concern entered the district's inbox: a family's feedback answer
+    asked to be contacted (`source` feedback), or staff entered one from a call or a visit."""
+
+    dialogue_id: uuid.UUID
+    school: SchoolRef
+    source: Annotated[str, Meta(description="`feedback` or `staff`.")]
+    answer_id: Annotated[uuid.UUID | None, Meta(description="The feedback answer it came from.")]
+    reason: str
+    summary: Annotated[str, Meta(description="Plain text; never render as HTML.")]
+    contact: ContactConsented | None
+    owner: str
+    team: str
+    opened_at: datetime
+    due_at: datetime
+
+
+class DialoguePastDue(Wire, kw_only=True):
+    """`dialogue.past_due`: a dialogue still open (or waiting) passed its due time; sent once."""
+
+    dialogue_id: uuid.UUID
+    school: SchoolRef
+    reason: str
+    status: str
+    owner: str
+    team: str
+    opened_at: datetime
+    due_at: datetime
+
+
+class DialogueClosed(Wire, kw_only=True):
+    """`dialogue.closed`: a dialogue was closed."""
+
+    dialogue_id: uuid.UUID
+    school: SchoolRef
+    reason: str
+    first_contact_resolved: bool
+    owner: str
+    team: str
+    opened_at: datetime
+    closed_at: datetime
+    age_business_hours: Annotated[float, Meta(description="Business hours from opening to closing.")]
+
+
 class Envelope(Wire, kw_only=True):
     """How every event is delivered: one JSON envelope."""
 
@@ -225,6 +269,18 @@ class FeedbackReceivedEvent(_Typed, kw_only=True, tag="feedback.received"):
     data: FeedbackReceived
 
 
+class DialogueOpenedEvent(_Typed, kw_only=True, tag="dialogue.opened"):
+    data: DialogueOpened
+
+
+class DialoguePastDueEvent(_Typed, kw_only=True, tag="dialogue.past_due"):
+    data: DialoguePastDue
+
+
+class DialogueClosedEvent(_Typed, kw_only=True, tag="dialogue.closed"):
+    data: DialogueClosed
+
+
 class LtiStartedEvent(_Typed, kw_only=True, tag="lti.started"):
     data: LtiStarted
 
@@ -239,6 +295,9 @@ Event = (
     | EndpointDisabledEvent
     | PingEvent
     | FeedbackReceivedEvent
+    | DialogueOpenedEvent
+    | DialoguePastDueEvent
+    | DialogueClosedEvent
     | LtiStartedEvent
 )
 """Every event, as a tagged union on `type`: match on the class (or `type`) and read `data`."""
@@ -253,6 +312,9 @@ PUBLISHED: tuple[type[_Typed], ...] = (
     EndpointDisabledEvent,
     PingEvent,
     FeedbackReceivedEvent,
+    DialogueOpenedEvent,
+    DialoguePastDueEvent,
+    DialogueClosedEvent,
 )
 """The events sent outside Front Office (webhooks), in the order they are documented."""
 

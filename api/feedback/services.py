@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Sessions
+from api.dialogues.services import open_from_answer
 from api.errors import Conflict, Gone, InvalidInput, NotFound
 from api.models import FeedbackAnswer, FeedbackSchool, utcnow
 from api.outbox.emit import emit
@@ -167,8 +168,9 @@ class PublicFeedback:
         return hmac.new(self.secret, f"{school_id}|{day}|{who}".encode(), hashlib.sha256).hexdigest()
 
     async def answer(self, school: FeedbackSchool, answer: AnswerBody, device: Device) -> bool:
-        """Record the answer and its `feedback.received` event in one transaction; False when
-        it does not count (this device, or this address's daily share, already answered)."""
+        """Record the answer and its `feedback.received` event in one transaction, with a
+        dialogue (`dialogue.opened`) when the family asks to be contacted; False when it does not
+        count (this device, or this address's daily share, already answered)."""
         self.check(answer)
         now = utcnow()
         day = now.date()
@@ -223,6 +225,11 @@ class PublicFeedback:
             )
             if inserted is None:
                 return False
+            consented = (
+                ContactConsented(name=contact.name, phone=contact.phone, email=contact.email)
+                if contact
+                else None
+            )
             await emit(
                 session,
                 school.district_id,
@@ -235,13 +242,17 @@ class PublicFeedback:
                     resolved=answer.resolved,
                     comment=answer.comment,
                     language=answer.language,
-                    contact=ContactConsented(name=contact.name, phone=contact.phone, email=contact.email)
-                    if contact
-                    else None,
+                    contact=consented,
                     received_at=now,
                 ),
                 at=now,
             )
+            if consented is not None:
+                # The family asked to be contacted: the concerns inbox takes it from here, in
+                # this transaction, so the answer is never stored without its dialogue.
+                await open_from_answer(
+                    session, school, answer_id, answer.reason, answer.comment, consented, now
+                )
         return True
 
 

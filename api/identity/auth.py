@@ -35,6 +35,8 @@ class Scope(StrEnum):
     REPORTS_READ = "reports:read"
     HR_READ = "hr:read"
     FEEDBACK_READ = "feedback:read"
+    DIALOGUES_READ = "dialogues:read"
+    DIALOGUES_WRITE = "dialogues:write"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 
