@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
 
 from api.admin.controllers import AdminController, AuditController
+from api.assignments.controllers import AssignmentController
 from api.attempts.controllers import MyProgressController, ScenarioController
 from api.completions.controllers import (
     CompletionAdminController,
@@ -110,6 +111,7 @@ class Core(InitPlugin):
                 PluginController,
                 player_router(),
                 RosterController,
+                AssignmentController,
                 CompletionRecordsController,
                 CoverageController,
                 MyCertificateController,

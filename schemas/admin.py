@@ -16,6 +16,7 @@ ScopeName = Literal[
     "reports:read",
     "hr:read",
     "feedback:read",
+    "assignments:write",
 ]
 
 

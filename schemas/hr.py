@@ -2,7 +2,7 @@
 summaries, transcripts, certificate verification and the audit log."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from msgspec import Meta
@@ -256,6 +256,11 @@ class Outstanding(Wire, kw_only=True):
     email: str
     school_code: str
     role_code: str
+    due_on: Annotated[
+        date | None,
+        Meta(description="When the module is due for them (HR's assignments); null: not assigned."),
+    ] = None
+    overdue: Annotated[bool, Meta(description="Past its due date and not completed.")] = False
 
 
 # --- Transcript, verification, audit ---------------------------------------------------------

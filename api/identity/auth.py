@@ -35,6 +35,7 @@ class Scope(StrEnum):
     REPORTS_READ = "reports:read"
     HR_READ = "hr:read"
     FEEDBACK_READ = "feedback:read"
+    ASSIGNMENTS_WRITE = "assignments:write"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 

@@ -31,6 +31,7 @@ from schemas.hr import (
 )
 
 FIELDS = tuple(RosterRow.__struct_fields__)
+CHASED_STATUSES = ("active", "leave")  # whom HR counts, chases and assigns; inactive, terminated not
 REQUIRED = ("employee_id", "name")
 MAX_ROWS = 100_000
 
