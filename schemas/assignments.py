@@ -18,7 +18,11 @@ class AssignmentCreate(Wire, kw_only=True):
     school_code: Annotated[str, Meta(max_length=50, description="A school code; empty: every school.")] = ""
     role_code: Annotated[str, Meta(max_length=50, description="A job role code; empty: every role.")] = ""
     due_on: Annotated[
-        date, Meta(description="Due by the end of this day in the district's time zone (YYYY-MM-DD).")
+        date,
+        Meta(
+            description="Due by the end of this day in the district's time zone (YYYY-MM-DD, "
+            "2000-01-01 to 2999-12-31)."
+        ),
     ]
 
 

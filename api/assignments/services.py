@@ -38,6 +38,8 @@ from schemas.assignments import AssignmentCreate, AssignmentView
 from schemas.events import AssignmentOverdue, EmployeeRef
 from schemas.problem import FieldError
 
+# A due date out here is a typo, and the far ends of the calendar can't be moved into UTC.
+EARLIEST_DUE, LATEST_DUE = date(2000, 1, 1), date(2999, 12, 31)
 INSERT_CHUNK = 500  # notice rows per INSERT: well under SQLite's bound-parameter limit
 
 
@@ -114,6 +116,10 @@ class AssignmentService:
         except NotFound:
             errors.append(
                 FieldError(field="$.module_id", message="is not a module; GET /api/v1/modules lists them")
+            )
+        if not EARLIEST_DUE <= body.due_on <= LATEST_DUE:
+            errors.append(
+                FieldError(field="$.due_on", message=f"must be between {EARLIEST_DUE} and {LATEST_DUE}")
             )
         if not body.school_code and not body.role_code:
             errors.append(

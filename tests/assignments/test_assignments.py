@@ -124,6 +124,12 @@ async def test_bad_assignments_write_nothing(client: Client, sessions: Sessions,
         headers=district_a.headers,
     )
     assert nobody.status_code == 422 and nobody.json()["errors"][0]["field"] == "$.school_code"
+    far = await client.post(
+        "/api/v1/assignments",
+        json={"module_id": module_id, "role_code": "SEC", "due_on": "9999-12-31"},
+        headers=district_a.headers,
+    )
+    assert far.status_code == 422 and far.json()["errors"][0]["field"] == "$.due_on"
     for body in (
         {"module_id": module_id, "role_code": "SEC", "due_on": "2027-13-01"},
         {"module_id": module_id, "role_code": "SEC"},
