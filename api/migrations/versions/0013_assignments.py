@@ -22,12 +22,15 @@ def upgrade() -> None:
     # A plain ADD COLUMN on both backends: a batch copy of learners on SQLite would drop the
     # table its attempts and completions cascade from, and SQLite's ALTER takes the reference
     # only inline.
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(
-            "ALTER TABLE learners ADD COLUMN roster_employee_id CHAR(32) "
-            "CONSTRAINT fk_learners_roster_employee_id_roster_employees "
-            "REFERENCES roster_employees (id) ON DELETE SET NULL"
-        )
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        # A downgrade on SQLite leaves the column (see below): take it as it is.
+        if "roster_employee_id" not in {c["name"] for c in sa.inspect(bind).get_columns("learners")}:
+            op.execute(
+                "ALTER TABLE learners ADD COLUMN roster_employee_id CHAR(32) "
+                "CONSTRAINT fk_learners_roster_employee_id_roster_employees "
+                "REFERENCES roster_employees (id) ON DELETE SET NULL"
+            )
     else:
         op.add_column("learners", sa.Column("roster_employee_id", sa.Uuid(), nullable=True))
         op.create_foreign_key(
@@ -95,6 +98,9 @@ def downgrade() -> None:
     op.drop_index("ix_assignments_due_at", table_name="assignments")
     op.drop_table("assignments")
     op.drop_index("uq_learners_roster_employee", table_name="learners")
-    with op.batch_alter_table("learners") as batch:
-        batch.drop_constraint("fk_learners_roster_employee_id_roster_employees", type_="foreignkey")
-        batch.drop_column("roster_employee_id")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops a referencing column only by copying the table, and dropping the old
+        # learners would cascade to every attempt and completion: the unused column stays.
+        return
+    op.drop_constraint("fk_learners_roster_employee_id_roster_employees", "learners", type_="foreignkey")
+    op.drop_column("learners", "roster_employee_id")
