@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
 
 from api.admin.controllers import AdminController, AuditController
+from api.assignments.controllers import AssignmentController
 from api.attempts.controllers import MyProgressController, ScenarioController
 from api.completions.controllers import (
     CompletionAdminController,
@@ -113,6 +114,7 @@ class Core(InitPlugin):
                 PluginController,
                 player_router(),
                 RosterController,
+                AssignmentController,
                 CompletionRecordsController,
                 CoverageController,
                 MyCertificateController,

@@ -146,7 +146,10 @@ class Learner(Base):
     """A staff member of a district, known by the id the calling system gives them."""
 
     __tablename__ = "learners"
-    __table_args__ = (UniqueConstraint("district_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "external_id"),
+        Index("uq_learners_roster_employee", "roster_employee_id", unique=True),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
@@ -161,6 +164,11 @@ class Learner(Base):
     # Moved on by every submit and every void of this learner's work: a submit writes only if
     # the version it read its standing at is still current (see api/attempts/submit.py).
     progress_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # HR's link by hand to a roster employee, for a learner whose employee id and email match
+    # none; it wins over both. Unique: an employee has at most one learner linked by hand.
+    roster_employee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("roster_employees.id", ondelete="SET NULL")
+    )
 
 
 class Attempt(Base):
@@ -495,3 +503,43 @@ class DialogueNote(Base):
     author: Mapped[str] = mapped_column(String(320))
     text: Mapped[str] = mapped_column(String(4000))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(Base):
+    """A module HR assigned to a school, a role, or a role at one school, due on a day.
+
+    `due_at` is the end of `due_on` in the district's time zone when the assignment was made
+    (the first instant it is overdue), so the sweep compares instants on either backend.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("district_id", "module_id", "school_code", "role_code"),
+        Index("ix_assignments_due_at", "due_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    school_code: Mapped[str] = mapped_column(String(50), default="")  # "": every school
+    role_code: Mapped[str] = mapped_column(String(50), default="")  # "": every role
+    due_on: Mapped[date]
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class AssignmentNotice(Base):
+    """An `assignment.overdue` event sent for an employee: its primary key is what makes the
+    sweep send one per (assignment, employee), however many workers run it at once."""
+
+    __tablename__ = "assignment_notices"
+
+    assignment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True
+    )
+    roster_employee_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("roster_employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,7 @@ ScopeName = Literal[
     "feedback:read",
     "dialogues:read",
     "dialogues:write",
+    "assignments:write",
 ]
 
 

@@ -11,7 +11,7 @@ published ones (webhooks, the OpenAPI document); `lti.started` is the LTI plugin
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, get_type_hints
 
 import msgspec
@@ -211,6 +211,29 @@ class DialogueClosed(Wire, kw_only=True):
     age_business_hours: Annotated[float, Meta(description="Business hours from opening to closing.")]
 
 
+class EmployeeRef(Wire, kw_only=True):
+    """A roster employee, as HR's roster names them."""
+
+    employee_id: str
+    name: str
+    email: str
+    school_code: str
+    role_code: str
+
+
+class AssignmentOverdue(Wire, kw_only=True):
+    """`assignment.overdue`: an active roster employee had not completed an assigned module by
+    its due date; sent once per assignment and employee, for a district's email or LMS to
+    remind them."""
+
+    assignment_id: uuid.UUID
+    module_id: str
+    module_title: str
+    due_on: Annotated[date, Meta(description="The due date, in the district's time zone.")]
+    employee: EmployeeRef
+    overdue_at: Annotated[datetime, Meta(description="When the sweep found it overdue.")]
+
+
 class Envelope(Wire, kw_only=True):
     """How every event is delivered: one JSON envelope."""
 
@@ -281,6 +304,10 @@ class DialogueClosedEvent(_Typed, kw_only=True, tag="dialogue.closed"):
     data: DialogueClosed
 
 
+class AssignmentOverdueEvent(_Typed, kw_only=True, tag="assignment.overdue"):
+    data: AssignmentOverdue
+
+
 class LtiStartedEvent(_Typed, kw_only=True, tag="lti.started"):
     data: LtiStarted
 
@@ -298,6 +325,7 @@ Event = (
     | DialogueOpenedEvent
     | DialoguePastDueEvent
     | DialogueClosedEvent
+    | AssignmentOverdueEvent
     | LtiStartedEvent
 )
 """Every event, as a tagged union on `type`: match on the class (or `type`) and read `data`."""
@@ -315,6 +343,7 @@ PUBLISHED: tuple[type[_Typed], ...] = (
     DialogueOpenedEvent,
     DialoguePastDueEvent,
     DialogueClosedEvent,
+    AssignmentOverdueEvent,
 )
 """The events sent outside Front Office (webhooks), in the order they are documented."""
 

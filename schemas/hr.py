@@ -2,7 +2,7 @@
 summaries, transcripts, certificate verification and the audit log."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from msgspec import Meta
@@ -54,8 +54,49 @@ class RosterImportResult(Wire, kw_only=True):
     errors: list[RowError]
 
 
+class RosterEmployeeView(Wire, kw_only=True):
+    """An employee on the roster as HR reads it back, with the learner HR linked by hand."""
+
+    employee_id: str
+    name: str
+    email: str
+    school_code: str
+    school_name: str
+    department: str
+    role_code: str
+    role_title: str
+    status: EmploymentStatus
+    linked_learner_id: Annotated[
+        uuid.UUID | None, Meta(description="The learner HR linked to this employee by hand, if any.")
+    ]
+    updated_at: datetime
+
+
+class RosterPage(Wire, kw_only=True):
+    """One page of the roster, in employee id order."""
+
+    items: list[RosterEmployeeView]
+    next_cursor: Annotated[
+        str | None, Meta(description="Pass as `cursor` for the next page; null at the end.")
+    ]
+
+
+class RosterLinkRequest(Wire, kw_only=True):
+    """Link a learner to a roster employee by hand (their employee id and email match none)."""
+
+    employee_id: Annotated[str, Meta(min_length=1, max_length=100, description="HR's employee id.")]
+
+
+class RosterLink(Wire, kw_only=True):
+    """A learner linked by hand to a roster employee: their completions count for the employee."""
+
+    learner_id: uuid.UUID
+    employee_id: str
+    name: Annotated[str, Meta(description="The employee's name on the roster.")]
+
+
 class UnmatchedLearner(Wire, kw_only=True):
-    """A learner no roster employee matches (neither employee id nor email)."""
+    """A learner no roster employee matches (no link by hand, neither employee id nor email)."""
 
     learner_id: uuid.UUID
     external_id: str
@@ -77,7 +118,8 @@ class Employee(Wire, kw_only=True):
     email: str
     status: Annotated[str, Meta(description="Employment status from the roster; `unmatched` if none.")]
     matched_by: Annotated[
-        Literal["employee_id", "email", "none"], Meta(description="How the roster matched.")
+        Literal["link", "employee_id", "email", "none"],
+        Meta(description="How the roster matched: HR's link by hand, employee id, or email."),
     ]
     learner_id: uuid.UUID
 
@@ -160,7 +202,8 @@ class ExportRow(Wire, kw_only=True):
         ),
     ]
     matched_by: Annotated[
-        Literal["employee_id", "email", "none"], Meta(description="How the roster matched the learner.")
+        Literal["link", "employee_id", "email", "none"],
+        Meta(description="How the roster matched the learner: HR's link by hand, employee id, or email."),
     ]
     school_code: str
     school_name: str
@@ -213,6 +256,11 @@ class Outstanding(Wire, kw_only=True):
     email: str
     school_code: str
     role_code: str
+    due_on: Annotated[
+        date | None,
+        Meta(description="When the module is due for them (HR's assignments); null: not assigned."),
+    ] = None
+    overdue: Annotated[bool, Meta(description="Past its due date and not completed.")] = False
 
 
 # --- Transcript, verification, audit ---------------------------------------------------------

@@ -1,7 +1,7 @@
 """Payloads of learner progress: learners and tokens, answers, attempts, results, progress."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from msgspec import Meta
@@ -228,6 +228,11 @@ class ModuleProgress(Wire, kw_only=True):
         list[list[RequirementStatus]], Meta(description="All groups must be met; within a group, any one.")
     ]
     completion: CompletionView | None = None
+    due_on: Annotated[
+        date | None,
+        Meta(description="When HR wants it done (the earliest assignment that applies); null: not assigned."),
+    ] = None
+    overdue: Annotated[bool, Meta(description="Past its due date and not completed.")] = False
 
 
 class Transcript(Wire, kw_only=True):

@@ -1,9 +1,11 @@
-"""The audit log: who pulled or exported which completion records, and when."""
+"""The audit log: who pulled or exported which completion records, who changed the roster's
+links by hand, and when."""
 
 import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Sessions
 from api.models import AuditEntry, utcnow
@@ -22,16 +24,28 @@ async def audit(
 ) -> None:
     """Record a pull or export (its own short transaction: call it holding no session)."""
     async with sessions.begin() as session:
-        session.add(
-            AuditEntry(
-                district_id=district_id,
-                key_id=key_id,
-                action=action,
-                filters=filters,
-                row_count=row_count,
-                at=utcnow(),
-            )
+        add_audit(session, district_id, key_id, action, filters, row_count)
+
+
+def add_audit(
+    session: AsyncSession,
+    district_id: uuid.UUID,
+    key_id: uuid.UUID | None,
+    action: str,
+    filters: dict[str, Any],
+    row_count: int,
+) -> None:
+    """Record a change in the caller's transaction: the entry lands with the change or not at all."""
+    session.add(
+        AuditEntry(
+            district_id=district_id,
+            key_id=key_id,
+            action=action,
+            filters=filters,
+            row_count=row_count,
+            at=utcnow(),
         )
+    )
 
 
 async def audit_log(sessions: Sessions, district_id: uuid.UUID, limit: int, action: str) -> list[AuditView]:

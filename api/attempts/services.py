@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.assignments.services import learner_due
 from api.attempts import decide
 from api.attempts import submit as submitting
 from api.attempts.lists import compare_list
@@ -342,7 +343,9 @@ class AttemptService:
         course = await self.catalog.course()
         modules = [(await self.catalog.entry(module_id)).module for module_id in course.modules]
         out: list[ModuleProgress] = []
+        now = utcnow()
         async with self.sessions() as session:
+            due = await learner_due(session, self.learner_id)
             for module in modules:
                 query = select(*_STANDING).where(
                     Attempt.learner_id == self.learner_id, Attempt.module_id == module.id
@@ -351,12 +354,15 @@ class AttemptService:
                 standing = decide.standing_of(module, rows)
                 live = await self._live(session, module.id)
                 status = "completed" if live else ("in_progress" if rows else "not_started")
+                assigned = due.get(module.id)
                 out.append(
                     ModuleProgress(
                         module_id=module.id,
                         status=status,  # type: ignore[arg-type]
                         requirements=requirements(module.completion, standing),
                         completion=live,
+                        due_on=assigned.due_on if assigned else None,
+                        overdue=assigned is not None and live is None and assigned.due_at <= now,
                     )
                 )
         return out

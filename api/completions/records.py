@@ -1,6 +1,6 @@
 """The completion record as HR reads it: a completion joined to its learner and, at read time,
-to the roster employee the learner matches (by employee id, else by lowercased email), with the
-module's title and maximum score from the published content."""
+to the roster employee the learner matches (HR's link by hand, else by employee id, else by
+lowercased email), with the module's title and maximum score from the published content."""
 
 import hashlib
 import uuid
@@ -17,6 +17,7 @@ from api.models import Completion, Learner, ModuleVersion, RosterEmployee
 from schemas.content import Module
 from schemas.hr import CompletionRecord, Employee, ModuleRef, Outcome, Placement
 
+by_link = aliased(RosterEmployee, name="r_link")
 by_id = aliased(RosterEmployee, name="r_id")
 by_email = aliased(RosterEmployee, name="r_email")
 
@@ -71,17 +72,17 @@ def _pick(*columns: Any) -> ColumnElement[Any]:
     return func.coalesce(*columns)
 
 
-# The resolved employee and placement: the roster's when a roster employee matches, else the
-# learner's own profile.
-resolved_employee = _pick(by_id.employee_id, by_email.employee_id, Learner.employee_id)
-resolved_school = _pick(by_id.school_code, by_email.school_code, Learner.school)
-resolved_role = _pick(by_id.role_code, by_email.role_code, Learner.role)
-resolved_roster = _pick(by_id.id, by_email.id)
-resolved_name = _pick(by_id.name, by_email.name, Learner.name)
-resolved_email = _pick(by_id.email, by_email.email, Learner.email)
-resolved_school_name = _pick(by_id.school_name, by_email.school_name, Learner.school)
-resolved_department = _pick(by_id.department, by_email.department, literal(""))
-resolved_role_title = _pick(by_id.role_title, by_email.role_title, Learner.role)
+# The resolved employee and placement: the roster's when a roster employee matches (the link
+# HR made by hand first), else the learner's own profile.
+resolved_employee = _pick(by_link.employee_id, by_id.employee_id, by_email.employee_id, Learner.employee_id)
+resolved_school = _pick(by_link.school_code, by_id.school_code, by_email.school_code, Learner.school)
+resolved_role = _pick(by_link.role_code, by_id.role_code, by_email.role_code, Learner.role)
+resolved_roster = _pick(by_link.id, by_id.id, by_email.id)
+resolved_name = _pick(by_link.name, by_id.name, by_email.name, Learner.name)
+resolved_email = _pick(by_link.email, by_id.email, by_email.email, Learner.email)
+resolved_school_name = _pick(by_link.school_name, by_id.school_name, by_email.school_name, Learner.school)
+resolved_department = _pick(by_link.department, by_id.department, by_email.department, literal(""))
+resolved_role_title = _pick(by_link.role_title, by_id.role_title, by_email.role_title, Learner.role)
 
 COLUMNS: list[Any] = [
     Completion.id,
@@ -101,7 +102,8 @@ COLUMNS: list[Any] = [
     resolved_employee.label("employee_id"),
     resolved_name.label("name"),
     resolved_email.label("email"),
-    _pick(by_id.status, by_email.status).label("employment_status"),
+    _pick(by_link.status, by_id.status, by_email.status).label("employment_status"),
+    by_link.id.label("by_link"),
     by_id.id.label("by_id"),
     by_email.id.label("by_email"),
     resolved_school.label("school_code"),
@@ -119,8 +121,13 @@ def record_query(district_id: uuid.UUID, filters: Filters) -> Select[Any]:
         .select_from(Completion)
         .join(Learner, Learner.id == Completion.learner_id)
         .outerjoin(
+            by_link,
+            and_(by_link.id == Learner.roster_employee_id, by_link.district_id == Learner.district_id),
+        )
+        .outerjoin(
             by_id,
             and_(
+                Learner.roster_employee_id.is_(None),
                 by_id.district_id == Learner.district_id,
                 Learner.employee_id != "",
                 by_id.employee_id == Learner.employee_id,
@@ -129,6 +136,7 @@ def record_query(district_id: uuid.UUID, filters: Filters) -> Select[Any]:
         .outerjoin(
             by_email,
             and_(
+                Learner.roster_employee_id.is_(None),
                 by_id.id.is_(None),
                 Learner.email != "",
                 by_email.district_id == Learner.district_id,
@@ -173,8 +181,14 @@ def to_record(row: Any, modules: dict[tuple[str, str], ModuleInfo]) -> Completio
     info = modules.get((row.module_id, row.module_version))
     top = info.max_points if info else None
     score = row.score
-    matched: Literal["employee_id", "email", "none"] = (
-        "employee_id" if row.by_id is not None else "email" if row.by_email is not None else "none"
+    matched: Literal["link", "employee_id", "email", "none"] = (
+        "link"
+        if row.by_link is not None
+        else "employee_id"
+        if row.by_id is not None
+        else "email"
+        if row.by_email is not None
+        else "none"
     )
     return CompletionRecord(
         id=row.id,

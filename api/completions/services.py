@@ -172,6 +172,7 @@ async def verify(sessions: Sessions, catalog: Catalog, code: str, locale: str = 
         completion, district, learner = row
         roster = None
         for condition in (
+            RosterEmployee.id == learner.roster_employee_id if learner.roster_employee_id else None,
             RosterEmployee.employee_id == learner.employee_id if learner.employee_id else None,
             RosterEmployee.email_key == learner.email.lower() if learner.email else None,
         ):

@@ -37,6 +37,7 @@ class Scope(StrEnum):
     FEEDBACK_READ = "feedback:read"
     DIALOGUES_READ = "dialogues:read"
     DIALOGUES_WRITE = "dialogues:write"
+    ASSIGNMENTS_WRITE = "assignments:write"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 

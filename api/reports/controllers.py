@@ -131,5 +131,8 @@ class CoverageController(Controller):
         module: Annotated[str, QueryParameter(description="Module id.", min_length=1, max_length=64)],
         school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
         role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
+        overdue: Annotated[
+            bool, QueryParameter(description="Only those past the due date of an assignment.")
+        ] = False,
     ) -> list[Outstanding]:
-        return await coverage.outstanding(module, school, role)
+        return await coverage.outstanding(module, school, role, overdue)

@@ -1,5 +1,5 @@
 """Training coverage over the roster: per school or role, who completed each module, and
-whom HR still has to chase."""
+whom HR still has to chase (with the due date HR's assignments set, and whether it passed)."""
 
 import uuid
 from typing import Literal
@@ -7,6 +7,7 @@ from typing import Literal
 from sqlalchemy import select
 
 from api.admin.audit import audit
+from api.assignments.services import district_assignments, earliest
 from api.completions.records import (
     Filters,
     record_query,
@@ -14,14 +15,13 @@ from api.completions.records import (
 )
 from api.content.catalog import Catalog
 from api.db import Sessions
-from api.models import Completion, RosterEmployee
+from api.models import Completion, RosterEmployee, utcnow
+from api.roster.services import CHASED_STATUSES
 from schemas.hr import (
     Outstanding,
     Summary,
     SummaryGroup,
 )
-
-CHASED_STATUSES = ("active", "leave")  # who HR counts and chases; inactive and terminated are not
 
 
 class CoverageService:
@@ -80,23 +80,40 @@ class CoverageService:
         await audit(self.sessions, self.district_id, self.key_id, "summary", {"by": by}, len(groups))
         return Summary(by=by, modules=list(course.modules), groups=[groups[k] for k in sorted(groups)])
 
-    async def outstanding(self, module_id: str, school: str, role: str) -> list[Outstanding]:
-        """Active roster employees without a live completion of the module."""
+    async def outstanding(
+        self, module_id: str, school: str, role: str, overdue_only: bool = False
+    ) -> list[Outstanding]:
+        """Active roster employees without a live completion of the module, each with the due
+        date of the earliest assignment of it that applies to them; only the overdue ones when
+        `overdue_only`."""
         await self.catalog.entry(module_id)  # NotFound for an unknown module
         roster = await self._roster(school, role)
         done = await self._completed_pairs()
-        out = [
-            Outstanding(
-                employee_id=e.employee_id,
-                name=e.name,
-                email=e.email,
-                school_code=e.school_code,
-                role_code=e.role_code,
+        async with self.sessions() as session:
+            assignments = await district_assignments(session, self.district_id, module_id)
+        now = utcnow()
+        out: list[Outstanding] = []
+        for e in roster:
+            if (e.id, module_id) in done:
+                continue
+            due = earliest(assignments, e.school_code, e.role_code).get(module_id)
+            overdue = due is not None and due.due_at <= now
+            if overdue_only and not overdue:
+                continue
+            out.append(
+                Outstanding(
+                    employee_id=e.employee_id,
+                    name=e.name,
+                    email=e.email,
+                    school_code=e.school_code,
+                    role_code=e.role_code,
+                    due_on=due.due_on if due else None,
+                    overdue=overdue,
+                )
             )
-            for e in roster
-            if (e.id, module_id) not in done
-        ]
-        filters = {"module": module_id, "school": school, "role": role}
+        filters: dict[str, str | bool] = {"module": module_id, "school": school, "role": role}
+        if overdue_only:
+            filters["overdue"] = True
         await audit(
             self.sessions,
             self.district_id,

@@ -1,19 +1,26 @@
-"""Roster routes: the district's employees uploaded from HR, and learners no employee matches."""
+"""Roster routes: the district's employees uploaded from HR and read back, learners no
+employee matches, and HR's links by hand between the two."""
 
+import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, put
+from litestar import Controller, Request, delete, get, put
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.db import Sessions
 from api.errors import BadRequest, InvalidInput, problems
 from api.http.params import Limit
 from api.identity.auth import Scope, principal_of, requires
-from api.roster.services import RosterService
+from api.identity.tokens import TokenKey
+from api.roster.services import RosterQuery, RosterService
 from schemas.hr import (
+    EmploymentStatus,
     RosterImportResult,
+    RosterLink,
+    RosterLinkRequest,
+    RosterPage,
     RosterUpload,
     UnmatchedLearner,
 )
@@ -71,3 +78,69 @@ class RosterController(Controller):
         limit: Limit = 500,
     ) -> list[UnmatchedLearner]:
         return await RosterService(sessions, principal_of(request).district_id).unmatched(limit)
+
+    @get(
+        operation_id="listRoster",
+        summary="The roster as HR uploaded it, searched and filtered, in pages (cursor pagination)",
+        opt=requires(Scope.HR_READ),
+        responses=problems(400, 401, 403),
+    )
+    async def list_roster(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        token_key: NamedDependency[TokenKey],
+        q: Annotated[
+            str,
+            QueryParameter(
+                description="Part of a name, email or employee id, in either case.", max_length=200
+            ),
+        ] = "",
+        school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
+        role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
+        status: Annotated[EmploymentStatus | None, QueryParameter(description="Employment status.")] = None,
+        cursor: Annotated[
+            str | None, QueryParameter(description="`next_cursor` of the previous page.")
+        ] = None,
+        limit: Limit = 100,
+    ) -> RosterPage:
+        query = RosterQuery(q=q.strip(), school=school, role=role, status=status or "")
+        service = RosterService(sessions, principal_of(request).district_id)
+        return await service.page(query, cursor, limit, await token_key.get())
+
+    @put(
+        "/links/{learner_id:uuid}",
+        operation_id="linkLearner",
+        summary="Link a learner to a roster employee by hand (audited); their completions then "
+        "count for the employee",
+        opt=requires(Scope.ADMIN),
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def link(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        learner_id: FromPath[uuid.UUID],
+        data: JSONBody[RosterLinkRequest],
+    ) -> RosterLink:
+        """For a learner whose employee id and email match no one (see `/roster/unmatched`); a
+        link wins over both. An employee has at most one learner linked by hand."""
+        principal = principal_of(request)
+        service = RosterService(sessions, principal.district_id, principal.key_id)
+        return await service.link(learner_id, data.employee_id)
+
+    @delete(
+        "/links/{learner_id:uuid}",
+        operation_id="unlinkLearner",
+        summary="Remove a learner's link by hand (audited); matching by employee id or email applies again",
+        opt=requires(Scope.ADMIN),
+        responses=problems(401, 403, 404),
+    )
+    async def unlink(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        learner_id: FromPath[uuid.UUID],
+    ) -> None:
+        principal = principal_of(request)
+        await RosterService(sessions, principal.district_id, principal.key_id).unlink(learner_id)

@@ -1,22 +1,37 @@
 """The staff roster: rows from JSON or CSV checked one by one (line, field, problem), then
 upserted by employee id. By default one bad row stops the whole import; with `partial` the
-valid rows go in and the bad ones are reported."""
+valid rows go in and the bad ones are reported. HR reads the roster back in pages, and links
+by hand a learner that neither employee id nor email matches (audited)."""
 
 import csv
+import hashlib
 import io
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.admin.audit import add_audit
+from api.completions import cursors
 from api.db import Sessions
-from api.errors import InvalidInput
-from api.models import Learner, RosterEmployee, utcnow
-from schemas.hr import RosterImportResult, RosterRow, RowError, UnmatchedLearner
+from api.errors import BadRequest, Conflict, InvalidInput, NotFound
+from api.models import Completion, Learner, RosterEmployee, utcnow
+from schemas.hr import (
+    RosterEmployeeView,
+    RosterImportResult,
+    RosterLink,
+    RosterPage,
+    RosterRow,
+    RowError,
+    UnmatchedLearner,
+)
 
 FIELDS = tuple(RosterRow.__struct_fields__)
+CHASED_STATUSES = ("active", "leave")  # whom HR counts, chases and assigns; inactive, terminated not
 REQUIRED = ("employee_id", "name")
 MAX_ROWS = 100_000
 
@@ -112,12 +127,26 @@ def check_rows(raw: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, RosterRo
     return good, errors
 
 
+class RosterQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """What HR narrowed a roster read to; every field optional."""
+
+    q: str = ""
+    school: str = ""
+    role: str = ""
+    status: str = ""
+
+    def scope(self) -> str:
+        """A short digest: a cursor is only valid for the query it came from."""
+        return hashlib.sha256(msgspec.json.encode(self)).hexdigest()[:16]
+
+
 class RosterService:
     """A district's roster."""
 
-    def __init__(self, sessions: Sessions, district_id: uuid.UUID) -> None:
+    def __init__(self, sessions: Sessions, district_id: uuid.UUID, key_id: uuid.UUID | None = None) -> None:
         self.sessions = sessions
         self.district_id = district_id
+        self.key_id = key_id
 
     async def import_rows(
         self, raw: list[tuple[int, Any]], parse_errors: list[RowError], partial: bool
@@ -209,7 +238,11 @@ class RosterService:
         )
         query = (
             select(Learner)
-            .where(Learner.district_id == self.district_id, ~or_(by_id, by_email))
+            .where(
+                Learner.district_id == self.district_id,
+                Learner.roster_employee_id.is_(None),
+                ~or_(by_id, by_email),
+            )
             .order_by(Learner.name, Learner.id)
             .limit(limit)
         )
@@ -227,3 +260,173 @@ class RosterService:
             )
             for r in rows
         ]
+
+    async def page(self, query: RosterQuery, cursor: str | None, limit: int, secret: str) -> RosterPage:
+        """One page of the roster in employee id order, searched and filtered by `query`."""
+        linked = (
+            select(Learner.id)
+            .where(Learner.roster_employee_id == RosterEmployee.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        statement = select(RosterEmployee, linked).where(RosterEmployee.district_id == self.district_id)
+        if query.q:
+            # Substring, either case: lower() on both sides (SQLite's folds ASCII letters only).
+            needle = query.q.lower()
+            statement = statement.where(
+                or_(
+                    func.lower(RosterEmployee.name).contains(needle, autoescape=True),
+                    RosterEmployee.email_key.contains(needle, autoescape=True),
+                    func.lower(RosterEmployee.employee_id).contains(needle, autoescape=True),
+                )
+            )
+        if query.school:
+            statement = statement.where(RosterEmployee.school_code == query.school)
+        if query.role:
+            statement = statement.where(RosterEmployee.role_code == query.role)
+        if query.status:
+            statement = statement.where(RosterEmployee.status == query.status)
+        if cursor:
+            position = cursors.decode(secret, "roster", self.district_id, query.scope(), cursor)
+            if len(position) != 1 or not isinstance(position[0], str):
+                raise BadRequest("The cursor is not valid; start again without one.")
+            statement = statement.where(RosterEmployee.employee_id > position[0])
+        statement = statement.order_by(RosterEmployee.employee_id).limit(limit + 1)
+        async with self.sessions() as session:
+            rows = (await session.execute(statement)).all()
+        items = [
+            RosterEmployeeView(
+                employee_id=r.employee_id,
+                name=r.name,
+                email=r.email,
+                school_code=r.school_code,
+                school_name=r.school_name,
+                department=r.department,
+                role_code=r.role_code,
+                role_title=r.role_title,
+                status=r.status,  # type: ignore[arg-type]  # written only from EmploymentStatus
+                linked_learner_id=learner_id,
+                updated_at=r.updated_at,
+            )
+            for r, learner_id in rows[:limit]
+        ]
+        next_cursor = None
+        if len(rows) > limit:
+            last = items[-1].employee_id
+            next_cursor = cursors.encode(secret, "roster", self.district_id, query.scope(), [last])
+        return RosterPage(items=items, next_cursor=next_cursor)
+
+    async def _learner(self, session: AsyncSession, learner_id: uuid.UUID) -> Learner:
+        learner = await session.get(Learner, learner_id, with_for_update=True)
+        if learner is None or learner.district_id != self.district_id:
+            raise NotFound(
+                f"No learner {learner_id} in this district; GET /api/v1/roster/unmatched lists "
+                "the learners the roster does not match."
+            )
+        return learner
+
+    async def _touch(self, session: AsyncSession, learner_id: uuid.UUID) -> None:
+        # The learner's records now name another employee: moving updated_at puts them in the
+        # changes feed again (its trigger), so an HR system in sync sees the new name.
+        await session.execute(
+            update(Completion).where(Completion.learner_id == learner_id).values(updated_at=utcnow())
+        )
+
+    async def link(self, learner_id: uuid.UUID, employee_id: str) -> RosterLink:
+        """Link the learner to the roster employee by hand; linking them again changes nothing.
+        Conflict when either is already linked to someone else."""
+        try:
+            async with self.sessions.begin() as session:
+                learner = await self._learner(session, learner_id)
+                employee = (
+                    await session.execute(
+                        select(RosterEmployee).where(
+                            RosterEmployee.district_id == self.district_id,
+                            RosterEmployee.employee_id == employee_id,
+                        )
+                    )
+                ).scalar_one_or_none()
+                if employee is None:
+                    raise NotFound(
+                        f"No employee {employee_id!r} on this district's roster; "
+                        "GET /api/v1/roster?q=... finds them."
+                    )
+                result = RosterLink(
+                    learner_id=learner.id, employee_id=employee.employee_id, name=employee.name
+                )
+                if learner.roster_employee_id == employee.id:
+                    return result
+                if learner.roster_employee_id is not None:
+                    current = await session.get(RosterEmployee, learner.roster_employee_id)
+                    raise Conflict(
+                        f"The learner is already linked to employee "
+                        f"{current.employee_id if current else '?'!r}; unlink them first "
+                        f"(DELETE /api/v1/roster/links/{learner.id})."
+                    )
+                other = await session.scalar(
+                    select(Learner.id).where(Learner.roster_employee_id == employee.id)
+                )
+                if other is not None:
+                    raise Conflict(self._taken(employee_id, other))
+                learner.roster_employee_id = employee.id
+                await session.flush()
+                await self._touch(session, learner.id)
+                add_audit(
+                    session,
+                    self.district_id,
+                    self.key_id,
+                    "roster.link",
+                    {"learner_id": str(learner.id), "employee_id": employee.employee_id},
+                    1,
+                )
+                return result
+        except IntegrityError:
+            # Another request linked a learner to this employee at the same moment.
+            raise Conflict(self._taken(employee_id, None)) from None
+
+    @staticmethod
+    def _taken(employee_id: str, other: uuid.UUID | None) -> str:
+        who = f"learner {other}" if other else "another learner"
+        how = f"DELETE /api/v1/roster/links/{other}" if other else "DELETE /api/v1/roster/links/{learner_id}"
+        return f"Employee {employee_id!r} is already linked to {who}; unlink that learner first ({how})."
+
+    async def unlink(self, learner_id: uuid.UUID) -> None:
+        """Remove the learner's link by hand; matching by employee id or email applies again.
+        NotFound when the learner has no link."""
+        async with self.sessions.begin() as session:
+            learner = await self._learner(session, learner_id)
+            if learner.roster_employee_id is None:
+                raise NotFound(f"The learner {learner_id} is not linked to an employee by hand.")
+            employee = await session.get(RosterEmployee, learner.roster_employee_id)
+            learner.roster_employee_id = None
+            await self._touch(session, learner.id)
+            add_audit(
+                session,
+                self.district_id,
+                self.key_id,
+                "roster.unlink",
+                {"learner_id": str(learner.id), "employee_id": employee.employee_id if employee else ""},
+                1,
+            )
+
+
+async def matched_employee(session: AsyncSession, learner: Learner) -> RosterEmployee | None:
+    """The roster employee a learner counts as: HR's link by hand, else the employee id, else
+    the email (the order api/completions/records.py resolves records in)."""
+    for condition in (
+        RosterEmployee.id == learner.roster_employee_id if learner.roster_employee_id else None,
+        RosterEmployee.employee_id == learner.employee_id
+        if learner.employee_id and not learner.roster_employee_id
+        else None,
+        RosterEmployee.email_key == learner.email.lower()
+        if learner.email and not learner.roster_employee_id
+        else None,
+    ):
+        if condition is None:
+            continue
+        found = await session.scalar(
+            select(RosterEmployee).where(RosterEmployee.district_id == learner.district_id, condition)
+        )
+        if found is not None:
+            return found
+    return None
