@@ -32,6 +32,13 @@ def zone_of(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+async def district_zone(sessions: Sessions, district_id: uuid.UUID) -> zoneinfo.ZoneInfo:
+    """The time zone of the dates the district's people read and type (UTC if it has none)."""
+    async with sessions() as session:
+        name = await session.scalar(select(District.time_zone).where(District.id == district_id))
+    return zone_of(name or "UTC")
+
+
 def _checked_zone(name: str) -> str:
     try:
         zone_of(name)

@@ -3,7 +3,7 @@ voiding one, a learner's own transcript and certificates, and the public certifi
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any, Literal, cast
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -14,6 +14,7 @@ from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND
 
 from api.admin.audit import audit
+from api.admin.services import district_zone
 from api.completions import certificates as pdf
 from api.completions import verify_page
 from api.completions.export import Export
@@ -23,7 +24,7 @@ from api.completions.void import void_completion
 from api.content.catalog import Catalog, negotiate
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, NotFound, problems
-from api.http.params import Limit
+from api.http.params import Limit, is_plain_date, moment, moment_query
 from api.identity.auth import Principal, Scope, principal_of, requires
 from api.identity.tokens import TokenKey
 from api.openapi import DownloadSpec
@@ -99,31 +100,11 @@ async def provide_completions(
     )
 
 
-def _when(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"`{name}` is not an ISO 8601 date-time, e.g. 2026-09-01T00:00:00Z.") from None
-    if when.tzinfo is None:
-        raise BadRequest(f"`{name}` needs a time zone, e.g. 2026-09-01T00:00:00Z.")
-    try:
-        return when.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first instant a datetime holds
-        raise BadRequest(
-            f"`{name}` is out of range once in UTC; give a date-time between years 1 and 9999."
-        ) from None
-
-
-def provide_filters(
-    completed_from: Annotated[
-        str | None,
-        QueryParameter(name="from", format="date-time", description="Completed at or after (ISO 8601)."),
-    ] = None,
-    completed_to: Annotated[
-        str | None, QueryParameter(name="to", format="date-time", description="Completed before (ISO 8601).")
-    ] = None,
+async def provide_filters(
+    request: Request[Any, Any, Any],
+    sessions: NamedDependency[Sessions],
+    completed_from: Annotated[str | None, moment_query("from", "Completed at or after")] = None,
+    completed_to: Annotated[str | None, moment_query("to", "Completed before")] = None,
     module: Text = "",
     school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
     role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
@@ -133,7 +114,10 @@ def provide_filters(
     ] = None,
 ) -> Filters:
     """The filters every listing and export takes; `from` after `to` is a 400."""
-    start, end = _when(completed_from, "from"), _when(completed_to, "to")
+    zone: tzinfo = UTC
+    if is_plain_date(completed_from) or is_plain_date(completed_to):  # only then is the zone read
+        zone = await district_zone(sessions, principal_of(request).district_id)
+    start, end = moment(completed_from, "from", zone), moment(completed_to, "to", zone)
     if start and end and start > end:
         raise BadRequest("`from` is after `to`; swap them or drop one.")
     return Filters(
@@ -158,7 +142,7 @@ class Download(Stream):
 
 RECORDS_DEPENDENCIES = {
     "records": Provide(provide_completions),
-    "filters": Provide(provide_filters, sync_to_thread=False),
+    "filters": Provide(provide_filters),
 }
 
 
