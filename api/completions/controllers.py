@@ -41,7 +41,11 @@ from schemas.hr import (
 from schemas.progress import CompletionView, Transcript, VoidRequest
 
 CSV = "text/csv; charset=utf-8"
+# What the response is given: Litestar adds `; charset=utf-8` to every text/ type itself (given
+# CSV, it sent the charset twice).
+CSV_BARE = "text/csv"
 NDJSON = "application/x-ndjson"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
 CSV_EXPORT = DownloadSpec(
@@ -61,6 +65,16 @@ NDJSON_EXPORT = DownloadSpec(
     "completion first: the CSV's columns as fields, with numbers as numbers, `passed` a boolean "
     "and null for none. An empty body when no record matches.",
     lines=ExportRow,
+)
+XLSX_EXPORT = DownloadSpec(
+    media_type=XLSX,
+    label="Excel workbook",
+    description="An Excel workbook (.xlsx) for people: one sheet, a frozen header row in plain "
+    "English (Employee ID, Name, …, Score, …, Completed (America/Chicago), …), one row per "
+    "completion record, oldest completion first; every field of `ExportRow`. Dates are date "
+    "cells in the district's time zone (its `time_zone` setting, named in the headers), shown "
+    "`YYYY-MM-DD HH:MM`; the score is a percentage cell (0.93 shown as 93%); points, attempts "
+    "and minutes are numbers; passed is Yes or No; text is always text, never a formula.",
 )
 CERTIFICATE = DownloadSpec(
     media_type=PDF,
@@ -202,26 +216,29 @@ class CompletionRecordsController(Controller):
         principal: Principal = principal_of(request)
         modules = await module_infos(runtime.sessions, runtime.catalog)
 
+        zone = await district_zone(runtime.sessions, principal.district_id) if fmt == "xlsx" else None
+
         async def done(rows: int, finished: bool) -> None:
             action = f"export.{fmt}" + ("" if finished else ".interrupted")
             await audit(
                 runtime.sessions, principal.district_id, principal.key_id, action, filters.as_dict(), rows
             )
 
-        export = Export(runtime.engine, principal.district_id, filters, modules, fmt, done)
+        export = Export(runtime.engine, principal.district_id, filters, modules, fmt, done, zone)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         return Download(
             export.chunks(),
-            media_type=CSV if fmt == "csv" else NDJSON,
+            media_type={"csv": CSV_BARE, "xlsx": XLSX}.get(fmt, NDJSON),
             headers=_disposition(f"completions-{stamp}.{fmt}"),
         )
 
     @get(
         "/completions/export",
         operation_id="exportCompletionRecords",
-        summary="Download the filtered records as CSV or NDJSON (chosen by Accept; CSV by default)",
+        summary="Download the filtered records as CSV, NDJSON or an Excel workbook (chosen by Accept; "
+        "CSV by default)",
         media_type=CSV,
-        opt={"downloads": (CSV_EXPORT, NDJSON_EXPORT)},
+        opt={"downloads": (CSV_EXPORT, NDJSON_EXPORT, XLSX_EXPORT)},
         responses=problems(400, 401, 403),
     )
     async def export(
@@ -230,8 +247,9 @@ class CompletionRecordsController(Controller):
         runtime: NamedDependency[Runtime],
         filters: NamedDependency[Filters],
     ) -> Stream:
-        best = request.accept.best_match([CSV.split(";")[0], NDJSON], default="text/csv")
-        return await self._export(request, runtime, filters, "ndjson" if best == NDJSON else "csv")
+        best = request.accept.best_match([CSV_BARE, NDJSON, XLSX], default=CSV_BARE)
+        fmt = {NDJSON: "ndjson", XLSX: "xlsx"}.get(best or "", "csv")
+        return await self._export(request, runtime, filters, fmt)
 
     @get(
         "/completions/export.csv",
@@ -264,6 +282,22 @@ class CompletionRecordsController(Controller):
         filters: NamedDependency[Filters],
     ) -> Stream:
         return await self._export(request, runtime, filters, "ndjson")
+
+    @get(
+        "/completions/export.xlsx",
+        operation_id="exportCompletionRecordsXlsx",
+        summary="Download the filtered records as an Excel workbook (dates in the district's zone)",
+        media_type=XLSX,
+        opt={"downloads": (XLSX_EXPORT,)},
+        responses=problems(400, 401, 403),
+    )
+    async def export_xlsx(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        filters: NamedDependency[Filters],
+    ) -> Stream:
+        return await self._export(request, runtime, filters, "xlsx")
 
     @get(
         "/completions/{completion_id:uuid}",
