@@ -79,20 +79,34 @@ XLSX_EXPORT = DownloadSpec(
 CERTIFICATE = DownloadSpec(
     media_type=PDF,
     label="PDF certificate",
-    description="A one-page certificate of completion (US Letter, landscape): the district, the "
-    "employee's name and employee id, the module's title, the date completed, the credit in "
-    "minutes, and the verification code with the address that checks it (`/verify/{code}`). "
-    "Served inline as `certificate-<code>.pdf`.",
+    description="A one-page certificate of completion (US Letter, landscape, bordered), in "
+    "English or Spanish (`lang`, else Accept-Language; `Content-Language` says which): the "
+    "district, the course, the employee's name and employee id, the module's title in that "
+    "language, the date completed written out in it (`December 3, 2026`, `3 de diciembre de "
+    "2026`) in the district's time zone, the credit in minutes, a signature line with the "
+    "signer's name and title from the district's settings (none when neither is set), and the "
+    "verification code with the address that checks it (`<base URL>/verify/{code}`). Served "
+    "inline as `certificate-<code>.pdf`.",
 )
 TRANSCRIPT = DownloadSpec(
     media_type=PDF,
     label="PDF transcript",
-    description="The employee's training transcript (US Letter): the district, the employee's "
-    "name, employee id and email, a table of every completion record (module, date completed, "
-    "status, score, credit minutes, certificate code) and the total credit in minutes. Served "
-    "inline as `transcript-<employee id>.pdf`.",
+    description="The employee's training transcript (US Letter), in English or Spanish (`lang`, "
+    "else Accept-Language): the district, the employee's name, employee id and email, the date "
+    "it was generated (in the district's time zone), a table of every completion record "
+    "(module, date completed in the district's time zone, status, score, credit minutes, "
+    "certificate code) and the total credit in minutes; every page numbered `Page N of M`. "
+    "Served inline as `transcript-<employee id>.pdf`.",
 )
 
+Lang = Annotated[
+    str | None,
+    QueryParameter(
+        description="The PDF's language, `en` or `es`; without it, the best of Accept-Language "
+        "(English when neither is asked for or another is).",
+        max_length=10,
+    ),
+]
 Text = Annotated[str, QueryParameter(description="Narrow to this value; empty: all.", max_length=200)]
 
 
@@ -320,11 +334,13 @@ class CompletionRecordsController(Controller):
     )
     async def certificate(
         self,
+        request: Request[Any, Any, Any],
         records: NamedDependency[CompletionService],
         settings: NamedDependency[Settings],
         completion_id: FromPath[uuid.UUID],
+        lang: Lang = None,
     ) -> Response[bytes]:
-        return await _certificate(records, settings, completion_id, None)
+        return await _certificate(request, records, settings, completion_id, None, lang)
 
     @get(
         "/employees/{employee_id:str}/transcript",
@@ -346,26 +362,50 @@ class CompletionRecordsController(Controller):
         responses=problems(401, 403, 404),
     )
     async def transcript_pdf(
-        self, records: NamedDependency[CompletionService], employee_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        records: NamedDependency[CompletionService],
+        employee_id: FromPath[str],
+        lang: Lang = None,
     ) -> Response[bytes]:
+        language = _language(request, lang)
         data = await records.transcript(employee_id)
-        body = pdf.transcript(data, await records.district_name())
-        return Response(
-            body, media_type=PDF, headers=_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline")
-        )
+        body = pdf.transcript(data, await records.district(), datetime.now(UTC), language)
+        headers = {
+            **_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline"),
+            "Content-Language": language,
+            "Vary": "Accept-Language",
+        }
+        return Response(body, media_type=PDF, headers=headers)
+
+
+def _language(request: Request[Any, Any, Any], lang: str | None) -> str:
+    return negotiate(lang, request.headers.get("accept-language"), pdf.LANGUAGES)
 
 
 async def _certificate(
-    records: CompletionService, settings: Settings, completion_id: uuid.UUID, learner_id: uuid.UUID | None
+    request: Request[Any, Any, Any],
+    records: CompletionService,
+    settings: Settings,
+    completion_id: uuid.UUID,
+    learner_id: uuid.UUID | None,
+    lang: str | None,
 ) -> Response[bytes]:
     record = await records.record(completion_id, learner_id)
     if record.outcome.status == "voided":
         raise Conflict("This completion has been voided; it has no certificate.")
-    base = settings.base_url.rstrip("/")
-    body = pdf.certificate(record, await records.district_name(), f"{base}/verify/{record.certificate_id}")
-    return Response(
-        body, media_type=PDF, headers=_disposition(f"certificate-{record.certificate_id}.pdf", "inline")
-    )
+    language = _language(request, lang)
+    course, module = await records.titles(record, language)
+    # The address people reach the service at (FRONTOFFICE_BASE_URL, resolved once in Settings),
+    # never the request's Host, which a caller chooses.
+    verify_url = f"{settings.base_url.rstrip('/')}/verify/{record.certificate_id}"
+    body = pdf.certificate(record, await records.district(), course, module, verify_url, language)
+    headers = {
+        **_disposition(f"certificate-{record.certificate_id}.pdf", "inline"),
+        "Content-Language": language,
+        "Vary": "Accept-Language",
+    }
+    return Response(body, media_type=PDF, headers=headers)
 
 
 class MyCertificateController(Controller):
@@ -388,8 +428,10 @@ class MyCertificateController(Controller):
         records: NamedDependency[CompletionService],
         settings: NamedDependency[Settings],
         completion_id: FromPath[uuid.UUID],
+        lang: Lang = None,
     ) -> Response[bytes]:
-        return await _certificate(records, settings, completion_id, principal_of(request).learner_id)
+        learner_id = principal_of(request).learner_id
+        return await _certificate(request, records, settings, completion_id, learner_id, lang)
 
 
 class VerifyController(Controller):
