@@ -1,25 +1,26 @@
 """Printable PDFs (fpdf2): a certificate of completion per record and a transcript per employee,
 in English or Spanish, as a principal would print and file them.
 
-A certificate carries the district, the course, the module (its title in the certificate's
-language), the date written out in that language ("December 3, 2026", "3 de diciembre de 2026",
-from the table of month names below rather than the process's locale, which is shared by every
-request), a border, the signer from the district's settings (no signature line when none is
-set), and the verification code with its address. Dates are the district's: a completion at
-02:00 UTC is the evening before in Chicago. A transcript says when it was generated and numbers
-its pages ("Page 2 of 3").
+A certificate carries the district (and its logo, when it has one), the course, the module (its
+title in the certificate's language), the date written out in that language ("December 3, 2026",
+"3 de diciembre de 2026", from the table of month names below rather than the process's locale,
+which is shared by every request), a border, the signer from the district's settings (no
+signature line when none is set), and the verification code with its address. Dates are the
+district's: a completion at 02:00 UTC is the evening before in Chicago. A transcript says when
+it was generated and numbers its pages ("Page 2 of 3").
 
 Names come in every script, so the text is set in DejaVu Sans where the machine has it
 (Debian's `fonts-dejavu-core`, present wherever Chromium is); without it, fpdf2's built-in
 Helvetica covers Latin-1 only and other characters print as `?`."""
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import msgspec
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import Align, XPos, YPos
 
 from schemas.admin import DistrictView
 from schemas.hr import CompletionRecord, HrTranscript
@@ -186,9 +187,11 @@ def certificate(
     module: str,
     verify_url: str,
     language: str = "en",
+    logo: bytes | None = None,
 ) -> bytes:
     """A one-page landscape certificate of `record` in `language`: `course` and `module` are the
-    titles in that language, `district` the issuer and its settings (name, zone, signer)."""
+    titles in that language, `district` the issuer and its settings (name, zone, signer), `logo`
+    its image (PNG or JPEG, checked when set), printed above its name."""
     words = WORDS[language]
     pdf = _Document(orientation="L", format="Letter")
     pdf.set_title(pdf.fit(f"{words.certificate}: {module}"))
@@ -200,7 +203,12 @@ def certificate(
     pdf.rect(9, 9, pdf.w - 18, pdf.h - 18)
     pdf.set_line_width(0.4)
     pdf.rect(12.5, 12.5, pdf.w - 25, pdf.h - 25)
-    pdf.set_y(22)
+    top = 22.0
+    if logo:
+        # Fitted into a 70 x 16 mm box, centred: a wide wordmark and a square seal both fit.
+        pdf.image(io.BytesIO(logo), x=Align.C, y=17, w=70, h=16, keep_aspect_ratio=True)
+        top = 35
+    pdf.set_y(top)
     _line(pdf, district.name, 18, "B", 9)
     _line(pdf, course, 13, "", 8)
     pdf.ln(3)

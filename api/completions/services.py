@@ -125,6 +125,10 @@ class CompletionService:
         """The district as its PDFs show it: its name, time zone and certificates' signer."""
         return await DistrictService(self.sessions).get(self.district_id)
 
+    async def logo(self) -> bytes | None:
+        """The district's logo for its certificates, if it has one."""
+        return await DistrictService(self.sessions).logo(self.district_id)
+
     async def titles(self, record: CompletionRecord, language: str) -> tuple[str, str]:
         """The course's title and the record's module's, in `language` (English if untranslated)."""
         course = await self.catalog.course()

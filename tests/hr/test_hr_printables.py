@@ -3,6 +3,7 @@ Spanish: course and district, the date written out in the district's time zone, 
 the district's settings (and no signature line without one), the verify address from the base
 URL; transcripts dated and numbered "Page N of M"."""
 
+import base64
 import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from PIL import Image
 from pypdf import PdfReader
 
 from api.completions.certificates import long_date
@@ -146,3 +148,53 @@ async def test_transcript_is_dated_and_numbered(
         # Dates in the table are Chicago's: from 03:30 UTC on December 4 it is still December 3.
         assert "2026-12-03" in first and "2026-12-04" not in first + second
         assert ("Module" if lang == "en" else "Módulo") in second  # the table's header again
+
+
+def image(kind: str = "PNG", size: tuple[int, int] = (120, 40)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (20, 60, 120)).save(out, kind)
+    return out.getvalue()
+
+
+async def certificate_images(client: Client, tenant: Tenant, record_id: str) -> int:
+    response = await client.get(f"/api/v1/completions/{record_id}/certificate", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    return len(PdfReader(io.BytesIO(response.content)).pages[0].images)
+
+
+async def test_the_districts_logo_prints_on_its_certificates_only(
+    client: Client, sessions: Sessions, district_a: Tenant, district_b: Tenant
+) -> None:
+    mine, _ = await one_completion(sessions, district_a)
+    theirs, _ = await one_completion(sessions, district_b)
+    assert await certificate_images(client, district_a, mine) == 0
+    for kind in ("PNG", "JPEG"):
+        logo = base64.b64encode(image(kind)).decode()
+        changed = await client.patch("/api/v1/district", json={"logo": logo}, headers=district_a.headers)
+        assert changed.status_code == 200 and changed.json()["has_logo"] is True, changed.text
+        assert await certificate_images(client, district_a, mine) == 1
+        (text,) = pages(
+            (await client.get(f"/api/v1/completions/{mine}/certificate", headers=district_a.headers)).content
+        )
+        assert text.startswith("District-A School District")  # the text is all still there
+    assert await certificate_images(client, district_b, theirs) == 0
+    assert (await client.get("/api/v1/district", headers=district_b.headers)).json()["has_logo"] is False
+    # What a certificate could not print is refused when set, naming the field.
+    for bad, words in (
+        (b"GIF89a" + b"\0" * 40, "not a PNG or JPEG"),
+        (image("PNG")[:60], "cannot be read"),
+    ):
+        response = await client.patch(
+            "/api/v1/district", json={"logo": base64.b64encode(bad).decode()}, headers=district_a.headers
+        )
+        assert response.status_code == 422, response.text
+        assert words in response.json()["detail"]
+        assert response.json()["errors"][0]["field"] == "$.logo"
+    too_big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(256 * 1024)).decode()
+    response = await client.patch("/api/v1/district", json={"logo": too_big}, headers=district_a.headers)
+    # Over 256 KiB: refused by the schema, as every body's limits are.
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "$.logo", response.text
+    assert await certificate_images(client, district_a, mine) == 1  # the last good one stays
+    removed = await client.patch("/api/v1/district", json={"logo": ""}, headers=district_a.headers)
+    assert removed.json()["has_logo"] is False
+    assert await certificate_images(client, district_a, mine) == 0
