@@ -79,14 +79,14 @@ XLSX_EXPORT = DownloadSpec(
 CERTIFICATE = DownloadSpec(
     media_type=PDF,
     label="PDF certificate",
-    description="A one-page certificate of completion (US Letter, landscape, bordered), in English or "
-    "Spanish (`lang`, else Accept-Language; `Content-Language` says which): the district (and"
-    " its logo, when set), the course, the employee's name and employee id, the module's "
-    "title in that language, the date completed written out in it (`December 3, 2026`, `3 de "
-    "diciembre de 2026`) in the district's time zone, the credit in minutes, a signature line"
-    " with the signer's name and title from the district's settings (none when neither is "
-    "set), and the verification code with the address that checks it (`<base "
-    "URL>/verify/{code}`). Served inline as `certificate-<code>.pdf`.",
+    description="A one-page certificate of completion (US Letter, landscape, bordered), in "
+    "English or Spanish (`lang`, else Accept-Language; `Content-Language` says which): the "
+    "district (and its logo, when set), the course, the employee's name and employee id, the "
+    "module's title in that language, the date completed written out in it (`December 3, "
+    "2026`, `3 de diciembre de 2026`) in the district's time zone, the credit in minutes, a "
+    "signature line with the signer's name and title from the district's settings (none when "
+    "neither is set), and the verification code with the address that checks it "
+    "(`<base URL>/verify/{code}`). Served inline as `certificate-<code>.pdf`.",
 )
 TRANSCRIPT = DownloadSpec(
     media_type=PDF,
