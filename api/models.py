@@ -78,6 +78,9 @@ class District(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     signer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     signer_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Printed on certificates; deferred, as only a certificate needs the bytes.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class ApiKey(Base):

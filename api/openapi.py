@@ -165,7 +165,9 @@ def _download_response(downloads: Sequence[DownloadSpec]) -> OpenAPIResponse:
         else:
             schema = Reference(ref=REF + download.lines.__name__, description=download.description)
         content[download.media_type] = OpenAPIMediaType(schema=schema)
-    return OpenAPIResponse(description=" or ".join(d.label for d in downloads), content=content)
+    labels = [d.label for d in downloads]
+    said = " or ".join(labels) if len(labels) < 3 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+    return OpenAPIResponse(description=said, content=content)
 
 
 def _schema(node: dict[str, Any], names: dict[str, str]) -> Schema | Reference:

@@ -8,6 +8,8 @@ from msgspec import Meta
 
 from schemas.base import Wire
 
+LOGO_MAX_BYTES = 256 * 1024
+
 ScopeName = Literal[
     "admin",
     "content:read",
@@ -37,6 +39,7 @@ class DistrictView(Wire):
     ] = "UTC"
     signer_name: Annotated[str, Meta(description="Who signs the certificates, e.g. `Dr. Ana Ruiz`.")] = ""
     signer_title: Annotated[str, Meta(description="The signer's title, e.g. `Superintendent`.")] = ""
+    has_logo: Annotated[bool, Meta(description="Whether certificates print the district's logo.")] = False
 
 
 class DistrictSettings(Wire, kw_only=True):
@@ -47,6 +50,17 @@ class DistrictSettings(Wire, kw_only=True):
     ) = None
     signer_name: Annotated[str, Meta(max_length=200)] | None = None
     signer_title: Annotated[str, Meta(max_length=200)] | None = None
+    logo: (
+        Annotated[
+            bytes,
+            Meta(
+                max_length=LOGO_MAX_BYTES,
+                description="The logo certificates print, a PNG or JPEG image as base64, at most "
+                f"{LOGO_MAX_BYTES // 1024} KiB; an empty string removes it.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ApiKeyCreate(Wire, kw_only=True):

@@ -204,10 +204,12 @@ def _principal(kind: Credential, scopes: frozenset[str]) -> Principal:
     return Principal(district_id=uuid.uuid4(), scopes=frozenset(scopes), **ids)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOADS = {
-    "exportCompletionRecords": {"text/csv; charset=utf-8", "application/x-ndjson"},
+    "exportCompletionRecords": {"text/csv; charset=utf-8", "application/x-ndjson", XLSX},
     "exportCompletionRecordsCsv": {"text/csv; charset=utf-8"},
     "exportCompletionRecordsNdjson": {"application/x-ndjson"},
+    "exportCompletionRecordsXlsx": {XLSX},
     "getCompletionCertificate": {"application/pdf"},
     "getMyCertificate": {"application/pdf"},
     "getEmployeeTranscriptPdf": {"application/pdf"},
@@ -216,7 +218,16 @@ DOWNLOADS = {
 }
 
 
-LABELS = ("CSV", "NDJSON", "CSV or NDJSON", "PDF certificate", "PDF transcript", "PDF card")
+LABELS = (
+    "CSV",
+    "NDJSON",
+    "CSV or NDJSON",
+    "CSV, NDJSON or Excel workbook",
+    "Excel workbook",
+    "PDF certificate",
+    "PDF transcript",
+    "PDF card",
+)
 
 
 def test_downloads_are_documented_with_their_columns() -> None:
@@ -225,7 +236,7 @@ def test_downloads_are_documented_with_their_columns() -> None:
     for path, method, operation in _operations(document):
         for response in operation["responses"].values():
             for media_type, body in response.get("content", {}).items():
-                if media_type.split(";")[0] in ("text/csv", "application/x-ndjson", "application/pdf"):
+                if media_type.split(";")[0] in ("text/csv", "application/x-ndjson", "application/pdf", XLSX):
                     found.setdefault(operation["operationId"], set()).add(media_type)
                     assert len(body["schema"]["description"]) > 80, f"{method} {path} {media_type}"
                     assert response["description"] in LABELS

@@ -47,7 +47,7 @@ class AdminController(Controller):
     @patch(
         "/district",
         operation_id="updateDistrict",
-        summary="Change the district's settings: time zone, certificate signer",
+        summary="Change the district's settings: time zone, certificate signer and logo",
         responses=problems(400, 401, 403, 413, 415, 422),
     )
     async def update_district(

@@ -1,8 +1,10 @@
 """Districts and API keys: the unit of work for each admin action, scoped by district."""
 
+import io
 import uuid
 import zoneinfo
 
+from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,12 +26,20 @@ def _district_view(row: District) -> DistrictView:
         time_zone=row.time_zone,
         signer_name=row.signer_name,
         signer_title=row.signer_title,
+        has_logo=row.logo_type != "",
     )
 
 
 def zone_of(name: str) -> zoneinfo.ZoneInfo:
     """The IANA time zone `name` (a district's setting is always one: it is checked when set)."""
     return zoneinfo.ZoneInfo(name)
+
+
+async def district_zone(sessions: Sessions, district_id: uuid.UUID) -> zoneinfo.ZoneInfo:
+    """The time zone of the dates the district's people read and type (UTC if it has none)."""
+    async with sessions() as session:
+        name = await session.scalar(select(District.time_zone).where(District.id == district_id))
+    return zone_of(name or "UTC")
 
 
 def _checked_zone(name: str) -> str:
@@ -41,6 +51,32 @@ def _checked_zone(name: str) -> str:
             errors=[FieldError(field="$.time_zone", message="unknown time zone")],
         ) from None
     return name
+
+
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def _bad_logo(problem: str) -> InvalidInput:
+    return InvalidInput(
+        f"The logo is {problem}; send a PNG or JPEG file, base64-encoded.",
+        errors=[FieldError(field="$.logo", message=problem)],
+    )
+
+
+def _checked_logo(data: bytes) -> str:
+    """The media type of a logo certificates can print; a 422 for anything else."""
+    kind = next((media for magic, media in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise _bad_logo("not a PNG or JPEG image")
+    # Placed in a throwaway PDF as a certificate places it: what fpdf2 (Pillow) can't read is
+    # refused now, not when a principal prints a certificate.
+    trial = FPDF()
+    trial.add_page()
+    try:
+        trial.image(io.BytesIO(data), h=10)
+    except Exception:  # Pillow and fpdf2 raise many kinds for a broken image
+        raise _bad_logo("an image that cannot be read (damaged or cut short)") from None
+    return kind
 
 
 def _key_view(row: ApiKey) -> ApiKeyView:
@@ -89,8 +125,17 @@ class DistrictService:
                 row.signer_name = change.signer_name
             if change.signer_title is not None:
                 row.signer_title = change.signer_title
+            if change.logo is not None:
+                row.logo_type = _checked_logo(change.logo) if change.logo else ""
+                row.logo = change.logo or None
             await session.flush()
             return _district_view(row)
+
+    async def logo(self, district_id: uuid.UUID) -> bytes | None:
+        """The district's logo image, if it has one."""
+        async with self.sessions() as session:
+            logo: bytes | None = await session.scalar(select(District.logo).where(District.id == district_id))
+        return logo
 
     async def by_slug(self, slug: str) -> DistrictView:
         async with self.sessions.begin() as session:

@@ -3,7 +3,7 @@ voiding one, a learner's own transcript and certificates, and the public certifi
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any, Literal, cast
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -14,6 +14,7 @@ from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND
 
 from api.admin.audit import audit
+from api.admin.services import district_zone
 from api.completions import certificates as pdf
 from api.completions import verify_page
 from api.completions.export import Export
@@ -23,7 +24,7 @@ from api.completions.void import void_completion
 from api.content.catalog import Catalog, negotiate
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, NotFound, problems
-from api.http.params import Limit
+from api.http.params import Limit, is_plain_date, moment, moment_query
 from api.identity.auth import Principal, Scope, principal_of, requires
 from api.identity.tokens import TokenKey
 from api.openapi import DownloadSpec
@@ -40,7 +41,11 @@ from schemas.hr import (
 from schemas.progress import CompletionView, Transcript, VoidRequest
 
 CSV = "text/csv; charset=utf-8"
+# What the response is given: Litestar adds `; charset=utf-8` to every text/ type itself (given
+# CSV, it sent the charset twice).
+CSV_BARE = "text/csv"
 NDJSON = "application/x-ndjson"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
 CSV_EXPORT = DownloadSpec(
@@ -61,23 +66,47 @@ NDJSON_EXPORT = DownloadSpec(
     "and null for none. An empty body when no record matches.",
     lines=ExportRow,
 )
+XLSX_EXPORT = DownloadSpec(
+    media_type=XLSX,
+    label="Excel workbook",
+    description="An Excel workbook (.xlsx) for people: one sheet, a frozen header row in plain "
+    "English (Employee ID, Name, …, Score, …, Completed (America/Chicago), …), one row per "
+    "completion record, oldest completion first; every field of `ExportRow`. Dates are date "
+    "cells in the district's time zone (its `time_zone` setting, named in the headers), shown "
+    "`YYYY-MM-DD HH:MM`; the score is a percentage cell (0.93 shown as 93%); points, attempts "
+    "and minutes are numbers; passed is Yes or No; text is always text, never a formula.",
+)
 CERTIFICATE = DownloadSpec(
     media_type=PDF,
     label="PDF certificate",
-    description="A one-page certificate of completion (US Letter, landscape): the district, the "
-    "employee's name and employee id, the module's title, the date completed, the credit in "
-    "minutes, and the verification code with the address that checks it (`/verify/{code}`). "
-    "Served inline as `certificate-<code>.pdf`.",
+    description="A one-page certificate of completion (US Letter, landscape, bordered), in "
+    "English or Spanish (`lang`, else Accept-Language; `Content-Language` says which): the "
+    "district (and its logo, when set), the course, the employee's name and employee id, the "
+    "module's title in that language, the date completed written out in it (`December 3, "
+    "2026`, `3 de diciembre de 2026`) in the district's time zone, the credit in minutes, a "
+    "signature line with the signer's name and title from the district's settings (none when "
+    "neither is set), and the verification code with the address that checks it "
+    "(`<base URL>/verify/{code}`). Served inline as `certificate-<code>.pdf`.",
 )
 TRANSCRIPT = DownloadSpec(
     media_type=PDF,
     label="PDF transcript",
-    description="The employee's training transcript (US Letter): the district, the employee's "
-    "name, employee id and email, a table of every completion record (module, date completed, "
-    "status, score, credit minutes, certificate code) and the total credit in minutes. Served "
-    "inline as `transcript-<employee id>.pdf`.",
+    description="The employee's training transcript (US Letter), in English or Spanish (`lang`, "
+    "else Accept-Language): the district, the employee's name, employee id and email, the date "
+    "it was generated (in the district's time zone), a table of every completion record "
+    "(module, date completed in the district's time zone, status, score, credit minutes, "
+    "certificate code) and the total credit in minutes; every page numbered `Page N of M`. "
+    "Served inline as `transcript-<employee id>.pdf`.",
 )
 
+Lang = Annotated[
+    str | None,
+    QueryParameter(
+        description="The PDF's language, `en` or `es`; without it, the best of Accept-Language "
+        "(English when neither is asked for or another is).",
+        max_length=10,
+    ),
+]
 Text = Annotated[str, QueryParameter(description="Narrow to this value; empty: all.", max_length=200)]
 
 
@@ -99,31 +128,11 @@ async def provide_completions(
     )
 
 
-def _when(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"`{name}` is not an ISO 8601 date-time, e.g. 2026-09-01T00:00:00Z.") from None
-    if when.tzinfo is None:
-        raise BadRequest(f"`{name}` needs a time zone, e.g. 2026-09-01T00:00:00Z.")
-    try:
-        return when.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first instant a datetime holds
-        raise BadRequest(
-            f"`{name}` is out of range once in UTC; give a date-time between years 1 and 9999."
-        ) from None
-
-
-def provide_filters(
-    completed_from: Annotated[
-        str | None,
-        QueryParameter(name="from", format="date-time", description="Completed at or after (ISO 8601)."),
-    ] = None,
-    completed_to: Annotated[
-        str | None, QueryParameter(name="to", format="date-time", description="Completed before (ISO 8601).")
-    ] = None,
+async def provide_filters(
+    request: Request[Any, Any, Any],
+    sessions: NamedDependency[Sessions],
+    completed_from: Annotated[str | None, moment_query("from", "Completed at or after")] = None,
+    completed_to: Annotated[str | None, moment_query("to", "Completed before")] = None,
     module: Text = "",
     school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
     role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
@@ -133,7 +142,10 @@ def provide_filters(
     ] = None,
 ) -> Filters:
     """The filters every listing and export takes; `from` after `to` is a 400."""
-    start, end = _when(completed_from, "from"), _when(completed_to, "to")
+    zone: tzinfo = UTC
+    if is_plain_date(completed_from) or is_plain_date(completed_to):  # only then is the zone read
+        zone = await district_zone(sessions, principal_of(request).district_id)
+    start, end = moment(completed_from, "from", zone), moment(completed_to, "to", zone)
     if start and end and start > end:
         raise BadRequest("`from` is after `to`; swap them or drop one.")
     return Filters(
@@ -158,7 +170,7 @@ class Download(Stream):
 
 RECORDS_DEPENDENCIES = {
     "records": Provide(provide_completions),
-    "filters": Provide(provide_filters, sync_to_thread=False),
+    "filters": Provide(provide_filters),
 }
 
 
@@ -218,26 +230,29 @@ class CompletionRecordsController(Controller):
         principal: Principal = principal_of(request)
         modules = await module_infos(runtime.sessions, runtime.catalog)
 
+        zone = await district_zone(runtime.sessions, principal.district_id) if fmt == "xlsx" else None
+
         async def done(rows: int, finished: bool) -> None:
             action = f"export.{fmt}" + ("" if finished else ".interrupted")
             await audit(
                 runtime.sessions, principal.district_id, principal.key_id, action, filters.as_dict(), rows
             )
 
-        export = Export(runtime.engine, principal.district_id, filters, modules, fmt, done)
+        export = Export(runtime.engine, principal.district_id, filters, modules, fmt, done, zone)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         return Download(
             export.chunks(),
-            media_type=CSV if fmt == "csv" else NDJSON,
+            media_type={"csv": CSV_BARE, "xlsx": XLSX}.get(fmt, NDJSON),
             headers=_disposition(f"completions-{stamp}.{fmt}"),
         )
 
     @get(
         "/completions/export",
         operation_id="exportCompletionRecords",
-        summary="Download the filtered records as CSV or NDJSON (chosen by Accept; CSV by default)",
+        summary="Download the filtered records as CSV, NDJSON or an Excel workbook (chosen by Accept; "
+        "CSV by default)",
         media_type=CSV,
-        opt={"downloads": (CSV_EXPORT, NDJSON_EXPORT)},
+        opt={"downloads": (CSV_EXPORT, NDJSON_EXPORT, XLSX_EXPORT)},
         responses=problems(400, 401, 403),
     )
     async def export(
@@ -246,8 +261,9 @@ class CompletionRecordsController(Controller):
         runtime: NamedDependency[Runtime],
         filters: NamedDependency[Filters],
     ) -> Stream:
-        best = request.accept.best_match([CSV.split(";")[0], NDJSON], default="text/csv")
-        return await self._export(request, runtime, filters, "ndjson" if best == NDJSON else "csv")
+        best = request.accept.best_match([CSV_BARE, NDJSON, XLSX], default=CSV_BARE)
+        fmt = {NDJSON: "ndjson", XLSX: "xlsx"}.get(best or "", "csv")
+        return await self._export(request, runtime, filters, fmt)
 
     @get(
         "/completions/export.csv",
@@ -282,6 +298,22 @@ class CompletionRecordsController(Controller):
         return await self._export(request, runtime, filters, "ndjson")
 
     @get(
+        "/completions/export.xlsx",
+        operation_id="exportCompletionRecordsXlsx",
+        summary="Download the filtered records as an Excel workbook (dates in the district's zone)",
+        media_type=XLSX,
+        opt={"downloads": (XLSX_EXPORT,)},
+        responses=problems(400, 401, 403),
+    )
+    async def export_xlsx(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        filters: NamedDependency[Filters],
+    ) -> Stream:
+        return await self._export(request, runtime, filters, "xlsx")
+
+    @get(
         "/completions/{completion_id:uuid}",
         operation_id="getCompletionRecord",
         summary="One completion record",
@@ -302,11 +334,13 @@ class CompletionRecordsController(Controller):
     )
     async def certificate(
         self,
+        request: Request[Any, Any, Any],
         records: NamedDependency[CompletionService],
         settings: NamedDependency[Settings],
         completion_id: FromPath[uuid.UUID],
+        lang: Lang = None,
     ) -> Response[bytes]:
-        return await _certificate(records, settings, completion_id, None)
+        return await _certificate(request, records, settings, completion_id, None, lang)
 
     @get(
         "/employees/{employee_id:str}/transcript",
@@ -328,26 +362,52 @@ class CompletionRecordsController(Controller):
         responses=problems(401, 403, 404),
     )
     async def transcript_pdf(
-        self, records: NamedDependency[CompletionService], employee_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        records: NamedDependency[CompletionService],
+        employee_id: FromPath[str],
+        lang: Lang = None,
     ) -> Response[bytes]:
+        language = _language(request, lang)
         data = await records.transcript(employee_id)
-        body = pdf.transcript(data, await records.district_name())
-        return Response(
-            body, media_type=PDF, headers=_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline")
-        )
+        body = pdf.transcript(data, await records.district(), datetime.now(UTC), language)
+        headers = {
+            **_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline"),
+            "Content-Language": language,
+            "Vary": "Accept-Language",
+        }
+        return Response(body, media_type=PDF, headers=headers)
+
+
+def _language(request: Request[Any, Any, Any], lang: str | None) -> str:
+    return negotiate(lang, request.headers.get("accept-language"), pdf.LANGUAGES)
 
 
 async def _certificate(
-    records: CompletionService, settings: Settings, completion_id: uuid.UUID, learner_id: uuid.UUID | None
+    request: Request[Any, Any, Any],
+    records: CompletionService,
+    settings: Settings,
+    completion_id: uuid.UUID,
+    learner_id: uuid.UUID | None,
+    lang: str | None,
 ) -> Response[bytes]:
     record = await records.record(completion_id, learner_id)
     if record.outcome.status == "voided":
         raise Conflict("This completion has been voided; it has no certificate.")
-    base = settings.base_url.rstrip("/")
-    body = pdf.certificate(record, await records.district_name(), f"{base}/verify/{record.certificate_id}")
-    return Response(
-        body, media_type=PDF, headers=_disposition(f"certificate-{record.certificate_id}.pdf", "inline")
-    )
+    language = _language(request, lang)
+    course, module = await records.titles(record, language)
+    # The address people reach the service at (FRONTOFFICE_BASE_URL, resolved once in Settings),
+    # never the request's Host, which a caller chooses.
+    verify_url = f"{settings.base_url.rstrip('/')}/verify/{record.certificate_id}"
+    district = await records.district()
+    logo = await records.logo() if district.has_logo else None
+    body = pdf.certificate(record, district, course, module, verify_url, language, logo)
+    headers = {
+        **_disposition(f"certificate-{record.certificate_id}.pdf", "inline"),
+        "Content-Language": language,
+        "Vary": "Accept-Language",
+    }
+    return Response(body, media_type=PDF, headers=headers)
 
 
 class MyCertificateController(Controller):
@@ -370,8 +430,10 @@ class MyCertificateController(Controller):
         records: NamedDependency[CompletionService],
         settings: NamedDependency[Settings],
         completion_id: FromPath[uuid.UUID],
+        lang: Lang = None,
     ) -> Response[bytes]:
-        return await _certificate(records, settings, completion_id, principal_of(request).learner_id)
+        learner_id = principal_of(request).learner_id
+        return await _certificate(request, records, settings, completion_id, learner_id, lang)
 
 
 class VerifyController(Controller):

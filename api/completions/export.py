@@ -1,5 +1,6 @@
 """Streamed exports of completion records at database speed: CSV and NDJSON, flat, one row per
-record, with the same filters as the JSON listing.
+record, with the same filters as the JSON listing; and the same rows as an Excel workbook for
+people (api/completions/spreadsheet.py).
 
 The rows are the record query's (api/completions/records.py, the one query of completion
 records) with the export's columns, shaped, formatted and (for CSV) formula-escaped in SQL, so
@@ -8,13 +9,15 @@ Python only moves bytes: on PostgreSQL the CSV is the server's own
 go through the stdlib `csv` writer. Both read on a raw driver connection outside any SQLAlchemy
 transaction (on SQLite a transaction would take the write lock for the whole download), and a
 bounded queue between the database and the response keeps memory flat however many rows there
-are.
+are. The workbook is written batch by batch in a worker thread and sent once complete (a zip
+file's directory comes last), from a temporary file.
 """
 
 import asyncio
 import csv
 import io
 import uuid
+import zoneinfo
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import suppress
 from typing import Any
@@ -41,6 +44,7 @@ from sqlalchemy.ext.compiler import compiles
 
 from api.completions import records
 from api.completions.records import Filters, ModuleInfo, record_query
+from api.completions.spreadsheet import Sheet
 from api.db import driver_sql
 from api.models import Completion, table
 from schemas.hr import ExportRow
@@ -180,10 +184,12 @@ class Export:
         modules: dict[tuple[str, str], ModuleInfo],
         fmt: str,
         on_done: Callable[[int, bool], Any],
+        zone: zoneinfo.ZoneInfo | None = None,
     ) -> None:
         self.postgres = engine.dialect.name == "postgresql"
         self.engine = engine
         self.fmt = fmt
+        self.zone = zone or zoneinfo.ZoneInfo("UTC")
         query = export_query(district_id, filters, modules, for_csv=fmt == "csv")
         self.sql, self.params = driver_sql(query, engine.dialect)
         self.on_done = on_done
@@ -194,8 +200,10 @@ class Export:
         try:
             async with self.engine.connect() as conn:
                 driver: Any = (await conn.get_raw_connection()).driver_connection
-                if self.fmt == "csv" and self.postgres:
-                    source: AsyncGenerator[bytes, None] = self._pg_copy(driver)
+                if self.fmt == "xlsx":
+                    source: AsyncGenerator[bytes, None] = self._xlsx(driver)
+                elif self.fmt == "csv" and self.postgres:
+                    source = self._pg_copy(driver)
                 elif self.postgres:
                     source = self._pg_ndjson(driver)
                 else:
@@ -288,6 +296,39 @@ class Export:
                     self.rows += len(rows)
                     lines = [encode(_typed(dict(zip(COLUMNS, row, strict=True)))) for row in rows]
                     yield b"\n".join(lines) + b"\n"
+        finally:
+            await cursor.close()
+
+    async def _xlsx(self, driver: Any) -> AsyncGenerator[bytes, None]:
+        # openpyxl blocks: each batch, the zipping and each read run in a worker thread.
+        sheet = await asyncio.to_thread(Sheet, self.zone, self.zone.key)
+        try:
+            async for batch in self._batches(driver):
+                await asyncio.to_thread(sheet.write, batch)
+                self.rows += len(batch)
+            file = await asyncio.to_thread(sheet.finish)
+            while chunk := await asyncio.to_thread(file.read, CHUNK):
+                yield chunk
+        finally:
+            await asyncio.to_thread(sheet.close)
+
+    async def _batches(self, driver: Any) -> AsyncGenerator[list[Any], None]:
+        """The rows, typed (the NDJSON query's), in batches of 2000 tuples in ExportRow's order."""
+        if self.postgres:
+            async with driver.transaction(readonly=True):
+                batch: list[Any] = []
+                async for record in driver.cursor(self.sql, *self.params, prefetch=2000):
+                    batch.append(tuple(record))
+                    if len(batch) >= 2000:
+                        yield batch
+                        batch = []
+                if batch:
+                    yield batch
+            return
+        cursor = await driver.execute(self.sql, self.params)
+        try:
+            while rows := await cursor.fetchmany(2000):
+                yield list(rows)
         finally:
             await cursor.close()
 

@@ -1,5 +1,5 @@
 """HR's reads of completion records: pages, the changes feed, transcripts, certificates and
-certificates and their public verification, and the audit log of every pull."""
+their public verification, and the audit log of every pull."""
 
 import uuid
 from datetime import datetime
@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from api.admin.audit import audit
+from api.admin.services import DistrictService
 from api.completions import cursors
 from api.completions.changes import changes_query
 from api.completions.records import (
@@ -23,6 +24,7 @@ from api.db import Sessions
 from api.errors import BadRequest, NotFound
 from api.identity.learners import learner_view
 from api.models import Completion, District, Learner, RosterEmployee
+from schemas.admin import DistrictView
 from schemas.hr import (
     ChangesPage,
     CompletionChangeItem,
@@ -119,10 +121,20 @@ class CompletionService:
             raise NotFound(f"No completion record {completion_id} here.")
         return to_record(row, modules)
 
-    async def district_name(self) -> str:
-        async with self.sessions() as session:
-            district = await session.get(District, self.district_id)
-        return district.name if district else ""
+    async def district(self) -> DistrictView:
+        """The district as its PDFs show it: its name, time zone and certificates' signer."""
+        return await DistrictService(self.sessions).get(self.district_id)
+
+    async def logo(self) -> bytes | None:
+        """The district's logo for its certificates, if it has one."""
+        return await DistrictService(self.sessions).logo(self.district_id)
+
+    async def titles(self, record: CompletionRecord, language: str) -> tuple[str, str]:
+        """The course's title and the record's module's, in `language` (English if untranslated)."""
+        course = await self.catalog.course()
+        entry = await self.catalog.entry(record.module.id, record.module.version)
+        course_title = course.translations.get(language, {}).get("title", course.title)
+        return course_title, self.catalog.localized(entry, language).title
 
     async def transcript(self, employee_id: str) -> HrTranscript:
         filters = Filters(employee=employee_id)

@@ -176,7 +176,7 @@ async def test_certificate_and_verification(client: Client, sessions: Sessions, 
         "District-A School District",
         "HYPERLINK",
         record["module"]["title"],
-        "2026-09-01",
+        "September 1, 2026",
         "25 minutes",
         code,
     ):
