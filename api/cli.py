@@ -421,6 +421,7 @@ def worker() -> None:
     from api.outbox.dispatcher import Dispatcher
     from api.plugin import load_plugins
     from api.runtime import open_runtime
+    from api.sweeps import SWEEPS
 
     configure_logging("INFO")
     with _start_failures_logged():
@@ -437,7 +438,7 @@ def worker() -> None:
         async with open_runtime(settings, plugins, migrate=False, publish=False) as runtime:
             context = runtime.context()
             log.info(f"worker delivering for plugins: {', '.join(plugins) or 'none'}")
-            await Dispatcher.configured(context, plugins).run(stop)
+            await Dispatcher.configured(context, plugins, SWEEPS).run(stop)
 
     asyncio.run(run())
 

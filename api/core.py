@@ -54,6 +54,7 @@ from api.reports.controllers import CoverageController, GroupController
 from api.roster.controllers import RosterController
 from api.runtime import open_runtime
 from api.settings import Settings
+from api.sweeps import SWEEPS
 
 VERSION = importlib.metadata.version("frontoffice")
 
@@ -80,7 +81,7 @@ class Core(InitPlugin):
                 yield
                 return
             stop = asyncio.Event()
-            dispatcher = Dispatcher.configured(runtime.plugin_context, runtime.plugins)
+            dispatcher = Dispatcher.configured(runtime.plugin_context, runtime.plugins, SWEEPS)
             task = asyncio.create_task(dispatcher.run(stop))
             try:
                 yield

@@ -1,7 +1,7 @@
 """district logo: an optional image printed on the certificates
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
