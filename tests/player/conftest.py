@@ -53,7 +53,13 @@ class PlayerServer:
         self.http = httpx.Client(base_url=url, timeout=10.0)
 
     def token(
-        self, *, external_id: str = "", facilitator: bool = False, cohort: str = "", name: str = "Pat Staff"
+        self,
+        *,
+        external_id: str = "",
+        facilitator: bool = False,
+        cohort: str = "",
+        name: str = "Pat Staff",
+        role: str = "secretary",
     ) -> str:
         """A token for a staff member (a new one unless `external_id` names one) or an instructor."""
         body = {
@@ -62,7 +68,7 @@ class PlayerServer:
                 "name": name,
                 "email": "pat@example.org",
                 "school": "Lincoln Elementary",
-                "role": "secretary",
+                "role": role,
             },
             "cohort": cohort,
             "facilitator": facilitator,

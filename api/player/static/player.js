@@ -176,6 +176,8 @@ const TEXT = {
     completeTitle: "Module complete",
     completeBody: "Well done. Your completion of {title} has been recorded.",
     completedOn: "Completed on {date}",
+    dueOn: "Due {date}",
+    overdue: "Overdue: it was due {date}",
     credit: "Professional-development credit: {minutes} minutes",
     certificateCode: "Certificate code: {code}",
     certificate: "Download your certificate (PDF)",
@@ -315,6 +317,8 @@ const TEXT = {
     completeTitle: "Módulo completado",
     completeBody: "Bien hecho. Se ha registrado que completó {title}.",
     completedOn: "Completado el {date}",
+    dueOn: "Fecha límite: {date}",
+    overdue: "Atrasado: la fecha límite era el {date}",
     credit: "Crédito de desarrollo profesional: {minutes} minutos",
     certificateCode: "Código del certificado: {code}",
     certificate: "Descargar su certificado (PDF)",
@@ -1578,7 +1582,7 @@ function renderFinish() {
       h(
         "p",
         {},
-        h("a", { class: "button primary", href: "/api/v1/me/completions/" + c.id + "/certificate", id: "certificate", onclick: (e) => { e.preventDefault(); openCertificate(c.id, slot); } }, t("certificate")),
+        h("a", { class: "button primary", href: certificatePath(c.id), id: "certificate", onclick: (e) => { e.preventDefault(); openCertificate(c.id, slot); } }, t("certificate")),
       ),
       slot,
     );
@@ -1603,11 +1607,16 @@ function renderFinish() {
   return section;
 }
 
+function certificatePath(completionId) {
+  return "/api/v1/me/completions/" + enc(completionId) + "/certificate?lang=" + S.ui;
+}
+
 // The certificate is fetched with the bearer (no cookies), then opened from a blob URL.
 async function openCertificate(completionId, slot) {
   slot.textContent = t("certificateLoading");
   try {
-    const response = await api("GET", "/api/v1/me/completions/" + completionId + "/certificate", undefined, {
+    // In the player's language, not the browser's: an LMS may run in another one.
+    const response = await api("GET", certificatePath(completionId), undefined, {
       headers: { Authorization: "Bearer " + S.launch.token, Accept: "application/pdf" },
     });
     const url = URL.createObjectURL(await response.blob());
@@ -1672,6 +1681,7 @@ async function startHome() {
         h("span", { class: "status " + p.status }, (p.status === "completed" ? "✓ " : "") + t("st_" + p.status)),
         " · " + (p.completion ? t("completedOn", { date: date(p.completion.completed_at) }) : t("about", { minutes: m.minutes })),
       ),
+      p.due_on && p.status !== "completed" ? h("p", { class: "due" + (p.overdue ? " overdue" : "") }, t(p.overdue ? "overdue" : "dueOn", { date: dueDate(p.due_on) })) : null,
       wanted ? h("p", { class: "note", lang: TEXT[asked] ? asked : "en" }, untranslatedText(asked)) : null,
       prose(m.summary),
       h(
@@ -1707,6 +1717,15 @@ async function startHome() {
   );
   focusHeading();
   performance.mark("fo-rendered");
+}
+
+// A due date is a calendar day in the district's time zone (`2026-12-12`): written out as that
+// day in the page's language, never shifted by the browser's zone; the year only when not this one.
+function dueDate(day) {
+  const [year, month, date] = day.split("-").map(Number);
+  const options = { month: "short", day: "numeric", timeZone: "UTC" };
+  if (year !== new Date().getFullYear()) options.year = "numeric";
+  return new Intl.DateTimeFormat(S.ui, options).format(new Date(Date.UTC(year, month - 1, date)));
 }
 
 function untranslatedText(lang) {
