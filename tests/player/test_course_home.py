@@ -52,7 +52,7 @@ def test_home_lists_modules_certificates_and_transcript_and_resumes(
     expect(page.get_by_role("heading", level=1)).to_have_text(titles[MODULE_2])
     page.get_by_role("button", name="Begin").click()  # opens the worksheet: an attempt starts
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer worksheet")
-    go_to_step(page, "Service inside the building")
+    go_to_step(page, "Check your understanding")
     page.get_by_role("button", name="← Course home").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(course["title"])
@@ -60,7 +60,7 @@ def test_home_lists_modules_certificates_and_transcript_and_resumes(
     resume = page.get_by_role("button", name=f"Continue where you left off: {titles[MODULE_2]}")
     resume.focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Service inside the building")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your understanding")
 
 
 def test_home_in_spanish_on_a_phone(

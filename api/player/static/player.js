@@ -544,17 +544,19 @@ function browserLanguage() {
 // --- Learner view: steps ------------------------------------------------------------------------
 
 // Steps: the overview, then the activities in order (consecutive activities on the same form
-// share one step, so a form is filled in once), then the completion screen.
+// share one step, so a form is filled in once, with their handouts above it), then the
+// completion screen.
 function buildSteps(module) {
   const steps = [{ kind: "overview" }];
   for (const activity of module.activities) {
     const last = steps[steps.length - 1];
     if (activity.form && last.kind === "activity" && last.form === activity.form) {
       last.activities.push(activity);
+      if (activity.handout) last.handouts.push(activity.handout);
       continue;
     }
     const shown = activity.form && steps.some((s) => s.form === activity.form);
-    steps.push({ kind: "activity", activities: [activity], form: shown ? null : activity.form, formLink: shown ? activity.form : null, handout: activity.handout });
+    steps.push({ kind: "activity", activities: [activity], form: shown ? null : activity.form, formLink: shown ? activity.form : null, handouts: activity.handout ? [activity.handout] : [] });
   }
   steps.push({ kind: "finish" });
   return steps;
@@ -758,8 +760,8 @@ function renderActivity(step) {
       ),
     );
   }
-  if (step.handout) {
-    const handout = S.module.handouts.find((x) => x.id === step.handout);
+  for (const id of step.handouts) {
+    const handout = S.module.handouts.find((x) => x.id === id);
     if (handout) parts.push(h("article", { class: "handout", "aria-label": t("handout") + ": " + handout.title }, demote(prose(handout.body), 2)));
   }
   const before = S.steps[S.step - 1];
