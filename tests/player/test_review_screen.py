@@ -10,7 +10,16 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.player.conftest import PHONE, PlayerServer
-from tests.player.flows import MODULE_2, answer_knowledge_check, go_to_step, item, submit, text_of
+from tests.player.flows import (
+    MODULE_2,
+    answer_knowledge_check,
+    fill_worksheet,
+    go_to_step,
+    item,
+    submit,
+    text_of,
+    wait_saved,
+)
 from tests.progress.answers import valid_answer
 
 Shoot = Callable[[Page, str], Path]
@@ -153,3 +162,29 @@ def test_plural_forms_follow_the_language(player_server: PlayerServer, new_page:
         expect(page.locator(".steplist")).to_be_visible()
         page.locator(".steplist > li").nth(1).get_by_role("button").click()
         expect(page.locator(".combined").first).to_contain_text(said)
+
+
+def test_the_result_is_scrolled_to_and_focused_on_a_phone(
+    player_server: PlayerServer, new_page: Callable[..., Page], shoot: Shoot
+) -> None:
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(player_server.player_url(player_server.token(), MODULE_2))
+    page.get_by_role("button", name="Begin").click()
+    fill_worksheet(page)
+    wait_saved(page)
+    page.get_by_role("button", name="Submit Customer worksheet").click()
+    # The learner lands on the result, not on the form's bottom 5,000 px further on: the result's
+    # heading has the focus (a screen reader reads it) and the comparison is on the screen.
+    result = page.get_by_role("heading", name="Submitted: Customer worksheet")
+    expect(result).to_be_focused()
+    expect(page.get_by_role("heading", name="Compared with the course list: Part 1a")).to_be_in_viewport()
+    expect(result).to_be_in_viewport()
+    shoot(page, "33-worksheet-result-on-a-phone")
+
+    # The same after a knowledge check: its score first, in view, with the focus.
+    page.get_by_role("button", name="Next").click()
+    answer_knowledge_check(page, knowledge_key(player_server))
+    page.get_by_role("button", name=f"Submit {QUIZ}").click()
+    result = page.get_by_role("heading", name=f"Submitted: {QUIZ}")
+    expect(result).to_be_focused()
+    expect(page.locator(".score")).to_be_in_viewport()

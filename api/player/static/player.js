@@ -966,8 +966,13 @@ async function submitForm(form, formEl) {
       return;
     }
     renderStep();
+    // The result opens at the top of the screen (its comparison comes first, right under the
+    // heading), whatever the browser's own scrolling on focus; the focus tells a screen reader.
     const heading = main().querySelector("#result-" + form.id);
-    if (heading) heading.focus();
+    if (heading) {
+      heading.scrollIntoView({ block: "start" });
+      heading.focus({ preventScroll: true });
+    }
   } catch (error) {
     button.disabled = false;
     button.textContent = t("submit", { title: form.title });
