@@ -24,7 +24,8 @@ primary staff role, else their first staff role (1.2); an org that is not a scho
 leaves the school blank. `status` is `terminated` for a user marked `tobedeleted`, `inactive`
 when `enabledUser` is `false`, else `active`. Staff are the roles administrator, aide,
 proctor, teacher and 1.2's counselor, principal and district, site and system administrator;
-students, parents, guardians and relatives are skipped. Delta bundles are refused (a delta
+students, parents, guardians and relatives are skipped (their rows are read for sourcedId
+duplicates only, their org references are not checked). Delta bundles are refused (a delta
 leaves out unchanged orgs, so its references can't be checked): send a bulk export.
 """
 
@@ -295,7 +296,6 @@ def read_bundle(data: bytes) -> Bundle:
             problem("users.csv", line, "$.sourcedId", "required")
         elif sid in user_lines:
             problem("users.csv", line, "$.sourcedId", f"{sid!r} is already on line {user_lines[sid]}")
-            bad_users.add(sid)
         else:
             user_lines[sid] = line
 
