@@ -54,6 +54,32 @@ class RosterImportResult(Wire, kw_only=True):
     errors: list[RowError]
 
 
+OneRosterVersion = Literal["1.1", "1.2"]
+
+
+class OneRosterRowError(Wire, kw_only=True):
+    """A problem with one line of a OneRoster bundle, named in OneRoster's own terms."""
+
+    file: Annotated[str, Meta(description="The bundle's file, e.g. `users.csv`.")]
+    line: Annotated[int, Meta(description="The line in that file (the header is line 1).")]
+    field: Annotated[
+        str, Meta(description="The OneRoster column at fault, e.g. `$.email`; empty for the row.")
+    ]
+    problem: str
+
+
+class OneRosterImportResult(Wire, kw_only=True):
+    """What a OneRoster import did: staff created and updated, users skipped (students, parents,
+    guardians, relatives), and each line's problems (only when `partial=true` let the rest in)."""
+
+    version: OneRosterVersion
+    created: int
+    updated: int
+    skipped: Annotated[int, Meta(description="Users who are not staff, left out by design.")]
+    rejected: Annotated[int, Meta(description="Lines with a problem, left out.")]
+    errors: list[OneRosterRowError]
+
+
 class RosterEmployeeView(Wire, kw_only=True):
     """An employee on the roster as HR reads it back, with the learner HR linked by hand."""
 

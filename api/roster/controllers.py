@@ -5,18 +5,21 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
 
 from api.db import Sessions
 from api.errors import BadRequest, InvalidInput, problems
 from api.http.params import Limit
 from api.identity.auth import Scope, principal_of, requires
 from api.identity.tokens import TokenKey
+from api.roster.oneroster import MAX_BUNDLE_BYTES
 from api.roster.services import RosterQuery, RosterService
 from schemas.hr import (
     EmploymentStatus,
+    OneRosterImportResult,
     RosterImportResult,
     RosterLink,
     RosterLinkRequest,
@@ -63,6 +66,33 @@ class RosterController(Controller):
                 f'The body is not a roster upload ({exc}); send {{"employees": [...]}}.'
             ) from None
         return await service.import_json(upload.employees, partial)
+
+    @post(
+        "/oneroster",
+        operation_id="importOneRoster",
+        summary="Upsert the staff roster from a OneRoster 1.1 or 1.2 CSV bundle (zip); nothing "
+        "imports on a problem unless `partial=true`",
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_BUNDLE_BYTES,
+        opt={**requires(Scope.ADMIN), "accepts": ("application/zip",)},
+        responses=problems(400, 401, 403, 413, 415, 422),
+    )
+    async def import_oneroster(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        partial: Annotated[
+            bool, QueryParameter(description="Import the valid staff even if some lines are bad.")
+        ] = False,
+    ) -> OneRosterImportResult:
+        """The zip a SIS exports (manifest.csv, orgs.csv, users.csv; 1.2 adds roles.csv), bulk
+        mode. Staff users are kept (administrators, teachers, aides, proctors, counselors,
+        principals), students, parents and guardians skipped; the school code is the school
+        org's `identifier`, else its `sourcedId`. A problem is a 422 naming its file, line and
+        column (`users.csv line 14: $.email`)."""
+        principal = principal_of(request)
+        service = RosterService(sessions, principal.district_id)
+        return await service.import_oneroster(await request.body(), partial)
 
     @get(
         "/unmatched",

@@ -20,7 +20,10 @@ from api.completions import cursors
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, NotFound
 from api.models import Completion, Learner, RosterEmployee, utcnow
+from api.roster.oneroster import read_bundle, refuse, where
 from schemas.hr import (
+    OneRosterImportResult,
+    OneRosterRowError,
     RosterEmployeeView,
     RosterImportResult,
     RosterLink,
@@ -223,6 +226,54 @@ class RosterService:
 
     async def import_json(self, employees: list[Any], partial: bool) -> RosterImportResult:
         return await self.import_rows([(i + 1, row) for i, row in enumerate(employees)], [], partial)
+
+    async def import_oneroster(self, data: bytes, partial: bool) -> OneRosterImportResult:
+        """The staff of a OneRoster CSV bundle, through the same row checks and upsert as a CSV
+        roster. Unless `partial`, any problem imports nothing and is a 422 naming each file,
+        line and column."""
+        bundle = read_bundle(data)
+
+        def named(row_errors: list[RowError]) -> list[OneRosterRowError]:
+            # The roster's row errors carry users.csv lines; name the OneRoster column at fault.
+            found = [
+                *bundle.errors,
+                *(
+                    OneRosterRowError(
+                        file="users.csv",
+                        line=e.line,
+                        field=bundle.columns.get(e.line, {}).get(e.field, f"$.{e.field}" if e.field else ""),
+                        problem=e.problem,
+                    )
+                    for e in row_errors
+                ),
+            ]
+            return sorted(found, key=lambda e: (e.file, e.line))
+
+        if bundle.errors and not partial:
+            raise self._refused(named(check_rows(bundle.rows)[1]))  # every problem, in one answer
+        result = await self.import_rows(bundle.rows, [], partial)
+        errors = named(result.errors)
+        if not result.imported:
+            raise self._refused(errors)
+        return OneRosterImportResult(
+            version=bundle.version,
+            created=result.created,
+            updated=result.updated,
+            skipped=bundle.skipped,
+            rejected=len({(e.file, e.line) for e in errors}),
+            errors=errors,
+        )
+
+    @staticmethod
+    def _refused(errors: list[OneRosterRowError]) -> Exception:
+        first = errors[0]
+        count = f"{len(errors)} problems" if len(errors) > 1 else "A problem"
+        return refuse(
+            f"{count} in the OneRoster bundle, so nothing was imported; the first: {where(first)}: "
+            f"{first.problem}. Correct the data in the SIS and export again, or send `?partial=true` to "
+            "import the other staff.",
+            errors,
+        )
 
     async def unmatched(self, limit: int) -> list[UnmatchedLearner]:
         """Learners no roster employee matches, by employee id or by email."""
