@@ -16,7 +16,7 @@ def create_app(settings: Settings) -> Litestar:
     finish_document(app.openapi_schema, app.routes)
     # Outermost, around routing too, so that even unknown routes get an id, a log line and a
     # count (Litestar middleware only runs for matched routes).
-    app.asgi_handler = wrap(app.asgi_handler, core.metrics, core.response_cache)
+    app.asgi_handler = wrap(app.asgi_handler, core.metrics.requests.record, core.response_cache)
     return app
 
 

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -215,13 +216,32 @@ def _serve(settings: Settings) -> None:
     server = uvicorn.Server(config)
     try:
         if several:
-            Multiprocess(config, sockets=[sock]).run()
+            with _shared_metrics():
+                Multiprocess(config, sockets=[sock]).run()
         else:
             server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     if not several and not server.started:
         raise SystemExit(3)  # uvicorn's status for a failed start; it has logged why
+
+
+@contextmanager
+def _shared_metrics() -> Iterator[None]:
+    """A fresh folder for the --workers processes' counters (prometheus-client's multiprocess
+    mode, api/metrics.py), so a scrape that reaches any one of them counts all of them; removed
+    when they stop. One the operator set (`PROMETHEUS_MULTIPROC_DIR`) is theirs to empty."""
+    from api.metrics import MULTIPROCESS_DIR
+
+    if os.environ.get(MULTIPROCESS_DIR):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="frontoffice-metrics-") as folder:
+        os.environ[MULTIPROCESS_DIR] = folder  # the workers are spawned: they inherit it
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_DIR]
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -418,6 +438,7 @@ def worker() -> None:
     """Deliver the outbox until stopped (SIGTERM/SIGINT); run as many as you like on PostgreSQL."""
     import signal
 
+    from api.metrics import Metrics
     from api.outbox.dispatcher import Dispatcher
     from api.plugin import load_plugins
     from api.runtime import open_runtime
@@ -428,6 +449,9 @@ def worker() -> None:
         settings = Settings.from_env()
     configure_logging(settings.log_level)
     plugins = load_plugins(settings.plugins or None)
+    metrics = Metrics.for_process()
+    for plugin in plugins.values():
+        plugin.metrics(metrics.registry)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -438,9 +462,17 @@ def worker() -> None:
         async with open_runtime(settings, plugins, migrate=False, publish=False) as runtime:
             context = runtime.context()
             log.info(f"worker delivering for plugins: {', '.join(plugins) or 'none'}")
-            await Dispatcher.configured(context, plugins, SWEEPS).run(stop)
+            await Dispatcher.configured(context, plugins, SWEEPS, metrics).run(stop)
 
-    asyncio.run(run())
+    stop_metrics = None
+    if settings.worker_metrics_port:
+        stop_metrics = metrics.serve(settings.worker_metrics_port, settings.host)
+        log.info(f"worker metrics on http://{settings.host}:{settings.worker_metrics_port}/metrics")
+    try:
+        asyncio.run(run())
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
 
 
 @main.group()

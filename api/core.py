@@ -36,7 +36,6 @@ from api.feedback.controllers import (
 from api.feedback.guard import FeedbackGuard
 from api.http.body import StrictRequest, require_json_body
 from api.http.idempotency import IdempotencyMiddleware
-from api.http.metrics import Metrics
 from api.http.problems import EXCEPTION_HANDLERS
 from api.http.rate_limit import PublicRateLimit, RateLimitMiddleware
 from api.http.response_cache import ResponseCache
@@ -44,6 +43,7 @@ from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
+from api.metrics import Metrics
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
@@ -65,7 +65,7 @@ class Core(InitPlugin):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.plugins: dict[str, Plugin] = {}
-        self.metrics = Metrics()
+        self.metrics = Metrics.for_process()
         self.response_cache = ResponseCache()
         # One count store for the public routes' limit and each feedback link's: one Redis client.
         self.rate_limit = PublicRateLimit(settings, public_paths=(DOCS,))
@@ -81,7 +81,7 @@ class Core(InitPlugin):
                 yield
                 return
             stop = asyncio.Event()
-            dispatcher = Dispatcher.configured(runtime.plugin_context, runtime.plugins, SWEEPS)
+            dispatcher = Dispatcher.configured(runtime.plugin_context, runtime.plugins, SWEEPS, self.metrics)
             task = asyncio.create_task(dispatcher.run(stop))
             try:
                 yield
@@ -94,6 +94,8 @@ class Core(InitPlugin):
         # Litestar's own logging set-up would put a plain-text handler on the root logger.
         app_config.logging_config = None
         self.plugins = load_plugins(self.settings.plugins or None)
+        for plugin in self.plugins.values():
+            plugin.metrics(self.metrics.registry)
         app_config.state["metrics"] = self.metrics
         app_config.state["response_cache"] = self.response_cache
         app_config.state["feedback_guard"] = self.feedback_guard

@@ -12,10 +12,10 @@ from litestar.di import Provide
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
 from api.db import Sessions
-from api.http.metrics import Metrics
 from api.http.response_cache import ResponseCache
 from api.identity.auth import KeyCache
 from api.identity.tokens import TokenKey
+from api.metrics import Metrics
 from api.plugin import Context, Plugin
 from api.runtime import Runtime
 from api.settings import Settings

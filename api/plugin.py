@@ -25,6 +25,8 @@ import httpx
 import msgspec
 from litestar.types import ControllerRouterHandler
 from msgspec import Meta, inspect
+from prometheus_client import CollectorRegistry
+from prometheus_client.metrics_core import Metric
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,6 +127,18 @@ class Plugin:
     def cli(self) -> click.Group | None:
         """A command group the plugin adds to `frontoffice`, under its name."""
         return None
+
+    def metrics(self, registry: CollectorRegistry) -> None:
+        """Register the plugin's own counters (prometheus-client's, `registry=registry`) on the
+        registry `/metrics` serves: called once per app or worker, before its lifespan. Count
+        what the process does (LTI's launches); figures a table holds go in `gauges`. By default
+        nothing."""
+
+    async def gauges(self, session: AsyncSession) -> Sequence[Metric]:
+        """Figures read from the plugin's own tables when `/metrics` is scraped (webhooks'
+        disabled endpoints), as prometheus-client metric families: one cheap query (every scrape
+        runs it), across all districts. By default none."""
+        return ()
 
     def wants(self, event_type: str) -> bool:
         """Whether the plugin takes events of this type (from `events`)."""

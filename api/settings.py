@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Plugins to load (comma-separated names); empty: every installed one."""
     dispatch_in_app: bool = True
     """Run an outbox dispatcher inside `serve`; switch off when dedicated workers run."""
+    worker_metrics_port: Annotated[int, Meta(ge=0, le=65535)] = 0
+    """Port a `frontoffice worker` serves its Prometheus metrics on (its delivery counters and
+    process metrics), on `host`; 0: none."""
     webhook_allow_http: bool = False
     """Allow http:// webhook URLs (development only; https is required otherwise)."""
     outbound_allowlist: list[str] = []

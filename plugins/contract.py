@@ -8,6 +8,9 @@ What a plugin may use:
   handed, `Subscription`, `Delivery`, `Outcome`, `Attempted`; `SecretStr` for secret config
   fields, `load_config` to read a district's configuration (secrets revealed);
   `secret_fields(config_type)` names a config's secret fields, stored with the `SEALED` prefix.
+- **Metrics**: `Plugin.metrics(registry)` registers the plugin's counters (prometheus-client's)
+  on the registry `/metrics` serves; `Plugin.gauges(session)` returns figures read from its own
+  tables at scrape time.
 - **Events**: `emit(session, district_id, event, at=None)`, the one outbox writer (in the
   caller's transaction; the dispatcher fans the event out to every plugin that takes it).
   Events are typed (schemas/events.py): `Delivery.event` is a tagged union on `type` whose

@@ -1,7 +1,7 @@
 """Several processes on one PostgreSQL database, as a deployment runs them: two `frontoffice serve`
-and two `frontoffice worker`. Completions made through either API reach a webhook exactly once,
-and a key revoked through one API stops working on the other within the 5 seconds the README
-promises.
+(one of them two processes, `--workers 2`) and two `frontoffice worker`. Completions made through
+either API reach a webhook exactly once, a key revoked through one API stops working on the
+other within the 5 seconds the README promises, and the metrics count across processes.
 
 Every wait is on something happening (a port answering, a request arriving, a row's state), each
 bounded generously, so only something really wrong reaches a bound; a process that dies ends the
@@ -30,6 +30,7 @@ from standardwebhooks.webhooks import Webhook
 from api.cli import main
 from api.identity.auth import KEY_CACHE_SECONDS
 from tests.conftest import Tenant, fresh_postgres_database
+from tests.ops.metrics_text import Scrape
 from tests.progress.answers import form_answers
 from tests.progress.test_progress_api import MODULE, facilitator_forms, learner_headers
 from tests.webhooks.receiver import Receiver
@@ -203,10 +204,15 @@ async def fleet(tmp_path: Path, database: str) -> AsyncIterator[Fleet]:
 async def test_two_apis_and_two_workers_on_one_database(fleet: Fleet, database: str) -> None:
     # The APIs first (one migrates and publishes the course), the workers once the tables exist;
     # the workers start while the test works, and the events wait for them in the outbox.
-    port_a, port_b = free_ports(2)
+    port_a, port_b, *metrics_ports = free_ports(4)
     url_a = fleet.serve("serve-a", port_a, FRONTOFFICE_MIGRATE_ON_START="true")
+    # B is two processes on one port (`--workers 2`), its metrics counted as one.
     url_b = fleet.serve(
-        "serve-b", port_b, FRONTOFFICE_MIGRATE_ON_START="false", FRONTOFFICE_PUBLISH_ON_START="false"
+        "serve-b",
+        port_b,
+        FRONTOFFICE_MIGRATE_ON_START="false",
+        FRONTOFFICE_PUBLISH_ON_START="false",
+        FRONTOFFICE_WORKERS="2",
     )
     async with AsyncExitStack() as stack:
         receiver = stack.enter_context(Receiver().running())
@@ -214,8 +220,8 @@ async def test_two_apis_and_two_workers_on_one_database(fleet: Fleet, database: 
         b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30, trust_env=False))
         await fleet.wait_for("serve-a ready", lambda: ready(a), START_SECONDS)
         await fleet.wait_for("serve-b ready", lambda: ready(b), START_SECONDS)
-        for n in (1, 2):
-            fleet.start(f"worker-{n}", "worker")
+        for n, metrics_port in enumerate(metrics_ports, 1):
+            fleet.start(f"worker-{n}", "worker", FRONTOFFICE_WORKER_METRICS_PORT=str(metrics_port))
 
         created = await asyncio.to_thread(
             cli, database, "districts", "create", "lincoln", "--name", "Lincoln USD"
@@ -230,7 +236,48 @@ async def test_two_apis_and_two_workers_on_one_database(fleet: Fleet, database: 
         async with asyncio.TaskGroup() as both:
             both.create_task(completions_are_delivered_once(fleet, a, b, tenant, receiver))
             both.create_task(revoked_on_one_is_refused_by_the_other(a, b, tenant))
+        await counted_across_processes(fleet, a, b, metrics_ports)
         fleet.check_alive()
+
+
+async def counted_across_processes(
+    fleet: Fleet, a: httpx.AsyncClient, b: httpx.AsyncClient, worker_ports: list[int]
+) -> None:
+    """Each API reports the completions submitted to it, B's two processes as one whichever
+    answers the scrape; the workers' metrics ports count every delivery between them."""
+
+    async def scraped(http: httpx.AsyncClient, url: str) -> Scrape:
+        response = await http.get(url)
+        assert response.status_code == 200, response.text
+        return Scrape(response.text)
+
+    completions = "frontoffice_completions_recorded_total"
+    per_api = LEARNERS // 2  # learner n submits to B when n is even, to A when odd
+    on_a = await scraped(a, "/metrics")
+    assert on_a.value(completions, module=MODULE) == per_api
+    assert "process_resident_memory_bytes" in on_a.families  # one process: its own are the API's
+    for _ in range(6):  # new connections: the kernel hands them to either process of B
+        async with httpx.AsyncClient(base_url=str(b.base_url), timeout=30, trust_env=False) as fresh:
+            on_b = await scraped(fresh, "/metrics")
+        assert on_b.value(completions, module=MODULE) == per_api
+        assert "process_resident_memory_bytes" not in on_b.families  # multiprocess mode
+
+    async def succeeded() -> float:
+        total = 0.0
+        async with httpx.AsyncClient(timeout=30, trust_env=False) as http:
+            for port in worker_ports:
+                figures = await scraped(http, f"http://127.0.0.1:{port}/metrics")
+                total += figures.get(
+                    "frontoffice_delivery_attempts_total", plugin="webhooks", outcome="succeeded"
+                )
+        return total
+
+    # Counted just after the attempts are recorded: wait for the last count, never more.
+    async def all_counted() -> bool:
+        return await succeeded() >= LEARNERS
+
+    await fleet.wait_for("every delivery counted by the workers", all_counted, DELIVER_SECONDS)
+    assert await succeeded() == LEARNERS
 
 
 async def completions_are_delivered_once(

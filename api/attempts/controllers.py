@@ -16,6 +16,7 @@ from api.content.controllers import Lang, TextFormat
 from api.db import Sessions
 from api.errors import problems
 from api.identity.auth import Scope, principal_of, requires
+from api.metrics import Metrics
 from schemas.progress import (
     AnswersSave,
     AttemptSubmit,
@@ -30,6 +31,7 @@ def provide_attempts(
     request: Request[Any, Any, Any],
     sessions: NamedDependency[Sessions],
     catalog: NamedDependency[Catalog],
+    metrics: NamedDependency[Metrics],
     lang: Lang = None,
 ) -> AttemptService:
     """The learner's work, with feedback in the language they read now (`?lang=`, else
@@ -43,6 +45,7 @@ def provide_attempts(
         principal.learner_id,
         principal.cohort,
         languages=(lang, request.headers.get("accept-language")),
+        metrics=metrics,
     )
 
 

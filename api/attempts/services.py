@@ -26,6 +26,7 @@ from api.completions.views import completion_view
 from api.content.catalog import Catalog, Entry, negotiate
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
+from api.metrics import Metrics
 from api.models import Attempt, Completion, utcnow
 from schemas.content import (
     Form,
@@ -69,8 +70,10 @@ class AttemptService:
         cohort: str = "",
         *,
         languages: tuple[str | None, str | None] = (None, None),
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
+        self.metrics = metrics  # counts the completions recorded
         self.catalog = catalog
         self.district_id = district_id
         self.learner_id = learner_id
@@ -322,6 +325,8 @@ class AttemptService:
             recorded = await unit.write(decided)
         if recorded is None or (completion is not None and not recorded):
             return None, None
+        if completion is not None and self.metrics is not None:  # written and committed
+            self.metrics.completions.labels(completion.module_id).inc()
         view = self._view(submission, entry, form, used + 1, marking)  # this draft is now submitted too
         return SubmitResult(attempt=view, completion=completion or seen.live), None
 

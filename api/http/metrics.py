@@ -1,22 +1,21 @@
-"""Prometheus metrics: request counts and latency by route template."""
+"""Prometheus request metrics: counts and latency by route template."""
 
 from litestar.types import Scope
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 
-class Metrics:
-    """Request counts and latency by route template, on a registry of this app's own."""
+class RequestMetrics:
+    """Request counts and latency by route template, on the process's registry (api/metrics.py)."""
 
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+    def __init__(self, registry: CollectorRegistry) -> None:
         self.requests = Counter(
-            "frontoffice_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "frontoffice_requests", "HTTP requests", ["method", "route", "status"], registry=registry
         )
         self.latency = Histogram(
             "frontoffice_request_duration_seconds",
             "HTTP request latency",
             ["method", "route"],
-            registry=self.registry,
+            registry=registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
 

@@ -4,11 +4,12 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.errors import PROBLEM_DESCRIPTIONS, NotFound, problems
-from api.http.metrics import Metrics
+from api.metrics import Metrics
 from api.migrate import current_revisions, head_revisions, missing_heads
+from api.ops.figures import database_figures
 from api.runtime import Runtime
 from schemas.base import Wire
 
@@ -88,8 +89,8 @@ class OpsController(Controller):
         include_in_schema=True,
         opt=PROBES,
     )
-    async def metrics(self, metrics: NamedDependency[Metrics]) -> bytes:
-        return generate_latest(metrics.registry)
+    async def metrics(self, runtime: NamedDependency[Runtime], metrics: NamedDependency[Metrics]) -> bytes:
+        return metrics.expose(await database_figures(runtime.sessions, runtime.plugins.values()))
 
     @get(
         "/problems/{slug:str}",

@@ -36,6 +36,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from api import retention
 from api.db import Sessions
+from api.metrics import Metrics
 from api.models import Delivery, DeliveryAttempt, OutboxEvent, table, utcnow
 from api.outbox.retry import next_attempt_at
 from api.plugin import Attempted, Context, Outcome, Plugin, Subscription
@@ -162,8 +163,10 @@ class Dispatcher:
         idle_seconds: float = 0.5,
         overlap: int = 2,
         sweeps: Sequence[Sweep] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         self.context = context
+        self.metrics = metrics
         self.sweeps = sweeps
         self.sessions = context.sessions
         self.plugins = plugins
@@ -180,13 +183,21 @@ class Dispatcher:
         self._per_subscriber_limit = per_subscriber
 
     @classmethod
-    def configured(cls, context: Context, plugins: dict[str, Plugin], sweeps: Sequence[Sweep] = ()) -> Self:
-        """A dispatcher with the lease and concurrency the settings give."""
+    def configured(
+        cls,
+        context: Context,
+        plugins: dict[str, Plugin],
+        sweeps: Sequence[Sweep] = (),
+        metrics: Metrics | None = None,
+    ) -> Self:
+        """A dispatcher with the lease and concurrency the settings give, counting its attempts
+        in `metrics`."""
         settings = context.settings
         return cls(
             context,
             plugins,
             sweeps=sweeps,
+            metrics=metrics,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             concurrency=settings.delivery_concurrency,
             per_subscriber=settings.delivery_concurrency_per_subscriber,
@@ -240,6 +251,7 @@ class Dispatcher:
                         deliveries.append(row)
             if deliveries:
                 await (await session.connection()).execute(_INSERT_DELIVERIES, deliveries)
+            skipped = [row["plugin"] for row in deliveries if row["status"] == "skipped"]
             await session.execute(
                 update(OutboxEvent)
                 .where(_among(OutboxEvent.id, [events[i].id for i in typed_events], self._postgres))
@@ -247,7 +259,14 @@ class Dispatcher:
                 .execution_options(synchronize_session=False)
             )
             await self._prepare(session, claimed)
+        # Counted once the transaction has committed: a rolled-back fan-out skipped nothing.
+        for plugin_name in skipped:
+            self._count(plugin_name, "skipped")
         return claimed
+
+    def _count(self, plugin: str, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.delivered(plugin, outcome)
 
     def _lease(self, now: datetime) -> _Lease:
         return _Lease(
@@ -360,6 +379,7 @@ class Dispatcher:
             changes: list[dict[str, Any]] = []
             succeeded: dict[int | None, list[uuid.UUID]] = {}
             recorded: list[tuple[Claimed, Outcome, bool]] = []
+            outcomes: list[tuple[str, str]] = []  # (plugin, outcome) of each attempt, to count
             for claimed, outcome, at in results:
                 row = held.get(claimed.delivery.id)
                 if row is None:
@@ -401,6 +421,7 @@ class Dispatcher:
                         }
                     )
                 recorded.append((claimed, outcome, retry_at is None))
+                outcomes.append((claimed.plugin, "retried" if status == "pending" else status))
             if not recorded:
                 return
             conn = await session.connection()
@@ -430,6 +451,8 @@ class Dispatcher:
                 ]
                 if mine:
                     await plugin.after_attempts(session, mine)
+        for plugin_name, counted in outcomes:  # committed: they happened
+            self._count(plugin_name, counted)
 
     async def deliver_batch(self, claimed: Sequence[Claimed]) -> int:
         """Deliver a claimed batch and record it; returns how many deliveries were attempted."""

@@ -8,11 +8,12 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
-from plugins.contract import Scope, Sessions, principal_of, problems, requires
+from plugins.contract import FrontOfficeError, Scope, Sessions, principal_of, problems, requires
 from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.keys import ToolKeys
@@ -120,11 +121,23 @@ class LaunchController(Controller):
         lti: NamedDependency[Runtime],
     ) -> Response[Any]:
         # One dependency: Litestar resolves several in a task group, a task each per launch.
-        params = await _params(request)
-        same_origin = request.headers.get("origin") == origin_of(lti.base_url)
-        launched = await lti.launch(params, dict(request.cookies), same_origin)
+        try:
+            params = await _params(request)
+            same_origin = request.headers.get("origin") == origin_of(lti.base_url)
+            launched = await lti.launch(params, dict(request.cookies), same_origin)
+        except FrontOfficeError as exc:
+            lti.launches.count("refused", exc.status)
+            raise
+        except HTTPException as exc:  # Litestar's own refusals (a form it cannot parse)
+            lti.launches.count("refused" if exc.status_code < 500 else "error", exc.status_code)
+            raise
+        except Exception:
+            lti.launches.count("error", 500)
+            raise
         if launched.html:
+            lti.launches.count("storage", 200)
             return Response(launched.html, status_code=200, media_type=MediaType.HTML)
+        lti.launches.count("ok", HTTP_303_SEE_OTHER)
         spent = LtiCookie(
             key=COOKIE_PREFIX + launched.state, value="", max_age=0, secure=True, samesite="none"
         )

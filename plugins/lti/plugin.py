@@ -16,6 +16,7 @@ import msgspec
 from litestar import Router
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
+from prometheus_client import CollectorRegistry
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,7 @@ from plugins.contract import Context, Delivery, Outcome, Plugin, Subscription, l
 from plugins.lti import controllers as c
 from plugins.lti.cli import lti
 from plugins.lti.grades import post_score, post_started
+from plugins.lti.metrics import Launches
 from plugins.lti.models import LtiLaunch, LtiUsedNonce
 from plugins.lti.service import LtiConfig, Runtime
 from schemas.events import CompletionRecordedEvent, CompletionRescoredEvent, Event, LtiStartedEvent
@@ -38,6 +40,11 @@ class LtiPlugin(Plugin):
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
+        self.launches = Launches()
+
+    def metrics(self, registry: CollectorRegistry) -> None:
+        """Launches by outcome (plugins/lti/metrics.py)."""
+        self.launches.register(registry)
 
     async def prune(self, session: AsyncSession, now: datetime) -> int:
         """Used launch nonces past `expires_at`: their login states are refused as expired by then,
@@ -56,7 +63,7 @@ class LtiPlugin(Plugin):
             config = await load_config(context.sessions, context.secret_box, self, district_id)
             return config if isinstance(config, LtiConfig) else LtiConfig()
 
-        self._runtime = Runtime(context, load)
+        self._runtime = Runtime(context, load, self.launches)
         try:
             yield
         finally:

@@ -56,6 +56,7 @@ from plugins.lti.adapter import (
 from plugins.lti.claims import DL, LTI, Custom, LaunchClaims
 from plugins.lti.keys import ToolKeys
 from plugins.lti.keysets import KeySets
+from plugins.lti.metrics import Launches
 from plugins.lti.models import LtiDeepLink, LtiLaunch, LtiLink, LtiRegistration, LtiUsedNonce
 from plugins.lti.states import Login, Signer
 from schemas.events import LtiStarted
@@ -231,7 +232,13 @@ def _fragment_target(base: str, fragment: dict[str, str]) -> str:
 class Runtime:
     """The plugin's long-lived parts, built once per app (or dispatcher) from its context."""
 
-    def __init__(self, context: Context, load_config: Callable[[uuid.UUID], Awaitable[LtiConfig]]) -> None:
+    def __init__(
+        self,
+        context: Context,
+        load_config: Callable[[uuid.UUID], Awaitable[LtiConfig]],
+        launches: Launches,
+    ) -> None:
+        self.launches = launches
         sessions, http, box, settings = context.sessions, context.http, context.secret_box, context.settings
         self.sessions = sessions
         self.catalog = context.catalog

@@ -14,7 +14,9 @@ from typing import ClassVar, Protocol
 import httpx
 import msgspec
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import Select, Update, or_, select, update
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from sqlalchemy import Select, Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.contract import (
@@ -47,6 +49,7 @@ WARN_BEFORE = timedelta(days=1)
 NOTICE_EVERY = timedelta(days=1)
 """At most one `endpoint.failing` notice per endpoint in this time, however often it flaps."""
 EXCERPT = 1024
+ENDPOINT_STATES = ("active", "failing", "disabled", "paused")
 
 
 class WebhooksConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -127,6 +130,26 @@ class WebhooksPlugin(Plugin):
         # Each claimed delivery's endpoint, read with the claim (one query per batch), so a
         # delivery sends with the endpoint as it was when the batch was claimed.
         self._targets: dict[uuid.UUID, Target | None] = {}
+
+    async def gauges(self, session: AsyncSession) -> Sequence[Metric]:
+        """Endpoints by state, across districts: `disabled` ones (gone, or failing for days)
+        are what an on-call person alerts on; `paused` ones an administrator switched off."""
+        family = GaugeMetricFamily(
+            "frontoffice_webhook_endpoints",
+            "Webhook endpoints by state (active, failing, disabled; paused: switched off by an admin)",
+            labels=["state"],
+        )
+        counts = dict.fromkeys(ENDPOINT_STATES, 0)
+        # A small table (a few endpoints per district): a scan, grouped, costs nothing.
+        query = select(WebhookEndpoint.state, WebhookEndpoint.enabled, func.count()).group_by(
+            WebhookEndpoint.state, WebhookEndpoint.enabled
+        )
+        for state, enabled, count in await session.execute(query):
+            key = state if enabled or state == "disabled" else "paused"
+            counts[key] = counts.get(key, 0) + count
+        for state, count in counts.items():
+            family.add_metric([state], count)
+        return [family]
 
     async def subscriptions(
         self, session: AsyncSession, district_id: uuid.UUID, event: Event
