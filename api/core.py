@@ -44,6 +44,7 @@ from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
+from api.measures.controllers import ExitInterviewsController, ShopperVisitsController
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
@@ -133,6 +134,8 @@ class Core(InitPlugin):
                     route_handlers=[DialoguesController],
                     dependencies={"card": Provide(provide_card, sync_to_thread=False)},
                 ),
+                ExitInterviewsController,
+                ShopperVisitsController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)
