@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from api.db import Sessions
 from api.errors import problems
 from api.http.params import Limit
-from api.identity.auth import Scope, principal_of, requires
+from api.identity.auth import Scope, principal_of, requires, requires_any
 from api.measures.instruments import exit_guide_at, rubrics_at
 from api.measures.services import Measures
 from api.settings import Settings
@@ -29,6 +29,9 @@ from schemas.measures import (
 
 READ = requires(Scope.FEEDBACK_READ)
 WRITE = requires(Scope.MEASURES_WRITE)
+# Whoever records (to build the form) or reads the figures (to label them) reads the instrument;
+# the empty `scopes` lifts the controller's feedback:read, which opts merge into the route's.
+INSTRUMENT = {**requires_any(Scope.FEEDBACK_READ, Scope.MEASURES_WRITE), "scopes": ()}
 SchoolFilter = Annotated[
     uuid.UUID | None, QueryParameter(description="Only this school's (its feedback `id`).")
 ]
@@ -93,6 +96,16 @@ class ExitInterviewsController(Controller):
         return await measures.exit_summary()
 
     @get(
+        "/guide",
+        operation_id="getExitInterviewGuide",
+        summary="The exit-interview guide in force: its questions, in English and Spanish",
+        opt=INSTRUMENT,
+        responses=problems(401, 403),
+    )
+    async def get_guide(self, guide: NamedDependency[ExitInterviewGuide]) -> ExitInterviewGuide:
+        return guide
+
+    @get(
         "/{interview_id:uuid}",
         operation_id="getExitInterview",
         summary="One exit interview",
@@ -155,6 +168,16 @@ class ShopperVisitsController(Controller):
         self, measures: NamedDependency[Measures], rubrics: NamedDependency[SecretShopperRubrics]
     ) -> ShopperSummary:
         return await measures.shopper_summary(rubrics)
+
+    @get(
+        "/rubrics",
+        operation_id="getShopperRubrics",
+        summary="The secret-shopper rubrics in force, one per channel, in English and Spanish",
+        opt=INSTRUMENT,
+        responses=problems(401, 403),
+    )
+    async def get_rubrics(self, rubrics: NamedDependency[SecretShopperRubrics]) -> SecretShopperRubrics:
+        return rubrics
 
     @get(
         "/{visit_id:uuid}",

@@ -168,8 +168,11 @@ class Measures:
                     name=school.name,
                     count=count[0],
                     mean_score=round(fmean(scores), 2) if scores else None,
-                    # Ties in the order the reasons were first given, so the list is stable.
-                    top_reasons=[ReasonCount(reason=r, count=n) for r, n in reasons.most_common(TOP_REASONS)],
+                    # Ties by name, so the list is the same on every backend and every read.
+                    top_reasons=[
+                        ReasonCount(reason=r, count=n)
+                        for r, n in sorted(reasons.items(), key=lambda rn: (-rn[1], rn[0]))[:TOP_REASONS]
+                    ],
                 )
                 for school, scores, reasons, count in by_school.values()
             ]

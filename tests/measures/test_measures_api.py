@@ -344,3 +344,26 @@ async def test_scopes(client: Client, district_a: Tenant, sessions: Sessions) ->
         f"/api/v1/feedback/schools/{school['id']}/instruments", json=ALL_ON, headers=reader.headers
     )
     assert response.status_code == 403
+
+
+async def test_the_instruments_are_served_in_english_and_spanish(client: Client, sessions: Sessions) -> None:
+    writer = await make_tenant(sessions, "writers", ["measures:write"])
+    guide = await get(client, writer, "exit-interviews/guide")
+    assert guide["version"] == 1 and guide["questions"][0]["id"] == "reasons"
+    assert guide["questions"][0]["prompt"]["es"] == "¿Por qué su familia deja nuestra escuela?"
+    rubrics = await get(client, writer, "shopper-visits/rubrics")
+    sign_in = rubrics["channels"]["visit"]["criteria"][2]
+    assert sign_in["id"] == "sign_in" and sign_in["type"] == "yes_no"
+    assert "identificación" in sign_in["prompt"]["es"]
+    assert rubrics["channels"]["phone"]["criteria"][0] | {"prompt": None} == {
+        "id": "rings",
+        "type": "number",
+        "prompt": None,
+        "unit": {"en": "rings", "es": "timbres"},
+        "target": 3,
+        "at_least": False,
+        "points": 10,
+        "required": True,
+    }
+    nobody = await make_tenant(sessions, "nobody", ["hr:read"])
+    await get(client, nobody, "shopper-visits/rubrics", 403)
