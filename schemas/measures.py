@@ -173,7 +173,7 @@ class ShopperVisitCreate(Wire, kw_only=True):
     school_id: Annotated[uuid.UUID, Meta(description="The school's feedback `id`.")]
     channel: Channel
     evaluator: Annotated[str, Meta(min_length=1, max_length=200)]
-    visited_at: datetime
+    visited_at: Annotated[datetime, Meta(tz=True, description="When, with its UTC offset.")]
     answers: Annotated[
         dict[str, ShopperAnswer],
         Meta(
@@ -191,7 +191,7 @@ class ShopperVisitView(Wire, kw_only=True):
     school_code: str
     channel: Channel
     evaluator: str
-    visited_at: datetime
+    visited_at: Annotated[datetime, Meta(tz=True, description="When, with its UTC offset.")]
     instrument_version: int
     answers: dict[str, ShopperAnswer]
     passed: Annotated[dict[str, bool], Meta(description="Each answered criterion: met or not.")]

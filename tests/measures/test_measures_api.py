@@ -367,3 +367,19 @@ async def test_the_instruments_are_served_in_english_and_spanish(client: Client,
     }
     nobody = await make_tenant(sessions, "nobody", ["hr:read"])
     await get(client, nobody, "shopper-visits/rubrics", 403)
+
+
+async def test_a_visit_time_without_its_offset_is_refused(
+    client: Client, district_a: Tenant, sessions: Sessions
+) -> None:
+    school = await new_school(client, district_a)
+    body = {
+        "school_id": school["id"],
+        "channel": "phone",
+        "evaluator": "Sam Lee",
+        "visited_at": "2026-11-02T15:00:00",
+        "answers": PHONE_A,
+    }
+    problem = await record(client, district_a, "shopper-visits", body, 400)
+    assert "$.visited_at" in problem["detail"]
+    assert await rows(sessions) == (0, 0)
