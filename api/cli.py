@@ -26,6 +26,7 @@ from api.errors import FrontOfficeError
 from api.feedback.instrument import check_card
 from api.identity.auth import ALL_KEY_SCOPES
 from api.logs import configure_logging, logging_config
+from api.measures.instruments import check_measures
 from api.roster.services import RosterService
 from api.settings import Settings, SettingsError, env_name
 from schemas.hr import OneRosterImportResult, RosterImportResult
@@ -377,9 +378,10 @@ def _check_or_exit(
 ) -> None:
     """Report every problem; exit on an error, and on a warning too when `warnings_fail` (the
     author's check), but not when publishing or serving, which content with warnings can do.
-    The family feedback card is checked too; its problems are errors."""
+    The instruments (feedback card, exit-interview guide, secret-shopper rubrics) are checked
+    too; their problems are errors."""
     problems = check_content(content_dir)
-    card_problems = check_card(content_dir)
+    card_problems = [*check_card(content_dir), *check_measures(content_dir)]
     for problem in [*map(str, problems), *card_problems]:
         report(problem)
     failing = [p for p in problems if warnings_fail or p.severity == "error"]

@@ -43,6 +43,7 @@ from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
+from api.measures.controllers import ExitInterviewsController, ShopperVisitsController
 from api.metrics import Metrics
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
@@ -135,6 +136,8 @@ class Core(InitPlugin):
                     route_handlers=[DialoguesController],
                     dependencies={"card": Provide(provide_card, sync_to_thread=False)},
                 ),
+                ExitInterviewsController,
+                ShopperVisitsController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

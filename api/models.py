@@ -418,6 +418,8 @@ class FeedbackSchool(Base):
     token: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # The instruments switched off here (`InstrumentName`s); a new instrument starts on.
+    instruments_off: Mapped[list[str]] = mapped_column(default=list)
 
 
 class FeedbackAnswer(Base):
@@ -546,3 +548,49 @@ class AssignmentNotice(Base):
     )
     district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExitInterview(Base):
+    """An exit interview staff held with a family leaving a school: the answers by question id
+    as given, with the guide's version. `score` (the 0-10 answer) is kept apart for the figures."""
+
+    __tablename__ = "exit_interviews"
+    __table_args__ = (Index("ix_exit_interviews_district", "district_id", "held_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_schools.id", ondelete="CASCADE"))
+    instrument_version: Mapped[int]
+    held_on: Mapped[date]
+    interviewer: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    answers: Mapped[dict[str, Any]]
+    score: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShopperVisit(Base):
+    """A secret shopper's call, email or visit to a school, scored against the channel's rubric
+    of `instrument_version`: the answers, which criteria were met, and the score the server
+    computed (kept, so a later rubric never changes an old visit's score)."""
+
+    __tablename__ = "shopper_visits"
+    __table_args__ = (
+        CheckConstraint("channel IN ('phone', 'email', 'visit')", name="channel"),
+        Index("ix_shopper_visits_district", "district_id", "visited_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_schools.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))
+    evaluator: Mapped[str] = mapped_column(String(200))
+    visited_at: Mapped[datetime]
+    instrument_version: Mapped[int]
+    answers: Mapped[dict[str, Any]]
+    passed: Mapped[dict[str, Any]]
+    points: Mapped[float]
+    possible: Mapped[int]
+    score: Mapped[float]
+    notes: Mapped[str] = mapped_column(String(2000), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ ScopeName = Literal[
     "dialogues:read",
     "dialogues:write",
     "assignments:write",
+    "measures:write",
 ]
 
 

@@ -1,7 +1,7 @@
 """Family feedback: the feedback card as content (`FeedbackCard`, decoded strictly from
 `content/instruments/feedback-card.yaml`), a family's answer as posted to a school's public
-link, the schools' links, and the figures read back (per school: count, mean, distribution,
-resolved-on-contact rate, by reason)."""
+link, the schools' links and which instruments each uses, and the figures read back (per
+school: count, mean, distribution, resolved-on-contact rate, by reason)."""
 
 import uuid
 from datetime import datetime
@@ -132,6 +132,21 @@ class FeedbackReceipt(Wire, kw_only=True):
     message: str
 
 
+# --- per-school instrument switches (admin) -------------------------------------------------------------
+
+InstrumentName = Literal["card", "exit_interview", "shopper_phone", "shopper_email", "shopper_visit"]
+
+
+class InstrumentSwitches(Wire, kw_only=True):
+    """Which instruments a school uses: true is on. Every one is on until switched off."""
+
+    card: Annotated[bool, Meta(description="The family feedback card (the public page and answers).")]
+    exit_interview: bool
+    shopper_phone: bool
+    shopper_email: bool
+    shopper_visit: bool
+
+
 # --- schools and their links (admin) ---------------------------------------------------------
 
 SchoolCode = Annotated[str, Meta(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
@@ -155,6 +170,10 @@ class FeedbackSchoolView(Wire, kw_only=True):
     open: bool
     created_at: datetime
     closed_at: datetime | None
+    instruments: Annotated[
+        InstrumentSwitches,
+        Meta(description="Which instruments the school uses (switch them with PUT .../instruments)."),
+    ]
 
 
 # --- the figures (feedback:read) -------------------------------------------------------------

@@ -1,8 +1,9 @@
 """JSON Schemas of the content files, for validation and completion in authors' editors.
 
 `schemas/json/` holds one schema per kind of content file, generated from the Structs of
-`schemas/content.py` (and the feedback card's, `schemas/feedback.py`); a test fails when the
-checked-in files drift from the Structs. Regenerate them with `python -m api.content.jsonschema`.
+`schemas/content.py` (and the instruments': `schemas/feedback.py`, `schemas/measures.py`); a
+test fails when the checked-in files drift from the Structs. Regenerate them with
+`python -m api.content.jsonschema`.
 """
 
 import json
@@ -13,6 +14,7 @@ import msgspec
 
 from schemas.content import Course, CourseTranslation, Module, Translation
 from schemas.feedback import FeedbackCard
+from schemas.measures import ExitInterviewGuide, SecretShopperRubrics
 
 # The file each content type's schema is written to, in the order they are written.
 SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
@@ -21,6 +23,8 @@ SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
     "translation.schema.json": Translation,
     "course-translation.schema.json": CourseTranslation,
     "feedback-card.schema.json": FeedbackCard,
+    "exit-interview.schema.json": ExitInterviewGuide,
+    "secret-shopper.schema.json": SecretShopperRubrics,
 }
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"

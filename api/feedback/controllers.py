@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, MediaType, Request, Response, Router, get, post
+from litestar import Controller, MediaType, Request, Response, Router, get, post, put
 from litestar.datastructures import CacheControlHeader, Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.content.catalog import negotiate
 from api.db import Sessions
-from api.errors import Gone, NotFound, problems
+from api.errors import Conflict, Gone, NotFound, problems
 from api.feedback import cards
 from api.feedback.guard import FeedbackGuard
 from api.feedback.instrument import card_at
@@ -36,6 +36,7 @@ from schemas.feedback import (
     FeedbackSchoolCreate,
     FeedbackSchoolView,
     FeedbackSummary,
+    InstrumentSwitches,
     Language,
     SummaryRow,
 )
@@ -140,6 +141,24 @@ class FeedbackSchoolsController(Controller):
         self, schools: NamedDependency[FeedbackSchools], school_id: FromPath[uuid.UUID]
     ) -> FeedbackSchoolView:
         return await schools.close(school_id)
+
+    @put(
+        "/{school_id:uuid}/instruments",
+        operation_id="switchFeedbackSchoolInstruments",
+        summary="Switch a school's instruments on or off: the feedback card, exit interviews, and "
+        "each secret-shopper channel",
+        responses=problems(400, 401, 403, 404, 413, 415, 422),
+    )
+    async def switch_instruments(
+        self,
+        schools: NamedDependency[FeedbackSchools],
+        school_id: FromPath[uuid.UUID],
+        data: JSONBody[InstrumentSwitches],
+    ) -> FeedbackSchoolView:
+        """Every switch is given (true: on). A switched-off card closes the public page and its
+        answers with 409; recording an exit interview or a shopper visit against a switched-off
+        instrument is 409 too. Answers and records already made stay."""
+        return await schools.switch(school_id, data)
 
     @get(
         "/{school_id:uuid}/card.pdf",
@@ -246,7 +265,7 @@ class PublicFeedbackController(Controller):
                 "was written.",
                 generate_examples=False,
             ),
-            **problems(400, 404, 410, 413, 415, 422, 429),
+            **problems(400, 404, 409, 410, 413, 415, 422, 429),
         },
     )
     async def answer(
@@ -298,9 +317,12 @@ class PublicFeedbackController(Controller):
         headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
         try:
             school = await public.school(token)
-        except (NotFound, Gone) as exc:
+        except (NotFound, Gone, Conflict) as exc:
+            why: Literal["closed", "missing", "off"] = (
+                "closed" if isinstance(exc, Gone) else "off" if isinstance(exc, Conflict) else "missing"
+            )
             return Response(
-                unavailable_page(language, closed=isinstance(exc, Gone)),
+                unavailable_page(language, why),
                 status_code=exc.status,
                 media_type=MediaType.HTML,
                 headers=headers,

@@ -4,6 +4,7 @@ text escaped); `static/feedback.js` sends the answer as JSON to the public answe
 says thanks. No text a family sent is ever put in a page."""
 
 from html import escape
+from typing import Literal
 
 from schemas.feedback import FeedbackCard, Language, Localized
 
@@ -45,6 +46,9 @@ _TEXT = {
         "closed": "This school no longer takes answers at this link. Thank you for wanting to tell us.",
         "missing_title": "No feedback link here",
         "missing": "There is no feedback card at this address. Check the link, or scan the card again.",
+        "off_title": "Feedback cards are paused here",
+        "off": "This school is not taking feedback cards at the moment. Please ask at the front "
+        "office how to share your experience.",
     },
     "es": {
         "language": "Idioma",
@@ -64,6 +68,9 @@ _TEXT = {
         "missing_title": "No hay un enlace para comentarios aquí",
         "missing": "No hay una tarjeta de comentarios en esta dirección. Revise el enlace o vuelva a "
         "escanear la tarjeta.",
+        "off_title": "Las tarjetas de comentarios están en pausa aquí",
+        "off": "Esta escuela no recibe tarjetas de comentarios por ahora. Pregunte en la oficina "
+        "principal cómo darnos su opinión.",
     },
 }
 
@@ -164,10 +171,11 @@ def feedback_page(card: FeedbackCard, school: str, token: str, language: Languag
 """
 
 
-def unavailable_page(language: Language, closed: bool) -> str:
-    """What a family sees at a closed link (410) or one that never was (404)."""
+def unavailable_page(language: Language, why: Literal["closed", "missing", "off"]) -> str:
+    """What a family sees at a closed link (410), one that never was (404), or a school with the
+    card switched off (409)."""
     t = _TEXT[language]
-    title, text = (t["closed_title"], t["closed"]) if closed else (t["missing_title"], t["missing"])
+    title, text = t[f"{why}_title"], t[why]
     return f"""<!DOCTYPE html>
 <html lang="{language}">
 <head>

@@ -34,6 +34,7 @@ from schemas.feedback import (
     FeedbackSchoolCreate,
     FeedbackSchoolView,
     FeedbackSummary,
+    InstrumentSwitches,
     ReasonFigures,
     SchoolFigures,
     SummaryRow,
@@ -54,6 +55,9 @@ def school_view(row: FeedbackSchool, base_url: str) -> FeedbackSchoolView:
         open=row.closed_at is None,
         created_at=row.created_at,
         closed_at=row.closed_at,
+        instruments=InstrumentSwitches(
+            **{name: name not in row.instruments_off for name in InstrumentSwitches.__struct_fields__}
+        ),
     )
 
 
@@ -101,6 +105,13 @@ class FeedbackSchools:
                 row.closed_at = utcnow()
             return school_view(row, self.base_url)
 
+    async def switch(self, school_id: uuid.UUID, switches: InstrumentSwitches) -> FeedbackSchoolView:
+        """Set which instruments the school uses; the rows already recorded stay."""
+        async with self.sessions.begin() as session:
+            row = await self._row(session, school_id)
+            row.instruments_off = [name for name in switches.__struct_fields__ if not getattr(switches, name)]
+            return school_view(row, self.base_url)
+
     async def _row(self, session: AsyncSession, school_id: uuid.UUID) -> FeedbackSchool:
         row = await session.get(FeedbackSchool, school_id)
         if row is None or row.district_id != self.district_id:
@@ -132,6 +143,11 @@ class PublicFeedback:
             raise NotFound("There is no feedback link at this address; check the link or the QR code.")
         if row.closed_at is not None:
             raise Gone("This school's feedback link has been closed; it takes no more answers.")
+        if "card" in row.instruments_off:
+            raise Conflict(
+                "This school has its feedback card switched off for now, so it takes no answers; "
+                "please tell the front office in person or by phone."
+            )
         return row
 
     def check(self, answer: AnswerBody) -> None:

@@ -38,6 +38,7 @@ class Scope(StrEnum):
     DIALOGUES_READ = "dialogues:read"
     DIALOGUES_WRITE = "dialogues:write"
     ASSIGNMENTS_WRITE = "assignments:write"
+    MEASURES_WRITE = "measures:write"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 

@@ -11,6 +11,8 @@ NAMES = [
     "translation.schema.json",
     "course-translation.schema.json",
     "feedback-card.schema.json",
+    "exit-interview.schema.json",
+    "secret-shopper.schema.json",
 ]
 
 

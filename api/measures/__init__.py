@@ -1,0 +1,1 @@
+"""Measures beyond the feedback card: exit interviews and secret-shopper visits."""
