@@ -35,10 +35,10 @@ def zone_of(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
-async def district_zone(sessions: Sessions, district_id: uuid.UUID) -> zoneinfo.ZoneInfo:
-    """The time zone of the dates the district's people read and type (UTC if it has none)."""
-    async with sessions() as session:
-        name = await session.scalar(select(District.time_zone).where(District.id == district_id))
+async def district_zone(session: AsyncSession, district_id: uuid.UUID) -> zoneinfo.ZoneInfo:
+    """The time zone of the dates the district's people read and type (UTC if it has none), read
+    in the caller's session (on SQLite a second session would wait for the first's lock)."""
+    name = await session.scalar(select(District.time_zone).where(District.id == district_id))
     return zone_of(name or "UTC")
 
 

@@ -144,7 +144,8 @@ async def provide_filters(
     """The filters every listing and export takes; `from` after `to` is a 400."""
     zone: tzinfo = UTC
     if is_plain_date(completed_from) or is_plain_date(completed_to):  # only then is the zone read
-        zone = await district_zone(sessions, principal_of(request).district_id)
+        async with sessions() as session:
+            zone = await district_zone(session, principal_of(request).district_id)
     start, end = moment(completed_from, "from", zone), moment(completed_to, "to", zone)
     if start and end and start > end:
         raise BadRequest("`from` is after `to`; swap them or drop one.")
@@ -230,7 +231,10 @@ class CompletionRecordsController(Controller):
         principal: Principal = principal_of(request)
         modules = await module_infos(runtime.sessions, runtime.catalog)
 
-        zone = await district_zone(runtime.sessions, principal.district_id) if fmt == "xlsx" else None
+        zone = None
+        if fmt == "xlsx":
+            async with runtime.sessions() as session:
+                zone = await district_zone(session, principal.district_id)
 
         async def done(rows: int, finished: bool) -> None:
             action = f"export.{fmt}" + ("" if finished else ".interrupted")

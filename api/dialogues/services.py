@@ -18,12 +18,12 @@ import msgspec
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.admin.services import zone_of
+from api.admin.services import district_zone
 from api.completions import cursors
 from api.db import Sessions
 from api.dialogues.business import DEFAULT_DUE_DAYS, business_hours, due_at
 from api.errors import BadRequest, InvalidInput, NotFound
-from api.models import Dialogue, DialogueNote, District, FeedbackSchool, table, utcnow
+from api.models import Dialogue, DialogueNote, FeedbackSchool, table, utcnow
 from api.outbox.emit import emit
 from schemas.dialogues import (
     DialogueChange,
@@ -55,11 +55,6 @@ class Filters(msgspec.Struct, frozen=True, kw_only=True):
 
     def scope(self) -> str:
         return msgspec.json.encode(self).decode()
-
-
-async def _zone(session: AsyncSession, district_id: uuid.UUID) -> ZoneInfo:
-    name = await session.scalar(select(District.time_zone).where(District.id == district_id))
-    return zone_of(name or "UTC")
 
 
 def _contact(row: Dialogue) -> tuple[str, str, str] | None:
@@ -109,7 +104,7 @@ async def open_from_answer(
     """Open a dialogue for a family's feedback answer that asked to be contacted, in the
     answer's transaction (`session`), so the answer and its dialogue are stored together or not
     at all. It is routed to the school's team, unowned, due in the default business days."""
-    zone = await _zone(session, school.district_id)
+    zone = await district_zone(session, school.district_id)
     # The dialogue's id is known before the flush: the event names it.
     row = Dialogue(
         id=uuid.uuid4(),
@@ -175,7 +170,7 @@ class Dialogues:
                     "The concern was not entered: " + "; ".join(f"{e.field} {e.message}" for e in errors),
                     errors=errors,
                 )
-            zone = await _zone(session, self.district_id)
+            zone = await district_zone(session, self.district_id)
             row = Dialogue(
                 id=uuid.uuid4(),
                 district_id=self.district_id,
@@ -223,7 +218,7 @@ class Dialogues:
             query = query.where(_before(when, last))
         query = query.order_by(Dialogue.opened_at.desc(), Dialogue.id.desc()).limit(limit + 1)
         async with self.sessions() as session:
-            zone = await _zone(session, self.district_id)
+            zone = await district_zone(session, self.district_id)
             rows = (await session.execute(query)).all()
             notes = await _notes(session, [row.id for row, _ in rows[:limit]])
         items = [_view(row, school, notes.get(row.id, []), zone, now) for row, school in rows[:limit]]
@@ -251,7 +246,7 @@ class Dialogues:
         now = utcnow()
         async with self.sessions.begin() as session:
             row, school = await self._row(session, dialogue_id, lock=True)
-            zone = await _zone(session, self.district_id)
+            zone = await district_zone(session, self.district_id)
             if body.owner is not None:
                 row.owner = body.owner
             if body.team is not None:
@@ -304,7 +299,7 @@ class Dialogues:
             Dialogue.district_id == self.district_id, Dialogue.status.in_(NOT_CLOSED)
         )
         async with self.sessions() as session:
-            zone = await _zone(session, self.district_id)
+            zone = await district_zone(session, self.district_id)
             schools = list(
                 await session.scalars(
                     select(FeedbackSchool)
@@ -373,7 +368,7 @@ class Dialogues:
             row,
             school,
             notes.get(row.id, []),
-            zone or await _zone(session, self.district_id),
+            zone or await district_zone(session, self.district_id),
             now or utcnow(),
         )
 
