@@ -8,6 +8,9 @@ UV      := $(TOOLS)/bin/uv
 # uv uses the Python it is given and never downloads one; its venv is $(VENV).
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Some machines set PYTHONDONTWRITEBYTECODE: every Python process then compiles every module it
+# imports, about 7 s of CPU each for the test processes and the servers they start.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint format openapi bench lock runtime-deps test-deps clean
 

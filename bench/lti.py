@@ -35,7 +35,6 @@ import asyncpg
 import jwt
 import msgspec
 import uvloop
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from litestar import Litestar, Request, get, post
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
@@ -201,12 +200,12 @@ async def concurrently(count: int, work: Callable[[int], Awaitable[None]]) -> fl
 
 
 class Signer:
-    """The platform's signing, with the key loaded once (lti1p3platform reloads it per launch)."""
+    """The platform's launch messages, signed without lti1p3platform's message building."""
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.key = load_pem_private_key(platform.private_pem.encode(), password=None)
-        self.kid = platform.kid  # computing it loads the private key again: once
+        self.key = platform.signing_key
+        self.kid = platform.kid
 
     def id_token(self, sub: str, nonce: str) -> str:
         p = self.platform

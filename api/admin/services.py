@@ -8,6 +8,7 @@ from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from api.db import Sessions
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -131,11 +132,13 @@ class DistrictService:
             await session.flush()
             return _district_view(row)
 
-    async def logo(self, district_id: uuid.UUID) -> bytes | None:
-        """The district's logo image, if it has one."""
+    async def for_print(self, district_id: uuid.UUID) -> tuple[DistrictView, bytes | None]:
+        """The district as its PDFs show it, and its logo image if it has one, in one read."""
         async with self.sessions() as session:
-            logo: bytes | None = await session.scalar(select(District.logo).where(District.id == district_id))
-        return logo
+            row = await session.get(District, district_id, options=[undefer(District.logo)])
+            if row is None:
+                raise NotFound("No such district.")
+            return _district_view(row), row.logo
 
     async def by_slug(self, slug: str) -> DistrictView:
         async with self.sessions.begin() as session:

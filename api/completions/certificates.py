@@ -14,6 +14,7 @@ Names come in every script, so the text is set in DejaVu Sans where the machine 
 Helvetica covers Latin-1 only and other characters print as `?`."""
 
 import io
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -229,9 +230,17 @@ def certificate(
     return bytes(pdf.output())
 
 
-def transcript(data: HrTranscript, district: DistrictView, now: datetime, language: str = "en") -> bytes:
+def transcript(
+    data: HrTranscript,
+    district: DistrictView,
+    now: datetime,
+    language: str = "en",
+    titles: Mapping[str, str] | None = None,
+    logo: bytes | None = None,
+) -> bytes:
     """The employee's completions as a printable table, dated `now` in the district's zone, its
-    pages numbered."""
+    pages numbered: `titles` are the modules' titles in `language` by module id (the records'
+    own when absent), `logo` the district's image, printed above its name."""
     words = WORDS[language]
     pdf = _Document(format="Letter")
     pdf.set_title(pdf.fit(f"{words.transcript}: {data.name}"))
@@ -239,6 +248,10 @@ def transcript(data: HrTranscript, district: DistrictView, now: datetime, langua
     pdf.set_creator("Front Office")
     pdf.page_label = words.page
     pdf.add_page()
+    if logo:
+        # The certificate's box, smaller and at the left: the table starts below it.
+        pdf.image(io.BytesIO(logo), x=pdf.l_margin, y=pdf.t_margin, w=50, h=12, keep_aspect_ratio=True)
+        pdf.set_y(pdf.t_margin + 14)
     pdf.font("B", 16)
     pdf.cell(0, 10, pdf.fit(f"{district.name}: {words.transcript}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.font("", 11)
@@ -264,7 +277,7 @@ def transcript(data: HrTranscript, district: DistrictView, now: datetime, langua
             header()
         score = record.outcome.score_scaled
         cells = (
-            record.module.title[:48],
+            (titles or {}).get(record.module.id, record.module.title)[:48],
             local_day(record.outcome.completed_at, district.time_zone).isoformat(),
             words.status[record.outcome.status],
             "" if score is None else f"{score * 100:.0f}%",

@@ -374,7 +374,9 @@ class CompletionRecordsController(Controller):
     ) -> Response[bytes]:
         language = _language(request, lang)
         data = await records.transcript(employee_id)
-        body = pdf.transcript(data, await records.district(), datetime.now(UTC), language)
+        district, logo = await records.district()
+        titles = await records.module_titles(data.records, language)
+        body = pdf.transcript(data, district, datetime.now(UTC), language, titles, logo)
         headers = {
             **_disposition(f"transcript-{_safe(employee_id)}.pdf", "inline"),
             "Content-Language": language,
@@ -403,8 +405,7 @@ async def _certificate(
     # The address people reach the service at (FRONTOFFICE_BASE_URL, resolved once in Settings),
     # never the request's Host, which a caller chooses.
     verify_url = f"{settings.base_url.rstrip('/')}/verify/{record.certificate_id}"
-    district = await records.district()
-    logo = await records.logo() if district.has_logo else None
+    district, logo = await records.district()
     body = pdf.certificate(record, district, course, module, verify_url, language, logo)
     headers = {
         **_disposition(f"certificate-{record.certificate_id}.pdf", "inline"),

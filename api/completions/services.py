@@ -121,13 +121,17 @@ class CompletionService:
             raise NotFound(f"No completion record {completion_id} here.")
         return to_record(row, modules)
 
-    async def district(self) -> DistrictView:
-        """The district as its PDFs show it: its name, time zone and certificates' signer."""
-        return await DistrictService(self.sessions).get(self.district_id)
+    async def district(self) -> tuple[DistrictView, bytes | None]:
+        """The district as its PDFs show it (name, time zone, signer) and its logo, if any."""
+        return await DistrictService(self.sessions).for_print(self.district_id)
 
-    async def logo(self) -> bytes | None:
-        """The district's logo for its certificates, if it has one."""
-        return await DistrictService(self.sessions).logo(self.district_id)
+    async def module_titles(self, records: list[CompletionRecord], language: str) -> dict[str, str]:
+        """Each record's module title in `language` (English if untranslated), by module id."""
+        titles = {}
+        for record in records:
+            entry = await self.catalog.entry(record.module.id, record.module.version)
+            titles[record.module.id] = self.catalog.localized(entry, language).title
+        return titles
 
     async def titles(self, record: CompletionRecord, language: str) -> tuple[str, str]:
         """The course's title and the record's module's, in `language` (English if untranslated)."""

@@ -67,7 +67,7 @@ async def _request_token(
             "exp": now + 300,
             "jti": secrets.token_urlsafe(16),
         },
-        key.pem,
+        key.private,
         algorithm="RS256",
         headers={"kid": key.kid},
     )

@@ -20,11 +20,14 @@ REFRESH = 300.0
 
 
 class SigningKey:
-    """The key that signs now: its kid and PEM private key."""
+    """The key that signs now: its kid and private key, parsed once when read (parsing checks
+    the RSA key, which costs far more than a signature)."""
 
     def __init__(self, kid: str, pem: str) -> None:
         self.kid = kid
-        self.pem = pem
+        private = serialization.load_pem_private_key(pem.encode(), password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)  # the tool makes only RSA keys (_new_key)
+        self.private = private
 
 
 def _new_key(box: SecretBox) -> LtiToolKey:

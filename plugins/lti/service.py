@@ -675,5 +675,5 @@ class Runtime:
         if data is not None:
             claims[DL + "data"] = _kept_data(data)
         key = await self.tool_keys.signing()
-        token = jwt.encode(claims, key.pem, algorithm="RS256", headers={"kid": key.kid})
+        token = jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid})
         return DeepLinkResponse(return_url=return_url, jwt=token)

@@ -1,7 +1,8 @@
 """Certificates and transcripts as a principal prints them, read back from the PDF in English and
 Spanish: course and district, the date written out in the district's time zone, the signer from
 the district's settings (and no signature line without one), the verify address from the base
-URL; transcripts dated and numbered "Page N of M"."""
+URL; transcripts dated and numbered "Page N of M", their modules' titles in their language;
+the district's logo on both."""
 
 import base64
 import io
@@ -148,6 +149,10 @@ async def test_transcript_is_dated_and_numbered(
         # Dates in the table are Chicago's: from 03:30 UTC on December 4 it is still December 3.
         assert "2026-12-03" in first and "2026-12-04" not in first + second
         assert ("Module" if lang == "en" else "Módulo") in second  # the table's header again
+        # Each module's title in the transcript's language (the table cuts it at 48 characters).
+        for module_id, _ in modules:
+            _, title = await titles(client, district_a, module_id, lang)
+            assert title[:40] in first + second, (lang, title)
 
 
 def image(kind: str = "PNG", size: tuple[int, int] = (120, 40)) -> bytes:
@@ -177,6 +182,8 @@ async def test_the_districts_logo_prints_on_its_certificates_only(
             (await client.get(f"/api/v1/completions/{mine}/certificate", headers=district_a.headers)).content
         )
         assert text.startswith("District-A School District")  # the text is all still there
+        transcript = await client.get("/api/v1/employees/E1/transcript.pdf", headers=district_a.headers)
+        assert len(PdfReader(io.BytesIO(transcript.content)).pages[0].images) == 1
     assert await certificate_images(client, district_b, theirs) == 0
     assert (await client.get("/api/v1/district", headers=district_b.headers)).json()["has_logo"] is False
     # What a certificate could not print is refused when set, naming the field.

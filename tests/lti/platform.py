@@ -42,6 +42,33 @@ def public_pem(private_pem: str) -> str:
     )
 
 
+class SigningRegistration(Registration):
+    """lti1p3platform's registration, with the private key loaded once.
+
+    The library parses the PEM three times a launch (the kid twice, the signature once), and
+    parsing checks the RSA key: about a tenth of a second each on this machine, most of an LTI
+    test's time. The key is ours, so its check can be skipped, and the kid is fixed."""
+
+    def set_platform_private_key(self, private_key: str) -> "SigningRegistration":
+        super().set_platform_private_key(private_key)
+        self.private_key = serialization.load_pem_private_key(
+            private_key.encode(), password=None, unsafe_skip_rsa_key_validation=True
+        )
+        self._kid = Registration.get_jwk(private_key).get("kid")
+        return self
+
+    def get_kid(self) -> str | None:
+        return self._kid
+
+    def platform_encode_and_sign(self, payload: dict[str, Any], expiration: int | None = None) -> str:
+        return Registration.encode_and_sign(
+            payload,
+            self.private_key,
+            {"kid": self._kid},
+            expiration=expiration,  # type: ignore[arg-type]
+        )
+
+
 class PlatformConf(LTI1P3PlatformConfAbstract):
     def init_platform_config(self, **kwargs: Any) -> None:
         self._registration = kwargs["registration"]
@@ -81,17 +108,17 @@ class Platform:
         self.client_id = client_id
         self.deployment_id = deployment_id
         self.private_pem = new_private_pem()
-        self.registration = (
-            Registration()
-            .set_iss(issuer)
+        self.registration = SigningRegistration()
+        (
+            self.registration.set_iss(issuer)
             .set_client_id(client_id)
             .set_deployment_id(deployment_id)
             .set_oidc_login_url(f"{tool_base}/lti/login")
             .set_launch_url(f"{tool_base}/lti/launch")
             .set_deeplink_launch_url(f"{tool_base}/lti/launch")
-            .set_platform_private_key(self.private_pem)
             .set_platform_public_key(public_pem(self.private_pem))
         )
+        self.registration.set_platform_private_key(self.private_pem)
         self.conf = PlatformConf(registration=self.registration)
         self.extra_jwks: list[dict[str, Any]] = []
         self.lineitems: dict[str, dict[str, Any]] = {}
@@ -109,6 +136,11 @@ class Platform:
         kid = self.registration.get_kid()
         assert kid
         return kid
+
+    @property
+    def signing_key(self) -> Any:
+        """The platform's private key, loaded: what signs its messages."""
+        return self.registration.private_key
 
     @property
     def url(self) -> str:

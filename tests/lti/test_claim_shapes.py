@@ -184,7 +184,7 @@ async def signed_launch(
     )
     claims = jwt.decode(form["id_token"], options={"verify_signature": False})
     change(claims)
-    token = jwt.encode(claims, platform.private_pem, algorithm="RS256", headers={"kid": platform.kid})
+    token = jwt.encode(claims, platform.signing_key, algorithm="RS256", headers={"kid": platform.kid})
     return await client.post(
         "/lti/launch", data={"id_token": token, "state": form["state"]}, follow_redirects=False
     )

@@ -33,7 +33,7 @@ def resign(
     claims = jwt.decode(id_token, options={"verify_signature": False})
     change(claims)
     return jwt.encode(
-        claims, key or platform.private_pem, algorithm="RS256", headers={"kid": kid or platform.kid}
+        claims, key or platform.signing_key, algorithm="RS256", headers={"kid": kid or platform.kid}
     )
 
 

@@ -351,6 +351,7 @@ const TEXT = {
     picker: "Elija módulos para su curso",
     pickerBody: "Seleccione los módulos que quiere añadir a su curso y añádalos. Cada uno será una tarea en su sistema de aprendizaje.",
     addModules: "Añadir {n} seleccionados al curso",
+    addModules_one: "Añadir 1 seleccionado al curso",
     addNone: "Seleccione al menos un módulo",
     adding: "Añadiendo…",
     modules: "Módulos",
