@@ -49,6 +49,7 @@ from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
+from api.plans.controllers import MyActionPlanController, PlansController
 from api.player.routes import player_router
 from api.plugin import Plugin, load_plugins
 from api.reports.controllers import CoverageController, GroupController
@@ -138,6 +139,8 @@ class Core(InitPlugin):
                 ),
                 ExitInterviewsController,
                 ShopperVisitsController,
+                PlansController,
+                MyActionPlanController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)
