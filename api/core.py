@@ -43,7 +43,11 @@ from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
-from api.measures.controllers import ExitInterviewsController, ShopperVisitsController
+from api.measures.controllers import (
+    ExitInterviewsController,
+    FamilySurveysController,
+    ShopperVisitsController,
+)
 from api.metrics import Metrics
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
@@ -139,6 +143,7 @@ class Core(InitPlugin):
                 ),
                 ExitInterviewsController,
                 ShopperVisitsController,
+                FamilySurveysController,
                 PlansController,
                 MyActionPlanController,
             ]

@@ -596,7 +596,7 @@ class ShopperVisit(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FamilySurvey(Base):
+class FamilySurveyRecord(Base):
     """A family's answers to the family survey, entered by staff from a paper or phone survey:
     the answers by question id as given, with the survey's version. `score` (the 0-10 answer)
     is kept apart for the figures. Anonymous: no family is named."""
