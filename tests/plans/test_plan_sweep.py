@@ -1,6 +1,7 @@
 """The re-measure sweep (`sweep_plans_due`), on SQLite and PostgreSQL: it marks each open or done
 plan item whose re-measure date has begun once and sends `plan.due` once, however often and
-however many workers at once run it; drafts and dropped items send nothing."""
+however many workers at once run it; dropped items send nothing (drafts neither, until adopted:
+tests/plans/test_plans_api.py)."""
 
 import asyncio
 import uuid
@@ -13,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from api.db import Sessions
-from api.models import OutboxEvent, PlanItem, utcnow
+from api.models import OutboxEvent, utcnow
 from api.plans.services import sweep_plans_due
 from schemas.events import PlanDueEvent, typed
 from tests.conftest import Tenant
@@ -106,22 +107,3 @@ async def test_sweeps_at_once_send_one_notice_per_item(
     assert sum(marked) == len(made)
     sent = await notices(sessions)
     assert sorted(e.payload["plan_item_id"] for e in sent) == sorted(i["id"] for i in made)
-
-
-async def test_a_draft_sends_nothing_until_adopted(
-    client: Client, sessions: Sessions, district_a: Tenant
-) -> None:
-    [item] = await items(client, district_a, 1)
-    async with sessions.begin() as session:
-        # A draft as a learner's share makes it (the share itself is tested with the routes).
-        row = await session.get(PlanItem, uuid.UUID(item["id"]))
-        assert row is not None
-        row.status = "draft"
-    later = utcnow() + timedelta(days=61)
-    assert await sweep_plans_due(sessions, later) == 0
-    adopted = await client.patch(
-        f"/api/v1/plans/{item['id']}", json={"status": "open"}, headers=district_a.headers
-    )
-    assert adopted.status_code == 200
-    assert await sweep_plans_due(sessions, later) == 1
-    assert len(await notices(sessions)) == 1

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from api.admin.services import KeyService
 from api.db import Sessions
-from api.models import PlanItem, PlanSetting
+from api.models import PlanItem, PlanSetting, utcnow
+from api.plans.services import sweep_plans_due
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.anyio
@@ -316,9 +317,14 @@ async def test_a_learner_shares_the_team_steps_as_drafts(
         await client.post("/api/v1/me/action-plan/share", json={}, headers=district_a.headers)
     ).status_code == 403
 
+    # Drafts send no re-measure reminder; one staff adopt does, once.
+    later = utcnow() + timedelta(days=61)
+    assert await sweep_plans_due(sessions, later) == 0
     adopted = await client.patch(
         f"/api/v1/plans/{items[0]['id']}", json={"status": "open"}, headers=district_a.headers
     )
     assert adopted.status_code == 200 and adopted.json()["status"] == "open"
     planned = date.fromisoformat(adopted.json()["planned_on"])
     assert date.fromisoformat(adopted.json()["remeasure_on"]) == planned + timedelta(days=45)
+    assert await sweep_plans_due(sessions, later) == 1
+    assert await sweep_plans_due(sessions, later) == 0
