@@ -378,8 +378,8 @@ def _check_or_exit(
 ) -> None:
     """Report every problem; exit on an error, and on a warning too when `warnings_fail` (the
     author's check), but not when publishing or serving, which content with warnings can do.
-    The instruments (feedback card, exit-interview guide, secret-shopper rubrics) are checked
-    too; their problems are errors."""
+    The instruments (feedback card, exit-interview guide, family survey, secret-shopper
+    rubrics) are checked too; their problems are errors."""
     problems = check_content(content_dir)
     card_problems = [*check_card(content_dir), *check_measures(content_dir)]
     for problem in [*map(str, problems), *card_problems]:

@@ -43,12 +43,17 @@ from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
-from api.measures.controllers import ExitInterviewsController, ShopperVisitsController
+from api.measures.controllers import (
+    ExitInterviewsController,
+    FamilySurveysController,
+    ShopperVisitsController,
+)
 from api.metrics import Metrics
 from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
+from api.plans.controllers import MyActionPlanController, PlansController
 from api.player.routes import player_router
 from api.plugin import Plugin, load_plugins
 from api.reports.controllers import CoverageController, GroupController
@@ -138,6 +143,9 @@ class Core(InitPlugin):
                 ),
                 ExitInterviewsController,
                 ShopperVisitsController,
+                FamilySurveysController,
+                PlansController,
+                MyActionPlanController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

@@ -594,3 +594,78 @@ class ShopperVisit(Base):
     score: Mapped[float]
     notes: Mapped[str] = mapped_column(String(2000), default="")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FamilySurveyRecord(Base):
+    """A family's answers to the family survey, entered by staff from a paper or phone survey:
+    the answers by question id as given, with the survey's version. `score` (the 0-10 answer)
+    is kept apart for the figures. Anonymous: no family is named."""
+
+    __tablename__ = "family_surveys"
+    __table_args__ = (Index("ix_family_surveys_district", "district_id", "answered_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_schools.id", ondelete="CASCADE"))
+    instrument_version: Mapped[int]
+    answered_on: Mapped[date]
+    language: Mapped[str] = mapped_column(String(2))
+    answers: Mapped[dict[str, Any]]
+    score: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanItem(Base):
+    """A step of a school's campus action plan, made by staff or shared by a learner from module
+    5's action plan (`source` module, a `draft` until staff adopt it). `created_by` is a name
+    only when its maker chose to be named; `attempt_id` (never shown) keeps one share of an
+    attempt from making its rows twice.
+
+    `remeasure_at` is the instant `remeasure_on` begins in the district's time zone when it was
+    set, so the sweep compares instants on either backend; `plan_due_notice_at` is set once, by
+    the sweep that sends `plan.due`: it is what makes the notice go out once however many
+    workers sweep.
+    """
+
+    __tablename__ = "plan_items"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'done', 'dropped')", name="status"),
+        CheckConstraint("source IN ('staff', 'module')", name="source"),
+        UniqueConstraint("attempt_id", "attempt_row"),
+        Index("ix_plan_items_district_created", "district_id", "created_at"),
+        Index("ix_plan_items_remeasure", "remeasure_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_schools.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(String(300))
+    first_step: Mapped[str] = mapped_column(String(300), default="")
+    who: Mapped[str] = mapped_column(String(150), default="")
+    by_when: Mapped[str] = mapped_column(String(60), default="")
+    due_on: Mapped[date | None]
+    how_we_know: Mapped[str] = mapped_column(String(300), default="")
+    follow_up_on: Mapped[date | None]
+    planned_on: Mapped[date]
+    remeasure_on: Mapped[date]
+    remeasure_at: Mapped[datetime]
+    plan_due_notice_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
+    attempt_row: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanSetting(Base):
+    """A district's plan settings: the days from planning an item to its re-measure date."""
+
+    __tablename__ = "plan_settings"
+    __table_args__ = (CheckConstraint("remeasure_days BETWEEN 30 AND 60", name="remeasure_days"),)
+
+    district_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True
+    )
+    remeasure_days: Mapped[int] = mapped_column(Integer)

@@ -22,6 +22,8 @@ ScopeName = Literal[
     "dialogues:write",
     "assignments:write",
     "measures:write",
+    "plans:read",
+    "plans:write",
 ]
 
 

@@ -197,6 +197,21 @@ class DialoguePastDue(Wire, kw_only=True):
     due_at: datetime
 
 
+class PlanDue(Wire, kw_only=True):
+    """`plan.due`: a campus action plan's item (open or done) reached its re-measure date: time to
+    measure again and see whether the change worked; sent once per item."""
+
+    plan_item_id: uuid.UUID
+    school: SchoolRef
+    status: str
+    what: Annotated[str, Meta(description="Plain text; never render as HTML.")]
+    who: str
+    how_we_know: Annotated[str, Meta(description="How the plan said it would know it worked.")]
+    planned_on: date
+    remeasure_on: date
+    created_by: Annotated[str, Meta(description="Who made it, if they chose to be named; else empty.")]
+
+
 class DialogueClosed(Wire, kw_only=True):
     """`dialogue.closed`: a dialogue was closed."""
 
@@ -308,6 +323,10 @@ class AssignmentOverdueEvent(_Typed, kw_only=True, tag="assignment.overdue"):
     data: AssignmentOverdue
 
 
+class PlanDueEvent(_Typed, kw_only=True, tag="plan.due"):
+    data: PlanDue
+
+
 class LtiStartedEvent(_Typed, kw_only=True, tag="lti.started"):
     data: LtiStarted
 
@@ -326,6 +345,7 @@ Event = (
     | DialoguePastDueEvent
     | DialogueClosedEvent
     | AssignmentOverdueEvent
+    | PlanDueEvent
     | LtiStartedEvent
 )
 """Every event, as a tagged union on `type`: match on the class (or `type`) and read `data`."""
@@ -344,6 +364,7 @@ PUBLISHED: tuple[type[_Typed], ...] = (
     DialoguePastDueEvent,
     DialogueClosedEvent,
     AssignmentOverdueEvent,
+    PlanDueEvent,
 )
 """The events sent outside Front Office (webhooks), in the order they are documented."""
 

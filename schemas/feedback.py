@@ -134,7 +134,9 @@ class FeedbackReceipt(Wire, kw_only=True):
 
 # --- per-school instrument switches (admin) -------------------------------------------------------------
 
-InstrumentName = Literal["card", "exit_interview", "shopper_phone", "shopper_email", "shopper_visit"]
+InstrumentName = Literal[
+    "card", "exit_interview", "shopper_phone", "shopper_email", "shopper_visit", "family_survey"
+]
 
 
 class InstrumentSwitches(Wire, kw_only=True):
@@ -145,6 +147,8 @@ class InstrumentSwitches(Wire, kw_only=True):
     shopper_phone: bool
     shopper_email: bool
     shopper_visit: bool
+    # Added after the others: a client that does not send it leaves the survey on.
+    family_survey: Annotated[bool, Meta(description="The family survey (staff enter its answers).")] = True
 
 
 # --- schools and their links (admin) ---------------------------------------------------------

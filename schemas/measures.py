@@ -1,7 +1,7 @@
-"""Measures of service beyond the feedback card: the exit-interview guide and the secret-shopper
-rubrics as content (decoded strictly from `content/instruments/exit-interview.yaml` and
-`secret-shopper.yaml`), what staff record against them, the figures read back, and the
-per-school switches that turn each instrument on or off."""
+"""Measures of service beyond the feedback card: the exit-interview guide, the family survey
+and the secret-shopper rubrics as content (decoded strictly from `content/instruments/`:
+`exit-interview.yaml`, `family-survey.yaml`, `secret-shopper.yaml`), what staff record against
+them, the figures read back, and the per-school switches that turn each instrument on or off."""
 
 import uuid
 from datetime import date, datetime
@@ -63,6 +63,21 @@ class ExitInterviewGuide(Wire, kw_only=True):
     0-10 scale) must be among them: the figures count the one and average the other."""
 
     id: Literal["exit-interview"]
+    version: Annotated[int, Meta(ge=1)]
+    title: Localized
+    intro: Localized
+    questions: Annotated[list[Question], Meta(min_length=1, max_length=40)]
+
+
+# --- the family survey (content) -------------------------------------------------------------
+
+
+class FamilySurvey(Wire, kw_only=True):
+    """The survey a family answers about the service the school gives them, from the same kinds
+    of question as the exit-interview guide. A 0-10 `score` must be among them: the figures
+    average it (and every other scale, and count each choice's options)."""
+
+    id: Literal["family-survey"]
     version: Annotated[int, Meta(ge=1)]
     title: Localized
     intro: Localized
@@ -202,6 +217,32 @@ class ShopperVisitView(Wire, kw_only=True):
     recorded_at: datetime
 
 
+class FamilySurveyCreate(Wire, kw_only=True):
+    """A family's survey, entered by staff from paper or a phone call; anonymous: no family is named."""
+
+    school_id: Annotated[uuid.UUID, Meta(description="The school's feedback `id`.")]
+    answered_on: date
+    language: Language = "en"
+    answers: Annotated[
+        dict[str, ExitAnswer],
+        Meta(
+            description="By question id: an option id (or a list of them for a `multiple` choice), "
+            "a whole number for a scale, text for a text question."
+        ),
+    ]
+
+
+class FamilySurveyView(Wire, kw_only=True):
+    id: uuid.UUID
+    school_id: uuid.UUID
+    school_code: str
+    answered_on: date
+    language: Language
+    instrument_version: int
+    answers: dict[str, ExitAnswer]
+    recorded_at: datetime
+
+
 # --- the figures (feedback:read) -------------------------------------------------------------
 
 
@@ -249,3 +290,33 @@ class ExitInterviewSummary(Wire, kw_only=True):
     """Per school with interviews: how many, the mean score, the reasons most given."""
 
     schools: list[ExitSchoolFigures]
+
+
+class ScaleMean(Wire, kw_only=True):
+    question: str
+    answered: int
+    mean: Annotated[float | None, Meta(description="Mean of the answers given; null with none.")]
+
+
+class OptionCount(Wire, kw_only=True):
+    question: str
+    option: str
+    count: int
+
+
+class SurveySchoolFigures(Wire, kw_only=True):
+    school_id: uuid.UUID
+    code: str
+    name: str
+    count: int
+    mean_score: Annotated[float | None, Meta(description="Mean of the 0-10 `score` answers.")]
+    scales: Annotated[list[ScaleMean], Meta(description="Every other scale question, in the survey's order.")]
+    options: Annotated[
+        list[OptionCount], Meta(description="How often each option of each choice question was picked.")
+    ]
+
+
+class FamilySurveySummary(Wire, kw_only=True):
+    """Per school with surveys: how many, the mean 0-10 score, each scale's mean, each option's count."""
+
+    schools: list[SurveySchoolFigures]

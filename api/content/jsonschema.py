@@ -14,7 +14,7 @@ import msgspec
 
 from schemas.content import Course, CourseTranslation, Module, Translation
 from schemas.feedback import FeedbackCard
-from schemas.measures import ExitInterviewGuide, SecretShopperRubrics
+from schemas.measures import ExitInterviewGuide, FamilySurvey, SecretShopperRubrics
 
 # The file each content type's schema is written to, in the order they are written.
 SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
@@ -25,6 +25,7 @@ SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
     "feedback-card.schema.json": FeedbackCard,
     "exit-interview.schema.json": ExitInterviewGuide,
     "secret-shopper.schema.json": SecretShopperRubrics,
+    "family-survey.schema.json": FamilySurvey,
 }
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"

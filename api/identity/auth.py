@@ -39,6 +39,8 @@ class Scope(StrEnum):
     DIALOGUES_WRITE = "dialogues:write"
     ASSIGNMENTS_WRITE = "assignments:write"
     MEASURES_WRITE = "measures:write"
+    PLANS_READ = "plans:read"
+    PLANS_WRITE = "plans:write"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 

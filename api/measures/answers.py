@@ -5,7 +5,7 @@ a yes/no earns its points for yes, a number for meeting its target, a 1-5 rating
 steps (1 nothing, 5 all). A criterion that is not required and answered null counts neither way.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -14,7 +14,9 @@ from schemas.measures import (
     ChoiceQuestion,
     ExitAnswer,
     ExitInterviewGuide,
+    FamilySurvey,
     NumberCriterion,
+    Question,
     Rubric,
     ScaleCriterion,
     ScaleQuestion,
@@ -52,10 +54,20 @@ def _unknown(answers: Mapping[str, object], known: set[str], what: str) -> list[
 
 def check_exit_answers(guide: ExitInterviewGuide, answers: Mapping[str, ExitAnswer]) -> None:
     """InvalidInput naming `$.answers.<id>` for every answer the guide does not allow."""
-    errors = _unknown(
-        answers, {q.id for q in guide.questions}, f"question of the guide (version {guide.version})"
-    )
-    for q in guide.questions:
+    check_answers(guide.questions, answers, f"guide (version {guide.version})", "exit-interview guide")
+
+
+def check_survey_answers(survey: FamilySurvey, answers: Mapping[str, ExitAnswer]) -> None:
+    """InvalidInput naming `$.answers.<id>` for every answer the family survey does not allow."""
+    check_answers(survey.questions, answers, f"survey (version {survey.version})", "family survey")
+
+
+def check_answers(
+    questions: Sequence[Question], answers: Mapping[str, ExitAnswer], of: str, what: str
+) -> None:
+    """InvalidInput naming `$.answers.<id>` for every answer `questions` do not allow."""
+    errors = _unknown(answers, {q.id for q in questions}, f"question of the {of}")
+    for q in questions:
         field = f"$.answers.{q.id}"
         value = answers.get(q.id)
         if value is None:
@@ -79,7 +91,7 @@ def check_exit_answers(guide: ExitInterviewGuide, answers: Mapping[str, ExitAnsw
             errors.append(
                 FieldError(field=field, message=f"must be text of at most {q.max_length} characters")
             )
-    _refuse("exit-interview guide", errors)
+    _refuse(what, errors)
 
 
 def score_visit(rubric: Rubric, answers: Mapping[str, ShopperAnswer]) -> Scored:

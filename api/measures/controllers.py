@@ -1,5 +1,5 @@
-"""Measures' routes: record exit interviews and secret-shopper visits (`measures:write`), read
-them back and their figures per school (`feedback:read`)."""
+"""Measures' routes: record exit interviews, family surveys and secret-shopper visits
+(`measures:write`), read them back and their figures per school (`feedback:read`)."""
 
 import uuid
 from typing import Annotated, Any
@@ -12,7 +12,7 @@ from api.db import Sessions
 from api.errors import problems
 from api.http.params import Limit
 from api.identity.auth import Scope, principal_of, requires, requires_any
-from api.measures.instruments import exit_guide_at, rubrics_at
+from api.measures.instruments import exit_guide_at, family_survey_at, rubrics_at
 from api.measures.services import Measures
 from api.settings import Settings
 from schemas.measures import (
@@ -21,6 +21,10 @@ from schemas.measures import (
     ExitInterviewGuide,
     ExitInterviewSummary,
     ExitInterviewView,
+    FamilySurvey,
+    FamilySurveyCreate,
+    FamilySurveySummary,
+    FamilySurveyView,
     SecretShopperRubrics,
     ShopperSummary,
     ShopperVisitCreate,
@@ -43,6 +47,10 @@ def provide_measures(request: Request[Any, Any, Any], sessions: NamedDependency[
 
 def provide_guide(settings: NamedDependency[Settings]) -> ExitInterviewGuide:
     return exit_guide_at(settings.content_path)
+
+
+def provide_survey(settings: NamedDependency[Settings]) -> FamilySurvey:
+    return family_survey_at(settings.content_path)
 
 
 def provide_rubrics(settings: NamedDependency[Settings]) -> SecretShopperRubrics:
@@ -189,3 +197,73 @@ class ShopperVisitsController(Controller):
         self, measures: NamedDependency[Measures], visit_id: FromPath[uuid.UUID]
     ) -> ShopperVisitView:
         return await measures.visit(visit_id)
+
+
+class FamilySurveysController(Controller):
+    """Family surveys, entered by staff from paper or a phone call."""
+
+    path = "/api/v1/family-surveys"
+    tags = ["measures"]
+    opt = READ
+    dependencies = {
+        "measures": Provide(provide_measures, sync_to_thread=False),
+        "survey": Provide(provide_survey, sync_to_thread=False),
+    }
+
+    @post(
+        operation_id="recordFamilySurvey",
+        summary="Record a family's survey, its answers checked against the survey; 409 if the school "
+        "has the family survey switched off",
+        opt=WRITE,
+        responses=problems(400, 401, 403, 409, 413, 415, 422),
+    )
+    async def record(
+        self,
+        measures: NamedDependency[Measures],
+        survey: NamedDependency[FamilySurvey],
+        data: JSONBody[FamilySurveyCreate],
+    ) -> FamilySurveyView:
+        """`answers` by the survey's question ids; a bad answer is a 422 naming `$.answers.<id>`."""
+        return await measures.record_survey(data, survey)
+
+    @get(
+        operation_id="listFamilySurveys",
+        summary="The district's family surveys, latest first",
+        responses=problems(400, 401, 403),
+    )
+    async def list_surveys(
+        self, measures: NamedDependency[Measures], school_id: SchoolFilter = None, limit: Limit = 100
+    ) -> list[FamilySurveyView]:
+        return await measures.surveys(school_id, limit)
+
+    @get(
+        "/summary",
+        operation_id="getFamilySurveySummary",
+        summary="Per school: surveys, mean 0-10 score, each scale's mean, each option's count",
+        responses=problems(401, 403),
+    )
+    async def summary(
+        self, measures: NamedDependency[Measures], survey: NamedDependency[FamilySurvey]
+    ) -> FamilySurveySummary:
+        return await measures.survey_summary(survey)
+
+    @get(
+        "/survey",
+        operation_id="getFamilySurvey",
+        summary="The family survey in force: its questions, in English and Spanish",
+        opt=INSTRUMENT,
+        responses=problems(401, 403),
+    )
+    async def get_survey(self, survey: NamedDependency[FamilySurvey]) -> FamilySurvey:
+        return survey
+
+    @get(
+        "/{survey_id:uuid}",
+        operation_id="getFamilySurveyRecord",
+        summary="One family survey",
+        responses=problems(401, 403, 404),
+    )
+    async def get_one(
+        self, measures: NamedDependency[Measures], survey_id: FromPath[uuid.UUID]
+    ) -> FamilySurveyView:
+        return await measures.survey(survey_id)

@@ -17,25 +17,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
-from api.measures.answers import check_exit_answers, score_visit
-from api.models import ExitInterview, FeedbackSchool, ShopperVisit
+from api.measures.answers import check_exit_answers, check_survey_answers, score_visit
+from api.models import ExitInterview, FamilySurveyRecord, FeedbackSchool, ShopperVisit
 from schemas.feedback import InstrumentName
 from schemas.measures import (
     CHANNELS,
     Channel,
     ChannelFigures,
+    ChoiceQuestion,
     CriterionFigures,
     ExitInterviewCreate,
     ExitInterviewGuide,
     ExitInterviewSummary,
     ExitInterviewView,
     ExitSchoolFigures,
+    FamilySurvey,
+    FamilySurveyCreate,
+    FamilySurveySummary,
+    FamilySurveyView,
+    OptionCount,
     ReasonCount,
+    ScaleMean,
+    ScaleQuestion,
     SecretShopperRubrics,
     ShopperSchoolFigures,
     ShopperSummary,
     ShopperVisitCreate,
     ShopperVisitView,
+    SurveySchoolFigures,
 )
 from schemas.problem import FieldError
 
@@ -47,6 +56,7 @@ _LABEL: dict[InstrumentName, str] = {
     "shopper_phone": "Secret-shopper phone calls",
     "shopper_email": "Secret-shopper emails",
     "shopper_visit": "Secret-shopper visits",
+    "family_survey": "The family survey",
 }
 SHOPPER_SWITCH: dict[Channel, InstrumentName] = {
     "phone": "shopper_phone",
@@ -65,10 +75,10 @@ def switched_off(school: FeedbackSchool, name: InstrumentName) -> Conflict | Non
     )
 
 
-V = TypeVar("V", ExitInterviewView, ShopperVisitView)
+V = TypeVar("V", ExitInterviewView, ShopperVisitView, FamilySurveyView)
 
 
-def _view(row: ExitInterview | ShopperVisit, school: FeedbackSchool, view: type[V]) -> V:
+def _view(row: ExitInterview | ShopperVisit | FamilySurveyRecord, school: FeedbackSchool, view: type[V]) -> V:
     """The row as its view: the view's fields only, so a new column is never shown by accident."""
     fields = {name: getattr(row, name) for name in view.__struct_fields__ if name != "school_code"}
     return msgspec.convert({**fields, "school_code": school.code}, view, from_attributes=True)
@@ -177,6 +187,123 @@ class Measures:
                 for school, scores, reasons, count in by_school.values()
             ]
         )
+
+    # --- family surveys -----------------------------------------------------------------------
+
+    async def record_survey(self, body: FamilySurveyCreate, survey: FamilySurvey) -> FamilySurveyView:
+        check_survey_answers(survey, body.answers)
+        score = body.answers.get("score")
+        async with self.sessions.begin() as session:
+            school = await self._school(session, body.school_id, "family_survey")
+            row = FamilySurveyRecord(
+                id=uuid.uuid4(),
+                district_id=self.district_id,
+                school_id=school.id,
+                instrument_version=survey.version,
+                answered_on=body.answered_on,
+                language=body.language,
+                answers=body.answers,
+                score=score if type(score) is int else None,
+            )
+            session.add(row)
+            await session.flush()
+            return _view(row, school, FamilySurveyView)
+
+    async def surveys(self, school_id: uuid.UUID | None, limit: int) -> list[FamilySurveyView]:
+        query = (
+            select(FamilySurveyRecord, FeedbackSchool)
+            .join(FeedbackSchool, FeedbackSchool.id == FamilySurveyRecord.school_id)
+            .where(FamilySurveyRecord.district_id == self.district_id)
+            .order_by(FamilySurveyRecord.answered_on.desc(), FamilySurveyRecord.recorded_at.desc())
+            .limit(limit)
+        )
+        if school_id is not None:
+            query = query.where(FamilySurveyRecord.school_id == school_id)
+        async with self.sessions() as session:
+            return [_view(row, school, FamilySurveyView) for row, school in await session.execute(query)]
+
+    async def survey(self, survey_id: uuid.UUID) -> FamilySurveyView:
+        async with self.sessions() as session:
+            found = (
+                await session.execute(
+                    select(FamilySurveyRecord, FeedbackSchool)
+                    .join(FeedbackSchool, FeedbackSchool.id == FamilySurveyRecord.school_id)
+                    .where(
+                        FamilySurveyRecord.id == survey_id,
+                        FamilySurveyRecord.district_id == self.district_id,
+                    )
+                )
+            ).first()
+        if found is None:
+            raise NotFound("No family survey has this id in your district.")
+        return _view(found[0], found[1], FamilySurveyView)
+
+    async def survey_summary(self, survey: FamilySurvey) -> FamilySurveySummary:
+        """Per school with surveys: the mean 0-10 score, each other scale's mean over those who
+        answered it, and how often each choice's options were picked, in the survey's order
+        (questions or options only older versions had come after, by id)."""
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(FeedbackSchool, FamilySurveyRecord.score, FamilySurveyRecord.answers)
+                    .join(FamilySurveyRecord, FamilySurveyRecord.school_id == FeedbackSchool.id)
+                    .where(FamilySurveyRecord.district_id == self.district_id)
+                    .order_by(FeedbackSchool.code)
+                )
+            ).all()
+        scale_ids = [q.id for q in survey.questions if isinstance(q, ScaleQuestion) and q.id != "score"]
+        option_order = {
+            (q.id, o.id): (i, j)
+            for i, q in enumerate(survey.questions)
+            if isinstance(q, ChoiceQuestion)
+            for j, o in enumerate(q.options)
+        }
+        # A string answers a choice or a text question: only the survey in force says which.
+        choice_ids = {q.id for q in survey.questions if isinstance(q, ChoiceQuestion)}
+        schools: dict[uuid.UUID, FeedbackSchool] = {}
+        scores: dict[uuid.UUID, list[int]] = defaultdict(list)
+        counts: Counter[uuid.UUID] = Counter()
+        scales: dict[uuid.UUID, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        picked: dict[uuid.UUID, Counter[tuple[str, str]]] = defaultdict(Counter)
+        for school, score, answers in rows:
+            schools[school.id] = school
+            counts[school.id] += 1
+            if score is not None:
+                scores[school.id].append(score)
+            for question, value in answers.items():
+                if question == "score":
+                    continue
+                if type(value) is int:
+                    scales[school.id][question].append(value)
+                elif isinstance(value, list):
+                    picked[school.id].update((question, option) for option in value)
+                elif isinstance(value, str) and question in choice_ids:
+                    picked[school.id][question, value] += 1
+        figures = []
+        for school in schools.values():
+            seen = scales[school.id]
+            ids = [i for i in scale_ids if i in seen] + sorted(set(seen) - set(scale_ids))
+            far = (len(survey.questions), 0)
+            figures.append(
+                SurveySchoolFigures(
+                    school_id=school.id,
+                    code=school.code,
+                    name=school.name,
+                    count=counts[school.id],
+                    mean_score=round(fmean(scores[school.id]), 2) if scores[school.id] else None,
+                    scales=[
+                        ScaleMean(question=i, answered=len(seen[i]), mean=round(fmean(seen[i]), 2))
+                        for i in ids
+                    ],
+                    options=[
+                        OptionCount(question=q, option=o, count=n)
+                        for (q, o), n in sorted(
+                            picked[school.id].items(), key=lambda kv: (option_order.get(kv[0], far), kv[0])
+                        )
+                    ],
+                )
+            )
+        return FamilySurveySummary(schools=figures)
 
     # --- secret-shopper visits ---------------------------------------------------------------
 

@@ -25,6 +25,7 @@ ALL_ON = {
     "shopper_phone": True,
     "shopper_email": True,
     "shopper_visit": True,
+    "family_survey": True,
 }
 
 EXIT = {
