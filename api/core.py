@@ -16,7 +16,7 @@ from litestar.plugins import InitPlugin
 from api.admin.controllers import AdminController, AuditController
 from api.assignments.controllers import AssignmentController
 from api.attempts.controllers import MyProgressController, ScenarioController
-from api.cmi5.controllers import Cmi5Controller
+from api.cmi5.controllers import Cmi5Controller, Cmi5LaunchController
 from api.completions.controllers import (
     CompletionAdminController,
     CompletionRecordsController,
@@ -141,6 +141,7 @@ class Core(InitPlugin):
                 ExitInterviewsController,
                 ShopperVisitsController,
                 Cmi5Controller,
+                Cmi5LaunchController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

@@ -104,6 +104,13 @@ class Cmi5Controller(Controller):
         disposition = 'attachment; filename="frontoffice-cmi5.zip"'
         return Response(body, media_type=ZIP, headers={"Content-Disposition": disposition})
 
+
+class Cmi5LaunchController(Controller):
+    """Public, as an LTI launch is: the package key in the AU's URL is the credential."""
+
+    path = "/cmi5"
+    tags = ["cmi5"]
+
     @post(
         "/learner-tokens",
         operation_id="createCmi5LearnerToken",

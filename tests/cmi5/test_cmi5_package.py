@@ -25,7 +25,7 @@ Client = AsyncTestClient[Litestar]
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "xsd" / "CourseStructure.xsd")))
 NS = {"c": "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"}
 KEYS = "/api/v1/cmi5/package-keys"
-TOKENS = "/api/v1/cmi5/learner-tokens"
+TOKENS = "/cmi5/learner-tokens"
 ACTOR = {
     "objectType": "Agent",
     "name": "Robin Frontdesk",

@@ -67,7 +67,7 @@ async function launchData(session) {
 }
 
 async function learnerToken(packageKey, actor) {
-  const response = await fetch("/api/v1/cmi5/learner-tokens", {
+  const response = await fetch("/cmi5/learner-tokens", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify({ package_key: packageKey, actor: { objectType: "Agent", name: actor.name || "", account: actor.account } }),
