@@ -5,6 +5,7 @@ actor traded for a learner token keyed by the LMS account, and bad input (anothe
 key, a wrong or revoked package key, a malformed actor) refused with nothing written."""
 
 import io
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from litestar.testing import AsyncTestClient
 from lxml import etree
 from sqlalchemy import func, select
 
+from api.cmi5.package import Rule, rule_of
 from api.db import Sessions
 from api.models import Cmi5PackageKey, Learner
+from schemas.content import AllOf, AnyOf, FormSubmitted, QuizPassed
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.anyio
@@ -90,7 +93,7 @@ async def test_an_lms_actor_becomes_one_learner_of_the_district(
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {first.json()['token']}"})
     assert me.status_code == 200 and me.json()["id"] == learner["id"]
     async with sessions() as session:
-        row = await session.get(Learner, __import__("uuid").UUID(learner["id"]))
+        row = await session.get(Learner, uuid.UUID(learner["id"]))
     assert row is not None and row.district_id == district_a.id
     # Another LMS's account of the same name is another learner.
     other = {**ACTOR, "account": {"homePage": "https://other-lms.example.org", "name": "u-42"}}
@@ -147,3 +150,15 @@ async def test_bad_requests_are_refused_with_nothing_written(
     assert (await counts(sessions))[0] == learners
     [listed] = (await client.get(KEYS, headers=district_a.headers)).json()
     assert listed["id"] == key_id and listed["revoked_at"] is not None
+
+
+def test_move_on_follows_the_completion_rule() -> None:
+    submit, check = FormSubmitted(form="worksheet"), QuizPassed(form="check", min_score=0.75)
+    assert rule_of(submit) == Rule("Completed", None)
+    assert rule_of(AllOf(conditions=[submit, FormSubmitted(form="reflection")])) == Rule("Completed", None)
+    assert rule_of(check) == Rule("Passed", 0.75)
+    assert rule_of(AllOf(conditions=[submit, check])) == Rule("CompletedAndPassed", 0.75)
+    assert rule_of(AnyOf(conditions=[submit, check])) == Rule("CompletedOrPassed", 0.75)
+    # Two pass marks: the higher is the one that holds for the module.
+    two = AllOf(conditions=[check, QuizPassed(form="final", min_score=0.9)])
+    assert rule_of(two) == Rule("Passed", 0.9)
