@@ -91,11 +91,14 @@ def test_a_cmi5_launch_reports_completion_to_the_lms(
     assert passed["result"]["score"]["scaled"] >= launch.launch_data["masteryScore"]
 
 
-def test_a_used_fetch_url_is_refused_and_said(player_server: PlayerServer, lms: Lms, page: Page) -> None:
+def test_a_used_fetch_url_is_refused_and_said(
+    player_server: PlayerServer, lms: Lms, page: Page, axe: Scan
+) -> None:
     launch = launch_of(player_server, lms, "skills-self-assessment")
     assert launch.launch_data["moveOn"] == "Completed" and "masteryScore" not in launch.launch_data
     launch.fetched = 1  # another window used it already
     page.goto(launch.url)
     expect(page.get_by_role("heading", level=1)).to_have_text("This module could not start from your course")
     expect(page.get_by_text("already used")).to_be_visible()
+    axe(page, "a cmi5 launch the LMS refused")
     assert launch.statements == []
