@@ -16,6 +16,7 @@ from litestar.plugins import InitPlugin
 from api.admin.controllers import AdminController, AuditController
 from api.assignments.controllers import AssignmentController
 from api.attempts.controllers import MyProgressController, ScenarioController
+from api.cmi5.controllers import Cmi5Controller, Cmi5LaunchController
 from api.completions.controllers import (
     CompletionAdminController,
     CompletionRecordsController,
@@ -54,7 +55,7 @@ from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
 from api.plans.controllers import MyActionPlanController, PlansController
-from api.player.routes import player_router
+from api.player.routes import cmi5_launch, player_router
 from api.plugin import Plugin, load_plugins
 from api.reports.controllers import CoverageController, GroupController
 from api.roster.controllers import RosterController
@@ -122,6 +123,7 @@ class Core(InitPlugin):
                 GroupController,
                 PluginController,
                 player_router(),
+                cmi5_launch,
                 RosterController,
                 AssignmentController,
                 CompletionRecordsController,
@@ -146,6 +148,8 @@ class Core(InitPlugin):
                 FamilySurveysController,
                 PlansController,
                 MyActionPlanController,
+                Cmi5Controller,
+                Cmi5LaunchController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

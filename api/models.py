@@ -669,3 +669,17 @@ class PlanSetting(Base):
         ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True
     )
     remeasure_days: Mapped[int] = mapped_column(Integer)
+
+
+class Cmi5PackageKey(Base):
+    """A district's cmi5 package key: its packages' AU URLs carry a token signed for this row,
+    so revoking the row stops every package made with it (nothing secret is stored)."""
+
+    __tablename__ = "cmi5_package_keys"
+    __table_args__ = (Index("ix_cmi5_package_keys_district", "district_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

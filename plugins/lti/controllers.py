@@ -2,20 +2,21 @@
 `admin` scope, and the deep-linking answer for an instructor's learner token."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
-from plugins.contract import FrontOfficeError, Scope, Sessions, principal_of, problems, requires
+from plugins.contract import FrontOfficeError, InvalidInput, Scope, Sessions, principal_of, problems, requires
 from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
+from plugins.lti.cartridge import Link, cartridge
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import Runtime
@@ -30,6 +31,7 @@ from schemas.lti import (
 )
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+CARTRIDGE = "application/zip"
 
 
 class LtiCookie(Cookie):
@@ -291,3 +293,40 @@ class DeepLinkController(Controller):
         principal = principal_of(request)
         assert principal.learner_id is not None  # the learner scope is held only by learner tokens
         return await lti.deep_link_response(dl, principal.district_id, principal.learner_id, data.modules)
+
+
+class CartridgeController(Controller):
+    path = "/api/v1/lti/cartridge"
+    tags = ["lti"]
+    opt = requires(Scope.ADMIN)
+
+    @get(
+        operation_id="getLtiCartridge",
+        summary="A thin Common Cartridge 1.3 (zip): one LTI 1.3 link per module, for one LMS import",
+        media_type=CARTRIDGE,
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def cartridge(
+        self,
+        lti: NamedDependency[Runtime],
+        lang: Annotated[str, QueryParameter(description="The links' language (en, es).")] = "en",
+    ) -> Response[bytes]:
+        """Links titled in `lang` (a language every module is published in; English by default),
+        each opening the tool's launch URL with the custom parameter `module`. The LMS must
+        have this tool registered (LTI 1.3) for the links to launch."""
+        course = await lti.catalog.course()
+        entries = [await lti.catalog.entry(module_id) for module_id in course.modules]
+        languages = sorted(set.intersection(*(set(e.locales) for e in entries))) if entries else ["en"]
+        if lang not in languages:
+            raise InvalidInput(
+                f"lang must be one of {', '.join(languages)}: every module is published in those."
+            )
+        links = [
+            Link(module_id=e.module.id, title=m.title, description=m.summary.strip())
+            for e in entries
+            for m in [lti.catalog.localized(e, lang)]
+        ]
+        title = course.translations.get(lang, {}).get("title", course.title)
+        body = cartridge(course.id, title, lang, links, lti.launch_url)
+        disposition = f'attachment; filename="frontoffice-{lang}.imscc"'
+        return Response(body, media_type=CARTRIDGE, headers={"Content-Disposition": disposition})

@@ -86,6 +86,7 @@ class LtiPlugin(Plugin):
                     c.RegistrationController,
                     c.RegistrationUrlController,
                     c.DeepLinkController,
+                    c.CartridgeController,
                 ],
                 dependencies={"lti": Provide(lambda: self.runtime, sync_to_thread=False)},
             )

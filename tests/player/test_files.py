@@ -13,7 +13,8 @@ LIMIT = 150 * 1024
 
 def test_script_and_styles_are_under_150_kb() -> None:
     sizes = {path.name: path.stat().st_size for path in STATIC.iterdir() if path.suffix in (".js", ".css")}
-    assert set(sizes) == {"player.js", "player.css"}
+    # cmi5.js is loaded only on a cmi5 launch; it counts toward the budget all the same.
+    assert set(sizes) == {"player.js", "player.css", "cmi5.js"}
     assert sum(sizes.values()) < LIMIT, sizes
 
 

@@ -190,6 +190,8 @@ const TEXT = {
     req_pass: "Pass {form} ({pct}% or more)",
     done: "done",
     seeCompletion: "See your completion",
+    backToCourse: "Return to your course",
+    cmi5Failed: "This module could not start from your course",
     sessionEnded: "Your session has ended",
     sessionEndedBody: "Open the module again from your learning system to continue. Your answers are saved.",
     noLaunch: "Open a module from your learning system",
@@ -331,6 +333,8 @@ const TEXT = {
     req_pass: "Aprobar {form} ({pct}% o más)",
     done: "hecho",
     seeCompletion: "Ver su finalización",
+    backToCourse: "Volver a su curso",
+    cmi5Failed: "Este módulo no pudo iniciarse desde su curso",
     sessionEnded: "Su sesión ha terminado",
     sessionEndedBody: "Vuelva a abrir el módulo desde su sistema de aprendizaje para continuar. Sus respuestas están guardadas.",
     noLaunch: "Abra un módulo desde su sistema de aprendizaje",
@@ -1594,6 +1598,10 @@ function renderFinish() {
       ),
       slot,
     );
+    if (S.cmi5) {
+      S.cmi5.completed(c).catch(showError);
+      section.append(h("p", {}, h("button", { type: "button", class: "button secondary", id: "back-to-course", onclick: leaveForCourse }, t("backToCourse"))));
+    }
     return section;
   }
   section.append(h("h1", {}, t("notComplete")), h("p", {}, t("remaining")));
@@ -1884,9 +1892,39 @@ async function returnSelection(form, button, alert) {
   }
 }
 
+// --- cmi5 ---------------------------------------------------------------------------------------
+// An AU's URL (/player/cmi5?…) from a district's cmi5 package: cmi5.js, loaded only then, talks
+// to the LMS (fetch URL, launch data, statements) and trades the actor for a learner token.
+
+async function startCmi5() {
+  if (S.cmi5 || !window.location.pathname.endsWith("/cmi5")) return true;
+  try {
+    const cmi5 = await import("./cmi5.js");
+    S.cmi5 = await cmi5.start(new URLSearchParams(window.location.search));
+    S.launch = S.cmi5.launch;
+    return true;
+  } catch (error) {
+    setLanguage(browserLanguage() || "en");
+    show(h("section", { class: "card notice" }, h("h1", {}, t("cmi5Failed")), h("p", {}, error.message)));
+    focusHeading();
+    return false;
+  }
+}
+
+async function leaveForCourse() {
+  try {
+    await S.cmi5.terminate(false);
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  if (S.cmi5.returnUrl) window.location.assign(S.cmi5.returnUrl);
+}
+
 // --- Start --------------------------------------------------------------------------------------
 
 async function start() {
+  if (!(await startCmi5())) return;
   S.launch = S.launch || readLaunch();
   if (!S.launch) {
     setLanguage(browserLanguage() || "en");
@@ -1912,7 +1950,10 @@ window.addEventListener("hashchange", () => {
     window.location.reload();
   }
 });
-window.addEventListener("pagehide", saveOnExit);
+window.addEventListener("pagehide", () => {
+  saveOnExit();
+  if (S.cmi5) S.cmi5.terminate(true).catch(() => {});
+});
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "hidden") saveOnExit();
 });

@@ -1,0 +1,1 @@
+"""cmi5: course packages an LMS imports, and the learners its launches bring."""
