@@ -4,7 +4,7 @@ from litestar import Litestar
 
 from api.core import Core
 from api.http import wrap
-from api.openapi import finish_document
+from api.openapi import install_document
 from api.settings import Settings
 
 
@@ -13,7 +13,7 @@ def create_app(settings: Settings) -> Litestar:
     core = Core(settings)
     # The body limit goes to the constructor: Litestar 2 ignores it when a plugin sets it.
     app = Litestar(plugins=[core], request_max_body_size=settings.max_body_bytes)
-    finish_document(app.openapi_schema, app.routes)
+    install_document(app)
     # Outermost, around routing too, so that even unknown routes get an id, a log line and a
     # count (Litestar middleware only runs for matched routes).
     app.asgi_handler = wrap(app.asgi_handler, core.metrics.requests.record, core.response_cache)

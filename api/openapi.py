@@ -3,7 +3,13 @@ over Litestar's document that add what it cannot tell from the handlers' signatu
 security, download bodies, problem 400s) and clean every description once, so the checked-in
 document does not depend on how a library renders docstrings."""
 
-__all__ = ["DownloadSpec", "StrictStructSchemaPlugin", "StructSchemaPlugin", "finish_document"]
+__all__ = [
+    "DownloadSpec",
+    "StrictStructSchemaPlugin",
+    "StructSchemaPlugin",
+    "finish_document",
+    "install_document",
+]
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
@@ -11,6 +17,8 @@ from inspect import cleandoc
 from typing import Any
 
 import msgspec
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar._openapi.schema_generation import SchemaCreator
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
@@ -103,6 +111,32 @@ CHALLENGE = OpenAPIHeader(
     description=f'The Bearer challenge (RFC 6750): `Bearer realm="{REALM}"`, with '
     '`error="invalid_token"` when the credential sent did not pass.',
 )
+
+
+# Finished documents by the routes they describe. The key holds the handlers' functions (each
+# controller's, unbound: controllers are made anew for each app), so it can't be mistaken for
+# another app's routes; the tests build hundreds of apps with the same ones.
+_DOCUMENTS: dict[tuple[object, ...], OpenAPI] = {}
+
+
+def install_document(app: Litestar) -> None:
+    """Give `app` its finished document: built by Litestar and finished once per process for each
+    set of documented routes (building it is most of the cost of making an app)."""
+    documented = sorted(
+        (route.path, tuple(sorted(handler.http_methods)), getattr(handler.fn, "__func__", handler.fn))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if handler.resolve_include_in_schema()
+    )
+    key = tuple(documented)
+    plugin = app.plugins.get(OpenAPIPlugin)
+    document = _DOCUMENTS.get(key)
+    if document is None:
+        document = plugin.provide_openapi()
+        finish_document(document, app.routes)
+        _DOCUMENTS[key] = document
+    plugin._openapi = document  # what provide_openapi() builds when unset; no public setter
 
 
 def finish_document(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
