@@ -70,7 +70,8 @@ def iso_duration(start: datetime, end: datetime) -> str:
     hours, centis = divmod(centis, 360_000)
     minutes, centis = divmod(centis, 6_000)
     seconds = f"{centis / 100:.2f}".rstrip("0").rstrip(".")
-    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{seconds}S"
+    parts = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return "PT" + parts + (f"{seconds}S" if centis or not parts else "")
 
 
 def timestamp(at: datetime) -> str:

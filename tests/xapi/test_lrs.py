@@ -182,3 +182,38 @@ async def test_a_bad_configuration_is_refused_and_nothing_is_stored(
         assert field in response.text
     async with sessions() as session:
         assert (await session.execute(select(PluginSetting))).first() is None
+
+
+async def test_failures_are_retried_until_the_lrs_takes_them(
+    xapi_client: Client, sessions: Sessions, district_a: Tenant, dispatcher: Dispatcher, lrs: Lrs
+) -> None:
+    async def attempt_once(config: dict[str, str]) -> Delivery:
+        response = await xapi_client.put(
+            "/api/v1/plugins/xapi", json={"config": config}, headers=district_a.headers
+        )
+        assert response.status_code == 200, response.text
+        async with sessions.begin() as session:  # time passes: the retry is due
+            await session.execute(update(Delivery).values(next_attempt_at=utcnow()))
+        await dispatcher.run_once()
+        async with sessions() as session:
+            return (await session.execute(select(Delivery).where(Delivery.plugin == "xapi"))).scalar_one()
+
+    right = {"endpoint": lrs.endpoint, "key": lrs.key, "secret": lrs.secret}
+    await configure(xapi_client, district_a, lrs, "1.0.3")
+    headers = await learner_headers(xapi_client, district_a, "emp-retry")
+    await submit_form(
+        xapi_client, headers, (await facilitator_forms(xapi_client, district_a))["knowledge-check"]
+    )
+
+    # An internal address is never sent to (the guarded client), whatever the district says.
+    inside = await attempt_once({**right, "endpoint": "http://10.0.0.1/xAPI/"})
+    assert inside.status == "pending" and "cannot be used" in (inside.last_error or "")
+    refused = await attempt_once({**right, "secret": "not-the-secret"})
+    assert refused.status == "pending" and refused.last_status_code == 401
+    delivered = await attempt_once(right)
+    assert delivered.status == "succeeded" and delivered.attempts == 3
+    async with sessions() as session:
+        attempt = (
+            await session.execute(select(Attempt).where(Attempt.district_id == district_a.id))
+        ).scalar_one()
+    assert lrs.statements(registration=str(registration("attempt", attempt.id)))
