@@ -5,6 +5,7 @@ of tests/xapi/ralph.txt: with uv (from the uv cache, in a second or two) when th
 with `python -m venv` and pip. Under CI=true an LRS that cannot be installed or started fails
 the run instead of skipping."""
 
+import json
 import os
 import shutil
 import socket
@@ -30,6 +31,29 @@ class Lrs(msgspec.Struct, frozen=True):
     endpoint: str
     key: str
     secret: str
+    python: str
+    """ralph's venv's Python, to check statements with ralph's own strict xAPI models."""
+
+    def strict_errors(self, statements: list[dict[str, object]]) -> str:
+        """What ralph's strict xAPI 1.0 statement model finds wrong with each statement ("" if
+        nothing): stricter than what its LRS accepts (interaction definitions, durations, ...)."""
+        check = (
+            "import json, sys\n"
+            "from ralph.models.xapi.base.statements import BaseXapiStatement\n"
+            "for s in json.load(sys.stdin):\n"
+            "    try:\n"
+            "        BaseXapiStatement(**s)\n"
+            "    except Exception as exc:\n"
+            "        print(s['id'], exc)\n"
+        )
+        done = subprocess.run(
+            [self.python, "-c", check],
+            input=json.dumps(statements),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
 
     def statements(self, **params: str) -> list[dict[str, object]]:
         """GET /statements with these query parameters, every page."""
@@ -119,7 +143,7 @@ def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
     process = subprocess.Popen(
         [str(python), str(HERE / "ralph_lrs.py"), str(port)], cwd=data, env=env, stdout=log, stderr=log
     )
-    lrs = Lrs(endpoint=f"http://127.0.0.1:{port}/xAPI/", key=KEY, secret=SECRET)
+    lrs = Lrs(endpoint=f"http://127.0.0.1:{port}/xAPI/", key=KEY, secret=SECRET, python=str(python))
     try:
         deadline = time.monotonic() + 30
         while True:

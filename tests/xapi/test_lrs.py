@@ -144,6 +144,7 @@ async def test_statements_reach_the_lrs_once(
     # By agent: the attempt's statements and `completed`, and none of the other district's.
     agent = json.dumps({"account": actor["account"]})  # type: ignore[index]
     mine = lrs.statements(agent=agent)
+    assert lrs.strict_errors(mine) == ""
     assert len(mine) == len(by_registration) + 1
     completed = next(s for s in mine if s["verb"]["id"].endswith("completed"))  # type: ignore[index]
     assert completed["object"]["id"] == f"{dispatcher.context.settings.base_url}/xapi/modules/{MODULE}"  # type: ignore[index]
@@ -166,25 +167,7 @@ async def test_statements_reach_the_lrs_once(
     assert len(lrs.statements(agent=agent)) == len(mine)
 
 
-async def test_a_bad_configuration_is_refused_and_nothing_is_stored(
-    xapi_client: Client, sessions: Sessions, district_a: Tenant
-) -> None:
-    good = {"endpoint": "https://lrs.example.org/xAPI/", "key": "k", "secret": "s"}
-    for bad, field in (
-        ({**good, "version": "3.0"}, "version"),
-        ({**good, "endpoint": "ftp://lrs.example.org/"}, "endpoint"),
-        ({k: v for k, v in good.items() if k != "secret"}, "secret"),
-    ):
-        response = await xapi_client.put(
-            "/api/v1/plugins/xapi", json={"config": bad}, headers=district_a.headers
-        )
-        assert response.status_code == 422, response.text
-        assert field in response.text
-    async with sessions() as session:
-        assert (await session.execute(select(PluginSetting))).first() is None
-
-
-async def test_failures_are_retried_until_the_lrs_takes_them(
+async def test_bad_settings_are_refused_and_failures_retried_until_the_lrs_takes_them(
     xapi_client: Client, sessions: Sessions, district_a: Tenant, dispatcher: Dispatcher, lrs: Lrs
 ) -> None:
     async def attempt_once(config: dict[str, str]) -> Delivery:
@@ -199,6 +182,19 @@ async def test_failures_are_retried_until_the_lrs_takes_them(
             return (await session.execute(select(Delivery).where(Delivery.plugin == "xapi"))).scalar_one()
 
     right = {"endpoint": lrs.endpoint, "key": lrs.key, "secret": lrs.secret}
+    # A configuration that cannot work is refused, naming the field, and nothing is stored.
+    for bad, field in (
+        ({**right, "version": "3.0"}, "version"),
+        ({**right, "endpoint": "ftp://lrs.example.org/"}, "endpoint"),
+        ({k: v for k, v in right.items() if k != "secret"}, "secret"),
+    ):
+        response = await xapi_client.put(
+            "/api/v1/plugins/xapi", json={"config": bad}, headers=district_a.headers
+        )
+        assert response.status_code == 422 and field in response.json()["detail"], response.text
+    async with sessions() as session:
+        assert (await session.execute(select(PluginSetting))).first() is None
+
     await configure(xapi_client, district_a, lrs, "1.0.3")
     headers = await learner_headers(xapi_client, district_a, "emp-retry")
     await submit_form(
