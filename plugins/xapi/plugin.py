@@ -5,10 +5,12 @@ derived from the event, so a retried delivery sends the same statements and the 
 of each (it answers 204, or 409 for ids it has: either way, delivered)."""
 
 import time
+from collections.abc import Sequence
 from typing import Annotated, ClassVar, Literal
 
 import httpx
 import msgspec
+from litestar.types import ControllerRouterHandler
 from msgspec import Meta
 
 from plugins.contract import (
@@ -24,6 +26,7 @@ from plugins.contract import (
     classify,
     load_config,
 )
+from plugins.xapi.controllers import XapiController
 from plugins.xapi.statements import AttemptFacts, Statement, Urls, attempt_statements, completion_statements
 from schemas.events import AttemptSubmittedEvent, CompletionRecordedEvent
 
@@ -61,6 +64,9 @@ class XapiPlugin(Plugin):
     name: ClassVar[str] = "xapi"
     config_type: ClassVar[type[msgspec.Struct]] = XapiConfig
     events: ClassVar[frozenset[str]] = frozenset({"attempt.submitted", "completion.recorded"})
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        return [XapiController]
 
     async def deliver(self, context: Context, delivery: Delivery) -> Outcome:
         config = await load_config(context.sessions, context.secret_box, self, delivery.district_id)

@@ -168,7 +168,12 @@ async def test_statements_reach_the_lrs_once(
 
 
 async def test_bad_settings_are_refused_and_failures_retried_until_the_lrs_takes_them(
-    xapi_client: Client, sessions: Sessions, district_a: Tenant, dispatcher: Dispatcher, lrs: Lrs
+    xapi_client: Client,
+    sessions: Sessions,
+    district_a: Tenant,
+    district_b: Tenant,
+    dispatcher: Dispatcher,
+    lrs: Lrs,
 ) -> None:
     async def attempt_once(config: dict[str, str]) -> Delivery:
         response = await xapi_client.put(
@@ -206,6 +211,10 @@ async def test_bad_settings_are_refused_and_failures_retried_until_the_lrs_takes
     assert inside.status == "pending" and "cannot be used" in (inside.last_error or "")
     refused = await attempt_once({**right, "secret": "not-the-secret"})
     assert refused.status == "pending" and refused.last_status_code == 401
+    # The administrator sees it (and another district sees nothing of it).
+    listed = await xapi_client.get("/api/v1/xapi/deliveries?status=pending", headers=district_a.headers)
+    assert [(d["id"], d["last_status_code"]) for d in listed.json()] == [(str(refused.id), 401)]
+    assert (await xapi_client.get("/api/v1/xapi/deliveries", headers=district_b.headers)).json() == []
     delivered = await attempt_once(right)
     assert delivered.status == "succeeded" and delivered.attempts == 3
     async with sessions() as session:
