@@ -30,12 +30,15 @@ What a plugin may use:
 - **Routes**: `Scope`, `requires(*scopes)` (a controller's `opt`), `principal_of(request)`.
 - **Outbound calls**: `UnsafeDestination` (raised by the guarded client), `check_url` and
   `resolve_and_check` (check a URL an administrator gives before storing it).
-- **Learners and content**: `Catalog` (the published modules), `issue_learner_token`.
+- **Learners and content**: `Catalog` (the published modules), `issue_learner_token`; the
+  `Attempt` model (a submitted attempt's answers, for a plugin that reports them item by item)
+  and `is_scorable` / `score_item` (an item's credit, marked as Front Office marks it).
 - **Helpers**: `Memo` (a small async cache with a TTL).
 - **Commands**: `run_with_sessions(work, migrate=False)` runs a CLI command's async work
   against the configured database; `district_id_of(sessions, slug)`, `secret_box(sessions)`.
 """
 
+from api.attempts.scoring import is_scorable, score_item
 from api.clirun import district_id_of, run_with_sessions, secret_box
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
@@ -54,6 +57,7 @@ from api.identity.auth import Scope, principal_of, requires
 from api.identity.tokens import issue as issue_learner_token
 from api.memo import Memo
 from api.models import (
+    Attempt,
     Base,
     Completion,
     DeliveryAttempt,
@@ -83,6 +87,7 @@ from api.plugin import (
 
 __all__ = [
     "SEALED",
+    "Attempt",
     "Attempted",
     "BadRequest",
     "Base",
@@ -115,6 +120,7 @@ __all__ = [
     "classify",
     "district_id_of",
     "emit",
+    "is_scorable",
     "issue_learner_token",
     "load_config",
     "principal_of",
@@ -122,6 +128,7 @@ __all__ = [
     "requires",
     "resolve_and_check",
     "run_with_sessions",
+    "score_item",
     "secret_box",
     "secret_fields",
     "table",

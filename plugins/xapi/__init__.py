@@ -1,0 +1,1 @@
+"""The xAPI plugin: statements to a district's Learning Record Store (see README, "xAPI")."""
