@@ -49,6 +49,7 @@ from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
+from api.packets.controllers import PacketsController
 from api.player.routes import player_router
 from api.plugin import Plugin, load_plugins
 from api.reports.controllers import CoverageController, GroupController
@@ -138,6 +139,7 @@ class Core(InitPlugin):
                 ),
                 ExitInterviewsController,
                 ShopperVisitsController,
+                PacketsController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)
