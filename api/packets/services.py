@@ -6,7 +6,7 @@ Modules come from the catalog, as the facilitator view serves them; agendas and 
 come from the course files, read once per process (`content check` and `serve` have checked
 them). A PDF takes a second or more of CPU, so it is laid out in a worker thread, never on the
 event loop, and the last few are kept: the bytes depend only on the key below (module versions
-are immutable), so a room's worth of downloads lays it out once."""
+are immutable), so a room's worth of downloads, even at once, lays it out once."""
 
 import asyncio
 import functools
@@ -51,22 +51,32 @@ def course_files(content_dir: Path) -> CourseBundle:
 
 
 class _Recent:
-    """The last PDFs laid out in this process, by everything their bytes depend on."""
+    """The last PDFs laid out in this process, by everything their bytes depend on; a PDF asked
+    for again while it is being laid out is awaited, not laid out twice."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.items: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self.pending: dict[tuple[object, ...], asyncio.Task[bytes]] = {}
 
-    def get(self, key: tuple[object, ...]) -> bytes | None:
+    async def get(self, key: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
         body = self.items.get(key)
         if body is not None:
             self.items.move_to_end(key)
-        return body
+            return body
+        task = self.pending.get(key)
+        if task is None:
+            task = self.pending[key] = asyncio.ensure_future(asyncio.to_thread(make))
+            task.add_done_callback(lambda done: self._done(key, done))
+        # Shielded: a caller who hangs up does not stop the layout others are waiting for.
+        return await asyncio.shield(task)
 
-    def put(self, key: tuple[object, ...], body: bytes) -> None:
-        self.items[key] = body
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
+    def _done(self, key: tuple[object, ...], task: "asyncio.Task[bytes]") -> None:
+        self.pending.pop(key, None)
+        if not task.cancelled() and task.exception() is None:
+            self.items[key] = task.result()
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
 _RECENT = _Recent(_KEPT)
@@ -130,22 +140,19 @@ class PacketService:
             course_title,
             logo_hash,
         )
-        body = _RECENT.get(key)
-        if body is None:
-            make: Callable[[], bytes]
-            if kind == "participant":
-                make = functools.partial(
-                    layout.participant_packet, plan, district.name, course_title, language, paper, logo
-                )
-            elif kind == "facilitator":
-                make = functools.partial(
-                    layout.facilitator_guide, plan, district.name, course_title, language, paper, logo
-                )
-            else:
-                aid = course_files(self.content_dir).job_aid
-                if aid is None:
-                    raise NotFound("This course has no job aid: write content/job-aid.yaml.")
-                make = functools.partial(layout.job_aid, aid, district.name, course_title, language, paper)
-            body = await asyncio.to_thread(make)
-            _RECENT.put(key, body)
+        make: Callable[[], bytes]
+        if kind == "participant":
+            make = functools.partial(
+                layout.participant_packet, plan, district.name, course_title, language, paper, logo
+            )
+        elif kind == "facilitator":
+            make = functools.partial(
+                layout.facilitator_guide, plan, district.name, course_title, language, paper, logo
+            )
+        else:
+            aid = course_files(self.content_dir).job_aid
+            if aid is None:
+                raise NotFound("This course has no job aid: write content/job-aid.yaml.")
+            make = functools.partial(layout.job_aid, aid, district.name, course_title, language, paper)
+        body = await _RECENT.get(key, make)
         return Printed(body=body, filename=filename)
