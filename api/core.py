@@ -54,6 +54,7 @@ from api.openapi import StrictStructSchemaPlugin, StructSchemaPlugin
 from api.ops.controllers import OpsController
 from api.ops.pages import DOCS, LocalSwaggerUI, docs_assets, landing
 from api.outbox.dispatcher import Dispatcher
+from api.packets.controllers import PacketsController
 from api.plans.controllers import MyActionPlanController, PlansController
 from api.player.routes import cmi5_launch, player_router
 from api.plugin import Plugin, load_plugins
@@ -150,6 +151,7 @@ class Core(InitPlugin):
                 MyActionPlanController,
                 Cmi5Controller,
                 Cmi5LaunchController,
+                PacketsController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from schemas.base import Wire
+from schemas.feedback import Localized
 
 Id = Annotated[
     str,
@@ -490,3 +491,74 @@ class CourseTranslation(Wire, kw_only=True):
         dict[str, str],
         Meta(description="Path in course.yaml (as `check` prints it) to translated text."),
     ]
+
+
+# --- Workshop agendas and the job aid (texts in English and Spanish, as the instruments') ----
+
+
+class AgendaBlock(Wire, kw_only=True):
+    """One block of a workshop's agenda: a welcome, a module, a break, a transition or a close."""
+
+    kind: Annotated[
+        Literal["welcome", "module", "break", "transition", "close"],
+        Meta(description="What the block is; a `module` block runs that module's script."),
+    ]
+    minutes: Annotated[
+        Minutes,
+        Meta(
+            description="Time the block takes. For a module block, the minutes of the script steps "
+            "it keeps (the checker adds them up)."
+        ),
+    ]
+    module: Annotated[Id | None, Meta(description="The module a `module` block runs.")] = None
+    leave_out: Annotated[
+        list[Id],
+        Meta(
+            description="Activities of the module whose script steps this agenda leaves out of the "
+            "room (participants do them on their own afterwards)."
+        ),
+    ] = []
+    title: Annotated[
+        Localized | None, Meta(description="The block's name; a module block takes the module's title.")
+    ] = None
+    text: Annotated[
+        Localized | None,
+        Meta(description="What the facilitator does in this block (Markdown); a module block's is optional."),
+    ] = None
+
+
+class Agenda(Wire, kw_only=True):
+    """A workshop of one or more modules, timed block by block (`content/agendas/<id>.yaml`).
+    An agenda of one module is derived from its script and never written."""
+
+    id: Id
+    title: Annotated[Localized, Meta(description="The agenda's name as the packet prints it.")]
+    summary: Annotated[Localized, Meta(description="Who it is for and how it runs (Markdown).")]
+    minutes: Annotated[Minutes, Meta(description="The whole workshop; the blocks must add up to it.")]
+    blocks: Annotated[list[AgendaBlock], Meta(min_length=1)]
+
+
+class StandardLine(Wire, kw_only=True):
+    """One promise of the service standard, as the job aid says it in one line."""
+
+    name: Localized
+    text: Localized
+
+
+class Contact(Wire, kw_only=True):
+    """A line of the who-to-call list: a situation and whom to call about it."""
+
+    need: Annotated[Localized, Meta(description="The situation, as staff meet it.")]
+    who: Annotated[Localized, Meta(description="The person or office to call.")]
+
+
+class JobAid(Wire, kw_only=True):
+    """The one-page job aid by the phone (`content/job-aid.yaml`): the service standard in its
+    order, and who to call for what, with room to write each number."""
+
+    title: Localized
+    standard_intro: Localized
+    standard: Annotated[list[StandardLine], Meta(min_length=1, description="In priority order.")]
+    contacts_intro: Localized
+    contacts: Annotated[list[Contact], Meta(min_length=1, max_length=14)]
+    footer: Annotated[Localized, Meta(description="A last line: the district's own rules come first.")]

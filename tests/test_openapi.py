@@ -215,6 +215,11 @@ DOWNLOADS = {
     "getEmployeeTranscriptPdf": {"application/pdf"},
     "getFeedbackQrCard": {"application/pdf"},
     "getFeedbackSummaryCsv": {"text/csv; charset=utf-8"},
+    **{
+        f"get{target}{document}": {"application/pdf"}
+        for target in ("Module", "Agenda")
+        for document in ("ParticipantPacket", "FacilitatorGuide", "JobAid")
+    },
 }
 
 
@@ -227,6 +232,9 @@ LABELS = (
     "PDF certificate",
     "PDF transcript",
     "PDF card",
+    "PDF participant packet",
+    "PDF facilitator guide",
+    "PDF job aid",
 )
 
 

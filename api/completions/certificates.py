@@ -130,7 +130,7 @@ def local_day(when: datetime, zone: str) -> date:
     return when.astimezone(ZoneInfo(zone)).date()
 
 
-class _Document(FPDF):
+class Document(FPDF):
     """A PDF with the best font at hand: `font()` sets it, `fit()` fits text to it; and, when
     `page_label` is set, "Page N of M" at the foot of every page."""
 
@@ -162,12 +162,12 @@ def _minutes(value: float) -> str:
     return f"{value:g}"
 
 
-def _line(pdf: _Document, text: str, size: float, style: str = "", height: float = 10) -> None:
+def _line(pdf: Document, text: str, size: float, style: str = "", height: float = 10) -> None:
     pdf.font(style, size)
     pdf.cell(0, height, pdf.fit(text), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _signature(pdf: _Document, district: DistrictView, y: float) -> None:
+def _signature(pdf: Document, district: DistrictView, y: float) -> None:
     """The signer's line, name and title, centred at `y`; nothing when the district set neither."""
     if not (district.signer_name or district.signer_title):
         return
@@ -194,7 +194,7 @@ def certificate(
     titles in that language, `district` the issuer and its settings (name, zone, signer), `logo`
     its image (PNG or JPEG, checked when set), printed above its name."""
     words = WORDS[language]
-    pdf = _Document(orientation="L", format="Letter")
+    pdf = Document(orientation="L", format="Letter")
     pdf.set_title(pdf.fit(f"{words.certificate}: {module}"))
     pdf.set_lang(language)
     pdf.set_creator("Front Office")
@@ -242,7 +242,7 @@ def transcript(
     pages numbered: `titles` are the modules' titles in `language` by module id (the records'
     own when absent), `logo` the district's image, printed above its name."""
     words = WORDS[language]
-    pdf = _Document(format="Letter")
+    pdf = Document(format="Letter")
     pdf.set_title(pdf.fit(f"{words.transcript}: {data.name}"))
     pdf.set_lang(language)
     pdf.set_creator("Front Office")

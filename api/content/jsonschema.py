@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from schemas.content import Course, CourseTranslation, Module, Translation
+from schemas.content import Agenda, Course, CourseTranslation, JobAid, Module, Translation
 from schemas.feedback import FeedbackCard
 from schemas.measures import ExitInterviewGuide, FamilySurvey, SecretShopperRubrics
 
@@ -22,6 +22,8 @@ SCHEMA_FILES: dict[str, type[msgspec.Struct]] = {
     "module.schema.json": Module,
     "translation.schema.json": Translation,
     "course-translation.schema.json": CourseTranslation,
+    "agenda.schema.json": Agenda,
+    "job-aid.schema.json": JobAid,
     "feedback-card.schema.json": FeedbackCard,
     "exit-interview.schema.json": ExitInterviewGuide,
     "secret-shopper.schema.json": SecretShopperRubrics,

@@ -20,11 +20,13 @@ import msgspec
 import yaml
 from msgspec import inspect
 
+from api.content.agendas import block_minutes
 from api.content.scenarios import graph_problems
 from api.content.timing import timing_problems
 from api.content.translation import text_paths
 from schemas.base import Wire
 from schemas.content import (
+    Agenda,
     AllOf,
     AnyOf,
     ChoiceItem,
@@ -34,6 +36,7 @@ from schemas.content import (
     CourseTranslation,
     Form,
     Item,
+    JobAid,
     MatrixItem,
     Module,
     OrderItem,
@@ -92,6 +95,17 @@ class CourseBundle(msgspec.Struct, frozen=True, kw_only=True):
     """Keyed by (module id, locale)."""
     course_translations: dict[str, dict[str, str]] = {}
     """The course's own strings (title, description, audience) by locale."""
+    agendas: list[Agenda] = []
+    """The workshop agendas (`agendas/*.yaml`), by file name."""
+    job_aid: JobAid | None = None
+    """The one-page job aid (`job-aid.yaml`), when the folder has one."""
+
+    def agenda(self, agenda_id: str) -> Agenda:
+        """The agenda with this id; KeyError when there is none."""
+        for agenda in self.agendas:
+            if agenda.id == agenda_id:
+                return agenda
+        raise KeyError(agenda_id)
 
     def module(self, module_id: str) -> Module:
         """The module with this id; KeyError when the course has none."""
@@ -182,6 +196,9 @@ _COURSE_TRANSLATION = _YamlDecoder(CourseTranslation)
 _COURSE_TRANSLATION_FILE = "course.yaml"
 _GLOSSARY = _YamlDecoder(Glossary)
 _GLOSSARY_FILE = re.compile(r"^glossary-(?P<locale>[a-z]{2})\.yaml$")
+_AGENDA = _YamlDecoder(Agenda)
+_JOB_AID = _YamlDecoder(JobAid)
+_JOB_AID_FILE = "job-aid.yaml"
 
 
 def _line(mark: object) -> str:
@@ -638,6 +655,73 @@ def _module_problems(module: Module) -> Found:
     yield from _blank_strings(module, "$")
 
 
+def _minutes(value: float) -> str:
+    return f"{value:g}"
+
+
+def _agenda_problems(agenda: Agenda, modules: dict[str, Module]) -> Found:
+    """A module block runs a module of the course and leaves out only its activities, and its
+    minutes are its kept steps'; other blocks are named and described; the blocks add up."""
+    for index, block in enumerate(agenda.blocks):
+        path = f"$.blocks[{index}]"
+        if block.kind != "module":
+            if block.module is not None or block.leave_out:
+                yield (
+                    path,
+                    f"A `{block.kind}` block runs no module: remove `module` and `leave_out`, or "
+                    "make it `kind: module`.",
+                )
+            for field in ("title", "text"):
+                if getattr(block, field) is None:
+                    yield (
+                        f"{path}.{field}",
+                        f"A `{block.kind}` block needs a `{field}` in English and Spanish (`en:`, "
+                        "`es:`): the packet prints it.",
+                    )
+            continue
+        module = modules.get(block.module or "")
+        if module is None:
+            yield (
+                f"{path}.module",
+                f"A module block names the module it runs; `{block.module}` is not one of "
+                f"{_names(list(modules))}.",
+            )
+            continue
+        activities = [activity.id for activity in module.activities]
+        for n, left in enumerate(block.leave_out):
+            if left not in activities:
+                yield (
+                    f"{path}.leave_out[{n}]",
+                    f"Module `{module.id}` has no activity `{left}`: use one of {_names(activities)}.",
+                )
+        kept = block_minutes(module, block.leave_out)
+        if abs(kept - block.minutes) > 0.01:
+            yield (
+                f"{path}.minutes",
+                f"The script steps this block keeps of `{module.id}` take {_minutes(kept)} minutes, "
+                f"not {_minutes(block.minutes)}: write {_minutes(kept)}, or change `leave_out`.",
+            )
+    total = sum(block.minutes for block in agenda.blocks)
+    if abs(total - agenda.minutes) > 0.01:
+        yield (
+            "$.minutes",
+            f"The blocks add up to {_minutes(total)} minutes, not {_minutes(agenda.minutes)}: make "
+            "them fit, or state the total they take.",
+        )
+    yield from _blank_strings(agenda, "$")
+
+
+def _spanish_misses(check: "_GlossaryCheck | None", document: msgspec.Struct) -> Found:
+    """The glossary's misses in a document with English and Spanish side by side (`Localized`):
+    each Spanish text is held to the terms of the English beside it."""
+    if check is None:
+        return
+    paths = text_paths(document)
+    strings = {path: paths[path[:-3] + ".es"] for path in paths if path.endswith(".en")}
+    for path, message in check.misses(strings, document):
+        yield f"$.{path[:-3]}.es", message
+
+
 def _fold(text: str) -> str:
     """`text` as the glossary compares it: casefolded, without accents, hyphens as spaces and
     one space between words, so that "Oficina Principal" contains "oficina principal"."""
@@ -954,6 +1038,37 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
             for path, message in check.misses(strings, course):
                 reading.add(course_translation_files[locale], path, message)
 
+    agendas: list[Agenda] = []
+    for file in reading.yaml_files(root / "agendas"):
+        agenda = reading.decode(file, _AGENDA)
+        if agenda is None:
+            continue
+        if agenda.id != file.stem:
+            reading.add(
+                file,
+                "$.id",
+                f"The file is named `{file.name}` but the agenda's id is `{agenda.id}`: rename the "
+                f"file to `{agenda.id}.yaml`, or fix the id.",
+            )
+        if agenda.id in present:
+            reading.add(
+                file,
+                "$.id",
+                f"`{agenda.id}` is a module's id: a module's own agenda is its script, so give this "
+                "agenda another id.",
+            )
+        spanish = _spanish_misses(glossaries.get("es"), agenda)
+        for path, message in [*_agenda_problems(agenda, modules), *spanish]:
+            reading.add(file, path, message)
+        agendas.append(agenda)
+    job_aid: JobAid | None = None
+    if (job_aid_file := root / _JOB_AID_FILE).is_file():
+        job_aid = reading.decode(job_aid_file, _JOB_AID)
+        if job_aid is not None:
+            spanish = _spanish_misses(glossaries.get("es"), job_aid)
+            for path, message in [*_blank_strings(job_aid, "$"), *spanish]:
+                reading.add(job_aid_file, path, message)
+
     if course is None or any(problem.severity == "error" for problem in reading.problems):
         return None, reading.problems
     bundle = CourseBundle(
@@ -961,6 +1076,8 @@ def _read(root: Path) -> tuple[CourseBundle | None, list[ContentProblem]]:
         modules=[modules[module_id] for module_id in course.modules],
         translations=translations,
         course_translations=course_translations,
+        agendas=agendas,
+        job_aid=job_aid,
     )
     return bundle, reading.problems
 

@@ -10,6 +10,8 @@ NAMES = [
     "module.schema.json",
     "translation.schema.json",
     "course-translation.schema.json",
+    "agenda.schema.json",
+    "job-aid.schema.json",
     "feedback-card.schema.json",
     "exit-interview.schema.json",
     "secret-shopper.schema.json",
