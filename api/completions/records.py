@@ -139,6 +139,7 @@ def record_query(district_id: uuid.UUID, filters: Filters) -> Select[Any]:
                 Learner.roster_employee_id.is_(None),
                 by_id.id.is_(None),
                 Learner.email != "",
+                by_email.email_key != "",  # lets the planner skip roster rows without an email
                 by_email.district_id == Learner.district_id,
                 by_email.email_key == func.lower(Learner.email),
             ),

@@ -15,6 +15,7 @@ NAMES = [
     "feedback-card.schema.json",
     "exit-interview.schema.json",
     "secret-shopper.schema.json",
+    "family-survey.schema.json",
 ]
 
 
