@@ -23,6 +23,7 @@ from api.completions.controllers import (
     MyTranscriptController,
     VerifyController,
 )
+from api.console.controllers import ConsoleController, ConsoleSettingsController
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
 from api.dialogues.controllers import DialoguesController
@@ -138,6 +139,8 @@ class Core(InitPlugin):
                 ),
                 ExitInterviewsController,
                 ShopperVisitsController,
+                ConsoleSettingsController,
+                ConsoleController,
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)
