@@ -235,3 +235,15 @@ async def test_session_is_for_its_own_district(
     assert keyed.status_code == 403 and "console" in keyed.json()["detail"]
     # And district B's sign-in is not district A's: no provider there.
     assert (await client.get("/console/district-b/login", follow_redirects=False)).status_code == 404
+
+
+async def test_a_session_answer_is_never_served_to_another_caller(
+    client: Client, idp: Provider, district_a: Tenant
+) -> None:
+    await configure(client, district_a, idp)
+    await sign_in(client, idp, ADMIN)
+    # The content routes' response cache is keyed by the Authorization header, which a session
+    # does not send: a caller with no credential right after must not get the session's answer.
+    assert (await client.get("/api/v1/modules")).status_code == 200
+    client.cookies.clear()
+    assert (await client.get("/api/v1/modules")).status_code == 401
