@@ -24,6 +24,7 @@ from api.completions.controllers import (
     VerifyController,
 )
 from api.console.controllers import ConsoleController, ConsoleSettingsController
+from api.console.pages import console_assets, console_page
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
 from api.dialogues.controllers import DialoguesController
@@ -141,6 +142,8 @@ class Core(InitPlugin):
                 ShopperVisitsController,
                 ConsoleSettingsController,
                 ConsoleController,
+                console_page,
+                console_assets(),
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)
