@@ -8,6 +8,7 @@ from pathlib import Path
 
 from litestar import Response, Router, get
 from litestar.enums import MediaType
+from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
 STATIC = Path(__file__).parent / "static"
@@ -42,7 +43,7 @@ def _secure(response: Response[object]) -> Response[object]:
     media_type=MediaType.HTML,
     after_request=_secure,
 )
-async def console_page(district: str) -> str:
+async def console_page(district: FromPath[str]) -> str:
     """The console's one page; it reads the district from its own URL."""
     return _page()
 
