@@ -24,6 +24,8 @@ from api.completions.controllers import (
     MyTranscriptController,
     VerifyController,
 )
+from api.console.controllers import ConsoleController, ConsoleSettingsController
+from api.console.pages import console_assets, console_page
 from api.content.controllers import ContentController
 from api.deps import DEPENDENCIES
 from api.dialogues.controllers import DialoguesController
@@ -152,6 +154,10 @@ class Core(InitPlugin):
                 Cmi5Controller,
                 Cmi5LaunchController,
                 PacketsController,
+                ConsoleSettingsController,
+                ConsoleController,
+                console_page,
+                console_assets(),
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

@@ -402,6 +402,8 @@ class AuditEntry(Base):
     filters: Mapped[dict[str, Any]]
     row_count: Mapped[int]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The person behind a console session (their name and email); empty for an API key.
+    actor: Mapped[str] = mapped_column(String(400), default="", server_default="")
 
 
 class FeedbackSchool(Base):
@@ -683,3 +685,53 @@ class Cmi5PackageKey(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+
+
+class ConsoleProvider(Base):
+    """A district's OpenID Connect provider for console sign-in; the client secret is sealed."""
+
+    __tablename__ = "console_providers"
+
+    district_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True
+    )
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(500))
+    client_secret_sealed: Mapped[str] = mapped_column(String(2000))
+    allowed_domains: Mapped[list[str]]
+    groups_claim: Mapped[str] = mapped_column(String(100))
+    # [{"role", "email", "group", "school"}]: the first rule that matches a person gives the role.
+    roles: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleLogin(Base):
+    """A sign-in under way: its state (hashed), nonce and PKCE verifier; used once, then deleted."""
+
+    __tablename__ = "console_logins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleSession(Base):
+    """A person signed in to the console: the cookie's SHA-256, who, their role, and its times."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_district", "district_id"),)
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(500))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    school: Mapped[str] = mapped_column(String(200))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

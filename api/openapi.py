@@ -42,7 +42,7 @@ from litestar.typing import FieldDefinition
 from api.errors import PROBLEM_JSON
 from api.http.problems import REALM
 from api.http.rate_limit import is_limited
-from api.identity.auth import Credential, accepted_credentials
+from api.identity.auth import CONSOLE_COOKIE, CONSOLE_SESSION, Credential, accepted_credentials
 from schemas.events import EVENT_TYPES
 
 REF = "#/components/schemas/"
@@ -102,6 +102,17 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
             "and `content:read`; a facilitator token also holds `content:facilitate` and "
             "`reports:read`. An operation's requirement lists the scopes it needs beyond the "
             "first two: an empty list means any learner token."
+        ),
+    ),
+    CONSOLE_SESSION: SecurityScheme(
+        type="apiKey",
+        name=CONSOLE_COOKIE,
+        security_scheme_in="cookie",
+        description=(
+            "A person's console session: the cookie `GET /console/{district}/login` sets once they "
+            "sign in with the district's identity provider. Besides the console's own routes it "
+            "authenticates every `/api/` route, with the scopes of the person's role (see the README); "
+            "a POST, PUT, PATCH or DELETE must also send the session's `csrf_token` as `X-CSRF-Token`."
         ),
     ),
 }
@@ -172,7 +183,9 @@ def _document_routes(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
     document.components.security_schemes = dict(SECURITY_SCHEMES)
     lines: dict[str, type[msgspec.Struct]] = {}
     for handler, operation in _operations(document, routes):
-        if not handler.opt.get("exclude_from_auth"):
+        if handler.opt.get(CONSOLE_SESSION):
+            operation.security = [{CONSOLE_SESSION: []}]
+        elif not handler.opt.get("exclude_from_auth"):
             operation.security = [
                 {kind.value: sorted(scopes)} for kind, scopes in accepted_credentials(handler.opt)
             ]

@@ -54,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     process metrics), on `host`; 0: none."""
     webhook_allow_http: bool = False
     """Allow http:// webhook URLs (development only; https is required otherwise)."""
+    console_allow_http: bool = False
+    """Allow an http:// OpenID Connect issuer for console sign-in (development and tests only)."""
     outbound_allowlist: list[str] = []
     """Internal addresses or networks outbound calls may reach anyway (e.g. 127.0.0.1)."""
     webhook_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 15.0

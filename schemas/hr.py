@@ -321,3 +321,5 @@ class AuditView(Wire, kw_only=True):
     filters: dict[str, Any]
     row_count: int
     at: datetime
+    actor: str = ""
+    """The person behind a console session (name and email); empty for an API key."""

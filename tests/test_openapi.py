@@ -158,13 +158,19 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
 def test_security_schemes_and_requirements() -> None:
     document = json.loads(openapi_text())
     schemes = document["components"]["securitySchemes"]
-    assert set(schemes) == {"apiKey", "learnerToken"}
+    assert set(schemes) == {"apiKey", "learnerToken", "consoleSession"}
+    console = schemes.pop("consoleSession")
+    assert console["in"] == "cookie" and "X-CSRF-Token" in console["description"]
     assert all(s["type"] == "http" and s["scheme"] == "bearer" and s["description"] for s in schemes.values())
     assert "fo_" in schemes["apiKey"]["description"] and "JWT" in schemes["learnerToken"]["bearerFormat"]
     assert "/api/v1/learner-tokens" in schemes["learnerToken"]["description"]
     for path, method, operation in _operations(document):
         # Everything under /api/ needs a credential; health, metrics, problems, certificate
-        # checks and LTI launches do not.
+        # checks, LTI launches and console sign-in do not; the console's session routes take
+        # its cookie alone.
+        if operation.get("security") == [{"consoleSession": []}]:
+            assert path.startswith("/console/"), f"{method} {path}"
+            continue
         assert ("security" in operation) == path.startswith("/api/"), f"{method} {path}"
         for requirement in operation.get("security", []):
             assert set(requirement) <= set(schemes) and len(requirement) == 1

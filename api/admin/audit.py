@@ -21,10 +21,12 @@ async def audit(
     action: str,
     filters: dict[str, Any],
     row_count: int,
+    *,
+    actor: str = "",
 ) -> None:
     """Record a pull or export (its own short transaction: call it holding no session)."""
     async with sessions.begin() as session:
-        add_audit(session, district_id, key_id, action, filters, row_count)
+        add_audit(session, district_id, key_id, action, filters, row_count, actor=actor)
 
 
 def add_audit(
@@ -34,6 +36,8 @@ def add_audit(
     action: str,
     filters: dict[str, Any],
     row_count: int,
+    *,
+    actor: str = "",
 ) -> None:
     """Record a change in the caller's transaction: the entry lands with the change or not at all."""
     session.add(
@@ -44,6 +48,7 @@ def add_audit(
             filters=filters,
             row_count=row_count,
             at=utcnow(),
+            actor=actor,
         )
     )
 
@@ -57,7 +62,13 @@ async def audit_log(sessions: Sessions, district_id: uuid.UUID, limit: int, acti
         rows = list((await session.execute(query.order_by(AuditEntry.at.desc()).limit(limit))).scalars())
     return [
         AuditView(
-            id=r.id, key_id=r.key_id, action=r.action, filters=r.filters, row_count=r.row_count, at=r.at
+            id=r.id,
+            key_id=r.key_id,
+            action=r.action,
+            filters=r.filters,
+            row_count=r.row_count,
+            at=r.at,
+            actor=r.actor,
         )
         for r in rows
     ]

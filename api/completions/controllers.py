@@ -25,7 +25,7 @@ from api.content.catalog import Catalog, negotiate
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, NotFound, problems
 from api.http.params import Limit, is_plain_date, moment, moment_query
-from api.identity.auth import Principal, Scope, principal_of, requires
+from api.identity.auth import SCHOOL_SCOPED, Principal, Scope, principal_of, requires
 from api.identity.tokens import TokenKey
 from api.openapi import DownloadSpec
 from api.runtime import Runtime
@@ -153,7 +153,7 @@ async def provide_filters(
         completed_from=start,
         completed_to=end,
         module=module,
-        school=school,
+        school=principal_of(request).school_filter(school),
         role=role,
         employee=employee,
         status=status or "",
@@ -195,6 +195,7 @@ class CompletionRecordsController(Controller):
     @get(
         "/completions",
         operation_id="listCompletionRecords",
+        opt={SCHOOL_SCOPED: True},
         summary="Completion records, filtered, in pages (cursor pagination)",
         responses=problems(400, 401, 403),
     )
@@ -239,7 +240,13 @@ class CompletionRecordsController(Controller):
         async def done(rows: int, finished: bool) -> None:
             action = f"export.{fmt}" + ("" if finished else ".interrupted")
             await audit(
-                runtime.sessions, principal.district_id, principal.key_id, action, filters.as_dict(), rows
+                runtime.sessions,
+                principal.district_id,
+                principal.key_id,
+                action,
+                filters.as_dict(),
+                rows,
+                actor=principal.actor,
             )
 
         export = Export(runtime.engine, principal.district_id, filters, modules, fmt, done, zone)
@@ -256,7 +263,7 @@ class CompletionRecordsController(Controller):
         summary="Download the filtered records as CSV, NDJSON or an Excel workbook (chosen by Accept; "
         "CSV by default)",
         media_type=CSV,
-        opt={"downloads": (CSV_EXPORT, NDJSON_EXPORT, XLSX_EXPORT)},
+        opt={"downloads": (CSV_EXPORT, NDJSON_EXPORT, XLSX_EXPORT), SCHOOL_SCOPED: True},
         responses=problems(400, 401, 403),
     )
     async def export(
@@ -274,7 +281,7 @@ class CompletionRecordsController(Controller):
         operation_id="exportCompletionRecordsCsv",
         summary="Download the filtered records as CSV (UTF-8, header row, formula cells escaped)",
         media_type=CSV,
-        opt={"downloads": (CSV_EXPORT,)},
+        opt={"downloads": (CSV_EXPORT,), SCHOOL_SCOPED: True},
         responses=problems(400, 401, 403),
     )
     async def export_csv(
@@ -290,7 +297,7 @@ class CompletionRecordsController(Controller):
         operation_id="exportCompletionRecordsNdjson",
         summary="Download the filtered records as NDJSON (one JSON object per line)",
         media_type=NDJSON,
-        opt={"downloads": (NDJSON_EXPORT,)},
+        opt={"downloads": (NDJSON_EXPORT,), SCHOOL_SCOPED: True},
         responses=problems(400, 401, 403),
     )
     async def export_ndjson(
@@ -306,7 +313,7 @@ class CompletionRecordsController(Controller):
         operation_id="exportCompletionRecordsXlsx",
         summary="Download the filtered records as an Excel workbook (dates in the district's zone)",
         media_type=XLSX,
-        opt={"downloads": (XLSX_EXPORT,)},
+        opt={"downloads": (XLSX_EXPORT,), SCHOOL_SCOPED: True},
         responses=problems(400, 401, 403),
     )
     async def export_xlsx(

@@ -39,12 +39,15 @@ class ResponseCache:
 
     @staticmethod
     def key(scope: Any) -> Key | None:
-        if scope.get("method") != "GET" or not scope["path"].startswith("/api/"):
+        authorization = _header(scope, b"authorization")
+        # Without the header the credential is a console session's cookie (or none): such an
+        # answer must not be keyed by an empty credential, or a caller without one would get it.
+        if scope.get("method") != "GET" or not scope["path"].startswith("/api/") or not authorization:
             return None
         return (
             scope["path"],
             scope.get("query_string", b""),
-            _header(scope, b"authorization"),
+            authorization,
             _header(scope, b"accept-language"),
             _header(scope, b"if-none-match"),
         )

@@ -1,4 +1,5 @@
-"""Authentication and authorization: API keys (hashed, scoped) and the scope guard.
+"""Authentication and authorization: API keys (hashed, scoped), console sessions (a cookie,
+with a CSRF token on every state-changing call) and the scope guard.
 
 A key reads `fo_<prefix>_<secret>`. The prefix finds the row; the SHA-256 of the whole key
 must match the stored hash (keys are 256-bit random, so a fast hash is as safe as a slow
@@ -17,12 +18,13 @@ import msgspec
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Sessions
 from api.errors import Forbidden, Unauthorized
 from api.identity import tokens
 from api.memo import Memo
-from api.models import ApiKey, utcnow
+from api.models import ApiKey, AuditEntry, ConsoleSession, District, utcnow
 
 
 class Scope(StrEnum):
@@ -52,6 +54,32 @@ ALL_KEY_SCOPES = [scope.value for scope in Scope if scope is not Scope.LEARNER]
 KEY_SCOPES = frozenset(ALL_KEY_SCOPES)
 
 
+# A person signed in to the console acts with their role's scopes, as a key would with its own:
+# - district_admin: every key scope (runs the district: keys, settings, integrations);
+# - hr: HR's records and exports, assignments, the schools' feedback, inbox and measures;
+# - principal: hr:read, reports:read, content:read, and only on routes that filter by school
+#   (`school_scoped`), always to their own school;
+# - facilitator: what a facilitator token holds (the script and the group's reports).
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "district_admin": KEY_SCOPES,
+    "hr": frozenset(
+        s.value
+        for s in (
+            Scope.HR_READ,
+            Scope.REPORTS_READ,
+            Scope.CONTENT_READ,
+            Scope.ASSIGNMENTS_WRITE,
+            Scope.FEEDBACK_READ,
+            Scope.DIALOGUES_READ,
+            Scope.DIALOGUES_WRITE,
+            Scope.MEASURES_WRITE,
+        )
+    ),
+    "principal": frozenset(s.value for s in (Scope.HR_READ, Scope.REPORTS_READ, Scope.CONTENT_READ)),
+    "facilitator": FACILITATOR_SCOPES - {Scope.LEARNER.value},
+}
+
+
 class Credential(StrEnum):
     """The kinds of bearer credential; the values name their OpenAPI security schemes."""
 
@@ -72,11 +100,28 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     key_id: uuid.UUID | None = None
     learner_id: uuid.UUID | None = None
     cohort: str = ""
+    session: str = ""
+    """A console session's hashed id; empty for keys and learner tokens."""
+    actor: str = ""
+    """The person behind a console session: `Name <email>`."""
+    school: str = ""
+    """A principal's school: they see that school only."""
 
     @property
     def caller(self) -> str:
         """A stable name for the caller (idempotency keys are scoped by it)."""
+        if self.session:
+            return f"console:{self.session}"
         return f"key:{self.key_id}" if self.key_id else f"learner:{self.learner_id}"
+
+    def school_filter(self, school: str) -> str:
+        """The school a school-filtered read is limited to: a principal's own (asking for another
+        school is a 403), anyone else's choice."""
+        if not self.school:
+            return school
+        if school and school != self.school:
+            raise Forbidden(f"You see only your school ({self.school}); leave `school` out or use that code.")
+        return self.school
 
 
 # Touching last_used_at on every request would make each read a write; a minute is enough.
@@ -144,13 +189,100 @@ def authenticate_learner(token_key: str, token: str) -> Principal:
     )
 
 
+CONSOLE_COOKIE = "__Host-fo_console"
+"""The console session's cookie (`__Host-`: Secure, Path=/, no Domain, so no sibling host sets it)."""
+CONSOLE_SESSION = "consoleSession"
+"""Route `opt` key for routes only a console session may call; also its OpenAPI scheme's name."""
+CSRF_HEADER = "x-csrf-token"
+CONSOLE_IDLE = timedelta(minutes=30)
+CONSOLE_LIFETIME = timedelta(hours=12)
+# As for keys: touching last_seen_at on every call would make each read a write.
+SESSION_SEEN_RESOLUTION = timedelta(minutes=1)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def hash_session(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def session_open(row: ConsoleSession, now: Any) -> bool:
+    """Whether a console session may still be used: not ended, within its idle and absolute limits."""
+    return row.ended_at is None and now < row.expires_at and now - row.last_seen_at < CONSOLE_IDLE
+
+
+async def load_session(session: AsyncSession, session_id: str) -> ConsoleSession:
+    """The live console session of the cookie `session_id`; Unauthorized when it is unknown or over."""
+    row = await session.get(ConsoleSession, hash_session(session_id))
+    if row is None or not session_open(row, utcnow()):
+        raise Unauthorized("Your console session has ended or expired; sign in again.")
+    return row
+
+
+async def authenticate_session(
+    sessions: Sessions, session_id: str, method: str, path: str, csrf: str
+) -> Principal:
+    """The principal of a console session. A state-changing call must carry the session's CSRF
+    token (a cross-site form can send the cookie, never the header) and is written to the audit
+    log with the person's name, in the transaction that checks it."""
+    now = utcnow()
+    async with sessions.begin() as session:
+        row = await load_session(session, session_id)
+        unsafe = method in UNSAFE_METHODS
+        if unsafe and not (csrf and hmac.compare_digest(csrf.encode(), row.csrf_token.encode())):
+            what = "a wrong" if csrf else "no"
+            raise Forbidden(
+                f"This call came with {what} CSRF token; send the console session's `csrf_token` as "
+                "X-CSRF-Token (reload the console to get it)."
+            )
+        if now - row.last_seen_at > SESSION_SEEN_RESOLUTION:
+            row.last_seen_at = now
+        actor = f"{row.name} <{row.email}>"
+        if unsafe:
+            session.add(
+                AuditEntry(
+                    district_id=row.district_id,
+                    key_id=None,
+                    action="console.call",
+                    filters={"method": method, "path": path},
+                    row_count=0,
+                    at=now,
+                    actor=actor,
+                )
+            )
+        return Principal(
+            district_id=row.district_id,
+            scopes=ROLE_SCOPES.get(row.role, frozenset()),
+            session=row.id_hash,
+            actor=actor,
+            school=row.school if row.role == "principal" else "",
+        )
+
+
+async def district_slug(session: AsyncSession, district_id: uuid.UUID) -> str:
+    slug: str = await session.scalar(select(District.slug).where(District.id == district_id)) or ""
+    return slug
+
+
 class BearerAuth(AbstractAuthenticationMiddleware):
-    """Reads `Authorization: Bearer <key or learner token>` on every route not marked public."""
+    """Reads `Authorization: Bearer <key or learner token>`, or else the console's session
+    cookie, on every route not marked public."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
+        cookie = connection.cookies.get(CONSOLE_COOKIE, "")
+        if not header and cookie:
+            runtime = connection.app.state.runtime
+            principal = await authenticate_session(
+                runtime.sessions,
+                cookie,
+                connection.scope.get("method", "GET"),  # type: ignore[arg-type]
+                connection.scope["path"],
+                connection.headers.get(CSRF_HEADER, ""),
+            )
+            check_scopes(principal, connection.route_handler.opt)
+            return AuthenticationResult(user=principal, auth=principal)
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthorized("Send an API key or learner token as `Authorization: Bearer <credential>`.")
@@ -178,8 +310,20 @@ def requires_any(*allowed: Scope) -> dict[str, Any]:
     return {"any_scope": tuple(s.value for s in allowed)}
 
 
+SCHOOL_SCOPED = "school_scoped"
+"""Route `opt` key: the route limits what it reads to `Principal.school_filter`'s school, so a
+principal may call it. A principal may call no other route that needs a scope."""
+
+
 def check_scopes(principal: Principal, opt: dict[str, Any]) -> None:
-    who = "learner token" if principal.learner_id else "API key"
+    who = "console role" if principal.session else "learner token" if principal.learner_id else "API key"
+    if opt.get(CONSOLE_SESSION) and not principal.session:
+        raise Forbidden(f"This route is for people signed in to the console; this {who} can't call it.")
+    needs = opt.get("scopes", ()) or opt.get("any_scope", ())
+    if principal.school and needs and not opt.get(SCHOOL_SCOPED):
+        raise Forbidden(
+            "A principal's console sees their own school only, and this route is not limited to one school."
+        )
     missing = [scope for scope in opt.get("scopes", ()) if scope not in principal.scopes]
     if missing:
         raise Forbidden(f"This {who} lacks the scope {', '.join(missing)} that this route needs.")

@@ -10,7 +10,7 @@ from litestar.params import FromPath, QueryParameter
 from api.content.catalog import Catalog
 from api.db import Sessions
 from api.errors import problems
-from api.identity.auth import Scope, principal_of, requires, requires_any
+from api.identity.auth import SCHOOL_SCOPED, Scope, principal_of, requires, requires_any
 from api.reports.coverage import CoverageService
 from api.reports.group import GroupService
 from schemas.hr import (
@@ -122,11 +122,13 @@ class CoverageController(Controller):
     @get(
         "/outstanding",
         operation_id="listOutstandingEmployees",
+        opt={SCHOOL_SCOPED: True},
         summary="Active roster employees who have not completed a module (whom HR chases)",
         responses=problems(400, 401, 403, 404),
     )
     async def outstanding(
         self,
+        request: Request[Any, Any, Any],
         coverage: NamedDependency[CoverageService],
         module: Annotated[str, QueryParameter(description="Module id.", min_length=1, max_length=64)],
         school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
@@ -135,4 +137,4 @@ class CoverageController(Controller):
             bool, QueryParameter(description="Only those past the due date of an assignment.")
         ] = False,
     ) -> list[Outstanding]:
-        return await coverage.outstanding(module, school, role, overdue)
+        return await coverage.outstanding(module, principal_of(request).school_filter(school), role, overdue)

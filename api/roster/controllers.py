@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK
 from api.db import Sessions
 from api.errors import BadRequest, InvalidInput, problems
 from api.http.params import Limit
-from api.identity.auth import Scope, principal_of, requires
+from api.identity.auth import SCHOOL_SCOPED, Scope, principal_of, requires
 from api.identity.tokens import TokenKey
 from api.roster.oneroster import MAX_BUNDLE_BYTES
 from api.roster.services import RosterQuery, RosterService
@@ -112,7 +112,7 @@ class RosterController(Controller):
     @get(
         operation_id="listRoster",
         summary="The roster as HR uploaded it, searched and filtered, in pages (cursor pagination)",
-        opt=requires(Scope.HR_READ),
+        opt={**requires(Scope.HR_READ), SCHOOL_SCOPED: True},
         responses=problems(400, 401, 403),
     )
     async def list_roster(
@@ -134,8 +134,11 @@ class RosterController(Controller):
         ] = None,
         limit: Limit = 100,
     ) -> RosterPage:
-        query = RosterQuery(q=q.strip(), school=school, role=role, status=status or "")
-        service = RosterService(sessions, principal_of(request).district_id)
+        principal = principal_of(request)
+        query = RosterQuery(
+            q=q.strip(), school=principal.school_filter(school), role=role, status=status or ""
+        )
+        service = RosterService(sessions, principal.district_id)
         return await service.page(query, cursor, limit, await token_key.get())
 
     @put(

@@ -1,7 +1,7 @@
 """cmi5 package keys: a district's revocable name on the cmi5 packages its LMSs import
 
-Revision ID: 0020
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 import api.models
 
-revision: str = "0020"
+revision: str = "0017"
 down_revision = "0016"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
