@@ -215,6 +215,8 @@ DOWNLOADS = {
     "getEmployeeTranscriptPdf": {"application/pdf"},
     "getFeedbackQrCard": {"application/pdf"},
     "getFeedbackSummaryCsv": {"text/csv; charset=utf-8"},
+    "getImpactTrendsCsv": {"text/csv; charset=utf-8"},
+    "getImpactBeforeAfterCsv": {"text/csv; charset=utf-8"},
 }
 
 

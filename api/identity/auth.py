@@ -39,6 +39,7 @@ class Scope(StrEnum):
     DIALOGUES_WRITE = "dialogues:write"
     ASSIGNMENTS_WRITE = "assignments:write"
     MEASURES_WRITE = "measures:write"
+    IMPACT_READ = "impact:read"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 
