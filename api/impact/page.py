@@ -33,6 +33,7 @@ HEADERS = {
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "What the training changed",
+        "trends": "Trends",
         "intro": "Each school's service figures, period by period, beside the share of its staff "
         "who completed each module of the course.",
         "caution": "This is a comparison, not proof of cause. Figures also move for reasons "
@@ -88,6 +89,7 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "es": {
         "title": "Lo que cambió la capacitación",
+        "trends": "Tendencias",
         "intro": "Las cifras de servicio de cada escuela, periodo a periodo, junto al porcentaje "
         "de su personal que completó cada módulo del curso.",
         "caution": "Esto es una comparación, no una prueba de causa. Las cifras también cambian "
@@ -192,7 +194,7 @@ def dashboard_page(language: Literal["en", "es"]) -> str:
 <div id="problem" role="alert"></div>
 <div id="figures" hidden>
 <section aria-labelledby="trend-title">
-<h2 id="trend-title">{_e(t["period"])}</h2>
+<h2 id="trend-title">{_e(t["trends"])}</h2>
 <div class="charts">
 <figure id="score-chart"></figure>
 <figure id="coverage-chart"></figure>

@@ -62,7 +62,7 @@
   function label(period) {
     const d = new Date(period.start + "T00:00:00Z");
     const options = trends.period === "month"
-      ? { month: "short", year: "numeric", timeZone: "UTC" }
+      ? { month: "short", year: "2-digit", timeZone: "UTC" }
       : { day: "numeric", month: "short", timeZone: "UTC" };
     return d.toLocaleDateString(document.documentElement.lang, options);
   }
@@ -83,6 +83,14 @@
     });
     t.appendChild(body);
     return t;
+  }
+
+  /* A wide table scrolls in a region of its own (focusable, so a keyboard can scroll it),
+     never the page. */
+  function scroll(inner, name) {
+    const region = el("div", null, { class: "scroll", tabindex: "0", role: "region", "aria-label": name });
+    region.appendChild(inner);
+    return region;
   }
 
   /* The selected school's periods, or every school's summed (means weighted by their counts). */
@@ -130,9 +138,10 @@
       chart.appendChild(svg("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, format(v)));
     }
     chart.appendChild(svg("line", { class: "axis", x1: L, x2: W - R, y1: y(0), y2: y(0) }));
-    const step = Math.max(1, Math.ceil(points.length / 6));
+    // At most four labels on the axis: they must fit a phone (the table has every one).
+    const shown = new Set([0, 1, 2, 3].map((k) => Math.round((k * (points.length - 1)) / 3)));
     points.forEach((p, i) => {
-      if (i % step === 0 || i === points.length - 1) {
+      if (shown.has(i)) {
         chart.appendChild(svg("text", { x: x(i), y: H - 10, "text-anchor": "middle" }, p.label));
       }
     });
@@ -174,7 +183,7 @@
     }
     const details = el("details");
     details.appendChild(el("summary", T.data_table));
-    details.appendChild(table(head[0], points.map(head[1]), title));
+    details.appendChild(scroll(table(head[0], points.map(head[1]), title), title));
     figure.appendChild(details);
   }
 
@@ -199,7 +208,7 @@
     figure.appendChild(chart);
     const details = el("details");
     details.appendChild(el("summary", T.data_table));
-    details.appendChild(table([T.score, T.count], counts.map((n, s) => [s, n]), title));
+    details.appendChild(scroll(table([T.score, T.count], counts.map((n, s) => [s, n]), title), title));
     figure.appendChild(details);
   }
 
