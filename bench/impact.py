@@ -46,7 +46,7 @@ FILL = [
     FROM generate_series(1, 40) g""",
     f"""INSERT INTO feedback_answers (id, district_id, school_id, instrument_version, score, reason,
         resolved, comment, language, day, device_key, address_key, received_at)
-    SELECT gen_random_uuid(), $1, s.id, 1, (g * 7919) % 11, 'enrollment', g % 3 <> 0, '', 'en',
+    SELECT gen_random_uuid(), $1, s.id, 1, (g::bigint * 7919) % 11, 'enrollment', g % 3 <> 0, '', 'en',
         (t.at)::date, md5(g::text), 'a', t.at
     FROM generate_series(1, $2) g
     JOIN ({SCHOOLS_BY_NUMBER}) s ON s.n = g % 40
