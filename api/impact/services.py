@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +28,13 @@ from api.dialogues.business import business_hours
 from api.errors import InvalidInput, NotFound
 from api.http.params import moment
 from api.impact.windows import (
+    DEFAULT_PERIODS,
+    FIRST_DAY,
+    LAST_DAY,
     MAX_PERIODS,
     Tallies,
     Window,
+    earlier,
     figures,
     finished_training,
     local_day,
@@ -94,20 +99,11 @@ class Impact:
             zone = await district_zone(session, self.district_id)
             start, end = moment(start_text, "from", zone), moment(end_text, "to", zone)
             last = local_day((end - timedelta(microseconds=1)) if end else now, zone)
-            if start is None:
-                first = last
-                for _ in range(11):
-                    first = (
-                        (first.replace(day=1) - timedelta(days=1))
-                        if unit == "month"
-                        else first - timedelta(7)
-                    )
-            else:
-                first = local_day(start, zone)
-            if first > last:
+            first = local_day(start, zone) if start else earlier(last, unit, DEFAULT_PERIODS - 1)
+            if not (FIRST_DAY <= first <= last <= LAST_DAY):
                 raise InvalidInput(
-                    "`from` is after `to`; give the earlier date first.",
-                    errors=[FieldError(field="from", message="is after `to`")],
+                    f"`from` must come before `to`, both between {FIRST_DAY} and {LAST_DAY}.",
+                    errors=[FieldError(field="from", message="after `to`, or out of range")],
                 )
             windows = periods(first, last, unit, zone)
             if len(windows) > MAX_PERIODS:
@@ -223,7 +219,12 @@ class Impact:
         return schools
 
     async def _read(
-        self, session: AsyncSession, spans: list[Span], schools: list[uuid.UUID], now: datetime, zone: Any
+        self,
+        session: AsyncSession,
+        spans: list[Span],
+        schools: list[uuid.UUID],
+        now: datetime,
+        zone: ZoneInfo,
     ) -> tuple[Tallies, Firsts, dict[str, list[uuid.UUID]]]:
         tallies = Tallies()
         if schools:
@@ -238,7 +239,7 @@ class Impact:
         spans: list[Span],
         schools: list[uuid.UUID],
         now: datetime,
-        zone: Any,
+        zone: ZoneInfo,
     ) -> None:
         """The feedback, shopper and dialogue figures of every span, into `tallies`."""
         low = min(w.start_at for _, w in spans)

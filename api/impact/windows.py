@@ -29,6 +29,10 @@ from schemas.impact import (
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 MAX_PERIODS = 60
 """Most periods one report covers (five years of months, a year and more of weeks)."""
+DEFAULT_PERIODS = 12
+"""Periods in a report that names no `from`: the last twelve, up to `to`."""
+FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 31)
+"""The days a report may cover: whole periods and their bounds in UTC stay inside a datetime."""
 
 
 class Window(msgspec.Struct, frozen=True):
@@ -61,6 +65,14 @@ def next_start(start: date, unit: PeriodUnit) -> date:
     if unit == "week":
         return start + timedelta(days=7)
     return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def earlier(day: date, unit: PeriodUnit, count: int) -> date:
+    """The first day of the period `count` periods before the one holding `day`."""
+    start = period_start(day, unit)
+    for _ in range(count):
+        start = period_start(start - timedelta(days=1), unit)
+    return start
 
 
 def periods(first: date, last: date, unit: PeriodUnit, zone: ZoneInfo) -> list[Window]:

@@ -4,7 +4,7 @@ calendar across DST and year ends, and the day a roster reaches its training thr
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from api.impact.windows import MAX_PERIODS, finished_training, periods, training_at
+from api.impact.windows import MAX_PERIODS, earlier, finished_training, periods, training_at
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -41,3 +41,9 @@ def test_the_training_date_is_the_kth_earliest_finish() -> None:
     firsts = {"a": at("2026-01-02T00:00"), "b": at("2026-01-05T00:00")}
     assert finished_training(firsts, ["a", "b"]) == at("2026-01-05T00:00")
     assert finished_training(firsts, ["a", "b", "c"]) is None
+
+
+def test_the_default_range_is_the_last_twelve_periods() -> None:
+    assert earlier(date(2026, 12, 3), "month", 11) == date(2026, 1, 1)
+    assert earlier(date(2026, 3, 31), "month", 1) == date(2026, 2, 1)
+    assert earlier(date(2026, 12, 3), "week", 11) == date(2026, 9, 14)  # a Monday
