@@ -70,12 +70,14 @@ FILL = [
     JOIN ({SCHOOLS_BY_NUMBER}) s ON s.n = g % 40""",
     """INSERT INTO roster_employees (id, district_id, employee_id, name, email, email_key, school_code,
         school_name, department, role_code, role_title, status, created_at, updated_at)
-    SELECT gen_random_uuid(), $1, 'E' || g, 'Employee ' || g, '', '', 'S' || (g % 40 + 1), '', '', '', '',
+    SELECT gen_random_uuid(), $1, 'E' || g, 'Employee ' || g, 'e' || g || '@district.org',
+        'e' || g || '@district.org', 'S' || (g % 40 + 1), '', '', '', '',
         'active', now(), now()
     FROM generate_series(1, 4000) g""",
     """INSERT INTO learners (id, district_id, external_id, name, email, employee_id, school, role,
         created_at, updated_at)
-    SELECT gen_random_uuid(), $1, 'lms-' || g, 'Employee ' || g, '', 'E' || g, '', '', now(), now()
+    SELECT gen_random_uuid(), $1, 'lms-' || g, 'Employee ' || g, 'E' || g || '@district.org', 'E' || g,
+        '', '', now(), now()
     FROM generate_series(1, 4000) g""",
     """INSERT INTO completions (id, district_id, learner_id, module_id, module_version, score, passed,
         attempts, started_at, completed_at, credit_minutes, certificate_code, updated_at)

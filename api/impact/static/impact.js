@@ -128,7 +128,7 @@
     figure.replaceChildren();
     const id = figure.id;
     figure.appendChild(el("figcaption", title, { id: id + "-title" }));
-    const W = 320, H = 180, L = 36, R = 8, TOP = 10, B = 28;
+    const W = 320, H = 180, L = 44, R = 12, TOP = 10, B = 28;
     const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc` });
     const x = (i) => L + (points.length < 2 ? (W - L - R) / 2 : (i * (W - L - R)) / (points.length - 1));
     const y = (v) => TOP + (H - TOP - B) * (1 - v / top);
@@ -142,7 +142,9 @@
     const shown = new Set([0, 1, 2, 3].map((k) => Math.round((k * (points.length - 1)) / 3)));
     points.forEach((p, i) => {
       if (shown.has(i)) {
-        chart.appendChild(svg("text", { x: x(i), y: H - 10, "text-anchor": "middle" }, p.label));
+        // The end labels lean inwards, so they are not cut at the chart's edges.
+        const anchor = points.length < 2 ? "middle" : i === 0 ? "start" : i === points.length - 1 ? "end" : "middle";
+        chart.appendChild(svg("text", { x: x(i), y: H - 10, "text-anchor": anchor }, p.label));
       }
     });
     const summaries = [];
