@@ -2,12 +2,13 @@
 window (months or weeks, or the windows before and after each school's training date) beside
 the share of its roster who had completed each module.
 
-Four queries answer a report, each over the district's rows in the report's span only, with
-each row's window found in SQL (a CASE over the windows' UTC bounds, so DST and month lengths
-were settled in Python once): the feedback scores grouped by school, window and score; the
-secret-shopper visits grouped by school, window and channel; the dialogues streamed (their
-ages are business hours, which SQL can't count: api/dialogues/business.py, the inbox's own
-count); and each roster employee's first completion of each module. A roster employee belongs
+Four queries answer a report (besides the district's zone, schools and roster), each over
+the district's rows in the report's span only, with each row's window found in SQL (a CASE
+over the windows' UTC bounds, so DST and month lengths were settled in Python once): the
+feedback scores grouped by school, window and score; the secret-shopper visits grouped by
+school, window and channel; the dialogues streamed (their ages are business hours, which
+portable SQL can't count: api/dialogues/business.py, the inbox's own count); and each roster
+employee's first completion of each module. A roster employee belongs
 to the feedback school whose code is their school code.
 """
 
