@@ -44,6 +44,7 @@ from api.http.rate_limit import PublicRateLimit, RateLimitMiddleware
 from api.http.response_cache import ResponseCache
 from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
+from api.impact.controllers import ImpactController, dashboard, impact_assets
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
 from api.measures.controllers import (
@@ -158,6 +159,9 @@ class Core(InitPlugin):
                 ConsoleController,
                 console_page,
                 console_assets(),
+                ImpactController,
+                dashboard,
+                impact_assets(),
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)

@@ -24,6 +24,7 @@ ScopeName = Literal[
     "measures:write",
     "plans:read",
     "plans:write",
+    "impact:read",
 ]
 
 

@@ -226,6 +226,8 @@ DOWNLOADS = {
         for target in ("Module", "Agenda")
         for document in ("ParticipantPacket", "FacilitatorGuide", "JobAid")
     },
+    "getImpactTrendsCsv": {"text/csv; charset=utf-8"},
+    "getImpactBeforeAfterCsv": {"text/csv; charset=utf-8"},
 }
 
 

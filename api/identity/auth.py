@@ -43,6 +43,7 @@ class Scope(StrEnum):
     MEASURES_WRITE = "measures:write"
     PLANS_READ = "plans:read"
     PLANS_WRITE = "plans:write"
+    IMPACT_READ = "impact:read"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 

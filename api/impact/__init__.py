@@ -1,0 +1,1 @@
+"""What the training changed: service figures per school and period beside training coverage."""
