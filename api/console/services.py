@@ -18,7 +18,7 @@ from api.console import oidc
 from api.console.people import NotAllowed, email_of, groups_of, role_of
 from api.crypto import SecretBox
 from api.db import Sessions
-from api.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
+from api.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from api.identity.auth import (
     CONSOLE_IDLE,
     CONSOLE_LIFETIME,
@@ -212,13 +212,20 @@ class ConsoleService:
             slug = await district_slug(session, login.district_id)
         if row is None:
             raise NotFound("This district's console sign-in was removed; ask your district administrator.")
+        try:
+            client_secret = self.box.open(row.client_secret_sealed)
+        except ValueError:  # sealed under another FRONTOFFICE_SECRET_KEY
+            raise Conflict(
+                "This district's sign-in secret can no longer be read (the service's secret key was "
+                "changed); ask your district administrator to enter the client secret again."
+            ) from None
         metadata = await self._metadata(row)
         try:
             tokens = await oidc.exchange_code(
                 self.http,
                 metadata,
                 row.client_id,
-                self.box.open(row.client_secret_sealed),
+                client_secret,
                 code,
                 self.redirect_uri,
                 login.code_verifier,

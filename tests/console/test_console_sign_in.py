@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from api.app import create_app
 from api.db import Sessions
-from api.models import ApiKey, ConsoleSession, utcnow
+from api.models import ApiKey, ConsoleProvider, ConsoleSession, utcnow
 from api.settings import Settings
 from tests.conftest import Tenant
 from tests.console.idp import Provider
@@ -179,6 +179,13 @@ async def test_refused_sign_ins_make_no_session(
     client.cookies.update(login_cookie)
     replay = await client.get(callback, follow_redirects=False)
     assert replay.status_code == 400 and "used already" in replay.json()["detail"]
+    assert await count(sessions, ConsoleSession) == 1
+
+    # A client secret sealed under another FRONTOFFICE_SECRET_KEY: a 409 saying what to do.
+    async with sessions.begin() as session:
+        await session.execute(update(ConsoleProvider).values(client_secret_sealed="sealed-elsewhere"))
+    response = await client.get(await start(client, idp, ADMIN), follow_redirects=False)
+    assert response.status_code == 409 and "enter the client secret again" in response.json()["detail"]
     assert await count(sessions, ConsoleSession) == 1
 
 
