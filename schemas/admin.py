@@ -22,6 +22,7 @@ ScopeName = Literal[
     "dialogues:write",
     "assignments:write",
     "measures:write",
+    "workshops:run",
 ]
 
 

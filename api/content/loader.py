@@ -27,6 +27,7 @@ from schemas.base import Wire
 from schemas.content import (
     AllOf,
     AnyOf,
+    Attended,
     ChoiceItem,
     ClassifyItem,
     Condition,
@@ -577,6 +578,8 @@ def _condition_problems(path: str, condition: Condition, forms: dict[str, Form])
             )
         for index, child in enumerate(condition.conditions):
             yield from _condition_problems(f"{path}.conditions[{index}]", child, forms)
+        return
+    if isinstance(condition, Attended):
         return
     form = forms.get(condition.form)
     if form is None:
