@@ -149,16 +149,13 @@ _ASKED_TARGET = _lookup(
     "target",
 )
 _ASKED_LEARNER = _lookup(
-    select(
-        *_LEARNER,
-        Learner.progress_version,
-        exists()
-        .where(
-            Attendance.learner_id == _ASKED.c.learner_id, Attendance.module_id == _ASKED_TARGET.c.module_id
-        )
-        .label("attended"),
-    ).where(Learner.id == _ASKED.c.learner_id),
-    "learner",
+    select(*_LEARNER, Learner.progress_version).where(Learner.id == _ASKED.c.learner_id), "learner"
+)
+_ASKED_ATTENDED = _lookup(
+    select(Attendance.module_id).where(
+        Attendance.learner_id == _ASKED.c.learner_id, Attendance.module_id == _ASKED_TARGET.c.module_id
+    ),
+    "attended",
 )
 _ASKED_ATTEMPTS = _lookup(
     select(*_ATTEMPT).where(
@@ -175,10 +172,17 @@ _ASKED_COMPLETION = _lookup(
     "completion",
 )
 READ_BATCH = (
-    select(_ASKED.c.n, *_ASKED_LEARNER.c, *_ASKED_ATTEMPTS.c, *_ASKED_COMPLETION.c)
+    select(
+        _ASKED.c.n,
+        *_ASKED_LEARNER.c,
+        _ASKED_ATTENDED.c.module_id.is_not(None).label("attended"),
+        *_ASKED_ATTEMPTS.c,
+        *_ASKED_COMPLETION.c,
+    )
     .select_from(_ASKED)
     .join(_ASKED_TARGET, true())
     .join(_ASKED_LEARNER, true())
+    .outerjoin(_ASKED_ATTENDED, true())
     .join(_ASKED_ATTEMPTS, true())
     .outerjoin(_ASKED_COMPLETION, true())
 )
