@@ -96,6 +96,10 @@ async def test_open_join_move_and_close(client: Client, district_a: Tenant, dist
     # Another district sees nothing of it.
     assert (await client.get(url, headers=district_b.headers)).status_code == 404
     assert (await client.get(f"{url}/participants", headers=district_b.headers)).status_code == 404
+    assert (await client.get(f"{url}/stream", headers=district_b.headers)).status_code == 404
+    # Nor does a participant of another room.
+    other = await open_workshop(client, district_a)
+    assert (await client.get(f"{WORKSHOPS}/{other['id']}/room", headers=participant)).status_code == 404
     closed = await client.patch(f"{url}/state", json={"status": "closed"}, headers=district_a.headers)
     assert closed.json()["status"] == "closed" and closed.json()["closed_at"]
     late = await client.post(JOIN, json={"code": code, "name": "Bo", "school": "Lincoln"})
