@@ -66,6 +66,9 @@ from api.roster.controllers import RosterController
 from api.runtime import open_runtime
 from api.settings import Settings
 from api.sweeps import SWEEPS
+from api.workshops.controllers import JoinController, WorkshopController, workshop_pages
+from api.workshops.guard import JoinGuard
+from api.workshops.wakeups import Wakeups
 
 VERSION = importlib.metadata.version("frontoffice")
 
@@ -81,6 +84,8 @@ class Core(InitPlugin):
         # One count store for the public routes' limit and each feedback link's: one Redis client.
         self.rate_limit = PublicRateLimit(settings, public_paths=(DOCS,))
         self.feedback_guard = FeedbackGuard(settings, self.rate_limit)
+        self.workshop_join_guard = JoinGuard(settings, self.rate_limit)
+        self.workshop_wakeups = Wakeups(settings)
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -110,6 +115,8 @@ class Core(InitPlugin):
         app_config.state["metrics"] = self.metrics
         app_config.state["response_cache"] = self.response_cache
         app_config.state["feedback_guard"] = self.feedback_guard
+        app_config.state["workshop_join_guard"] = self.workshop_join_guard
+        app_config.state["workshop_wakeups"] = self.workshop_wakeups
         for plugin in self.plugins.values():
             app_config.route_handlers.extend(plugin.route_handlers())
         app_config.route_handlers.extend(
@@ -162,6 +169,9 @@ class Core(InitPlugin):
                 ImpactController,
                 dashboard,
                 impact_assets(),
+                WorkshopController,
+                JoinController,
+                workshop_pages(),
             ]
         )
         app_config.dependencies.update(DEPENDENCIES)
@@ -180,6 +190,7 @@ class Core(InitPlugin):
         app_config.before_request = require_json_body
         app_config.request_class = StrictRequest
         app_config.lifespan.append(self.lifespan)
+        app_config.lifespan.append(self.workshop_wakeups.lifespan)
         app_config.openapi_config = OpenAPIConfig(
             title="Front Office",
             version=VERSION,

@@ -735,3 +735,77 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class Workshop(Base):
+    """A live, facilitated session of one or more modules: the room's join code and its state,
+    which the facilitator moves (the step the room is on, whether participants may go ahead)."""
+
+    __tablename__ = "workshops"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("ix_workshops_district", "district_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    modules: Mapped[list[str]]
+    cohort: Mapped[str] = mapped_column(String(100), default="")
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    allow_ahead: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    opened_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class WorkshopParticipant(Base):
+    """A learner in a workshop's room (joined by code, or added by a launch); `attended_at` once
+    the facilitator confirms they were there."""
+
+    __tablename__ = "workshop_participants"
+    __table_args__ = (Index("ix_workshop_participants_learner", "learner_id"),)
+
+    workshop_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attended_at: Mapped[datetime | None]
+
+
+class WorkshopFeed(Base):
+    """What a workshop's presenter stream serves, in order: each state change, and each attempt a
+    participant submits while the workshop is open (written by a trigger on `attempts`, migration
+    0018, whatever path submitted it). `txid` as in `completion_changes`: the writing
+    transaction's id on PostgreSQL, 0 on SQLite."""
+
+    __tablename__ = "workshop_feed"
+    __table_args__ = (Index("ix_workshop_feed_position", "workshop_id", "txid", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    workshop_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    txid: Mapped[int] = mapped_column(BigInteger, default=0)
+    kind: Mapped[str] = mapped_column(String(8))
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Attendance(Base):
+    """A learner's confirmed attendance at a live session of a module: what a completion rule's
+    `attended` requirement asks for."""
+
+    __tablename__ = "attendances"
+
+    learner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    workshop_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("workshops.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)

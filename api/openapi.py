@@ -87,7 +87,8 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
             "An administrator creates it (`POST /api/v1/keys`, or `frontoffice keys create`) with "
             "scopes: `admin` (keys, settings, plugins, roster, audit, voiding), `content:read` (the "
             "course), `content:facilitate` (facilitator views), `progress:write` (learner tokens), "
-            "`reports:read` (group reports), `hr:read` (completion records and exports). An "
+            "`reports:read` (group reports), `hr:read` (completion records and exports), "
+            "`workshops:run` (live workshops: the room, its stream, attendance). An "
             "operation's requirement lists the scopes it needs."
         ),
     ),
@@ -99,9 +100,9 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
             "A learner token: a short-lived signed JWT for one learner, issued by "
             "`POST /api/v1/learner-tokens` (to an API key with `progress:write`) or by an LTI "
             "launch, sent as `Authorization: Bearer <token>`. Every learner token holds `learner` "
-            "and `content:read`; a facilitator token also holds `content:facilitate` and "
-            "`reports:read`. An operation's requirement lists the scopes it needs beyond the "
-            "first two: an empty list means any learner token."
+            "and `content:read`; a facilitator token also holds `content:facilitate`, "
+            "`reports:read` and `workshops:run`. An operation's requirement lists the scopes it "
+            "needs beyond the first two: an empty list means any learner token."
         ),
     ),
     CONSOLE_SESSION: SecurityScheme(

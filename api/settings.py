@@ -87,6 +87,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     feedback_answers_per_address: Annotated[int, Meta(ge=1, le=10_000)] = 20
     """How many answers from one client address count for one school in a day (a school's own
     network puts many families behind one address; a flood from one is capped at this)."""
+    workshop_join_rate_limit: str = "120/hour"
+    """How many times one client address may try to join a live workshop by code in a window
+    (`<count>/<second|minute|hour|day>`): a room behind one school address joins well within
+    it, and guessing a live code (one of 25^8) stays out of reach."""
 
     def __post_init__(self) -> None:
         if self.secret_key and len(self.secret_key.encode()) < 32:
@@ -100,6 +104,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             )
         rate_window(self.rate_limit_public)  # raises SettingsError naming the variable
         rate_window(self.feedback_rate_limit_school, "FRONTOFFICE_FEEDBACK_RATE_LIMIT_SCHOOL")
+        rate_window(self.workshop_join_rate_limit, "FRONTOFFICE_WORKSHOP_JOIN_RATE_LIMIT")
         if self.rate_limit_store != "memory" and not self.rate_limit_store.startswith(
             ("redis://", "rediss://", "unix://")
         ):

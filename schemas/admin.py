@@ -25,6 +25,7 @@ ScopeName = Literal[
     "plans:read",
     "plans:write",
     "impact:read",
+    "workshops:run",
 ]
 
 

@@ -118,6 +118,15 @@ class QuizPassed(Wire, tag="quiz_passed", kw_only=True):
     min_score: Annotated[Fraction, Meta(description="Lowest passing score, from 0 to 1.")]
 
 
+class Attended(Wire, tag="attended", kw_only=True):
+    """Met when a facilitator has confirmed the learner attended a live workshop of the module
+    (the workshop mode's requirement: the room did the activities together)."""
+
+
+ATTENDANCE = "attendance"
+"""What a requirement to attend names in place of a form."""
+
+
 class AllOf(Wire, tag="all_of", kw_only=True):
     """Met when every condition is met."""
 
@@ -130,7 +139,7 @@ class AnyOf(Wire, tag="any_of", kw_only=True):
     conditions: "list[Condition]"
 
 
-Condition = FormSubmitted | QuizPassed | AllOf | AnyOf
+Condition = FormSubmitted | QuizPassed | Attended | AllOf | AnyOf
 
 
 # --- Items (QTI 3 interactions) -------------------------------------------------------------

@@ -269,10 +269,11 @@ class LearnerMaterial(Wire, kw_only=True):
 
 
 class Requirement(Wire, kw_only=True):
-    """One thing that completes a requirement group: submit a form, or pass it."""
+    """One thing that completes a requirement group: submit a form, pass it, or attend a live
+    workshop of the module (`form` is then `attendance`)."""
 
     form: Id
-    action: Literal["submit", "pass"]
+    action: Literal["submit", "pass", "attend"]
     min_score: Annotated[
         Fraction | None, Meta(description="For `pass`: the lowest passing score, 0 to 1.")
     ] = None

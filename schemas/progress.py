@@ -211,10 +211,11 @@ class CompletionView(Wire, kw_only=True):
 
 
 class RequirementStatus(Wire, kw_only=True):
-    """One thing a module's completion rule asks for, and whether it is met."""
+    """One thing a module's completion rule asks for, and whether it is met (`attend`: a live
+    workshop of the module, confirmed by its facilitator; `form` is then `attendance`)."""
 
     form: str
-    action: Literal["submit", "pass"]
+    action: Literal["submit", "pass", "attend"]
     min_score: float | None = None
     met: bool
 

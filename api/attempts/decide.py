@@ -93,8 +93,9 @@ class Attempted(Submitted, Protocol):
     def submitted_at(self) -> datetime | None: ...
 
 
-def standing_of(module: Module, rows: Sequence[Submitted]) -> Standing:
-    """What a learner's attempts at a module's forms count for against its completion rule."""
+def standing_of(module: Module, rows: Sequence[Submitted], attended: bool = False) -> Standing:
+    """What a learner's attempts at a module's forms (and a confirmed attendance at a live
+    workshop of it) count for against its completion rule."""
     submitted = [r for r in rows if r.status == "submitted"]
     scores: dict[str, float] = {}
     for form in module.forms:
@@ -103,7 +104,7 @@ def standing_of(module: Module, rows: Sequence[Submitted]) -> Standing:
             pick = counted_attempt(scored, form.policy.attempts.counted)
             assert pick.score is not None
             scores[form.id] = pick.score
-    return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores)
+    return Standing(submitted=frozenset(r.form_id for r in submitted), scores=scores, attended=attended)
 
 
 class Kept(NamedTuple):
@@ -134,11 +135,17 @@ def kept(module: Module, standing: Standing, rows: Sequence[Submitted]) -> Kept:
 
 
 def completion_due(
-    learner_id: uuid.UUID, module: Module, submission: Attempted, rows: Sequence[Attempted], now: datetime
+    learner_id: uuid.UUID,
+    module: Module,
+    module_version: str,
+    rows: Sequence[Attempted],
+    now: datetime,
+    attended: bool = False,
 ) -> tuple[CompletionView, int] | None:
-    """The completion to record when the learner's attempts at `module` (`submission` among them,
-    none live yet) meet its rule, with its attempts at the checks; else None."""
-    standing = standing_of(module, rows)
+    """The completion to record when the learner's attempts at `module` (of `module_version`,
+    none live yet) and their attendance meet its rule, with its attempts at the checks; else
+    None."""
+    standing = standing_of(module, rows, attended)
     if not is_met(module.completion, standing):
         return None
     result = kept(module, standing, rows)
@@ -146,10 +153,11 @@ def completion_due(
         id=uuid.uuid4(),
         learner_id=learner_id,
         module_id=module.id,
-        module_version=submission.module_version,
+        module_version=module_version,
         score=result.score,
         passed=result.passed,
-        started_at=min(r.started_at for r in rows),
+        # A rule met by attendance alone has no attempt to date the start by.
+        started_at=min((r.started_at for r in rows), default=now),
         completed_at=now,
         credit_minutes=module.minutes,
         certificate_code=secrets.token_hex(8).upper(),
@@ -258,13 +266,13 @@ def decide(
     rows = [submission if a.id == target.id else a for a in seen.attempts]
     completion, attempts, rescore = None, 0, None
     if seen.live is None:
-        due = completion_due(learner_id, module, submission, rows, now)
+        due = completion_due(learner_id, module, submission.module_version, rows, now, seen.attended)
         if due is not None:
             completion, attempts = due
     elif form.kind == "knowledge_check":
         # A check taken again after the module is complete: the record keeps what the check's
         # policy counts (the best score, say), and says how many attempts were made.
-        result = kept(module, standing_of(module, rows), rows)
+        result = kept(module, standing_of(module, rows, seen.attended), rows)
         live = seen.live
         rescore = {"id": live.id, "score": result.score, "passed": result.passed, "attempts": result.attempts}
         if (result.score, result.passed) != (live.score, live.passed):

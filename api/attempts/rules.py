@@ -6,7 +6,7 @@ from typing import Literal, Protocol, TypeVar
 
 import msgspec
 
-from schemas.content import AllOf, AnyOf, Condition, FormSubmitted, QuizPassed
+from schemas.content import ATTENDANCE, AllOf, AnyOf, Attended, Condition, FormSubmitted, QuizPassed
 from schemas.progress import RequirementStatus
 
 
@@ -30,10 +30,12 @@ def counted_attempt(attempts: Sequence[A], counted: Literal["highest", "latest",
 
 
 class Standing(msgspec.Struct, frozen=True):
-    """A learner's submitted work in one module: forms submitted, counted score per form."""
+    """A learner's submitted work in one module: forms submitted, counted score per form, and
+    whether a facilitator confirmed they attended a live workshop of it."""
 
     submitted: frozenset[str]
     scores: Mapping[str, float]
+    attended: bool = False
 
 
 def is_met(condition: Condition, standing: Standing) -> bool:
@@ -43,13 +45,17 @@ def is_met(condition: Condition, standing: Standing) -> bool:
         score = standing.scores.get(condition.form)
         # A small tolerance: 4 of 5 is 0.8 exactly, whatever floating point makes of it.
         return score is not None and score + 1e-9 >= condition.min_score
+    if isinstance(condition, Attended):
+        return standing.attended
     if isinstance(condition, AllOf):
         return all(is_met(c, standing) for c in condition.conditions)
     assert isinstance(condition, AnyOf)
     return any(is_met(c, standing) for c in condition.conditions)
 
 
-def _leaf(condition: FormSubmitted | QuizPassed, standing: Standing) -> RequirementStatus:
+def _leaf(condition: FormSubmitted | QuizPassed | Attended, standing: Standing) -> RequirementStatus:
+    if isinstance(condition, Attended):
+        return RequirementStatus(form=ATTENDANCE, action="attend", met=standing.attended)
     if isinstance(condition, FormSubmitted):
         return RequirementStatus(form=condition.form, action="submit", met=is_met(condition, standing))
     return RequirementStatus(
@@ -63,7 +69,7 @@ def requirements(condition: Condition, standing: Standing) -> list[list[Requirem
     Nested rules deeper than all-of(any-of(...)) are flattened conservatively: a nested group
     counts as met only as the whole rule says, so the list never claims more than is true.
     """
-    if isinstance(condition, (FormSubmitted, QuizPassed)):
+    if isinstance(condition, (FormSubmitted, QuizPassed, Attended)):
         return [[_leaf(condition, standing)]]
     if isinstance(condition, AnyOf):
         return [[leaf for c in condition.conditions for group in requirements(c, standing) for leaf in group]]

@@ -27,7 +27,7 @@ from api.content.catalog import Catalog, Entry, negotiate
 from api.db import Sessions
 from api.errors import Conflict, InvalidInput, NotFound
 from api.metrics import Metrics
-from api.models import Attempt, Completion, utcnow
+from api.models import Attempt, Attendance, Completion, utcnow
 from schemas.content import (
     Form,
     ListItem,
@@ -351,12 +351,19 @@ class AttemptService:
         now = utcnow()
         async with self.sessions() as session:
             due = await learner_due(session, self.learner_id)
+            attended = set(
+                (
+                    await session.execute(
+                        select(Attendance.module_id).where(Attendance.learner_id == self.learner_id)
+                    )
+                ).scalars()
+            )
             for module in modules:
                 query = select(*_STANDING).where(
                     Attempt.learner_id == self.learner_id, Attempt.module_id == module.id
                 )
                 rows = (await session.execute(query)).all()
-                standing = decide.standing_of(module, rows)
+                standing = decide.standing_of(module, rows, module.id in attended)
                 live = await self._live(session, module.id)
                 status = "completed" if live else ("in_progress" if rows else "not_started")
                 assigned = due.get(module.id)

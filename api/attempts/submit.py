@@ -33,7 +33,19 @@ from typing import Any, NamedTuple, Protocol
 
 import asyncpg
 import msgspec
-from sqlalchemy import Select, Uuid, bindparam, func, insert, literal_column, select, text, true, update
+from sqlalchemy import (
+    Select,
+    Uuid,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -43,7 +55,7 @@ from sqlalchemy.sql.selectable import LateralFromClause, ScalarSelect
 
 from api.attempts.batching import Batcher
 from api.db import Sessions
-from api.models import Attempt, Completion, Learner, OutboxEvent
+from api.models import Attempt, Attendance, Completion, Learner, OutboxEvent
 from schemas.events import event_type
 from schemas.progress import CompletionView
 
@@ -81,8 +93,15 @@ _LEARNER = (
 # plan goes through a district's attempts; the caller checks the district on the row.
 _ATTEMPT = tuple(getattr(Attempt, field) for field in SeenAttempt._fields)
 _COMPLETION = tuple(getattr(Completion, field) for field in CompletionView.__struct_fields__)
-_COLUMNS = (*_LEARNER, Learner.progress_version, *_ATTEMPT, *_COMPLETION)
 _TARGET = aliased(Attempt, name="target")
+# Whether a facilitator confirmed the learner attended a live workshop of the module (a
+# completion rule may ask for it): one primary-key probe.
+_ATTENDED = (
+    exists()
+    .where(Attendance.learner_id == _TARGET.learner_id, Attendance.module_id == _TARGET.module_id)
+    .label("attended")
+)
+_COLUMNS = (*_LEARNER, Learner.progress_version, _ATTENDED, *_ATTEMPT, *_COMPLETION)
 # One submit's read (SQLite's).
 _READ = (
     select(*_COLUMNS)
@@ -132,6 +151,12 @@ _ASKED_TARGET = _lookup(
 _ASKED_LEARNER = _lookup(
     select(*_LEARNER, Learner.progress_version).where(Learner.id == _ASKED.c.learner_id), "learner"
 )
+_ASKED_ATTENDED = _lookup(
+    select(Attendance.module_id).where(
+        Attendance.learner_id == _ASKED.c.learner_id, Attendance.module_id == _ASKED_TARGET.c.module_id
+    ),
+    "attended",
+)
 _ASKED_ATTEMPTS = _lookup(
     select(*_ATTEMPT).where(
         Attempt.learner_id == _ASKED.c.learner_id, Attempt.module_id == _ASKED_TARGET.c.module_id
@@ -147,25 +172,34 @@ _ASKED_COMPLETION = _lookup(
     "completion",
 )
 READ_BATCH = (
-    select(_ASKED.c.n, *_ASKED_LEARNER.c, *_ASKED_ATTEMPTS.c, *_ASKED_COMPLETION.c)
+    select(
+        _ASKED.c.n,
+        *_ASKED_LEARNER.c,
+        _ASKED_ATTENDED.c.module_id.is_not(None).label("attended"),
+        *_ASKED_ATTEMPTS.c,
+        *_ASKED_COMPLETION.c,
+    )
     .select_from(_ASKED)
     .join(_ASKED_TARGET, true())
     .join(_ASKED_LEARNER, true())
+    .outerjoin(_ASKED_ATTENDED, true())
     .join(_ASKED_ATTEMPTS, true())
     .outerjoin(_ASKED_COMPLETION, true())
 )
-_ATTEMPT_AT = len(_LEARNER) + 1
+_ATTEMPT_AT = len(_LEARNER) + 2
 _COMPLETION_AT = _ATTEMPT_AT + len(_ATTEMPT)
 
 
 class Seen(msgspec.Struct, frozen=True):
     """What a submit read: the learner as events name them (without the id), the progress
-    version, the learner's attempts at the module, and its live completion."""
+    version, the learner's attempts at the module, its live completion, and whether their
+    attendance at a live workshop of it was confirmed."""
 
     learner: dict[str, str]
     progress_version: int
     attempts: list[SeenAttempt]
     live: CompletionView | None
+    attended: bool = False
 
 
 def _seen(rows: Sequence[Sequence[Any]], district_id: uuid.UUID) -> Seen | None:
@@ -182,6 +216,7 @@ def _seen(rows: Sequence[Sequence[Any]], district_id: uuid.UUID) -> Seen | None:
         progress_version=first[len(_LEARNER)],
         attempts=[SeenAttempt(*row[_ATTEMPT_AT:_COMPLETION_AT]) for row in rows],
         live=live,
+        attended=bool(first[len(_LEARNER) + 1]),
     )
 
 

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 import msgspec
 
-from schemas.content import AllOf, AnyOf, Condition, FormSubmitted, QuizPassed
+from schemas.content import AllOf, AnyOf, Attended, Condition, FormSubmitted, QuizPassed
 
 NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 MoveOn = Literal["Completed", "Passed", "CompletedAndPassed", "CompletedOrPassed"]
@@ -37,8 +37,11 @@ class Au(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _leaves(condition: Condition) -> Iterable[FormSubmitted | QuizPassed]:
+    """The forms the rule names; attending a live workshop is no part of a launch from an LMS."""
     if isinstance(condition, (FormSubmitted, QuizPassed)):
         yield condition
+        return
+    if isinstance(condition, Attended):
         return
     for inner in condition.conditions:
         yield from _leaves(inner)

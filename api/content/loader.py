@@ -29,6 +29,7 @@ from schemas.content import (
     Agenda,
     AllOf,
     AnyOf,
+    Attended,
     ChoiceItem,
     ClassifyItem,
     Condition,
@@ -594,6 +595,8 @@ def _condition_problems(path: str, condition: Condition, forms: dict[str, Form])
             )
         for index, child in enumerate(condition.conditions):
             yield from _condition_problems(f"{path}.conditions[{index}]", child, forms)
+        return
+    if isinstance(condition, Attended):
         return
     form = forms.get(condition.form)
     if form is None:

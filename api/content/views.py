@@ -12,8 +12,10 @@ from typing import Protocol, TypeVar, assert_never
 import msgspec
 
 from schemas.content import (
+    ATTENDANCE,
     AllOf,
     AnyOf,
+    Attended,
     ChoiceItem,
     ClassifyItem,
     Condition,
@@ -208,6 +210,8 @@ def _groups(condition: Condition) -> list[list[Requirement]]:
             return [[Requirement(form=condition.form, action="submit")]]
         case QuizPassed():
             return [[Requirement(form=condition.form, action="pass", min_score=condition.min_score)]]
+        case Attended():
+            return [[Requirement(form=ATTENDANCE, action="attend")]]
         case AllOf():
             return [group for child in condition.conditions for group in _groups(child)]
         case AnyOf():

@@ -1,6 +1,6 @@
 """The rate limit of the public routes: those anyone may call without a credential (`/verify`,
 the LTI login, launch, key set and registration, the landing page, the player's files, a
-school's feedback page and answer route, the docs).
+school's feedback page and answer route, the workshop join route and room pages, the docs).
 
 Each client address gets `FRONTOFFICE_RATE_LIMIT_PUBLIC` requests (e.g. 300 a minute) across all
 of them, in a window that starts with its first request; the next one is a 429 problem with

@@ -44,12 +44,18 @@ class Scope(StrEnum):
     PLANS_READ = "plans:read"
     PLANS_WRITE = "plans:write"
     IMPACT_READ = "impact:read"
+    WORKSHOPS_RUN = "workshops:run"
     LEARNER = "learner"  # held only by learner tokens, never granted to a key
 
 
 LEARNER_SCOPES = frozenset({Scope.CONTENT_READ.value, Scope.LEARNER.value})
-# An instructor (a facilitator token) also reads the script and the group's reports.
-FACILITATOR_SCOPES = LEARNER_SCOPES | {Scope.CONTENT_FACILITATE.value, Scope.REPORTS_READ.value}
+# An instructor (a facilitator token) also reads the script and the group's reports, and runs
+# live workshops.
+FACILITATOR_SCOPES = LEARNER_SCOPES | {
+    Scope.CONTENT_FACILITATE.value,
+    Scope.REPORTS_READ.value,
+    Scope.WORKSHOPS_RUN.value,
+}
 ALL_KEY_SCOPES = [scope.value for scope in Scope if scope is not Scope.LEARNER]
 """Every scope a key may hold, in the order they are documented."""
 KEY_SCOPES = frozenset(ALL_KEY_SCOPES)

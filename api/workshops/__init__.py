@@ -1,0 +1,1 @@
+"""Live, facilitated workshops: the room's join code, its state, the presenter stream, attendance."""

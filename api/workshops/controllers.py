@@ -1,0 +1,320 @@
+"""Workshop routes: the facilitator opens and runs a live room (scope `workshops:run`, which
+facilitator tokens hold), participants join it by code (public, limited per address) and read
+its state, and the presenter's screen follows its feed as Server-Sent Events."""
+
+import io
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import segno
+from litestar import Controller, Request, Response, Router, get, patch, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_201_CREATED
+
+from api.content.catalog import Catalog
+from api.db import Sessions
+from api.errors import BadRequest, problems
+from api.identity.auth import Scope, principal_of, requires, requires_any
+from api.openapi import DownloadSpec
+from api.player.routes import HEADERS
+from api.settings import Settings
+from api.workshops.guard import JoinGuard
+from api.workshops.room import Screen, event_id, parse_event_id
+from api.workshops.services import JoinService, WorkshopService
+from api.workshops.wakeups import Wakeups
+from schemas.workshops import (
+    AttendanceConfirm,
+    AttendanceResult,
+    FeedEvent,
+    Joined,
+    JoinRequest,
+    Participant,
+    RoomState,
+    StateChange,
+    WorkshopOpen,
+    WorkshopView,
+)
+
+SVG = "image/svg+xml"
+PNG = "image/png"
+QR_SVG = DownloadSpec(media_type=SVG, label="SVG", description="The join link's QR code, to project.")
+QR_PNG = DownloadSpec(media_type=PNG, label="PNG", description="The join link's QR code, to project.")
+STREAM = DownloadSpec(
+    media_type="text/event-stream",
+    label="Server-Sent Events",
+    description="The room's feed, from the start or after `Last-Event-ID`: `event: state` (data: "
+    "`FeedEvent` with `state`) when the facilitator moves the room, `event: entry` (data: "
+    "`FeedEvent` with the form, its respondents so far and the list entries it adds, without "
+    "names, once the form's minimum group has submitted) for each submit in the room. Each event "
+    "has an `id`; reconnect with it as `Last-Event-ID` to resume with nothing lost or repeated.",
+)
+_ENCODER = msgspec.json.Encoder()
+
+
+def provide_workshops(
+    request: Request[Any, Any, Any],
+    sessions: NamedDependency[Sessions],
+    catalog: NamedDependency[Catalog],
+    settings: NamedDependency[Settings],
+) -> WorkshopService:
+    return WorkshopService(sessions, catalog, principal_of(request).district_id, settings.base_url)
+
+
+def provide_wakeups(state: State) -> Wakeups:
+    wakeups: Wakeups = state.workshop_wakeups
+    return wakeups
+
+
+def provide_join_guard(state: State) -> JoinGuard:
+    guard: JoinGuard = state.workshop_join_guard
+    return guard
+
+
+class WorkshopController(Controller):
+    """A facilitator's live workshops."""
+
+    path = "/api/v1/workshops"
+    tags = ["workshops"]
+    dependencies = {
+        "workshops": Provide(provide_workshops, sync_to_thread=False),
+        "wakeups": Provide(provide_wakeups, sync_to_thread=False),
+    }
+
+    @post(
+        operation_id="openWorkshop",
+        summary="Open a live workshop for a room: its join code, join link and state",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 409, 413, 415, 422),
+    )
+    async def open(
+        self,
+        request: Request[Any, Any, Any],
+        workshops: NamedDependency[WorkshopService],
+        data: JSONBody[WorkshopOpen],
+    ) -> WorkshopView:
+        return await workshops.open(data, principal_of(request).caller)
+
+    @get(
+        "/{workshop_id:uuid}",
+        operation_id="getWorkshop",
+        summary="A workshop: its code, link, state and how many joined",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def get_one(
+        self, workshops: NamedDependency[WorkshopService], workshop_id: FromPath[uuid.UUID]
+    ) -> WorkshopView:
+        return await workshops.get(workshop_id)
+
+    @patch(
+        "/{workshop_id:uuid}/state",
+        operation_id="moveWorkshop",
+        summary="Move the room: its step, whether participants may go ahead, or close it",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def move(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        wakeups: NamedDependency[Wakeups],
+        workshop_id: FromPath[uuid.UUID],
+        data: JSONBody[StateChange],
+    ) -> WorkshopView:
+        view = await workshops.change(workshop_id, data)
+        wakeups.wake(workshop_id)  # this process's streams at once; others by NOTIFY or reread
+        return view
+
+    @get(
+        "/{workshop_id:uuid}/room",
+        operation_id="getWorkshopRoom",
+        summary="Where the room is (for its participants' players and its facilitator)",
+        opt=requires_any(Scope.WORKSHOPS_RUN, Scope.LEARNER),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def room(
+        self,
+        request: Request[Any, Any, Any],
+        workshops: NamedDependency[WorkshopService],
+        workshop_id: FromPath[uuid.UUID],
+    ) -> RoomState:
+        principal = principal_of(request)
+        runs = Scope.WORKSHOPS_RUN in principal.scopes
+        return await workshops.room(workshop_id, None if runs else principal.learner_id)
+
+    @get(
+        "/{workshop_id:uuid}/qr.svg",
+        operation_id="getWorkshopQrSvg",
+        summary="The join link's QR code (SVG)",
+        opt={**requires(Scope.WORKSHOPS_RUN), "downloads": (QR_SVG,)},
+        media_type=SVG,
+        responses=problems(400, 401, 403, 404),
+    )
+    async def qr_svg(
+        self, workshops: NamedDependency[WorkshopService], workshop_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
+        view = await workshops.get(workshop_id)
+        out = io.BytesIO()
+        segno.make(view.join_url, error="m").save(out, kind="svg", scale=8, border=4, title="Join code QR")
+        return Response(out.getvalue(), media_type=SVG)
+
+    @get(
+        "/{workshop_id:uuid}/qr.png",
+        operation_id="getWorkshopQrPng",
+        summary="The join link's QR code (PNG)",
+        opt={**requires(Scope.WORKSHOPS_RUN), "downloads": (QR_PNG,)},
+        media_type=PNG,
+        responses=problems(400, 401, 403, 404),
+    )
+    async def qr_png(
+        self, workshops: NamedDependency[WorkshopService], workshop_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
+        view = await workshops.get(workshop_id)
+        out = io.BytesIO()
+        segno.make(view.join_url, error="m").save(out, kind="png", scale=10, border=4)
+        return Response(out.getvalue(), media_type=PNG)
+
+    @get(
+        "/{workshop_id:uuid}/participants",
+        operation_id="listWorkshopParticipants",
+        summary="Who joined the room, and whose attendance is confirmed",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def participants(
+        self, workshops: NamedDependency[WorkshopService], workshop_id: FromPath[uuid.UUID]
+    ) -> list[Participant]:
+        return await workshops.participants(workshop_id)
+
+    @put(
+        "/{workshop_id:uuid}/attendance",
+        operation_id="confirmWorkshopAttendance",
+        summary="Confirm who attended: modules whose rule asks for attendance may complete",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def attendance(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        workshop_id: FromPath[uuid.UUID],
+        data: JSONBody[AttendanceConfirm],
+    ) -> AttendanceResult:
+        """Idempotent: confirming someone again records nothing new. Completions are recorded
+        as a submit records them (HR records, `completion.recorded` to webhooks and the LMS)."""
+        return await workshops.confirm(workshop_id, data.learner_ids)
+
+    @get(
+        "/{workshop_id:uuid}/stream",
+        operation_id="streamWorkshop",
+        summary="The room's feed as Server-Sent Events, for the presenter's screen",
+        opt={**requires(Scope.WORKSHOPS_RUN), "downloads": (STREAM,)},
+        media_type="text/event-stream",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def stream(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        wakeups: NamedDependency[Wakeups],
+        workshop_id: FromPath[uuid.UUID],
+        last_event_id: Annotated[
+            str | None,
+            HeaderParameter(name="Last-Event-ID", description="Resume after this event.", max_length=60),
+        ] = None,
+    ) -> ServerSentEvent:
+        resume = (0, 0)
+        if last_event_id:
+            parsed = parse_event_id(last_event_id)
+            if parsed is None:
+                raise BadRequest("Last-Event-ID is not an id this stream gave; reconnect without it.")
+            resume = parsed
+        view = await workshops.get(workshop_id)
+        screen = Screen([entry.module for entry in await workshops.entries(view.modules)])
+        return ServerSentEvent(_events(workshops, wakeups, workshop_id, screen, resume), retry_duration=2000)
+
+
+async def _events(
+    workshops: WorkshopService,
+    wakeups: Wakeups,
+    workshop_id: uuid.UUID,
+    screen: Screen,
+    resume: tuple[int, int],
+) -> AsyncIterator[ServerSentEventMessage]:
+    """Every feed row in order: those up to `resume` only teach the screen what the room has
+    seen (so anonymity holds as it did), the rest are sent; then live ones as they commit."""
+    position = (0, 0)
+    async with wakeups.subscribe(workshop_id) as woken:
+        while True:
+            rows = await workshops.feed(workshop_id, position)
+            for row in rows:
+                position = row.position
+                event: FeedEvent | None
+                if row.kind == "state":
+                    event = FeedEvent(state=msgspec.convert(row.state, RoomState))
+                else:
+                    assert row.learner_id and row.module_id and row.form_id
+                    event = screen.entry(row.learner_id, row.module_id, row.form_id, row.answers or {})
+                if event is None or position <= resume:
+                    continue
+                yield ServerSentEventMessage(
+                    data=_ENCODER.encode(event).decode(), event=row.kind, id=event_id(position)
+                )
+            if rows:
+                continue
+            await wakeups.wait(woken)
+
+
+class JoinController(Controller):
+    """Joining a room from a phone (public: anyone with the code)."""
+
+    path = "/workshops/join"
+    tags = ["workshops"]
+    opt = {"exclude_from_auth": True}
+    dependencies = {"guard": Provide(provide_join_guard, sync_to_thread=False)}
+
+    @post(
+        operation_id="joinWorkshop",
+        summary="Public: join a live workshop with its code, your name and school: a learner token",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=4096,
+        responses=problems(400, 404, 410, 413, 415, 422, 429),
+    )
+    async def join(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        signing_key: NamedDependency[str],
+        guard: NamedDependency[JoinGuard],
+        data: JSONBody[JoinRequest],
+    ) -> Joined:
+        """Each join makes a new learner of the workshop's district (so their work counts for
+        HR like anyone's); the token lasts until an hour after the code expires."""
+        await guard.check(request.scope)
+        return await JoinService(sessions).join(data, signing_key)
+
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _secure(response: Response[object]) -> Response[object]:
+    response.headers.update(HEADERS)
+    return response
+
+
+def workshop_pages() -> Router:
+    """`/room/`: the presenter's screen (`index.html`) and the join page (`join.html`)."""
+    return create_static_files_router(
+        path="/room",
+        directories=[STATIC],
+        html_mode=True,
+        name="room",
+        opt={"exclude_from_auth": True},
+        after_request=_secure,
+        include_in_schema=False,
+    )

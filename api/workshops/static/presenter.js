@@ -1,0 +1,248 @@
+// The presenter's screen of a live workshop: the join code and QR, the step's script with a
+// countdown, the room's flipchart growing from the Server-Sent Events stream, and attendance.
+//   /room/#token=<facilitator token>&workshop=<id>[&lang=es]   (no workshop: open one)
+// The stream is read with fetch (EventSource can't send the Authorization header); on a drop it
+// reconnects with Last-Event-ID, so the list neither loses nor repeats an entry.
+
+const TEXT = {
+  en: {
+    skip: "Skip to content", presenter: "Workshop", open: "Open a workshop", modules: "Modules",
+    cohort: "Cohort", join_here: "Join on your phone", step: "Step", time_left: "Time left",
+    start: "Start", pause: "Pause", reset: "Reset", prev: "Previous step", next: "Next step",
+    ahead: "Let participants work ahead", flipchart: "The room's flipchart", attendance: "Attendance",
+    who: "Who was here", refresh: "Refresh the list", confirm: "Confirm attendance",
+    close: "Close the workshop", live: "Live", reconnecting: "Reconnecting…", closed: "This workshop is closed.",
+    respondents: "{n} submitted", waiting: "Shown once {n} have submitted.",
+    confirmed: "Attendance confirmed for {n}; {c} completed a module.", no_token: "Open this page from your learning system, or with a facilitator token.",
+    say: "Say", do: "Do", ask: "Ask", capture: "Capture",
+  },
+  es: {
+    skip: "Ir al contenido", presenter: "Taller", open: "Abrir un taller", modules: "Módulos",
+    cohort: "Grupo", join_here: "Únase desde su teléfono", step: "Paso", time_left: "Tiempo restante",
+    start: "Iniciar", pause: "Pausa", reset: "Reiniciar", prev: "Paso anterior", next: "Paso siguiente",
+    ahead: "Permitir que avancen", flipchart: "El rotafolio del grupo", attendance: "Asistencia",
+    who: "Quién estuvo", refresh: "Actualizar la lista", confirm: "Confirmar asistencia",
+    close: "Cerrar el taller", live: "En vivo", reconnecting: "Reconectando…", closed: "Este taller está cerrado.",
+    respondents: "{n} enviaron", waiting: "Se muestra cuando {n} hayan enviado.",
+    confirmed: "Asistencia confirmada para {n}; {c} completaron un módulo.", no_token: "Abra esta página desde su sistema de aprendizaje o con un token de facilitador.",
+    say: "Decir", do: "Hacer", ask: "Preguntar", capture: "Anotar",
+  },
+};
+const params = new URLSearchParams(window.location.hash.slice(1));
+const lang = params.get("lang") === "es" || (!params.get("lang") && navigator.language.startsWith("es")) ? "es" : "en";
+const t = (key, vars = {}) => TEXT[lang][key].replace(/\{(\w+)\}/g, (_, k) => String(vars[k]));
+const token = params.get("token");
+let workshopId = params.get("workshop");
+history.replaceState(null, "", window.location.pathname); // the token must not linger in the bar
+const $ = (id) => document.getElementById(id);
+const S = { steps: [], room: null, chart: {}, counts: {}, last: "", seconds: 0, timer: null };
+
+async function api(path, options = {}) {
+  const headers = { Authorization: "Bearer " + token, Accept: "application/json", "Accept-Language": lang };
+  if (options.body) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { ...options, headers });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    throw new Error(problem.detail || response.statusText);
+  }
+  return response;
+}
+const say = (text) => { $("status").textContent = text; };
+
+function translate() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+}
+
+async function openForm() {
+  $("open").hidden = false;
+  const modules = await (await api("/api/v1/modules?lang=" + lang)).json();
+  const list = $("module-list");
+  for (const m of modules) {
+    const label = document.createElement("label");
+    const box = Object.assign(document.createElement("input"), { type: "checkbox", value: m.id, name: "module" });
+    label.append(box, " " + m.title);
+    list.append(label, document.createElement("br"));
+  }
+  $("open-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = [...list.querySelectorAll("input:checked")].map((i) => i.value);
+    try {
+      const body = JSON.stringify({ modules: chosen, cohort: $("cohort").value });
+      const opened = await (await api("/api/v1/workshops", { method: "POST", body })).json();
+      workshopId = opened.id;
+      $("open").hidden = true;
+      await run();
+    } catch (error) { say(error.message); }
+  });
+}
+
+async function run() {
+  const workshop = await (await api(`/api/v1/workshops/${workshopId}`)).json();
+  $("room").hidden = false;
+  $("title").textContent = workshop.title || t("presenter");
+  $("code").textContent = workshop.code;
+  $("join-url").textContent = workshop.join_url;
+  const qr = await (await api(`/api/v1/workshops/${workshopId}/qr.svg`)).blob();
+  $("qr").src = URL.createObjectURL(qr);
+  $("qr").alt = workshop.join_url;
+  for (const id of workshop.modules) {
+    const module = await (await api(`/api/v1/modules/${id}/facilitator?lang=${lang}`)).json();
+    S.steps.push(...module.facilitator_script);
+  }
+  $("prev").addEventListener("click", () => move({ step: Math.max(0, S.room.step - 1) }));
+  $("next").addEventListener("click", () => move({ step: Math.min(S.steps.length - 1, S.room.step + 1) }));
+  $("ahead").addEventListener("change", (e) => move({ allow_ahead: e.target.checked }));
+  $("close").addEventListener("click", () => move({ status: "closed" }));
+  $("timer-go").addEventListener("click", toggleTimer);
+  $("timer-reset").addEventListener("click", () => resetTimer());
+  $("refresh").addEventListener("click", people);
+  $("people-form").addEventListener("submit", confirmAttendance);
+  await people();
+  listen();
+}
+
+async function move(change) {
+  try { await api(`/api/v1/workshops/${workshopId}/state`, { method: "PATCH", body: JSON.stringify(change) }); }
+  catch (error) { say(error.message); }
+}
+
+function showState(room) {
+  const stepChanged = !S.room || S.room.step !== room.step;
+  S.room = room;
+  const step = S.steps[room.step];
+  $("step-no").textContent = `${room.step + 1} / ${S.steps.length}`;
+  $("step-kind").textContent = step ? t(step.kind) : "";
+  $("step-text").textContent = step ? step.text : "";
+  $("ahead").checked = room.allow_ahead;
+  $("prev").disabled = room.step === 0;
+  $("next").disabled = room.step >= S.steps.length - 1 || room.status === "closed";
+  if (room.status === "closed") say(t("closed"));
+  if (stepChanged) resetTimer();
+}
+
+function resetTimer() {
+  clearInterval(S.timer); S.timer = null;
+  const step = S.room && S.steps[S.room.step];
+  S.seconds = Math.round((step ? step.minutes : 0) * 60);
+  $("timer-go").textContent = t("start");
+  tick(0);
+}
+function tick(by) {
+  S.seconds = Math.max(0, S.seconds - by);
+  $("timer").textContent = `${Math.floor(S.seconds / 60)}:${String(S.seconds % 60).padStart(2, "0")}`;
+  if (S.seconds === 0 && S.timer) { clearInterval(S.timer); S.timer = null; $("timer-go").textContent = t("start"); }
+}
+function toggleTimer() {
+  if (S.timer) { clearInterval(S.timer); S.timer = null; $("timer-go").textContent = t("start"); return; }
+  S.timer = setInterval(() => tick(1), 1000);
+  $("timer-go").textContent = t("pause");
+}
+
+function addEntry(event) {
+  const form = `${event.module_id}/${event.form_id}`;
+  S.counts[form] = event.respondents;
+  for (const [item, entries] of Object.entries(event.items || {})) {
+    const list = (S.chart[`${form}/${item}`] ||= new Map());
+    for (const entry of entries) {
+      const seen = list.get(entry.key) || { text: entry.text, count: 0 };
+      seen.count += 1;
+      list.set(entry.key, seen);
+    }
+  }
+  drawChart();
+}
+function drawChart() {
+  const chart = $("chart");
+  chart.replaceChildren();
+  for (const [form, n] of Object.entries(S.counts)) {
+    const p = document.createElement("p");
+    p.textContent = `${form.split("/")[1]}: ${t("respondents", { n })}`;
+    chart.append(p);
+    for (const [key, list] of Object.entries(S.chart)) {
+      if (!key.startsWith(form + "/")) continue;
+      const h = document.createElement("h3");
+      h.textContent = key.split("/")[2];
+      const ul = document.createElement("ul");
+      ul.className = "chart";
+      for (const { text, count } of [...list.values()].sort((a, b) => b.count - a.count)) {
+        const li = document.createElement("li");
+        const c = Object.assign(document.createElement("span"), { className: "count", textContent: count });
+        li.append(text, c);
+        ul.append(li);
+      }
+      chart.append(h, ul);
+    }
+  }
+}
+
+function dispatch(block) {
+  let kind = "message", data = "", id = "";
+  for (const line of block.split("\n")) {
+    const [field, ...rest] = line.split(":");
+    const value = rest.join(":").replace(/^ /, "");
+    if (field === "event") kind = value;
+    else if (field === "data") data += value;
+    else if (field === "id") id = value;
+  }
+  if (!data) return;
+  if (id) S.last = id;
+  const event = JSON.parse(data);
+  if (kind === "state") showState(event.state);
+  else if (kind === "entry") addEntry(event);
+}
+
+async function listen() {
+  for (;;) {
+    try {
+      const headers = { Authorization: "Bearer " + token, Accept: "text/event-stream" };
+      if (S.last) headers["Last-Event-ID"] = S.last;
+      const response = await fetch(`/api/v1/workshops/${workshopId}/stream`, { headers });
+      if (!response.ok) throw new Error(response.statusText);
+      say(t("live"));
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r/g, "");
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          dispatch(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch (error) { /* dropped: reconnect below */ }
+    say(t("reconnecting"));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+async function people() {
+  const listed = await (await api(`/api/v1/workshops/${workshopId}/participants`)).json();
+  const ul = $("people");
+  ul.replaceChildren();
+  for (const p of listed) {
+    const li = document.createElement("li");
+    const label = document.createElement("label");
+    const box = Object.assign(document.createElement("input"), { type: "checkbox", value: p.learner_id, checked: p.attended });
+    label.append(box, ` ${p.name} (${p.school})`);
+    li.append(label);
+    ul.append(li);
+  }
+}
+
+async function confirmAttendance(event) {
+  event.preventDefault();
+  const ids = [...$("people").querySelectorAll("input:checked")].map((i) => i.value);
+  if (!ids.length) return;
+  try {
+    const done = await (await api(`/api/v1/workshops/${workshopId}/attendance`, { method: "PUT", body: JSON.stringify({ learner_ids: ids }) })).json();
+    say(t("confirmed", { n: done.attended, c: done.completions }));
+  } catch (error) { say(error.message); }
+}
+
+translate();
+if (!token) say(t("no_token"));
+else if (workshopId) run().catch((error) => say(error.message));
+else openForm().catch((error) => say(error.message));
