@@ -289,11 +289,11 @@ async def test_stream_resumes_after_last_event_id_with_nothing_lost_or_doubled(
         assert bad.status_code == 400
 
 
+# SQLite is one process's database; several processes share PostgreSQL.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_an_answer_through_one_instance_reaches_a_stream_on_another(
-    settings: Settings, district_a: Tenant, database_url: str
+    settings: Settings, district_a: Tenant
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite is one process; several processes share PostgreSQL")
     async with served(create_app(settings)) as one, served(create_app(settings)) as other:
         forms = await facilitator_forms(one, district_a)  # type: ignore[arg-type]
         workshop = await open_workshop(one, district_a)
