@@ -19,10 +19,10 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin.services import district_zone
-from api.completions import cursors
 from api.db import Sessions
 from api.dialogues.business import DEFAULT_DUE_DAYS, business_hours, due_at
 from api.errors import BadRequest, InvalidInput, NotFound
+from api.http import cursors
 from api.models import Dialogue, DialogueNote, FeedbackSchool, table, utcnow
 from api.outbox.emit import emit
 from schemas.dialogues import (

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin.services import district_zone
-from api.completions import cursors
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, NotFound
+from api.http import cursors
 from api.models import Attempt, FeedbackSchool, Learner, PlanItem, PlanSetting, table, utcnow
 from api.outbox.emit import emit
 from api.plans import rules
