@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from api.admin.audit import audit
 from api.admin.services import DistrictService
-from api.completions import cursors
 from api.completions.changes import changes_query
 from api.completions.records import (
     Filters,
@@ -22,6 +21,7 @@ from api.completions.views import completion_view
 from api.content.catalog import Catalog
 from api.db import Sessions
 from api.errors import BadRequest, NotFound
+from api.http import cursors
 from api.identity.learners import learner_view
 from api.models import Completion, District, Learner, RosterEmployee
 from schemas.admin import DistrictView

@@ -15,16 +15,17 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin.services import district_zone
-from api.completions import cursors
 from api.db import Sessions
 from api.dialogues.business import DEFAULT_DUE_DAYS, business_hours, due_at
-from api.errors import BadRequest, InvalidInput, NotFound
+from api.errors import BadRequest, InvalidInput
+from api.http import cursors
 from api.models import Dialogue, DialogueNote, FeedbackSchool, table, utcnow
 from api.outbox.emit import emit
+from api.rows import newest_first_after, with_school
 from schemas.dialogues import (
     DialogueChange,
     DialogueContact,
@@ -43,6 +44,7 @@ from schemas.events import ContactConsented, DialogueClosed, DialogueOpened, Dia
 from schemas.problem import FieldError
 
 NOT_CLOSED = ("open", "waiting")
+NO_DIALOGUE = "No dialogue has this id in your district; list them with GET /api/v1/dialogues."
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
@@ -215,7 +217,7 @@ class Dialogues:
                 when, last = datetime.fromisoformat(position[0]), uuid.UUID(position[1])
             except (IndexError, TypeError, ValueError):
                 raise BadRequest("The cursor is not valid; start again without one.") from None
-            query = query.where(_before(when, last))
+            query = query.where(newest_first_after(Dialogue.opened_at, Dialogue.id, when, last))
         query = query.order_by(Dialogue.opened_at.desc(), Dialogue.id.desc()).limit(limit + 1)
         async with self.sessions() as session:
             zone = await district_zone(session, self.district_id)
@@ -236,7 +238,7 @@ class Dialogues:
 
     async def get(self, dialogue_id: uuid.UUID) -> DialogueView:
         async with self.sessions() as session:
-            row, school = await self._row(session, dialogue_id)
+            row, school = await with_school(session, Dialogue, dialogue_id, self.district_id, NO_DIALOGUE)
             return await self._read(session, row, school)
 
     async def change(self, dialogue_id: uuid.UUID, body: DialogueChange) -> DialogueView:
@@ -245,7 +247,9 @@ class Dialogues:
         `closed_at`."""
         now = utcnow()
         async with self.sessions.begin() as session:
-            row, school = await self._row(session, dialogue_id, lock=True)
+            row, school = await with_school(
+                session, Dialogue, dialogue_id, self.district_id, NO_DIALOGUE, lock=True
+            )
             zone = await district_zone(session, self.district_id)
             if body.owner is not None:
                 row.owner = body.owner
@@ -279,7 +283,7 @@ class Dialogues:
 
     async def add_note(self, dialogue_id: uuid.UUID, body: DialogueNoteCreate) -> DialogueView:
         async with self.sessions.begin() as session:
-            row, school = await self._row(session, dialogue_id)
+            row, school = await with_school(session, Dialogue, dialogue_id, self.district_id, NO_DIALOGUE)
             session.add(DialogueNote(dialogue_id=row.id, author=body.author, text=body.text, at=utcnow()))
             await session.flush()
             return await self._read(session, row, school)
@@ -339,22 +343,6 @@ class Dialogues:
             ],
         )
 
-    async def _row(
-        self, session: AsyncSession, dialogue_id: uuid.UUID, lock: bool = False
-    ) -> tuple[Dialogue, FeedbackSchool]:
-        query = (
-            select(Dialogue, FeedbackSchool)
-            .join(FeedbackSchool, FeedbackSchool.id == Dialogue.school_id)
-            .where(Dialogue.id == dialogue_id, Dialogue.district_id == self.district_id)
-        )
-        if lock:
-            # PostgreSQL: changes to one dialogue queue here. (SQLite's writers are serialized.)
-            query = query.with_for_update(of=Dialogue)
-        found = (await session.execute(query)).first()
-        if found is None:
-            raise NotFound("No dialogue has this id in your district; list them with GET /api/v1/dialogues.")
-        return found
-
     async def _read(
         self,
         session: AsyncSession,
@@ -371,14 +359,6 @@ class Dialogues:
             zone or await district_zone(session, self.district_id),
             now or utcnow(),
         )
-
-
-def _before(opened_at: datetime, dialogue_id: uuid.UUID) -> ColumnElement[bool]:
-    """Rows after (opened_at, id) in the inbox's order, newest first (keyset pagination)."""
-    return or_(
-        Dialogue.opened_at < opened_at,
-        and_(Dialogue.opened_at == opened_at, Dialogue.id < dialogue_id),
-    )
 
 
 async def _notes(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[NoteView]]:

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Sessions
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, InvalidInput
 from api.measures.answers import check_exit_answers, check_survey_answers, score_visit
 from api.models import ExitInterview, FamilySurveyRecord, FeedbackSchool, ShopperVisit
+from api.rows import with_school
 from schemas.feedback import InstrumentName
 from schemas.measures import (
     CHANNELS,
@@ -141,16 +142,14 @@ class Measures:
 
     async def exit(self, interview_id: uuid.UUID) -> ExitInterviewView:
         async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(ExitInterview, FeedbackSchool)
-                    .join(FeedbackSchool, FeedbackSchool.id == ExitInterview.school_id)
-                    .where(ExitInterview.id == interview_id, ExitInterview.district_id == self.district_id)
-                )
-            ).first()
-        if found is None:
-            raise NotFound("No exit interview has this id in your district.")
-        return _view(found[0], found[1], ExitInterviewView)
+            row, school = await with_school(
+                session,
+                ExitInterview,
+                interview_id,
+                self.district_id,
+                "No exit interview has this id in your district.",
+            )
+        return _view(row, school, ExitInterviewView)
 
     async def exit_summary(self) -> ExitInterviewSummary:
         async with self.sessions() as session:
@@ -224,19 +223,14 @@ class Measures:
 
     async def survey(self, survey_id: uuid.UUID) -> FamilySurveyView:
         async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(FamilySurveyRecord, FeedbackSchool)
-                    .join(FeedbackSchool, FeedbackSchool.id == FamilySurveyRecord.school_id)
-                    .where(
-                        FamilySurveyRecord.id == survey_id,
-                        FamilySurveyRecord.district_id == self.district_id,
-                    )
-                )
-            ).first()
-        if found is None:
-            raise NotFound("No family survey has this id in your district.")
-        return _view(found[0], found[1], FamilySurveyView)
+            row, school = await with_school(
+                session,
+                FamilySurveyRecord,
+                survey_id,
+                self.district_id,
+                "No family survey has this id in your district.",
+            )
+        return _view(row, school, FamilySurveyView)
 
     async def survey_summary(self, survey: FamilySurvey) -> FamilySurveySummary:
         """Per school with surveys: the mean 0-10 score, each other scale's mean over those who
@@ -349,16 +343,14 @@ class Measures:
 
     async def visit(self, visit_id: uuid.UUID) -> ShopperVisitView:
         async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(ShopperVisit, FeedbackSchool)
-                    .join(FeedbackSchool, FeedbackSchool.id == ShopperVisit.school_id)
-                    .where(ShopperVisit.id == visit_id, ShopperVisit.district_id == self.district_id)
-                )
-            ).first()
-        if found is None:
-            raise NotFound("No secret-shopper visit has this id in your district.")
-        return _view(found[0], found[1], ShopperVisitView)
+            row, school = await with_school(
+                session,
+                ShopperVisit,
+                visit_id,
+                self.district_id,
+                "No secret-shopper visit has this id in your district.",
+            )
+        return _view(row, school, ShopperVisitView)
 
     async def shopper_summary(self, rubrics: SecretShopperRubrics) -> ShopperSummary:
         async with self.sessions() as session:

@@ -10,21 +10,21 @@ text and the school, and the learner's name only when they ask for it.
 import uuid
 from collections import defaultdict
 from datetime import datetime
-from typing import cast
 
 import msgspec
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin.services import district_zone
-from api.completions import cursors
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, NotFound
+from api.http import cursors
 from api.models import Attempt, FeedbackSchool, Learner, PlanItem, PlanSetting, table, utcnow
 from api.outbox.emit import emit
 from api.plans import rules
+from api.rows import newest_first_after, with_school
 from schemas.events import PlanDue, SchoolRef
 from schemas.plans import (
     REMEASURE_DEFAULT,
@@ -44,6 +44,7 @@ from schemas.plans import (
 from schemas.problem import FieldError
 
 REMINDED = ("open", "done")
+NO_ITEM = "No plan item has this id in your district; list them with GET /api/v1/plans."
 """The statuses whose re-measure date sends `plan.due`: a done step is the one worth measuring
 again; a draft is not a plan yet, a dropped one no longer."""
 
@@ -166,7 +167,7 @@ class Plans:
                 when, last = datetime.fromisoformat(position[0]), uuid.UUID(position[1])
             except (IndexError, TypeError, ValueError):
                 raise BadRequest("The cursor is not valid; start again without one.") from None
-            query = query.where(_before(when, last))
+            query = query.where(newest_first_after(PlanItem.created_at, PlanItem.id, when, last))
         query = query.order_by(PlanItem.created_at.desc(), PlanItem.id.desc()).limit(limit + 1)
         async with self.sessions() as session:
             rows = (await session.execute(query)).all()
@@ -185,7 +186,7 @@ class Plans:
 
     async def get(self, item_id: uuid.UUID) -> PlanItemView:
         async with self.sessions() as session:
-            row, school = await self._row(session, item_id)
+            row, school = await with_school(session, PlanItem, item_id, self.district_id, NO_ITEM)
             return _view(row, school)
 
     async def change(self, item_id: uuid.UUID, body: PlanItemChange) -> PlanItemView:
@@ -195,7 +196,7 @@ class Plans:
         one whose reminder has gone out; nothing is written either way."""
         now = utcnow()
         async with self.sessions.begin() as session:
-            row, school = await self._row(session, item_id, lock=True)
+            row, school = await with_school(session, PlanItem, item_id, self.district_id, NO_ITEM, lock=True)
             zone = await district_zone(session, self.district_id)
             planned_on, remeasure = row.planned_on, row.remeasure_on
             if row.status == "draft" and body.status in REMINDED:
@@ -274,30 +275,6 @@ class Plans:
                 for school in schools
             ],
         )
-
-    async def _row(
-        self, session: AsyncSession, item_id: uuid.UUID, lock: bool = False
-    ) -> tuple[PlanItem, FeedbackSchool]:
-        query = (
-            select(PlanItem, FeedbackSchool)
-            .join(FeedbackSchool, FeedbackSchool.id == PlanItem.school_id)
-            .where(PlanItem.id == item_id, PlanItem.district_id == self.district_id)
-        )
-        if lock:
-            # PostgreSQL: changes to one item queue here. (SQLite's writers are serialized.)
-            query = query.with_for_update(of=PlanItem)
-        found = (await session.execute(query)).first()
-        if found is None:
-            raise NotFound("No plan item has this id in your district; list them with GET /api/v1/plans.")
-        return cast(tuple[PlanItem, FeedbackSchool], tuple(found))
-
-
-def _before(created_at: datetime, item_id: uuid.UUID) -> ColumnElement[bool]:
-    """Rows after (created_at, id) in the listing's order, newest first (keyset pagination)."""
-    return or_(
-        PlanItem.created_at < created_at,
-        and_(PlanItem.created_at == created_at, PlanItem.id < item_id),
-    )
 
 
 # --- a learner's action plan -------------------------------------------------------------------

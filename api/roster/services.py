@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin.audit import add_audit
-from api.completions import cursors
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, NotFound
+from api.http import cursors
 from api.models import Completion, Learner, RosterEmployee, utcnow
 from api.roster.oneroster import read_bundle, refuse, where
 from schemas.hr import (
