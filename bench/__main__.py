@@ -11,7 +11,7 @@ from api.admin.services import DistrictService, KeyService
 from api.identity.auth import ALL_KEY_SCOPES
 from api.runtime import open_runtime
 from api.settings import Settings
-from bench import deliveries, export, impact, lti, submit
+from bench import deliveries, export, feedback, impact, lti, submit
 from bench.harness import compare, server
 
 
@@ -75,6 +75,8 @@ def main() -> None:
         lti.run()
     if not only or "impact" in only:
         impact.run()
+    if not only or "feedback" in only:
+        feedback.run()
 
 
 if __name__ == "__main__":

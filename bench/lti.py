@@ -42,7 +42,7 @@ from litestar.response import Redirect
 from api.admin.services import DistrictService
 from api.runtime import open_runtime
 from api.settings import Settings
-from bench.harness import server_process
+from bench.harness import cpu_seconds, server_process
 from plugins.lti.registrations import Registrations
 from schemas.lti import RegistrationWrite
 from tests.lti.platform import Platform, public_pem
@@ -155,12 +155,6 @@ def floor_app() -> Litestar:
         return {"status": "ok"}
 
     return Litestar([login, launch, healthz], on_startup=[open_store], on_shutdown=[close_store])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Flow(msgspec.Struct, frozen=True):
