@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,10 @@ def serving(database: Path, slug: str, **env: str) -> Iterator[PlayerServer]:
         finally:
             await engine.dispose()
 
-    district = asyncio.run(tenant())
+    # In a thread of its own: a server may be started while Playwright's sync API holds this
+    # thread's event loop (a session server first needed after a module's browser opened).
+    with ThreadPoolExecutor(1) as thread:
+        district = thread.submit(asyncio.run, tenant()).result()
     port = _free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("FRONTOFFICE_")},
@@ -167,6 +171,15 @@ def database_copy(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="session")
 def player_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
     with serving(database_copy(sqlite_template, tmp_path_factory, "player"), "player-district") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def own_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
+    """A server and district for one test module alone, for a test that counts the district's
+    answers to a form (the group's views count every answer in the district, and other modules'
+    tests answer the same forms on the shared server)."""
+    with serving(database_copy(sqlite_template, tmp_path_factory, "own"), "own-district") as server:
         yield server
 
 

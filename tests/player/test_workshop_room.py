@@ -2,31 +2,21 @@
 lands in the player; the presenter's screen shows the code, the step's script and the room's
 submits as they arrive, and moves the room; axe-core finds nothing serious on either page."""
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
+from tests.player.conftest import PHONE, PlayerServer
 from tests.progress.answers import form_answers
 
 MODULE = "who-are-our-customers"
 
 
-@pytest.fixture(scope="module")
-def room_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerServer]:
-    """A district of its own: the room's submits of module 2's worksheet would otherwise count
-    among the colleagues the player's tests expect in theirs."""
-    with serving(database_copy(sqlite_template, tmp_path_factory, "room"), "room-district") as server:
-        yield server
-
-
 def test_join_on_a_phone_and_run_the_room(
-    room_server: PlayerServer, page: Page, new_page: Callable[..., Page], axe: Callable[[Page, str], None]
+    own_server: PlayerServer, page: Page, new_page: Callable[..., Page], axe: Callable[[Page, str], None]
 ) -> None:
-    server = room_server
+    server = own_server
     facilitator = server.token(facilitator=True, name="Fran Facilitator")
     opened = server.api(
         "POST", "/api/v1/workshops", facilitator, json={"modules": [MODULE], "title": "Lincoln"}
