@@ -77,6 +77,13 @@ def provide_join_guard(state: State) -> JoinGuard:
     return guard
 
 
+def _qr(link: str, kind: str, media_type: str) -> Response[bytes]:
+    """The join link's QR code as an image to project (`kind`: segno's `svg` or `png`)."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind=kind, scale=10, border=4)
+    return Response(out.getvalue(), media_type=media_type)
+
+
 class WorkshopController(Controller):
     """A facilitator's live workshops."""
 
@@ -160,10 +167,7 @@ class WorkshopController(Controller):
     async def qr_svg(
         self, workshops: NamedDependency[WorkshopService], workshop_id: FromPath[uuid.UUID]
     ) -> Response[bytes]:
-        view = await workshops.get(workshop_id)
-        out = io.BytesIO()
-        segno.make(view.join_url, error="m").save(out, kind="svg", scale=8, border=4, title="Join code QR")
-        return Response(out.getvalue(), media_type=SVG)
+        return _qr((await workshops.get(workshop_id)).join_url, "svg", SVG)
 
     @get(
         "/{workshop_id:uuid}/qr.png",
@@ -176,10 +180,7 @@ class WorkshopController(Controller):
     async def qr_png(
         self, workshops: NamedDependency[WorkshopService], workshop_id: FromPath[uuid.UUID]
     ) -> Response[bytes]:
-        view = await workshops.get(workshop_id)
-        out = io.BytesIO()
-        segno.make(view.join_url, error="m").save(out, kind="png", scale=10, border=4)
-        return Response(out.getvalue(), media_type=PNG)
+        return _qr((await workshops.get(workshop_id)).join_url, "png", PNG)
 
     @get(
         "/{workshop_id:uuid}/participants",
