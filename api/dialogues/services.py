@@ -25,7 +25,7 @@ from api.errors import BadRequest, InvalidInput
 from api.http import cursors
 from api.models import Dialogue, DialogueNote, FeedbackSchool, table, utcnow
 from api.outbox.emit import emit
-from api.rows import newest_first_after, with_school
+from api.rows import newest_first_after, notify_marked, with_school
 from schemas.dialogues import (
     DialogueChange,
     DialogueContact,
@@ -404,11 +404,7 @@ def _view(
 
 async def sweep_past_due(sessions: Sessions, now: datetime) -> int:
     """Mark every open or waiting dialogue (of every district) whose due time has passed by
-    `now` and has no notice yet, and send `dialogue.past_due` for each, in one transaction; the
-    number marked. Idempotent and safe to run from many workers at once: the UPDATE takes only
-    rows without a notice, and on PostgreSQL a second sweep that meets a row the first has
-    marked waits for it, re-reads it, and passes it by (SQLite's writers are serialized), so
-    each dialogue's notice is sent once."""
+    `now` and has no notice yet, and send `dialogue.past_due` for each (see `notify_marked`)."""
     dialogues = table(Dialogue)
     marked = (
         update(dialogues)
@@ -430,27 +426,19 @@ async def sweep_past_due(sessions: Sessions, now: datetime) -> int:
             dialogues.c.due_at,
         )
     )
-    async with sessions.begin() as session:
-        rows = (await session.execute(marked)).all()
-        if not rows:
-            return 0
-        school_ids = {row.school_id for row in rows}
-        found = await session.scalars(select(FeedbackSchool).where(FeedbackSchool.id.in_(school_ids)))
-        schools = {school.id: school for school in found}
-        for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
-            await emit(
-                session,
-                row.district_id,
-                DialoguePastDue(
-                    dialogue_id=row.id,
-                    school=_school_ref(schools[row.school_id]),
-                    reason=row.reason,
-                    status=row.status,
-                    owner=row.owner,
-                    team=row.team,
-                    opened_at=row.opened_at,
-                    due_at=row.due_at,
-                ),
-                at=now,
-            )
-    return len(rows)
+    return await notify_marked(
+        sessions,
+        marked,
+        now,
+        order=lambda row: (row.due_at, row.id),
+        event=lambda row, school: DialoguePastDue(
+            dialogue_id=row.id,
+            school=school,
+            reason=row.reason,
+            status=row.status,
+            owner=row.owner,
+            team=row.team,
+            opened_at=row.opened_at,
+            due_at=row.due_at,
+        ),
+    )

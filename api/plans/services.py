@@ -22,10 +22,9 @@ from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, NotFound
 from api.http import cursors
 from api.models import Attempt, FeedbackSchool, Learner, PlanItem, PlanSetting, table, utcnow
-from api.outbox.emit import emit
 from api.plans import rules
-from api.rows import newest_first_after, with_school
-from schemas.events import PlanDue, SchoolRef
+from api.rows import newest_first_after, notify_marked, with_school
+from schemas.events import PlanDue
 from schemas.plans import (
     REMEASURE_DEFAULT,
     ActionPlanShare,
@@ -403,11 +402,7 @@ async def _made_from(session: AsyncSession, attempt_id: uuid.UUID) -> list[PlanI
 
 async def sweep_plans_due(sessions: Sessions, now: datetime) -> int:
     """Mark every open or done plan item (of every district) whose re-measure date has begun
-    by `now` and has no notice yet, and send `plan.due` for each, in one transaction; the
-    number marked. Idempotent and safe to run from many workers at once: the UPDATE takes only
-    rows without a notice, and on PostgreSQL a second sweep that meets a row the first has
-    marked waits for it, re-reads it, and passes it by (SQLite's writers are serialized), so
-    each item's notice is sent once."""
+    by `now` and has no notice yet, and send `plan.due` for each (see `notify_marked`)."""
     items = table(PlanItem)
     marked = (
         update(items)
@@ -430,30 +425,20 @@ async def sweep_plans_due(sessions: Sessions, now: datetime) -> int:
             items.c.created_by,
         )
     )
-    async with sessions.begin() as session:
-        rows = (await session.execute(marked)).all()
-        if not rows:
-            return 0
-        found = await session.scalars(
-            select(FeedbackSchool).where(FeedbackSchool.id.in_({row.school_id for row in rows}))
-        )
-        schools = {school.id: school for school in found}
-        for row in sorted(rows, key=lambda r: (r.remeasure_on, r.id)):
-            school = schools[row.school_id]
-            await emit(
-                session,
-                row.district_id,
-                PlanDue(
-                    plan_item_id=row.id,
-                    school=SchoolRef(id=school.id, code=school.code, name=school.name),
-                    status=row.status,
-                    what=row.what,
-                    who=row.who,
-                    how_we_know=row.how_we_know,
-                    planned_on=row.planned_on,
-                    remeasure_on=row.remeasure_on,
-                    created_by=row.created_by,
-                ),
-                at=now,
-            )
-    return len(rows)
+    return await notify_marked(
+        sessions,
+        marked,
+        now,
+        order=lambda row: (row.remeasure_on, row.id),
+        event=lambda row, school: PlanDue(
+            plan_item_id=row.id,
+            school=school,
+            status=row.status,
+            what=row.what,
+            who=row.who,
+            how_we_know=row.how_we_know,
+            planned_on=row.planned_on,
+            remeasure_on=row.remeasure_on,
+            created_by=row.created_by,
+        ),
+    )
