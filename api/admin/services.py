@@ -31,21 +31,17 @@ def _district_view(row: District) -> DistrictView:
     )
 
 
-def zone_of(name: str) -> zoneinfo.ZoneInfo:
-    """The IANA time zone `name` (a district's setting is always one: it is checked when set)."""
-    return zoneinfo.ZoneInfo(name)
-
-
 async def district_zone(session: AsyncSession, district_id: uuid.UUID) -> zoneinfo.ZoneInfo:
     """The time zone of the dates the district's people read and type (UTC if it has none), read
     in the caller's session (on SQLite a second session would wait for the first's lock)."""
     name = await session.scalar(select(District.time_zone).where(District.id == district_id))
-    return zone_of(name or "UTC")
+    # A district's setting is always a known zone: it is checked when set.
+    return zoneinfo.ZoneInfo(name or "UTC")
 
 
 def _checked_zone(name: str) -> str:
     try:
-        zone_of(name)
+        zoneinfo.ZoneInfo(name)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         raise InvalidInput(
             f"{name!r} is not an IANA time zone; use a name such as America/Chicago.",
