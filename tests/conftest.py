@@ -7,10 +7,11 @@ Under CI=true a PostgreSQL that cannot be reached fails the run instead of skipp
 
 Each worker has one database per backend at one URL (SQLite: one file, refreshed from the
 migrated template before each test; PostgreSQL: one database, emptied after each test), so an
-app built for the same settings serves every test of the worker (`shared_app`): building one
+app built for the same settings serves every test of the worker (`app_for`): building one
 costs more than most tests. Each test still gets a lifespan of its own (a fresh runtime, rate
-limit counter and plugin runtimes); a test that reads counts since the app was built
-(`/metrics`) asks for its own app with `@pytest.mark.own_app`.
+limit counter and plugin runtimes). A test that reads counts since the app was built
+(`/metrics`) or changes its app (`app.register`) asks for an app of its own with
+`@pytest.mark.own_app`.
 """
 
 import asyncio
@@ -35,6 +36,7 @@ from api.content.loader import load_course
 from api.content.publish import publish
 from api.db import Sessions, create_engine, create_sessions
 from api.identity.auth import ALL_KEY_SCOPES
+from api.logs import configure_logging
 from api.migrate import upgrade
 from api.models import Base
 from api.plugin import load_plugins
@@ -212,15 +214,18 @@ class Apps:
         self._built: dict[bytes, Litestar] = {}
 
     def get(self, settings: Settings, *, own: bool = False) -> Litestar:
-        """The app for `settings`, built on first use (always, if `own`). What outlives a
-        lifespan is reset: the response cache (a test must not be answered from the last one's)."""
+        """The app for `settings`, built on first use (always, if `own`). What building it did
+        that a lifespan does not redo is redone: the response cache emptied (a test must not be
+        answered from the last one's), the logging set up (another app may have set its level)."""
         if own:
             return create_app(settings)
         key = msgspec.json.encode(settings)
         app = self._built.get(key)
         if app is None:
             app = self._built[key] = create_app(settings)
-        app.state.response_cache.clear()
+        else:
+            app.state.response_cache.clear()
+            configure_logging(settings.log_level)
         return app
 
 
