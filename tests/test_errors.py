@@ -92,6 +92,7 @@ async def test_problem_types_are_described(client: Client) -> None:
     assert_problem(await client.get("/problems/no-such-type"), 404)
 
 
+@pytest.mark.own_app  # it adds a route to its app
 async def test_unexpected_error_is_500_without_internals_and_logged_with_request_id(
     app: Litestar, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -109,6 +110,7 @@ async def test_unexpected_error_is_500_without_internals_and_logged_with_request
     assert "hunter2" in caplog.text  # the cause is in the log, for the operator
 
 
+@pytest.mark.own_app  # it adds a route to its app
 async def test_a_401_from_litestar_challenges_too(app: Litestar, client: Client) -> None:
     @get("/locked", opt={"exclude_from_auth": True}, include_in_schema=False)
     async def locked() -> None:

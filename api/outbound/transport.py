@@ -36,7 +36,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         max_connections: int = 100,
         keepalive_expiry: float = 5.0,
     ) -> None:
-        self._ssl: ssl.SSLContext | bool = httpx.create_ssl_context() if verify is True else verify
+        self._ssl: ssl.SSLContext | bool = _verifying_context() if verify is True else verify
         self._max_connections = max_connections
         self._keepalive_expiry = keepalive_expiry
         # Made on first use: an aiohttp session belongs to the event loop it was made in.
@@ -98,6 +98,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if session is not None:
                 await session.close()
         self._pooled = self._closing = None
+
+
+@functools.cache
+def _verifying_context() -> ssl.SSLContext:
+    """The default verifying TLS context, made once per process: reading the CA bundle costs ~35 ms
+    of CPU, and every runtime (the app's, a worker's, each test's) makes a transport. A context is
+    meant to be shared by connections; nothing here changes it after it is made."""
+    return httpx.create_ssl_context()
 
 
 @functools.lru_cache(maxsize=64)

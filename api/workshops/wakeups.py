@@ -47,6 +47,9 @@ class Wakeups:
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        # The lock belongs to the event loop of the lifespan: an app served again (each test's
+        # client runs the app's lifespan on a loop of its own) must not reuse the last one's.
+        self._lock = asyncio.Lock()
         try:
             yield
         finally:

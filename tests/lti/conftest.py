@@ -13,14 +13,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from api.db import Sessions
 from api.models import Learner
 from api.outbox.dispatcher import Dispatcher
 from api.plugin import load_plugins
 from api.runtime import open_runtime
 from api.settings import Settings
-from tests.conftest import Tenant
+from tests.conftest import AppFor, Tenant
 from tests.lti.platform import Platform
 
 SECRET_KEY = "lti-tests-secret-key-of-32-bytes-or-more!"
@@ -39,8 +38,8 @@ def lti_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def lti_client(lti_settings: Settings) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=create_app(lti_settings), base_url=BASE) as client:
+async def lti_client(lti_settings: Settings, app_for: AppFor) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=app_for(lti_settings), base_url=BASE) as client:
         yield client
 
 

@@ -20,7 +20,8 @@ from tests.conftest import Tenant
 from tests.ops.metrics_text import Scrape
 from tests.progress.test_progress_api import MODULE, facilitator_forms, learner_headers, submit_form
 
-pytestmark = pytest.mark.anyio
+# Counts since the app was built: an app of its own, which no other test has counted into.
+pytestmark = [pytest.mark.anyio, pytest.mark.own_app]
 Client = AsyncTestClient[Litestar]
 ROOT = Path(__file__).parent.parent.parent
 

@@ -51,6 +51,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     assert response.status_code == 503 and response.json()["status"] == "unavailable"
 
 
+@pytest.mark.own_app  # counts since the app was built: no other test may have counted into it
 async def test_metrics_count_requests_by_route(client: Client) -> None:
     await client.get("/healthz")
     await client.get("/nowhere")

@@ -9,11 +9,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from api.app import create_app
 from api.outbox.dispatcher import Dispatcher
 from api.plugin import load_plugins
 from api.runtime import open_runtime
 from api.settings import Settings
+from tests.conftest import AppFor
 from tests.webhooks.receiver import Receiver
 
 SECRET_KEY = "webhook-tests-secret-key-of-32-bytes-or-more"
@@ -37,8 +37,8 @@ def hook_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def hook_client(hook_settings: Settings) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=create_app(hook_settings)) as client:
+async def hook_client(hook_settings: Settings, app_for: AppFor) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=app_for(hook_settings)) as client:
         yield client
 
 

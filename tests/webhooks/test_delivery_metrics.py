@@ -24,7 +24,8 @@ from tests.ops.metrics_text import Scrape
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_delivery import add_endpoint
 
-pytestmark = pytest.mark.anyio
+# Counts since the app was built: an app of its own, which no other test has counted into.
+pytestmark = [pytest.mark.anyio, pytest.mark.own_app]
 Client = AsyncTestClient[Litestar]
 ATTEMPTS = "frontoffice_delivery_attempts_total"
 
