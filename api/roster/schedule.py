@@ -61,6 +61,17 @@ async def source_of(sessions: Sessions, district_id: uuid.UUID) -> OneRosterSour
         return await session.get(OneRosterSource, district_id)
 
 
+async def run_soon(sessions: Sessions, district_id: uuid.UUID) -> bool:
+    """Make the district's source due now (the next sweep, within a minute, runs it)."""
+    async with sessions.begin() as session:
+        due = await session.execute(
+            update(OneRosterSource)
+            .where(OneRosterSource.district_id == district_id)
+            .values(next_run_at=utcnow())
+        )
+    return bool(getattr(due, "rowcount", 0))
+
+
 async def remove(sessions: Sessions, district_id: uuid.UUID) -> bool:
     async with sessions.begin() as session:
         gone = await session.execute(

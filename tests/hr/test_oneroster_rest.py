@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from api.db import Sessions
@@ -20,10 +22,11 @@ from api.roster.onerosterrest import Source
 from api.roster.schedule import configure, oneroster_sweep
 from api.runtime import Runtime
 from api.settings import Settings
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 from tests.hr.oneroster_server import CLIENT_ID, CLIENT_SECRET, TOKEN, OneRosterServer
 
 pytestmark = pytest.mark.anyio
+Client = AsyncTestClient[Litestar]
 
 ORGS = [
     {"sourcedId": "d1", "status": "active", "name": "District", "type": "district", "identifier": ""},
@@ -219,3 +222,75 @@ async def test_internal_addresses_are_refused_by_the_guarded_client(
     row = await state(runtime.sessions, district_a)
     assert row.last_outcome == "failed" and "could not be reached" in row.last_detail, row.last_detail
     assert server.requests == []
+
+
+async def test_an_admin_sets_up_the_source_by_the_api(
+    client: Client,
+    runtime: Runtime,
+    http: httpx.AsyncClient,
+    district_a: Tenant,
+    district_b: Tenant,
+    server: OneRosterServer,
+) -> None:
+    """PUT the source, its first run comes at the next sweep, GET shows the outcome and never the
+    secret; another district sees none of it; run-now and DELETE."""
+    path = "/api/v1/roster/oneroster/source"
+    body = {
+        "base_url": server.base_url,
+        "version": server.version,
+        "token_url": f"{server.base_url}/token",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "every_hours": 12,
+    }
+    put = await client.put(path, json=body, headers=district_a.headers)
+    assert put.status_code == 200, put.text
+    assert CLIENT_SECRET not in put.text and put.json()["last_outcome"] == ""
+    assert await oneroster_sweep(http, runtime.box())(runtime.sessions, utcnow()) == 1
+    got = (await client.get(path, headers=district_a.headers)).json()
+    assert (got["last_outcome"], got["last_created"], got["every_hours"]) == ("imported", 4, 12)
+    assert CLIENT_SECRET not in str(got)
+    assert (await client.get(path, headers=district_b.headers)).status_code == 404
+    assert (await client.post(f"{path}/run", headers=district_b.headers)).status_code == 404
+    assert (await client.post(f"{path}/run", headers=district_a.headers)).status_code == 202
+    assert await oneroster_sweep(http, runtime.box())(runtime.sessions, utcnow()) == 1  # due again
+    assert (await client.delete(path, headers=district_b.headers)).status_code == 404
+    assert (await client.delete(path, headers=district_a.headers)).status_code == 204
+    assert (await client.get(path, headers=district_a.headers)).status_code == 404
+    assert len(await staff(runtime.sessions, district_a)) == 4  # the roster stays
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"base_url": "sis.example.org"}, "base_url"),
+        ({"token_url": "ftp://sis.example.org/token"}, "token_url"),
+        ({"version": "1.0"}, "version"),
+        ({"every_hours": 0}, "every_hours"),
+        ({"client_secret": ""}, "client_secret"),
+        ({"password": "x"}, "password"),
+    ],
+)
+async def test_a_bad_source_is_a_422_and_stores_nothing(
+    client: Client, runtime: Runtime, district_a: Tenant, change: dict[str, Any], field: str
+) -> None:
+    body = {
+        "base_url": "https://sis.example.org",
+        "version": "1.2",
+        "token_url": "https://sis.example.org/token",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        **change,
+    }
+    response = await client.put("/api/v1/roster/oneroster/source", json=body, headers=district_a.headers)
+    assert response.status_code in (400, 422), response.text
+    assert field in response.text
+    async with runtime.sessions.begin() as session:
+        assert await session.get(OneRosterSource, district_a.id) is None
+
+
+async def test_only_admin_keys_manage_the_source(client: Client, runtime: Runtime) -> None:
+    reader = await make_tenant(runtime.sessions, "district-r", ["hr:read"])
+    path = "/api/v1/roster/oneroster/source"
+    assert (await client.get(path, headers=reader.headers)).status_code == 403
+    assert (await client.get(path)).status_code == 401
