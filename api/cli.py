@@ -444,7 +444,7 @@ def worker() -> None:
     from api.outbox.dispatcher import Dispatcher
     from api.plugin import load_plugins
     from api.runtime import open_runtime
-    from api.sweeps import SWEEPS
+    from api.sweeps import runtime_sweeps
 
     configure_logging("INFO")
     with _start_failures_logged():
@@ -464,7 +464,7 @@ def worker() -> None:
         async with open_runtime(settings, plugins, migrate=False, publish=False) as runtime:
             context = runtime.context()
             log.info(f"worker delivering for plugins: {', '.join(plugins) or 'none'}")
-            await Dispatcher.configured(context, plugins, SWEEPS, metrics).run(stop)
+            await Dispatcher.configured(context, plugins, runtime_sweeps(runtime), metrics).run(stop)
 
     stop_metrics = None
     if settings.worker_metrics_port:

@@ -65,7 +65,7 @@ from api.reports.controllers import CoverageController, GroupController
 from api.roster.controllers import RosterController
 from api.runtime import open_runtime
 from api.settings import Settings
-from api.sweeps import SWEEPS
+from api.sweeps import runtime_sweeps
 from api.workshops.controllers import JoinController, WorkshopController, workshop_pages
 from api.workshops.guard import JoinGuard
 from api.workshops.wakeups import Wakeups
@@ -97,7 +97,9 @@ class Core(InitPlugin):
                 yield
                 return
             stop = asyncio.Event()
-            dispatcher = Dispatcher.configured(runtime.plugin_context, runtime.plugins, SWEEPS, self.metrics)
+            dispatcher = Dispatcher.configured(
+                runtime.plugin_context, runtime.plugins, runtime_sweeps(runtime), self.metrics
+            )
             task = asyncio.create_task(dispatcher.run(stop))
             try:
                 yield

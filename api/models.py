@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
@@ -344,6 +345,30 @@ class DeliveryAttempt(Base):
 Index("ix_learners_district_employee", Learner.district_id, Learner.employee_id)
 Index("ix_learners_district_email", Learner.district_id, func.lower(Learner.email))
 Index("ix_completions_district_completed", Completion.district_id, Completion.completed_at, Completion.id)
+
+
+class OneRosterSource(Base):
+    """A district's OneRoster REST endpoint, read on a schedule into its roster by the dispatcher's
+    sweep: where it is, its OAuth 2 client (the secret sealed), and how the last run went."""
+
+    __tablename__ = "oneroster_sources"
+
+    district_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True
+    )
+    base_url: Mapped[str] = mapped_column(String(500))
+    version: Mapped[str] = mapped_column(String(3))  # "1.1" | "1.2"
+    token_url: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret_sealed: Mapped[str] = mapped_column(Text)
+    every_hours: Mapped[int] = mapped_column(Integer)
+    next_run_at: Mapped[datetime] = mapped_column(index=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_outcome: Mapped[str] = mapped_column(String(20), default="")  # "" | imported | failed
+    last_detail: Mapped[str] = mapped_column(Text, default="")
+    last_created: Mapped[int] = mapped_column(Integer, default=0)
+    last_updated: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RosterEmployee(Base):

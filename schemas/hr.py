@@ -68,6 +68,40 @@ class OneRosterRowError(Wire, kw_only=True):
     problem: str
 
 
+Url = Annotated[str, Meta(min_length=8, max_length=500, pattern=r"^https?://[^\s]+$")]
+
+
+class OneRosterSourceIn(Wire, kw_only=True, forbid_unknown_fields=True):
+    """A district's OneRoster REST endpoint, read into its roster every `every_hours`."""
+
+    base_url: Annotated[Url, Meta(description="The server's base, before `/ims/oneroster/…`.")]
+    version: OneRosterVersion
+    token_url: Annotated[Url, Meta(description="Its OAuth 2 token endpoint (client credentials).")]
+    client_id: Annotated[str, Meta(min_length=1, max_length=200)]
+    client_secret: Annotated[
+        str, Meta(min_length=1, max_length=500, description="Stored encrypted; never shown again.")
+    ]
+    every_hours: Annotated[int, Meta(ge=1, le=168)] = 24
+
+
+class OneRosterSourceView(Wire, kw_only=True):
+    """A district's OneRoster REST source as stored (the secret never leaves), and its last run."""
+
+    base_url: str
+    version: OneRosterVersion
+    token_url: str
+    client_id: str
+    every_hours: int
+    next_run_at: datetime
+    last_run_at: datetime | None
+    last_outcome: Annotated[
+        Literal["", "imported", "failed"], Meta(description="Empty before the first run.")
+    ]
+    last_detail: Annotated[str, Meta(description="What the last run did, or why nothing was imported.")]
+    last_created: int
+    last_updated: int
+
+
 class OneRosterImportResult(Wire, kw_only=True):
     """What a OneRoster import did: staff created and updated, users skipped (students, parents,
     guardians, relatives), and each line's problems (only when `partial=true` let the rest in)."""

@@ -10,16 +10,22 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from api.crypto import SecretBox
 from api.db import Sessions
-from api.errors import BadRequest, InvalidInput, problems
+from api.errors import BadRequest, InvalidInput, NotFound, problems
 from api.http.params import Limit
 from api.identity.auth import SCHOOL_SCOPED, Scope, principal_of, requires
 from api.identity.tokens import TokenKey
+from api.models import OneRosterSource
+from api.roster import schedule
 from api.roster.oneroster import MAX_BUNDLE_BYTES
+from api.roster.onerosterrest import Source
 from api.roster.services import RosterQuery, RosterService
 from schemas.hr import (
     EmploymentStatus,
     OneRosterImportResult,
+    OneRosterSourceIn,
+    OneRosterSourceView,
     RosterImportResult,
     RosterLink,
     RosterLinkRequest,
@@ -93,6 +99,78 @@ class RosterController(Controller):
         principal = principal_of(request)
         service = RosterService(sessions, principal.district_id)
         return await service.import_oneroster(await request.body(), partial)
+
+    @put(
+        "/oneroster/source",
+        operation_id="setOneRosterSource",
+        summary="Read the roster from the district's OneRoster REST endpoint on a schedule (first run "
+        "within a minute)",
+        opt=requires(Scope.ADMIN),
+        responses=problems(400, 401, 403, 422),
+    )
+    async def set_oneroster_source(
+        self,
+        request: Request[Any, Any, Any],
+        sessions: NamedDependency[Sessions],
+        secret_box: NamedDependency[SecretBox],
+        data: JSONBody[OneRosterSourceIn],
+    ) -> OneRosterSourceView:
+        """OAuth 2 client credentials; the secret is stored encrypted. Each run imports the
+        server's staff as a OneRoster bundle would be, all or nothing, and records its outcome
+        here (`GET`); the server must be reachable on the public internet."""
+        source = Source(
+            base_url=data.base_url,
+            version=data.version,
+            token_url=data.token_url,
+            client_id=data.client_id,
+            client_secret=data.client_secret,
+        )
+        row = await schedule.configure(
+            sessions, secret_box, principal_of(request).district_id, source, data.every_hours
+        )
+        return view(row)
+
+    @get(
+        "/oneroster/source",
+        operation_id="getOneRosterSource",
+        summary="The district's OneRoster REST source and how its last run went",
+        opt=requires(Scope.ADMIN),
+        responses=problems(401, 403, 404),
+    )
+    async def get_oneroster_source(
+        self, request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]
+    ) -> OneRosterSourceView:
+        row = await schedule.source_of(sessions, principal_of(request).district_id)
+        if row is None:
+            raise NotFound("This district has no OneRoster source; PUT one first.")
+        return view(row)
+
+    @post(
+        "/oneroster/source/run",
+        operation_id="runOneRosterSource",
+        summary="Run the district's OneRoster REST import at the next sweep (within a minute)",
+        status_code=202,
+        opt=requires(Scope.ADMIN),
+        responses=problems(401, 403, 404),
+    )
+    async def run_oneroster_source(
+        self, request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]
+    ) -> None:
+        if not await schedule.run_soon(sessions, principal_of(request).district_id):
+            raise NotFound("This district has no OneRoster source; PUT one first.")
+
+    @delete(
+        "/oneroster/source",
+        operation_id="deleteOneRosterSource",
+        summary="Stop reading the roster from OneRoster REST (the roster stays as it is)",
+        opt=requires(Scope.ADMIN),
+        responses=problems(401, 403, 404),
+    )
+    async def delete_oneroster_source(
+        self, request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]
+    ) -> None:
+        if not await schedule.remove(sessions, principal_of(request).district_id):
+            raise NotFound("This district has no OneRoster source.")
 
     @get(
         "/unmatched",
@@ -177,3 +255,7 @@ class RosterController(Controller):
     ) -> None:
         principal = principal_of(request)
         await RosterService(sessions, principal.district_id, principal.key_id).unlink(learner_id)
+
+
+def view(row: OneRosterSource) -> OneRosterSourceView:
+    return msgspec.convert(row, OneRosterSourceView, from_attributes=True)

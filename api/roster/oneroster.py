@@ -259,11 +259,28 @@ def title(role: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+Rows = list[tuple[int, dict[str, str]]]
+"""A OneRoster table as read: (line, the row's columns by OneRoster name)."""
+
+
 def read_bundle(data: bytes) -> Bundle:
     """The bundle's staff as roster rows; structural problems (not a zip, unsafe, no manifest,
     another version, a file or column missing) are a 422 here, line problems are returned."""
     bundle = open_bundle(data)
     version = manifest(bundle)
+    orgs = list(table("orgs.csv", required(bundle, "orgs.csv"), ORG_COLUMNS))
+    users = list(
+        table(
+            "users.csv", required(bundle, "users.csv"), USER_COLUMNS_11 if version == "1.1" else USER_COLUMNS
+        )
+    )
+    roles = list(table("roles.csv", required(bundle, "roles.csv"), ROLE_COLUMNS)) if version == "1.2" else []
+    return read_tables(version, orgs, users, roles)
+
+
+def read_tables(version: OneRosterVersion, org_rows: Rows, users: Rows, role_rows: Rows) -> Bundle:
+    """Staff as roster rows from OneRoster's orgs, users and (1.2) roles, however they were
+    fetched (a CSV bundle, the REST API): the one mapping, every problem named by file and line."""
     errors: list[OneRosterRowError] = []
 
     def problem(file: str, line: int, field: str, text: str) -> None:
@@ -271,7 +288,7 @@ def read_bundle(data: bytes) -> Bundle:
 
     orgs: dict[str, Org] = {}
     org_lines: dict[str, int] = {}
-    for line, row in table("orgs.csv", required(bundle, "orgs.csv"), ORG_COLUMNS):
+    for line, row in org_rows:
         sid = row["sourcedId"]
         if not sid:
             problem("orgs.csv", line, "$.sourcedId", "required")
@@ -283,11 +300,6 @@ def read_bundle(data: bytes) -> Bundle:
                 code=row["identifier"] or sid, name=row["name"], is_school=row["type"] == "school"
             )
 
-    users = list(
-        table(
-            "users.csv", required(bundle, "users.csv"), USER_COLUMNS_11 if version == "1.1" else USER_COLUMNS
-        )
-    )
     user_lines: dict[str, int] = {}
     bad_users: set[str] = set()
     for line, row in users:
@@ -304,7 +316,7 @@ def read_bundle(data: bytes) -> Bundle:
     if version == "1.2":
         role_lines: dict[str, int] = {}
         primary: dict[str, list[tuple[str, str]]] = {}
-        for line, row in table("roles.csv", required(bundle, "roles.csv"), ROLE_COLUMNS):
+        for line, row in role_rows:
             sid, user, role, org = row["sourcedId"], row["userSourcedId"], row["role"], row["orgSourcedId"]
             if not sid:
                 problem("roles.csv", line, "$.sourcedId", "required")

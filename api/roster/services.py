@@ -20,7 +20,7 @@ from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, NotFound
 from api.http import cursors
 from api.models import Completion, Learner, RosterEmployee, utcnow
-from api.roster.oneroster import read_bundle, refuse, where
+from api.roster.oneroster import Bundle, read_bundle, refuse, where
 from schemas.hr import (
     OneRosterImportResult,
     OneRosterRowError,
@@ -231,7 +231,10 @@ class RosterService:
         """The staff of a OneRoster CSV bundle, through the same row checks and upsert as a CSV
         roster. Unless `partial`, any problem imports nothing and is a 422 naming each file,
         line and column."""
-        bundle = read_bundle(data)
+        return await self.import_bundle(read_bundle(data), partial)
+
+    async def import_bundle(self, bundle: Bundle, partial: bool) -> OneRosterImportResult:
+        """OneRoster's staff however they were read (a CSV bundle, the REST API); see above."""
 
         def named(row_errors: list[RowError]) -> list[OneRosterRowError]:
             # The roster's row errors carry users.csv lines; name the OneRoster column at fault.

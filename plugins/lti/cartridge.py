@@ -70,7 +70,9 @@ def manifest(course_id: str, title: str, language: str, links: Iterable[Link]) -
         },
     )
     metadata = ET.SubElement(root, "metadata")
-    ET.SubElement(metadata, "schema").text = "IMS Thin Common Cartridge"
+    # The CC 1.3 profile (ccv1p3_imscp_v1p2_v1p0.xsd) enumerates this one value; "IMS Thin Common
+    # Cartridge" is rejected by it, and a thin cartridge is told by its resources, not its name.
+    ET.SubElement(metadata, "schema").text = "IMS Common Cartridge"
     ET.SubElement(metadata, "schemaversion").text = "1.3.0"
     general = ET.SubElement(ET.SubElement(metadata, _q(LOM, "lom")), _q(LOM, "general"))
     ET.SubElement(ET.SubElement(general, _q(LOM, "title")), _q(LOM, "string"), language=language).text = title

@@ -1,10 +1,10 @@
 """The thin Common Cartridge 1.3: one LTI 1.3 link per published module, titled in the language
 asked for, each with the custom parameter `module` and the tool's launch URL; `admin` only.
 
-Not validated against the official CC 1.3 XSDs (ccv1p3_imscp_v1p2_v1p0.xsd, imslticc_v1p3.xsd,
-imsbasiclti_v1p0p1.xsd): no copy of them could be fetched for this work (see README, LTI 1.3).
-The checks here are the profile's structure, namespaces and the element order of
-imsbasiclti_v1p0, read with lxml."""
+Every package is validated against IMS's official CC 1.3 schemas (vendored in `tests/lti/xsd`):
+the manifest against ccv1p3_imscp_v1p2_v1p0.xsd and the LOM manifest profile's Schematron
+rules, each link file against imslticc_v1p3.xsd; the checks below that add what no schema
+says (the link a resource points at exists, titles and the custom parameter are the course's)."""
 
 import io
 import zipfile
@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import Tenant
+from tests.lti.ccschema import link_schema, manifest_lom_rules, manifest_schema, problems
 from tests.lti.conftest import BASE, Client
 
 pytestmark = pytest.mark.anyio
@@ -24,31 +25,65 @@ NS = {
     "lticm": "http://www.imsglobal.org/xsd/imslticm_v1p0",
     "lticp": "http://www.imsglobal.org/xsd/imslticp_v1p0",
 }
-BLTI_ORDER = [
-    "title",
-    "description",
-    "custom",
-    "extensions",
-    "launch_url",
-    "secure_launch_url",
-    "icon",
-    "vendor",
-]
+
+
+async def download(client: Client, tenant: Tenant, lang: str) -> dict[str, etree._Element]:
+    response = await client.get(f"/api/v1/lti/cartridge?lang={lang}", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = archive.namelist()
+        assert names[0] == "imsmanifest.xml"
+        return {name: etree.fromstring(archive.read(name)) for name in names}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_every_file_of_the_cartridge_is_valid_by_the_official_schemas(
+    lti_client: Client, district_a: Tenant, lang: str
+) -> None:
+    files = await download(lti_client, district_a, lang)
+    manifest = files.pop("imsmanifest.xml")
+    assert problems(manifest_schema(), manifest) == []
+    [lom] = manifest.findall("cp:metadata/lom:lom", NS)
+    assert problems(manifest_lom_rules(), lom) == []
+    assert files, "a cartridge with no link"
+    for name, link in files.items():
+        assert problems(link_schema(), link) == [], name
+
+
+async def test_the_schemas_reject_what_the_cartridge_must_not_say(
+    lti_client: Client, district_a: Tenant
+) -> None:
+    """The validation bites: each change below is one the official schemas forbid."""
+    files = await download(lti_client, district_a, "en")
+    manifest = files.pop("imsmanifest.xml")
+    thin = etree.fromstring(etree.tostring(manifest))
+    schema = thin.find("cp:metadata/cp:schema", NS)
+    assert schema is not None
+    schema.text = "IMS Thin Common Cartridge"  # what this cartridge said before it was validated
+    assert any("IMS Common Cartridge" in p for p in problems(manifest_schema(), thin))
+    twice = etree.fromstring(etree.tostring(manifest))
+    general = twice.find("cp:metadata/lom:lom/lom:general", NS)
+    assert general is not None
+    general.append(etree.fromstring(etree.tostring(general[0])))  # a second title
+    [lom] = twice.findall("cp:metadata/lom:lom", NS)
+    assert any('"title"' in p for p in problems(manifest_lom_rules(), lom))
+    link = next(iter(files.values()))
+    vendor = link.find("blti:vendor", NS)
+    assert vendor is not None
+    link.remove(vendor)
+    assert any("vendor" in p for p in problems(link_schema(), link))
 
 
 async def test_the_cartridge_links_every_module(lti_client: Client, district_a: Tenant) -> None:
-    response = await lti_client.get("/api/v1/lti/cartridge?lang=es", headers=district_a.headers)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/zip"
+    files = await download(lti_client, district_a, "es")
     course = (await lti_client.get("/api/v1/course?lang=es", headers=district_a.headers)).json()
     modules = {m["id"]: m["title"] for m in course["modules"]}
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        names = archive.namelist()
-        manifest = etree.fromstring(archive.read("imsmanifest.xml"))
-        links = {name: etree.fromstring(archive.read(name)) for name in names if name.startswith("lti/")}
-    assert names[0] == "imsmanifest.xml" and len(links) == len(modules)
+    manifest = files.pop("imsmanifest.xml")
+    links = files
+    assert len(links) == len(modules)
     assert etree.QName(manifest).namespace == NS["cp"]
-    assert manifest.findtext("cp:metadata/cp:schema", namespaces=NS) == "IMS Thin Common Cartridge"
+    assert manifest.findtext("cp:metadata/cp:schema", namespaces=NS) == "IMS Common Cartridge"
     assert manifest.findtext("cp:metadata/cp:schemaversion", namespaces=NS) == "1.3.0"
     title = manifest.find("cp:metadata/lom:lom/lom:general/lom:title/lom:string", NS)
     assert title is not None and title.get("language") == "es" and title.text == course["title"]
@@ -62,8 +97,6 @@ async def test_the_cartridge_links_every_module(lti_client: Client, district_a: 
         link = links[file.get("href") or ""]
         assert etree.QName(link).localname == "cartridge_basiclti_link"
         assert etree.QName(link).namespace == NS["lticc"]
-        tags = [etree.QName(child).localname for child in link]
-        assert tags == sorted(tags, key=BLTI_ORDER.index)  # imsbasiclti_v1p0's sequence
         assert link.findtext("blti:title", namespaces=NS) == modules[module_id]
         [custom] = link.findall("blti:custom/lticm:property", NS)
         assert (custom.get("name"), custom.text) == ("module", module_id)
