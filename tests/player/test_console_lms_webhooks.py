@@ -265,3 +265,21 @@ def test_replay_a_failed_webhook_delivery(
         page.keyboard.press("Enter")
         expect(page.get_by_text("0 delivery(ies) will be sent again.")).to_be_visible()
         axe(page, "console, webhooks, a delivery replayed, its attempts")
+
+        # The receiver says the endpoint is gone (410): disabled, with the reason; recovering
+        # is refused (the API's problem beside it) until it is switched on again.
+        receiver.status = 410
+        complete_module(console_server, console_server.token(name="Sam Staff"), MODULE_2)
+        tab_to(page, "button[data-key=refresh]")
+        page.keyboard.press("Enter")
+        expect(page.locator("#endpoint-state")).to_contain_text("disabled:")
+        expect(endpoint).to_contain_text("disabled:")
+        expect(page.get_by_text("Nothing is sent to this endpoint.")).to_be_visible()
+        tab_to(page, "form:has(#recover-since) button")
+        page.keyboard.press("Enter")
+        expect(page.locator("#endpoint-error")).to_contain_text("Enable the endpoint first")
+        axe(page, "console, webhooks, a disabled endpoint")
+        tab_to(page, "button[data-key=enabled]")
+        expect(page.locator("button[data-key=enabled]")).to_have_text("Switch on")
+        page.keyboard.press("Enter")
+        expect(page.locator("#endpoint-state")).to_have_text("active")

@@ -208,7 +208,19 @@ export function webhooksSection(ui) {
         since.focus();
       }
     });
-    const help = endpoint.state === "disabled" ? t.disabledHelp : endpoint.state === "failing" ? t.failingHelp : null;
+    const badge = el("span", { id: "endpoint-state" });
+    const notice = el("p", { class: "notice" });
+    const isOn = () => endpoint.enabled && endpoint.state !== "disabled";
+    let toggle = null;
+    // The state (failing, disabled) follows the deliveries: shown afresh as they come in.
+    function showState(now) {
+      endpoint = now;
+      badge.className = `badge ${now.state}`;
+      badge.textContent = stateOf(now);
+      notice.textContent = now.state === "disabled" ? t.disabledHelp : now.state === "failing" ? t.failingHelp : "";
+      if (toggle) toggle.textContent = isOn() ? t.disable : t.enable;
+    }
+    showState(endpoint);
     // An event sent or a delivery replayed reaches the log only once the dispatcher has taken it
     // up: the log is watched for a while after each.
     let watchUntil = 0;
@@ -246,11 +258,10 @@ export function webhooksSection(ui) {
       }
     }
 
-    // The state (failing, disabled) follows the deliveries: shown afresh as they come in.
     async function refreshEndpoint() {
       const endpoints = await loadEndpoints();
       const now = endpoints.find((e) => e.id === id);
-      if (now) badge.textContent = stateOf(now);
+      if (now) showState(now);
     }
 
     function deliveryRow(d) {
@@ -306,11 +317,14 @@ export function webhooksSection(ui) {
       detail.focus();
     }
 
-    const badge = el("span", { class: `badge ${endpoint.state}`, id: "endpoint-state" }, stateOf(endpoint));
+    toggle = action(isOn() ? t.disable : t.enable, "enabled", async () => {
+      await call("PATCH", `/api/v1/webhooks/endpoints/${id}`, { enabled: !isOn() });
+      await refreshEndpoint();
+    });
     redraw(panel, el("div", { class: "panel", role: "region", "aria-labelledby": "endpoint-title" },
       heading,
       el("p", {}, `${t.state}: `, badge),
-      help ? el("p", { class: "notice" }, help) : null,
+      notice,
       endpoint.rotating_until ? el("p", { class: "muted" }, fill(t.rotatingUntil, { when: when(endpoint.rotating_until) })) : null,
       el("div", { class: "actions" },
         action(t.sendTest, "test", async () => {
@@ -323,12 +337,7 @@ export function webhooksSection(ui) {
           const rotated = await call("POST", `/api/v1/webhooks/endpoints/${id}/rotate-secret`);
           done.replaceChildren(secretBox(t.rotated, rotated.secret, "rotated-secret"));
         }),
-        action(endpoint.enabled && endpoint.state !== "disabled" ? t.disable : t.enable, "enabled", async () => {
-          const on = !(endpoint.enabled && endpoint.state !== "disabled");
-          await call("PATCH", `/api/v1/webhooks/endpoints/${id}`, { enabled: on });
-          await loadEndpoints();
-          await drawPanel(false);
-        }),
+        toggle,
         action(t.remove, "remove", async () => {
           if (!confirm(fill(t.confirmRemove, { url: endpoint.url }))) return;
           await call("DELETE", `/api/v1/webhooks/endpoints/${id}`);
