@@ -225,18 +225,22 @@ export function lmsSection(ui) {
   }
 
   function registrationRow(r) {
+    // A refused change stays on screen beside this row's deployments (the list is not redrawn).
+    const rowError = el("p", { class: "error", role: "alert", id: `deployment-error-${r.id}` });
     const changeDeployments = async (ids) => {
-      listError.textContent = "";
+      rowError.textContent = "";
       try {
         await put({ ...r, deployment_ids: ids });
       } catch (failure) {
-        listError.textContent = failure.message;
+        rowError.textContent = failure.message;
+        newId.focus();
+        return;
       }
       await loadRegistrations();
     };
     const newId = el("input", {
       type: "text", name: "deployment", maxlength: "255", class: "short", "data-key": `deployment-${r.id}`,
-      "aria-label": fill(t.newDeployment, { issuer: r.issuer }),
+      "aria-label": fill(t.newDeployment, { issuer: r.issuer }), "aria-describedby": `deployment-error-${r.id}`,
     });
     const add = el("form", { class: "inline", novalidate: true }, newId,
       el("button", { type: "submit", class: "quiet" }, t.addDeployment));
@@ -257,7 +261,7 @@ export function lmsSection(ui) {
               onclick: () => changeDeployments(r.deployment_ids.filter((other) => other !== id)),
             }, t.remove))))
           : el("p", { class: "muted" }, t.noDeployments),
-        add),
+        add, rowError),
       el("td", {}, when(r.updated_at)),
       el("td", {}, el("button", {
         type: "button", class: "quiet", "aria-label": fill(t.removeRegistration, { issuer: r.issuer }),
