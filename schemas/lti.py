@@ -89,3 +89,13 @@ class RegistrationUrlView(Wire, kw_only=True):
     id: uuid.UUID
     created_at: datetime
     expires_at: datetime
+
+
+class ToolUrls(Wire, kw_only=True):
+    """This tool's side of an LTI 1.3 registration: what an LMS administrator pastes into the
+    LMS (Canvas, Moodle, Schoology, Brightspace) when registering the tool by hand."""
+
+    login_url: Annotated[str, Meta(description="OpenID Connect login initiation URL.")]
+    launch_url: Annotated[str, Meta(description="Target link URI and redirect URI (launches, deep linking).")]
+    jwks_url: Annotated[str, Meta(description="The tool's public key set (JWKS) URL.")]
+    domain: Annotated[str, Meta(description="The tool's host (and port), for LMSs that ask for a domain.")]

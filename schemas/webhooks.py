@@ -99,3 +99,10 @@ class RecoverRequest(Wire, kw_only=True):
 
 class RecoverResult(Wire, kw_only=True):
     redelivering: int
+
+
+class EventTypeView(Wire, kw_only=True):
+    """A published event type an endpoint can subscribe to."""
+
+    type: Annotated[str, Meta(description="The name to put in `event_types`, e.g. `completion.recorded`.")]
+    description: Annotated[str, Meta(description="When it is sent (the first line of its documentation).")]

@@ -3,6 +3,7 @@
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
@@ -28,6 +29,7 @@ from schemas.lti import (
     RegistrationUrlView,
     RegistrationView,
     RegistrationWrite,
+    ToolUrls,
 )
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -268,6 +270,26 @@ class RegistrationUrlController(Controller):
         url_id: FromPath[uuid.UUID],
     ) -> None:
         await dynamic.Tickets(sessions, principal_of(request).district_id).revoke(url_id)
+
+
+class ToolController(Controller):
+    path = "/api/v1/lti/tool"
+    tags = ["lti"]
+    opt = requires(Scope.ADMIN)
+
+    @get(
+        operation_id="getLtiTool",
+        summary="The tool's URLs, to paste into an LMS's LTI 1.3 registration of it",
+        responses=problems(401, 403),
+    )
+    async def tool(self, lti: NamedDependency[Runtime]) -> ToolUrls:
+        # The same URLs dynamic registration sends the LMS.
+        return ToolUrls(
+            login_url=f"{lti.base_url}/lti/login",
+            launch_url=lti.launch_url,
+            jwks_url=f"{lti.base_url}/lti/jwks",
+            domain=urlsplit(lti.base_url).netloc,
+        )
 
 
 class DeepLinkController(Controller):

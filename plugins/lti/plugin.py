@@ -85,6 +85,7 @@ class LtiPlugin(Plugin):
                     c.LaunchController,
                     c.RegistrationController,
                     c.RegistrationUrlController,
+                    c.ToolController,
                     c.DeepLinkController,
                     c.CartridgeController,
                 ],

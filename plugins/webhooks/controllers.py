@@ -1,4 +1,5 @@
-"""Webhook endpoint routes, behind the `admin` scope."""
+"""Webhook routes, behind the `admin` scope: endpoints and their deliveries, and the event types
+an endpoint can subscribe to."""
 
 import uuid
 from typing import Annotated, Any, Literal
@@ -10,6 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from plugins.contract import Context, Scope, principal_of, problems, requires
 from plugins.webhooks.service import EndpointService
+from schemas.events import EVENT_TYPES
 from schemas.webhooks import (
     DeliveryDetail,
     DeliveryView,
@@ -17,6 +19,7 @@ from schemas.webhooks import (
     EndpointSecret,
     EndpointUpdate,
     EndpointView,
+    EventTypeView,
     RecoverRequest,
     RecoverResult,
 )
@@ -33,6 +36,30 @@ def _service(request: Request[Any, Any, Any], context: Context) -> EndpointServi
         allow_http=settings.webhook_allow_http,
         allowlist=list(settings.outbound_allowlist),
     )
+
+
+def _described(event_type: str, payload: type) -> EventTypeView:
+    # A payload's docstring opens with "`type`: when it is sent"; its first paragraph says when.
+    first = " ".join((payload.__doc__ or "").split("\n\n")[0].split())
+    return EventTypeView(type=event_type, description=first.removeprefix(f"`{event_type}`:").strip())
+
+
+# Not `ping`: it goes to the endpoint it tests, whatever that endpoint's event types.
+EVENT_TYPE_VIEWS = [_described(n, p) for n, p in sorted(EVENT_TYPES.items()) if n != "ping"]
+
+
+class EventTypeController(Controller):
+    path = "/api/v1/webhooks/event-types"
+    tags = ["webhooks"]
+    opt = requires(Scope.ADMIN)
+
+    @get(
+        operation_id="listWebhookEventTypes",
+        summary="The event types an endpoint can subscribe to, and when each is sent",
+        responses=problems(401, 403),
+    )
+    async def event_types(self) -> list[EventTypeView]:
+        return EVENT_TYPE_VIEWS
 
 
 class EndpointController(Controller):

@@ -32,7 +32,7 @@ from plugins.contract import (
     utcnow,
 )
 from plugins.webhooks import signing
-from plugins.webhooks.controllers import EndpointController
+from plugins.webhooks.controllers import EndpointController, EventTypeController
 from plugins.webhooks.models import WebhookEndpoint
 from schemas.events import (
     EVENT_TYPES,
@@ -124,7 +124,7 @@ class WebhooksPlugin(Plugin):
     migrations: ClassVar[Path | None] = Path(__file__).parent / "migrations"
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [EndpointController]
+        return [EndpointController, EventTypeController]
 
     def __init__(self) -> None:
         # Each claimed delivery's endpoint, read with the claim (one query per batch), so a

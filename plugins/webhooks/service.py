@@ -22,6 +22,7 @@ from plugins.contract import DeliveryRow as Delivery
 from plugins.webhooks import signing
 from plugins.webhooks.models import WebhookEndpoint
 from schemas.events import Ping
+from schemas.problem import FieldError
 from schemas.webhooks import (
     AttemptLog,
     DeliveryDetail,
@@ -33,6 +34,9 @@ from schemas.webhooks import (
 )
 
 ROTATION_GRACE = timedelta(hours=24)
+
+URL_FIELD = [FieldError(field="$.url", message="not a URL Front Office may deliver to")]
+"""Names the field a refused URL came in, so a form shows the problem beside it."""
 
 
 def endpoint_view(row: WebhookEndpoint) -> EndpointView:
@@ -89,9 +93,11 @@ class EndpointService:
                 parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80), self.allowlist
             )
         except (UnsafeDestination, ValueError) as exc:
-            raise InvalidInput(f"The endpoint URL cannot be used: {exc}") from None
+            raise InvalidInput(f"The endpoint URL cannot be used: {exc}", errors=URL_FIELD) from None
         except OSError as exc:
-            raise InvalidInput(f"The endpoint's host does not resolve ({exc}); check the URL.") from None
+            raise InvalidInput(
+                f"The endpoint's host does not resolve ({exc}); check the URL.", errors=URL_FIELD
+            ) from None
         return str(parsed)
 
     async def _row(self, endpoint_id: uuid.UUID) -> WebhookEndpoint:

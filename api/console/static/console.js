@@ -1,6 +1,9 @@
 // Front Office console: the keys page and the audit log, on the public JSON API, with the
 // console session's cookie (and its CSRF token on every change). No build step.
 //   /console/<district>/[?lang=es]
+// Each further page is a module of its own, handed the helpers below as `ui`.
+import { lmsSection } from "./lms.js";
+import { webhooksSection } from "./webhooks.js";
 
 const T = {
   en: {
@@ -61,6 +64,7 @@ async function call(method, path, body) {
   if (!response.ok) {
     const error = new Error((data && data.detail) || `${t.failed} (${response.status})`);
     error.status = response.status;
+    error.errors = (data && data.errors) || []; // each field's problem, to show beside it
     throw error;
   }
   return data;
@@ -199,7 +203,10 @@ async function start() {
   document.getElementById("who").replaceChildren(
     el("span", {}, `${t.signedIn} ${session.name} (${t.roles[session.role] || session.role}${session.school ? ", " + session.school : ""})`),
     el("button", { type: "button", class: "quiet", onclick: signOut }, t.signOut));
-  const sections = session.scopes.includes("admin") ? [keysSection(), auditSection()] : [el("p", {}, t.noPages)];
+  const ui = { el, call, when, lang };
+  const sections = session.scopes.includes("admin")
+    ? [keysSection(), lmsSection(ui), webhooksSection(ui), auditSection()]
+    : [el("p", {}, t.noPages)];
   main().replaceChildren(el("h1", {}, `${t.title}: ${session.district}`), ...sections);
 }
 
