@@ -2,6 +2,9 @@
 // console session's cookie (and its CSRF token on every change). No build step.
 //   /console/<district>/[?lang=es]
 
+import { rosterPage } from "./roster.js";
+import { completionsPage } from "./completions.js";
+
 const T = {
   en: {
     title: "District console", signIn: "Sign in with your district account", signOut: "Sign out",
@@ -112,7 +115,7 @@ function keysSection() {
     }
   });
   loadKeys(list, error);
-  return el("section", { "aria-labelledby": "keys-title" },
+  return el("section", { id: "keys", "aria-labelledby": "keys-title" },
     el("h2", { id: "keys-title" }, t.keys), el("p", { class: "muted" }, t.keysHelp), form, shown, list);
 }
 
@@ -183,7 +186,7 @@ function auditSection() {
         el("td", {}, String(entry.row_count)))))));
   };
   auditReload();
-  return el("section", { "aria-labelledby": "audit-title" }, el("h2", { id: "audit-title" }, t.audit), error, list);
+  return el("section", { id: "audit", "aria-labelledby": "audit-title" }, el("h2", { id: "audit-title" }, t.audit), error, list);
 }
 
 async function start() {
@@ -199,8 +202,22 @@ async function start() {
   document.getElementById("who").replaceChildren(
     el("span", {}, `${t.signedIn} ${session.name} (${t.roles[session.role] || session.role}${session.school ? ", " + session.school : ""})`),
     el("button", { type: "button", class: "quiet", onclick: signOut }, t.signOut));
-  const sections = session.scopes.includes("admin") ? [keysSection(), auditSection()] : [el("p", {}, t.noPages)];
-  main().replaceChildren(el("h1", {}, `${t.title}: ${session.district}`), ...sections);
+  const kit = { el, call, when, lang, session };
+  const sections = [
+    ...(session.scopes.includes("admin") ? [keysSection(), auditSection()] : []),
+    ...PAGES.flatMap((page) => page(kit)),
+  ];
+  main().replaceChildren(el("h1", {}, `${t.title}: ${session.district}`), ...(sections.length ? [contents(sections), ...sections] : [el("p", {}, t.noPages)]));
+}
+
+// Pages in modules of their own, each a function of the kit above answering its sections
+// (none when the person's role can't use it).
+const PAGES = [rosterPage, completionsPage];
+
+// In-page links to each section by its heading, so a phone or keyboard user skips ahead.
+function contents(sections) {
+  const links = sections.filter((s) => s.id).map((s) => el("li", {}, el("a", { href: `#${s.id}` }, s.querySelector("h2").textContent)));
+  return el("nav", { "aria-label": t.title, class: "contents" }, el("ul", {}, links));
 }
 
 start();
