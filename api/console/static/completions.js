@@ -80,7 +80,7 @@ function barChart(kit, t, id, title, subtitle, rows) {
     el("tbody", {}, rows.map((row) => el("tr", {},
       el("th", { scope: "row" }, row.name), el("td", {}, String(row.total)), el("td", {}, String(row.done)),
       el("td", {}, `${row.percent}%`)))));
-  figure.append(el("details", {}, el("summary", {}, t.figures), el("div", { class: "table" }, table)));
+  figure.append(el("details", {}, el("summary", {}, t.figures), el("div", { class: "table", tabindex: "0", role: "region", "aria-label": `${title}: ${t.figures}` }, table)));
   return figure;
 }
 
@@ -124,7 +124,8 @@ export function completionsPage(kit) {
     el("div", {}, input("from", t.from, { type: "date", "aria-describedby": "filter-dates-error" }),
       input("to", t.to, { type: "date", "aria-describedby": "filter-dates-error" }), errorBox("dates")),
     el("div", {}, el("button", { type: "submit" }, t.show), errorBox("form")));
-  const list = el("div", { class: "table", "aria-live": "polite" });
+  // Focusable, so a keyboard user can scroll a wide table on a phone.
+  const list = el("div", { class: "table", "aria-live": "polite", tabindex: "0", role: "region", "aria-label": t.completions });
   const downloads = el("p", { class: "downloads" });
   const charts = el("div", { class: "charts" });
   let cursor = null;
@@ -179,7 +180,7 @@ export function completionsPage(kit) {
           el("td", {}, r.module.title),
           el("td", {}, r.outcome.status === "voided" ? t.voided : t.completed),
           el("td", {}, percent(r.outcome.score_scaled))))),
-      ), cursor ? el("button", { type: "button", class: "quiet", onclick: () => load(true) }, t.more) : null);
+      ), ...(cursor ? [el("button", { type: "button", class: "quiet", onclick: () => load(true) }, t.more)] : []));
     }
     if (!more) await drawCharts();
   }

@@ -91,7 +91,7 @@ function uploadForm(kit, t, afterImport) {
     }
     if (result.errors.length) {
       error.textContent = fill(t.bad, { n: new Set(result.errors.map((e) => e.line)).size });
-      report.replaceChildren(el("div", { class: "table" }, el("table", { id: "roster-errors" },
+      report.replaceChildren(el("div", { class: "table", tabindex: "0", role: "region", "aria-label": t.problem }, el("table", { id: "roster-errors" },
         el("caption", { class: "muted" }, t.problem),
         el("thead", {}, el("tr", {}, [t.line, t.column, t.problem].map((h) => el("th", { scope: "col" }, h)))),
         el("tbody", {}, result.errors.map((e) => el("tr", {},
@@ -126,7 +126,8 @@ function searchPart(kit, t, admin) {
   const { el, call } = kit;
   const error = el("p", { class: "error", id: "roster-search-error", role: "alert" });
   const q = el("input", { type: "text", id: "roster-q", maxlength: "200", "aria-describedby": "roster-search-error" });
-  const list = el("div", { class: "table", "aria-live": "polite" });
+  // Focusable, so a keyboard user can scroll a wide table on a phone.
+  const list = el("div", { class: "table", "aria-live": "polite", tabindex: "0", role: "region", "aria-label": t.roster });
   let cursor = null;
   let rows = [];
   async function load(more) {
@@ -155,8 +156,8 @@ function searchPart(kit, t, admin) {
         el("td", {}, r.name), el("td", {}, r.email),
         el("td", {}, r.school_name || r.school_code), el("td", {}, r.role_title || r.role_code),
         el("td", {}, r.status), el("td", {}, r.linked_learner_id ? t.yes : "")))));
-    const more_ = cursor ? el("button", { type: "button", class: "quiet", onclick: () => load(true) }, t.more) : null;
-    list.replaceChildren(table, more_);
+    const more_ = cursor ? [el("button", { type: "button", class: "quiet", onclick: () => load(true) }, t.more)] : [];
+    list.replaceChildren(table, ...more_);
   }
   const form = el("form", { role: "search", novalidate: true },
     el("label", { for: "roster-q" }, t.search),
@@ -168,7 +169,7 @@ function searchPart(kit, t, admin) {
 
 function unmatchedPart(kit, t, admin, afterLink) {
   const { el, call } = kit;
-  const box = el("div", { class: "table" });
+  const box = el("div", { class: "table", tabindex: "0", role: "region", "aria-label": t.unmatched });
   const status = el("p", { role: "status", "aria-live": "polite" });
   const error = el("p", { class: "error", role: "alert" });
   async function load() {
@@ -219,7 +220,8 @@ function unmatchedPart(kit, t, admin, afterLink) {
   }
   load();
   status.tabIndex = -1;
-  return el("div", {}, el("h3", { id: "unmatched-title" }, t.unmatched), el("p", { class: "muted" }, t.unmatchedHelp), status, error, box);
+  const part = el("div", {}, el("h3", { id: "unmatched-title" }, t.unmatched), el("p", { class: "muted" }, t.unmatchedHelp), status, error, box);
+  return { part, reload: load };
 }
 
 // The roster section for the signed-in person: import for an administrator, search for HR
@@ -230,9 +232,12 @@ export function rosterPage(kit) {
   const t = T[kit.lang];
   const admin = session.scopes.includes("admin");
   const search = searchPart(kit, t, admin);
+  // A principal reads their school's roster only; the unmatched learners are the district's.
+  const unmatched = session.school ? null : unmatchedPart(kit, t, admin, search.reload);
   const parts = [el("h2", { id: "roster-title" }, t.roster), el("p", { class: "muted" }, t.rosterHelp)];
-  if (admin) parts.push(uploadForm(kit, t, search.reload));
+  // A new roster may match learners that matched no one: both lists are read again.
+  if (admin) parts.push(uploadForm(kit, t, () => { search.reload(); if (unmatched) unmatched.reload(); }));
   parts.push(search.part);
-  if (!session.school) parts.push(unmatchedPart(kit, t, admin, search.reload));
+  if (unmatched) parts.push(unmatched.part);
   return [el("section", { id: "roster", "aria-labelledby": "roster-title" }, parts)];
 }
