@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.console.idp import Provider
+from tests.lti.platform import Platform
 from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
 from tests.player.flows import complete_module
 
@@ -50,6 +51,7 @@ def hr_server(
             "roles": [
                 {"role": "district_admin", "email": ADMIN["email"]},
                 {"role": "principal", "email": PRINCIPAL["email"], "school": "LIN"},
+                {"role": "hr", "email": "hal@district-a.org"},
             ],
         }
         response = server.http.put("/api/v1/console/provider", json=body, headers=server.tenant.headers)
@@ -234,3 +236,33 @@ def test_a_principal_sees_their_school_in_spanish_on_a_phone(
         f"Lincoln Elementary: {share} % (1 de {modules})."
     )
     axe(phone, "console, principal, Spanish, phone")
+
+
+def test_an_lms_administrator_reaches_the_console_from_the_lms(
+    hr_server: PlayerServer, new_page: Callable[..., Page], axe: Callable[[Page, str], None]
+) -> None:
+    """A link with `view=console`, launched in the browser by an LMS administrator the district's
+    rules name as HR: the console opens signed in as HR, with the roster and completions pages."""
+    platform = Platform("https://lms.district-a.example", "front-office", "deployment-1", hr_server.url)
+    with platform.running():
+        registered = hr_server.http.post(
+            "/api/v1/lti/registrations", json=platform.registration_body(), headers=hr_server.tenant.headers
+        )
+        assert registered.status_code == 201, registered.text
+        platform.use_tool_keys(hr_server.http.get("/lti/jwks").json())
+        page = new_page()
+        admin = ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"]
+        start = platform.start_url(
+            "lms-admin-1",
+            roles=admin,
+            custom={"view": "console"},
+            name="Hal Payroll",
+            email="hal@district-a.org",
+        )
+        page.goto(start)
+        expect(page).to_have_url(f"{hr_server.url}/console/{SLUG}/")
+        expect(page.get_by_text("Signed in as Hal Payroll (HR)")).to_be_visible()
+        expect(page.get_by_role("heading", name="Completions")).to_be_visible()
+        expect(page.locator("#roster-file")).to_have_count(0)  # HR reads the roster; admins upload
+        expect(page.locator("#completions-table tbody tr").first).to_be_visible()
+        axe(page, "console opened from the LMS, HR")
