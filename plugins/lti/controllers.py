@@ -135,7 +135,7 @@ class LaunchController(Controller):
         try:
             params = await _params(request)
             same_origin = request.headers.get("origin") == origin_of(lti.base_url)
-            in_frame = request.headers.get("sec-fetch-dest") == "iframe"
+            in_frame = request.headers.get("sec-fetch-dest") in ("iframe", "frame")
             launched = await lti.launch(params, dict(request.cookies), same_origin, in_frame)
         except FrontOfficeError as exc:
             lti.launches.count("refused", exc.status)
