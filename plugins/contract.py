@@ -34,12 +34,18 @@ What a plugin may use:
   `Attempt` model (a submitted attempt's answers, for a plugin that reports them item by item)
   and `is_scorable` / `score_item` (an item's credit, marked as Front Office marks it).
 - **Helpers**: `Memo` (a small async cache with a TTL).
+- **The console**: `open_console_session(sessions, district_id, subject, name, email,
+  lms_admin)` opens a console session for a person a plugin has verified (an LTI launch by an
+  instructor or LMS administrator; their role decided by the district's rules, conservatively),
+  `console_session_cookie(session_id)` the cookie that carries it.
 - **Commands**: `run_with_sessions(work, migrate=False)` runs a CLI command's async work
   against the configured database; `district_id_of(sessions, slug)`, `secret_box(sessions)`.
 """
 
 from api.attempts.scoring import is_scorable, score_item
 from api.clirun import district_id_of, run_with_sessions, secret_box
+from api.console.controllers import session_cookie as console_session_cookie
+from api.console.services import open_lms_session as open_console_session
 from api.content.catalog import Catalog
 from api.crypto import SecretBox
 from api.db import Sessions
@@ -118,11 +124,13 @@ __all__ = [
     "UnsafeDestination",
     "check_url",
     "classify",
+    "console_session_cookie",
     "district_id_of",
     "emit",
     "is_scorable",
     "issue_learner_token",
     "load_config",
+    "open_console_session",
     "principal_of",
     "problems",
     "requires",

@@ -125,6 +125,7 @@ async def provide_completions(
         principal.key_id,
         await token_key.get(),
         postgres=not settings.is_sqlite,
+        actor=principal.actor,
     )
 
 

@@ -47,6 +47,7 @@ class CompletionService:
         key_id: uuid.UUID | None,
         secret: str,
         postgres: bool,
+        actor: str = "",
     ) -> None:
         self.sessions = sessions
         self.catalog = catalog
@@ -54,6 +55,8 @@ class CompletionService:
         self.key_id = key_id
         self.secret = secret
         self.postgres = postgres
+        self.actor = actor
+        """The person behind a console session, named in the audit log with every read."""
 
     async def _modules(self) -> dict[tuple[str, str], ModuleInfo]:
         return await module_infos(self.sessions, self.catalog)
@@ -83,7 +86,15 @@ class CompletionService:
                 filters.scope(),
                 [last_row.completed_at.isoformat(), str(last_row.id)],
             )
-        await audit(self.sessions, self.district_id, self.key_id, "list", filters.as_dict(), len(items))
+        await audit(
+            self.sessions,
+            self.district_id,
+            self.key_id,
+            "list",
+            filters.as_dict(),
+            len(items),
+            actor=self.actor,
+        )
         return CompletionPage(items=items, next_cursor=next_cursor)
 
     async def changes(self, cursor: str | None, limit: int) -> ChangesPage:
@@ -106,7 +117,13 @@ class CompletionService:
             position = (rows[-1].txid, rows[-1].change_id)
         next_cursor = cursors.encode(self.secret, "changes", self.district_id, "", list(position))
         await audit(
-            self.sessions, self.district_id, self.key_id, "changes", {"cursor": cursor or ""}, len(items)
+            self.sessions,
+            self.district_id,
+            self.key_id,
+            "changes",
+            {"cursor": cursor or ""},
+            len(items),
+            actor=self.actor,
         )
         return ChangesPage(items=items, next_cursor=next_cursor, has_more=len(rows) == limit)
 
@@ -160,7 +177,13 @@ class CompletionService:
         name = roster.name if roster else records[0].employee.name
         email = roster.email if roster else records[0].employee.email
         await audit(
-            self.sessions, self.district_id, self.key_id, "transcript", filters.as_dict(), len(records)
+            self.sessions,
+            self.district_id,
+            self.key_id,
+            "transcript",
+            filters.as_dict(),
+            len(records),
+            actor=self.actor,
         )
         return HrTranscript(
             employee_id=employee_id,

@@ -32,6 +32,11 @@ def _cookie(key: str, value: str, max_age: int) -> Cookie:
     return Cookie(key=key, value=value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax")
 
 
+def session_cookie(session_id: str) -> Cookie:
+    """The console session's cookie, as sign-in sets it (an LTI launch into the console too)."""
+    return _cookie(CONSOLE_COOKIE, session_id, int(CONSOLE_LIFETIME.total_seconds()))
+
+
 class ConsoleSettingsController(Controller):
     path = "/api/v1/console"
     tags = ["console"]
@@ -100,7 +105,7 @@ class ConsoleController(Controller):
         code: Annotated[str, QueryParameter(description="The authorization code.", max_length=2000)] = "",
     ) -> Response[Any]:
         signed_in = await console.finish(sign_in, code, request.cookies.get(LOGIN_COOKIE, ""))
-        session = _cookie(CONSOLE_COOKIE, signed_in.session_id, int(CONSOLE_LIFETIME.total_seconds()))
+        session = session_cookie(signed_in.session_id)
         spent = _cookie(LOGIN_COOKIE, "", 0)
         return Redirect(
             f"/console/{signed_in.district}/", status_code=HTTP_303_SEE_OTHER, cookies=[session, spent]

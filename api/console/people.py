@@ -39,3 +39,25 @@ def role_of(rules: list[dict[str, str]], email: str, groups: list[str]) -> tuple
         if by_email or (rule.get("group") and rule["group"] in groups):
             return rule["role"], rule.get("school", "")
     raise NotAllowed(f"{email} has no console role in this district; ask your district administrator")
+
+
+def lms_role_of(
+    rules: list[dict[str, str]], allowed_domains: list[str], email: str, lms_admin: bool
+) -> tuple[str, str]:
+    """(role, school) of a person who reached the console through an LTI launch, conservatively:
+    the LMS vouches for who launched, not for what they may do in Front Office.
+
+    - An LMS administrator (an institution or system Administrator role: no teacher can give
+      themselves one) whose email, at one of the district's domains, a role rule names by email
+      gets that rule's role, as signing in with the district's provider would give them.
+    - Anyone else the launch lets in (instructors, teaching assistants, course designers, and
+      administrators no rule names) is a facilitator: the scopes their launch token holds anyway.
+      An instructor's email is not trusted for more, as some LMSs let people change their own.
+    Group rules never apply: a launch carries no groups."""
+    if lms_admin and email and "@" in email:
+        domain = email.rsplit("@", 1)[1].casefold()
+        if domain in {d.casefold() for d in allowed_domains}:
+            for rule in rules:
+                if rule.get("email") and rule["email"].casefold() == email.casefold():
+                    return rule["role"], rule.get("school", "")
+    return "facilitator", ""

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from api.admin.audit import add_audit
 from api.console import oidc
-from api.console.people import NotAllowed, email_of, groups_of, role_of
+from api.console.people import NotAllowed, email_of, groups_of, lms_role_of, role_of
 from api.crypto import SecretBox
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -295,3 +295,59 @@ class ConsoleService:
             row = await load_session(session, session_id)
             row.ended_at = utcnow()
             add_audit(session, row.district_id, None, "console.sign_out", {}, 0, actor=principal.actor)
+
+
+@dataclass(frozen=True, slots=True)
+class LmsSession:
+    """A console session opened by an LTI launch: the cookie's value, where to go, as whom."""
+
+    session_id: str
+    district: str
+    role: str
+
+
+async def open_lms_session(
+    sessions: Sessions,
+    district_id: uuid.UUID,
+    subject: str,
+    name: str,
+    email: str,
+    lms_admin: bool,
+) -> LmsSession:
+    """A console session for a verified LTI launch by an instructor or LMS administrator (the
+    LTI plugin checks the launch and that its roles are not a learner's); the role from
+    `lms_role_of`. Audited as a sign-in with the person's name, `via: lti`."""
+    async with sessions.begin() as session:
+        provider = await session.get(ConsoleProvider, district_id)
+        rules = list(provider.roles) if provider is not None else []
+        domains = list(provider.allowed_domains) if provider is not None else []
+        role, school = lms_role_of(rules, domains, email, lms_admin)
+        session_id = secrets.token_urlsafe(32)
+        now = utcnow()
+        shown = (name or email or subject)[:200]
+        session.add(
+            ConsoleSession(
+                id_hash=hash_session(session_id),
+                district_id=district_id,
+                subject=subject[:500],
+                email=email[:320],
+                name=shown,
+                role=role,
+                school=school,
+                csrf_token=secrets.token_urlsafe(32),
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + CONSOLE_LIFETIME,
+            )
+        )
+        add_audit(
+            session,
+            district_id,
+            None,
+            "console.sign_in",
+            {"role": role, "school": school, "via": "lti"},
+            0,
+            actor=f"{shown} <{email}>" if email else shown,
+        )
+        slug = await district_slug(session, district_id)
+    return LmsSession(session_id=session_id, district=slug, role=role)

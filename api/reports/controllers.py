@@ -99,7 +99,7 @@ def provide_coverage(
     request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog]
 ) -> CoverageService:
     principal = principal_of(request)
-    return CoverageService(sessions, catalog, principal.district_id, principal.key_id)
+    return CoverageService(sessions, catalog, principal.district_id, principal.key_id, principal.actor)
 
 
 class CoverageController(Controller):
@@ -111,13 +111,23 @@ class CoverageController(Controller):
     @get(
         "/summaries/{by:str}",
         operation_id="getCompletionSummary",
+        opt={SCHOOL_SCOPED: True},
         summary="Per school or per role: roster employees and how many completed each module",
         responses=problems(400, 401, 403, 404),
     )
     async def summary(
-        self, coverage: NamedDependency[CoverageService], by: FromPath[Literal["schools", "roles"]]
+        self,
+        request: Request[Any, Any, Any],
+        coverage: NamedDependency[CoverageService],
+        by: FromPath[Literal["schools", "roles"]],
+        school: Annotated[
+            str,
+            QueryParameter(description="Only this school's roster (a principal: their own).", max_length=200),
+        ] = "",
+        role: Annotated[str, QueryParameter(description="Only this job role's roster.", max_length=200)] = "",
     ) -> Summary:
-        return await coverage.summary("school" if by == "schools" else "role")
+        chosen = principal_of(request).school_filter(school)
+        return await coverage.summary("school" if by == "schools" else "role", chosen, role)
 
     @get(
         "/outstanding",

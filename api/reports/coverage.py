@@ -28,12 +28,19 @@ class CoverageService:
     """One district's roster against its live completions."""
 
     def __init__(
-        self, sessions: Sessions, catalog: Catalog, district_id: uuid.UUID, key_id: uuid.UUID | None
+        self,
+        sessions: Sessions,
+        catalog: Catalog,
+        district_id: uuid.UUID,
+        key_id: uuid.UUID | None,
+        actor: str = "",
     ) -> None:
         self.sessions = sessions
         self.catalog = catalog
         self.district_id = district_id
         self.key_id = key_id
+        self.actor = actor
+        """The person behind a console session, named in the audit log with every read."""
 
     async def _completed_pairs(self) -> set[tuple[uuid.UUID, str]]:
         """(roster employee id, module id) for every live completion a roster employee has."""
@@ -57,10 +64,11 @@ class CoverageService:
         async with self.sessions() as session:
             return list((await session.execute(query.order_by(RosterEmployee.employee_id))).scalars())
 
-    async def summary(self, by: Literal["school", "role"]) -> Summary:
-        """Per school or role: active roster employees and how many completed each module."""
+    async def summary(self, by: Literal["school", "role"], school: str = "", role: str = "") -> Summary:
+        """Per school or role: active roster employees and how many completed each module,
+        within one school or role when given."""
         course = await self.catalog.course()
-        roster = await self._roster()
+        roster = await self._roster(school, role)
         done = await self._completed_pairs()
         groups: dict[str, SummaryGroup] = {}
         for employee in roster:
@@ -77,7 +85,10 @@ class CoverageService:
             for module_id in course.modules:
                 if (employee.id, module_id) in done:
                     group.completed[module_id] += 1
-        await audit(self.sessions, self.district_id, self.key_id, "summary", {"by": by}, len(groups))
+        filters = {k: v for k, v in {"by": by, "school": school, "role": role}.items() if v}
+        await audit(
+            self.sessions, self.district_id, self.key_id, "summary", filters, len(groups), actor=self.actor
+        )
         return Summary(by=by, modules=list(course.modules), groups=[groups[k] for k in sorted(groups)])
 
     async def outstanding(
@@ -121,5 +132,6 @@ class CoverageService:
             "outstanding",
             {k: v for k, v in filters.items() if v},
             len(out),
+            actor=self.actor,
         )
         return out

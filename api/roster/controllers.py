@@ -42,7 +42,7 @@ class RosterController(Controller):
     @put(
         operation_id="importRoster",
         summary="Bulk upsert of the staff roster (JSON or CSV); per-row errors; nothing imports on "
-        "an error unless `partial=true`",
+        "an error unless `partial=true`; `dry_run=true` checks every row and writes nothing",
         opt={**requires(Scope.ADMIN), "accepts": ("application/json", "text/csv")},
         responses=problems(400, 401, 403, 413, 415, 422),
     )
@@ -52,6 +52,13 @@ class RosterController(Controller):
         sessions: NamedDependency[Sessions],
         partial: Annotated[
             bool, QueryParameter(description="Import the valid rows even if some are bad.")
+        ] = False,
+        dry_run: Annotated[
+            bool,
+            QueryParameter(
+                description="Check every row (against the roster too) and count what would be "
+                "created and updated, writing nothing; `imported` is then false."
+            ),
         ] = False,
     ) -> RosterImportResult:
         """Columns: employee_id, name, email, school_code, school_name, department, role_code,
@@ -64,14 +71,14 @@ class RosterController(Controller):
                 text = body.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InvalidInput(f"The CSV is not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
-            return await service.import_csv(text, partial)
+            return await service.import_csv(text, partial, dry_run)
         try:
             upload = msgspec.json.decode(body, type=RosterUpload)
         except msgspec.DecodeError as exc:
             raise BadRequest(
                 f'The body is not a roster upload ({exc}); send {{"employees": [...]}}.'
             ) from None
-        return await service.import_json(upload.employees, partial)
+        return await service.import_json(upload.employees, partial, dry_run)
 
     @post(
         "/oneroster",
@@ -237,7 +244,7 @@ class RosterController(Controller):
         """For a learner whose employee id and email match no one (see `/roster/unmatched`); a
         link wins over both. An employee has at most one learner linked by hand."""
         principal = principal_of(request)
-        service = RosterService(sessions, principal.district_id, principal.key_id)
+        service = RosterService(sessions, principal.district_id, principal.key_id, principal.actor)
         return await service.link(learner_id, data.employee_id)
 
     @delete(
@@ -254,7 +261,9 @@ class RosterController(Controller):
         learner_id: FromPath[uuid.UUID],
     ) -> None:
         principal = principal_of(request)
-        await RosterService(sessions, principal.district_id, principal.key_id).unlink(learner_id)
+        await RosterService(sessions, principal.district_id, principal.key_id, principal.actor).unlink(
+            learner_id
+        )
 
 
 def view(row: OneRosterSource) -> OneRosterSourceView:

@@ -146,14 +146,21 @@ class RosterQuery(msgspec.Struct, frozen=True, kw_only=True):
 class RosterService:
     """A district's roster."""
 
-    def __init__(self, sessions: Sessions, district_id: uuid.UUID, key_id: uuid.UUID | None = None) -> None:
+    def __init__(
+        self, sessions: Sessions, district_id: uuid.UUID, key_id: uuid.UUID | None = None, actor: str = ""
+    ) -> None:
         self.sessions = sessions
         self.district_id = district_id
         self.key_id = key_id
+        self.actor = actor
+        """The person behind a console session, named in the audit log."""
 
     async def import_rows(
-        self, raw: list[tuple[int, Any]], parse_errors: list[RowError], partial: bool
+        self, raw: list[tuple[int, Any]], parse_errors: list[RowError], partial: bool, dry_run: bool = False
     ) -> RosterImportResult:
+        """Check every row, then upsert the good ones (all or, with `partial`, those without a
+        problem). A `dry_run` runs every check and counts what would be created and updated,
+        writing nothing: a person sees each bad row before the roster changes."""
         if len(raw) > MAX_ROWS:
             raise InvalidInput(f"A roster upload holds at most {MAX_ROWS:,} rows; split it.")
         rows, errors = check_rows(raw)
@@ -195,6 +202,16 @@ class RosterService:
                     imported=False,
                     errors=errors,
                 )
+            if dry_run:
+                new = sum(1 for row in accepted if row.employee_id not in existing)
+                errors.sort(key=lambda e: e.line)
+                return RosterImportResult(
+                    created=new,
+                    updated=len(accepted) - new,
+                    rejected=len({e.line for e in errors}),
+                    imported=False,
+                    errors=errors,
+                )
             for row in accepted:
                 target = existing.get(row.employee_id)
                 if target is None:
@@ -218,14 +235,17 @@ class RosterService:
             errors=errors,
         )
 
-    async def import_csv(self, text: str, partial: bool) -> RosterImportResult:
+    async def import_csv(self, text: str, partial: bool, dry_run: bool = False) -> RosterImportResult:
         raw, errors = parse_csv(text)
         if any(e.line == 1 for e in errors):
             return RosterImportResult(created=0, updated=0, rejected=0, imported=False, errors=errors)
-        return await self.import_rows(list(raw), errors, partial)
+        return await self.import_rows(list(raw), errors, partial, dry_run)
 
-    async def import_json(self, employees: list[Any], partial: bool) -> RosterImportResult:
-        return await self.import_rows([(i + 1, row) for i, row in enumerate(employees)], [], partial)
+    async def import_json(
+        self, employees: list[Any], partial: bool, dry_run: bool = False
+    ) -> RosterImportResult:
+        rows = [(i + 1, row) for i, row in enumerate(employees)]
+        return await self.import_rows(rows, [], partial, dry_run)
 
     async def import_oneroster(self, data: bytes, partial: bool) -> OneRosterImportResult:
         """The staff of a OneRoster CSV bundle, through the same row checks and upsert as a CSV
@@ -432,6 +452,7 @@ class RosterService:
                     "roster.link",
                     {"learner_id": str(learner.id), "employee_id": employee.employee_id},
                     1,
+                    actor=self.actor,
                 )
                 return result
         except IntegrityError:
@@ -461,6 +482,7 @@ class RosterService:
                 "roster.unlink",
                 {"learner_id": str(learner.id), "employee_id": employee.employee_id if employee else ""},
                 1,
+                actor=self.actor,
             )
 
 

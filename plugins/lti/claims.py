@@ -64,6 +64,8 @@ class Custom(msgspec.Struct, kw_only=True):
     school: Scalar = None
     job_role: Scalar = None
     role: Scalar = None
+    view: Scalar = None
+    """`console`: the link opens the district console (instructors and LMS administrators)."""
 
     def get(self, name: str) -> str:
         value = getattr(self, name)

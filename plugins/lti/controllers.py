@@ -14,7 +14,16 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
-from plugins.contract import FrontOfficeError, InvalidInput, Scope, Sessions, principal_of, problems, requires
+from plugins.contract import (
+    FrontOfficeError,
+    InvalidInput,
+    Scope,
+    Sessions,
+    console_session_cookie,
+    principal_of,
+    problems,
+    requires,
+)
 from plugins.lti import dynamic
 from plugins.lti.adapter import COOKIE_PREFIX
 from plugins.lti.cartridge import Link, cartridge
@@ -128,7 +137,8 @@ class LaunchController(Controller):
         try:
             params = await _params(request)
             same_origin = request.headers.get("origin") == origin_of(lti.base_url)
-            launched = await lti.launch(params, dict(request.cookies), same_origin)
+            in_frame = request.headers.get("sec-fetch-dest") in ("iframe", "frame")
+            launched = await lti.launch(params, dict(request.cookies), same_origin, in_frame)
         except FrontOfficeError as exc:
             lti.launches.count("refused", exc.status)
             raise
@@ -145,7 +155,10 @@ class LaunchController(Controller):
         spent = LtiCookie(
             key=COOKIE_PREFIX + launched.state, value="", max_age=0, secure=True, samesite="none"
         )
-        return Redirect(launched.location, status_code=HTTP_303_SEE_OTHER, cookies=[spent])
+        cookies: list[Cookie] = [spent]
+        if launched.console_session:
+            cookies.append(console_session_cookie(launched.console_session))
+        return Redirect(launched.location, status_code=HTTP_303_SEE_OTHER, cookies=cookies)
 
     @get(
         "/register/{ticket:str}",

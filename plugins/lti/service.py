@@ -38,6 +38,7 @@ from plugins.contract import (
     Unauthorized,
     emit,
     issue_learner_token,
+    open_console_session,
     table,
     utcnow,
 )
@@ -70,6 +71,13 @@ LINK_TTL = 60.0
 # LTI roles that get the facilitator view (context and institution roles, any vocabulary).
 INSTRUCTOR_ROLES = ("Instructor", "ContentDeveloper", "Administrator", "TeachingAssistant", "Mentor")
 LEARNER_ROLES = ("Learner", "Student")
+# Roles only an LMS's own administrators hold (institution and system roles, LTI 1.3 vocabulary):
+# a teacher can't give one to themselves in their course, as they can some context roles.
+LMS_ADMIN_ROLES = (
+    "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
+    "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
+    "http://purl.imsglobal.org/vocab/lis/v2/system/person#SysAdmin",
+)
 
 
 class LtiConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -92,6 +100,8 @@ class Launched(msgspec.Struct, frozen=True, kw_only=True):
     state: str
     html: str = ""
     """A page to answer instead (reading the state's secret from the platform's storage)."""
+    console_session: str = ""
+    """A console session the launch opened (`view=console`): the cookie to set."""
 
 
 class NeedsStorage(Exception):
@@ -109,6 +119,10 @@ def _role_names(roles: list[str]) -> set[str]:
 
 def is_instructor(roles: list[str]) -> bool:
     return not _role_names(roles).isdisjoint(INSTRUCTOR_ROLES)
+
+
+def is_lms_admin(roles: list[str]) -> bool:
+    return not set(roles).isdisjoint(LMS_ADMIN_ROLES)
 
 
 def is_learner(roles: list[str]) -> bool:
@@ -474,6 +488,7 @@ class Runtime:
         params: dict[str, str],
         cookies: dict[str, str],
         same_origin: bool = False,
+        in_frame: bool = False,
     ) -> Launched:
         try:
             row, login, claims = await self.verify(params, cookies, same_origin)
@@ -485,6 +500,8 @@ class Runtime:
             instructor = is_instructor(claims.roles)
             custom = claims.custom or Custom()
             deep_linking = claims.is_deep_linking
+            if custom.get("view") == "console" and not deep_linking:
+                return await self._console(row, login, claims, state, instructor, in_frame)
             module_id = custom.get("module")
             link_id = claims.resource_link.id if claims.resource_link is not None else ""
             if deep_linking and not instructor:
@@ -566,6 +583,42 @@ class Runtime:
         )
         base = config.front_end_url or f"{self.base_url}/player/"
         return Launched(location=_fragment_target(base, {"token": token, **fragment}), state=state)
+
+    async def _console(
+        self,
+        row: LtiRegistration,
+        login: Login,
+        claims: LaunchClaims,
+        state: str,
+        instructor: bool,
+        in_frame: bool,
+    ) -> Launched:
+        """A launch of the console link: an instructor or LMS administrator gets a console session
+        for the registration's district (its role decided conservatively by the console: see
+        `open_console_session`); a learner is refused. The nonce is used up first, so a replayed
+        launch opens nothing."""
+        if not instructor:
+            raise Forbidden(
+                "Only instructors and LMS administrators may open the district console from the LMS."
+            )
+        if in_frame:
+            # The console's cookie is SameSite=Lax: a browser drops it inside another site's frame.
+            raise Forbidden(
+                "The district console can't open inside the LMS's frame; set this link to open in a "
+                "new window (Canvas: a new tab; Moodle: launch container New window) and launch it again."
+            )
+        async with self.writing() as connection:
+            await self.use_nonce(connection, login)
+        opened = await open_console_session(
+            self.sessions,
+            row.district_id,
+            learner_external_id(row.issuer, claims.sub),
+            claims.name or "",
+            claims.email or "",
+            is_lms_admin(claims.roles),
+        )
+        location = f"{self.base_url}/console/{opened.district}/"
+        return Launched(location=location, state=state, console_session=opened.session_id)
 
     async def _remember(
         self,

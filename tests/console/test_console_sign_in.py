@@ -206,8 +206,16 @@ async def test_principal_sees_only_their_school(client: Client, idp: Provider, d
     # Another school, and routes that are not limited to one school, are refused.
     assert (await client.get("/api/v1/roster", params={"school": "WAS"})).status_code == 403
     assert (await client.get("/api/v1/completions/export.csv", params={"school": "WAS"})).status_code == 403
-    assert (await client.get("/api/v1/summaries/schools")).status_code == 403
+    # The summaries are limited to their school too (the console's charts read them).
+    schools = await client.get("/api/v1/summaries/schools")
+    assert [g["code"] for g in schools.json()["groups"]] == ["LIN"], schools.text
+    assert (await client.get("/api/v1/summaries/roles", params={"school": "WAS"})).status_code == 403
     assert (await client.get("/api/v1/keys")).status_code == 403
+    # Each read is in the audit log under the principal's name.
+    audit = (await client.get("/api/v1/audit?limit=100", headers=district_a.headers)).json()
+    named = {(e["action"], e["actor"]) for e in audit}
+    for action in ("list", "summary", "outstanding"):
+        assert (action, "Pat Principal <pat@district-a.org>") in named, sorted(named)
 
 
 async def test_idle_and_absolute_expiry(

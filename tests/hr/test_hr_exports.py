@@ -245,3 +245,22 @@ async def test_certificates_print_names_in_any_script(
     response = await client.get(f"/api/v1/completions/{record}/certificate", headers=district_a.headers)
     assert response.status_code == 200
     assert name in pdf_text(response.content)
+
+
+async def test_summaries_of_one_school_or_role(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    ids = await seeded(client, sessions, district_a)
+    m1 = ids["modules"][0][0]
+    lincoln = await client.get("/api/v1/summaries/roles?school=LIN", headers=district_a.headers)
+    assert lincoln.status_code == 200, lincoln.text
+    assert {g["code"]: (g["employees"], g["completed"][m1]) for g in lincoln.json()["groups"]} == {
+        "REG": (1, 1),
+        "SEC": (1, 1),
+    }
+    washington = (await client.get("/api/v1/summaries/schools?school=WAS", headers=district_a.headers)).json()
+    assert [g["code"] for g in washington["groups"]] == ["WAS"]
+    registrars = (await client.get("/api/v1/summaries/schools?role=REG", headers=district_a.headers)).json()
+    assert {g["code"]: g["employees"] for g in registrars["groups"]} == {"LIN": 1}
+    audit = (await client.get("/api/v1/audit?action=summary", headers=district_a.headers)).json()
+    assert {"by": "role", "school": "LIN"} in [e["filters"] for e in audit]

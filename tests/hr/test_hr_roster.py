@@ -136,3 +136,21 @@ async def test_matching_by_employee_id_then_email(
         "learner_id": "",
     }
     assert got[str(nobody)]["placement"]["school_name"] == "Lincoln"
+
+
+async def test_dry_run_checks_every_row_and_writes_nothing(client: Client, district_a: Tenant) -> None:
+    await put_csv(client, district_a, GOOD_CSV)
+    # E3 takes Bo's address: only the roster already stored can tell, and the dry run does.
+    text = GOOD_CSV + "E3,Cy Dee,bo@district.org,LIN,Lincoln Elementary,,SEC,Secretary,active\n"
+    headers = {**district_a.headers, "Content-Type": "text/csv"}
+    checked = await client.put("/api/v1/roster?dry_run=true", content=text.encode(), headers=headers)
+    assert checked.status_code == 200, checked.text
+    result = checked.json()
+    assert result["imported"] is False and result["rejected"] == 1
+    assert [(e["line"], e["field"]) for e in result["errors"]] == [(4, "email")]
+    fixed = text.replace("E3,Cy Dee,bo@", "E3,Cy Dee,cy@")
+    ready = await client.put("/api/v1/roster?dry_run=true", content=fixed.encode(), headers=headers)
+    assert ready.json() == {"created": 1, "updated": 2, "rejected": 0, "imported": False, "errors": []}
+    roster = (await client.get("/api/v1/roster", headers=district_a.headers)).json()["items"]
+    assert [r["employee_id"] for r in roster] == ["E1", "E2"]  # neither dry run wrote anything
+    assert (await put_csv(client, district_a, fixed))["created"] == 1

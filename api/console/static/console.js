@@ -4,6 +4,8 @@
 // Each further page is a module of its own, handed the helpers below as `ui`.
 import { lmsSection } from "./lms.js";
 import { webhooksSection } from "./webhooks.js";
+import { rosterPage } from "./roster.js";
+import { completionsPage } from "./completions.js";
 
 const T = {
   en: {
@@ -116,7 +118,7 @@ function keysSection() {
     }
   });
   loadKeys(list, error);
-  return el("section", { "aria-labelledby": "keys-title" },
+  return el("section", { id: "keys", "aria-labelledby": "keys-title" },
     el("h2", { id: "keys-title" }, t.keys), el("p", { class: "muted" }, t.keysHelp), form, shown, list);
 }
 
@@ -187,7 +189,7 @@ function auditSection() {
         el("td", {}, String(entry.row_count)))))));
   };
   auditReload();
-  return el("section", { "aria-labelledby": "audit-title" }, el("h2", { id: "audit-title" }, t.audit), error, list);
+  return el("section", { id: "audit", "aria-labelledby": "audit-title" }, el("h2", { id: "audit-title" }, t.audit), error, list);
 }
 
 async function start() {
@@ -203,11 +205,22 @@ async function start() {
   document.getElementById("who").replaceChildren(
     el("span", {}, `${t.signedIn} ${session.name} (${t.roles[session.role] || session.role}${session.school ? ", " + session.school : ""})`),
     el("button", { type: "button", class: "quiet", onclick: signOut }, t.signOut));
-  const ui = { el, call, when, lang };
-  const sections = session.scopes.includes("admin")
-    ? [keysSection(), lmsSection(ui), webhooksSection(ui), auditSection()]
-    : [el("p", {}, t.noPages)];
-  main().replaceChildren(el("h1", {}, `${t.title}: ${session.district}`), ...sections);
+  const kit = { el, call, when, lang, session };
+  const sections = [
+    ...(session.scopes.includes("admin") ? [keysSection(), lmsSection(kit), webhooksSection(kit), auditSection()] : []),
+    ...PAGES.flatMap((page) => page(kit)),
+  ];
+  main().replaceChildren(el("h1", {}, `${t.title}: ${session.district}`), ...(sections.length ? [contents(sections), ...sections] : [el("p", {}, t.noPages)]));
+}
+
+// Pages in modules of their own, each a function of the kit above answering its sections
+// (none when the person's role can't use it).
+const PAGES = [rosterPage, completionsPage];
+
+// In-page links to each section by its heading, so a phone or keyboard user skips ahead.
+function contents(sections) {
+  const links = sections.filter((s) => s.id).map((s) => el("li", {}, el("a", { href: `#${s.id}` }, s.querySelector("h2").textContent)));
+  return el("nav", { "aria-label": t.title, class: "contents" }, el("ul", {}, links));
 }
 
 start();
