@@ -37,6 +37,7 @@ from api.feedback.controllers import (
     provide_card,
 )
 from api.feedback.guard import FeedbackGuard
+from api.feedback.services import new_links
 from api.http.body import StrictRequest, require_json_body
 from api.http.idempotency import IdempotencyMiddleware
 from api.http.problems import EXCEPTION_HANDLERS
@@ -84,6 +85,7 @@ class Core(InitPlugin):
         # One count store for the public routes' limit and each feedback link's: one Redis client.
         self.rate_limit = PublicRateLimit(settings, public_paths=(DOCS,))
         self.feedback_guard = FeedbackGuard(settings, self.rate_limit)
+        self.feedback_links = new_links()
         self.workshop_join_guard = JoinGuard(settings, self.rate_limit)
         self.workshop_wakeups = Wakeups(settings)
 
@@ -115,6 +117,7 @@ class Core(InitPlugin):
         app_config.state["metrics"] = self.metrics
         app_config.state["response_cache"] = self.response_cache
         app_config.state["feedback_guard"] = self.feedback_guard
+        app_config.state["feedback_links"] = self.feedback_links
         app_config.state["workshop_join_guard"] = self.workshop_join_guard
         app_config.state["workshop_wakeups"] = self.workshop_wakeups
         for plugin in self.plugins.values():

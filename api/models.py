@@ -422,6 +422,8 @@ class FeedbackSchool(Base):
     closed_at: Mapped[datetime | None]
     # The instruments switched off here (`InstrumentName`s); a new instrument starts on.
     instruments_off: Mapped[list[str]] = mapped_column(default=list)
+    # The day HR says the school was trained; None: computed from the roster's completions.
+    training_on: Mapped[date | None]
 
 
 class FeedbackAnswer(Base):
@@ -437,7 +439,11 @@ class FeedbackAnswer(Base):
     __tablename__ = "feedback_answers"
     __table_args__ = (
         UniqueConstraint("school_id", "day", "device_key"),
-        Index("ix_feedback_answers_address", "school_id", "day", "address_key"),
+        # An address's answers to a school on a day take places 0, 1, ... once each: the cap on
+        # them holds however many arrive at once, with no lock.
+        Index(
+            "uq_feedback_answers_address_slot", "school_id", "day", "address_key", "address_slot", unique=True
+        ),
         Index("ix_feedback_answers_district", "district_id", "received_at"),
     )
 
@@ -456,6 +462,7 @@ class FeedbackAnswer(Base):
     day: Mapped[date]
     device_key: Mapped[str] = mapped_column(String(64))
     address_key: Mapped[str] = mapped_column(String(64))
+    address_slot: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -24,7 +24,15 @@ from api.feedback import cards
 from api.feedback.guard import FeedbackGuard
 from api.feedback.instrument import card_at
 from api.feedback.page import ASSETS, HEADERS, feedback_page, unavailable_page
-from api.feedback.services import PAGE_PATH, Device, FeedbackSchools, PublicFeedback, summary, summary_rows
+from api.feedback.services import (
+    PAGE_PATH,
+    Device,
+    FeedbackSchools,
+    Links,
+    PublicFeedback,
+    summary,
+    summary_rows,
+)
 from api.identity.auth import Scope, principal_of, requires
 from api.openapi import DownloadSpec
 from api.settings import Settings
@@ -80,16 +88,36 @@ def provide_guard(state: State) -> FeedbackGuard:
     return guard
 
 
+def provide_links(state: State) -> Links:
+    links: Links = state.feedback_links
+    return links
+
+
 def provide_schools(
-    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    sessions: NamedDependency[Sessions],
+    settings: NamedDependency[Settings],
+    links: NamedDependency[Links],
 ) -> FeedbackSchools:
-    return FeedbackSchools(sessions, principal_of(request).district_id, settings.base_url)
+    return FeedbackSchools(sessions, principal_of(request).district_id, settings.base_url, links)
+
+
+def provide_public(
+    sessions: NamedDependency[Sessions],
+    settings: NamedDependency[Settings],
+    signing_key: NamedDependency[str],
+    card: NamedDependency[FeedbackCard],
+    links: NamedDependency[Links],
+) -> PublicFeedback:
+    return PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address, links)
 
 
 FEEDBACK_DEPENDENCIES = {
     "card": Provide(provide_card, sync_to_thread=False),
     "guard": Provide(provide_guard, sync_to_thread=False),
+    "links": Provide(provide_links, sync_to_thread=False),
     "schools": Provide(provide_schools, sync_to_thread=False),
+    "public": Provide(provide_public, sync_to_thread=False),
 }
 
 
@@ -271,23 +299,20 @@ class PublicFeedbackController(Controller):
     async def answer(
         self,
         request: Request[Any, Any, Any],
-        sessions: NamedDependency[Sessions],
-        settings: NamedDependency[Settings],
-        signing_key: NamedDependency[str],
+        public: NamedDependency[PublicFeedback],
         card: NamedDependency[FeedbackCard],
         guard: NamedDependency[FeedbackGuard],
         token: FromPath[str],
         data: JSONBody[FeedbackAnswer],
     ) -> Response[FeedbackReceipt]:
         """Anonymous unless `contact` is given, with `consent: true`. `website` must be empty."""
-        public = PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address)
         school = await public.school(token)
         await guard.check_school(str(school.id))
         cookie = request.cookies.get(DEVICE_COOKIE)
         device = Device(
             cookie=cookie if cookie and _DEVICE.match(cookie) else None, address=guard.client(request.scope)
         )
-        counted = await public.answer(school, data, device)
+        counted = await public.answer(token, school, data, device)
         language: Language = data.language
         receipt = FeedbackReceipt(
             counted=counted,
@@ -302,16 +327,14 @@ class PublicFeedbackController(Controller):
     async def page(
         self,
         request: Request[Any, Any, Any],
-        sessions: NamedDependency[Sessions],
+        public: NamedDependency[PublicFeedback],
         settings: NamedDependency[Settings],
-        signing_key: NamedDependency[str],
         card: NamedDependency[FeedbackCard],
         token: FromPath[str],
         lang: Annotated[str | None, QueryParameter(max_length=10)] = None,
     ) -> Response[str]:
         """The school's feedback page, in `?lang=` or the browser's language (English or Spanish).
         It gives the device a cookie of its own, so a family behind a shared address counts."""
-        public = PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address)
         found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
         language: Language = "es" if found == "es" else "en"
         headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}

@@ -13,17 +13,20 @@ import hmac
 import secrets
 import uuid
 from collections import defaultdict
+from typing import Any
 
+import asyncpg
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import Sessions
 from api.dialogues.services import open_from_answer
 from api.errors import Conflict, Gone, InvalidInput, NotFound
-from api.models import FeedbackAnswer, FeedbackSchool, utcnow
+from api.memo import Memo
+from api.models import FeedbackAnswer, FeedbackSchool, table, utcnow
 from api.outbox.emit import emit
 from schemas.events import ContactConsented, FeedbackReceived, SchoolRef
 from schemas.feedback import (
@@ -64,10 +67,13 @@ def school_view(row: FeedbackSchool, base_url: str) -> FeedbackSchoolView:
 class FeedbackSchools:
     """A district's schools with feedback links."""
 
-    def __init__(self, sessions: Sessions, district_id: uuid.UUID, base_url: str) -> None:
+    def __init__(
+        self, sessions: Sessions, district_id: uuid.UUID, base_url: str, links: "Links | None" = None
+    ) -> None:
         self.sessions = sessions
         self.district_id = district_id
         self.base_url = base_url
+        self.links = links
 
     async def create(self, body: FeedbackSchoolCreate) -> FeedbackSchoolView:
         # 128 random bits, URL-safe: the link can't be guessed from another school's.
@@ -103,14 +109,23 @@ class FeedbackSchools:
             row = await self._row(session, school_id)
             if row.closed_at is None:
                 row.closed_at = utcnow()
-            return school_view(row, self.base_url)
+            view = school_view(row, self.base_url)
+        self._changed(row.token)
+        return view
 
     async def switch(self, school_id: uuid.UUID, switches: InstrumentSwitches) -> FeedbackSchoolView:
         """Set which instruments the school uses; the rows already recorded stay."""
         async with self.sessions.begin() as session:
             row = await self._row(session, school_id)
             row.instruments_off = [name for name in switches.__struct_fields__ if not getattr(switches, name)]
-            return school_view(row, self.base_url)
+            view = school_view(row, self.base_url)
+        self._changed(row.token)
+        return view
+
+    def _changed(self, token: str) -> None:
+        # This process's public page sees the change at once; others within LINK_SECONDS.
+        if self.links is not None:
+            self.links.forget(token)
 
     async def _row(self, session: AsyncSession, school_id: uuid.UUID) -> FeedbackSchool:
         row = await session.get(FeedbackSchool, school_id)
@@ -126,29 +141,146 @@ class Device(msgspec.Struct, frozen=True):
     address: str
 
 
+class Link(msgspec.Struct, frozen=True):
+    """A school's public link as an answer needs it: whose it is, and whether it takes answers."""
+
+    id: uuid.UUID
+    district_id: uuid.UUID
+    code: str
+    name: str
+    closed: bool
+    card_off: bool
+
+
+Links = Memo[str, Link | None]
+"""Links by token, remembered for LINK_SECONDS by each process: an answer's school costs no
+query. A stale one can't let an answer in: the answer's own statement checks the school is still
+open, and a refused answer reads the link again."""
+LINK_SECONDS = 5.0
+
+
+def new_links() -> Links:
+    return Links(ttl=LINK_SECONDS)
+
+
+_ANSWERS = table(FeedbackAnswer)
+_SCHOOLS = table(FeedbackSchool)
+# What the general path reads in the answer's transaction: the school's state, the address's
+# answers to it today (the next place in its share), and whether this device already answered.
+_SEEN = select(
+    select(_SCHOOLS.c.closed_at.is_(None))
+    .where(_SCHOOLS.c.id == bindparam("school_id"))
+    .scalar_subquery()
+    .label("open"),
+    select(_SCHOOLS.c.instruments_off)
+    .where(_SCHOOLS.c.id == bindparam("school_id"))
+    .scalar_subquery()
+    .label("instruments_off"),
+    select(func.count())
+    .where(
+        _ANSWERS.c.school_id == bindparam("school_id"),
+        _ANSWERS.c.day == bindparam("day"),
+        _ANSWERS.c.address_key == bindparam("address_key"),
+    )
+    .scalar_subquery()
+    .label("taken"),
+    exists()
+    .where(
+        _ANSWERS.c.school_id == bindparam("school_id"),
+        _ANSWERS.c.day == bindparam("day"),
+        _ANSWERS.c.device_key == bindparam("device_key"),
+    )
+    .label("repeat"),
+)
+# No conflict target: a repeat device and a place another answer took first both write nothing.
+_INSERT = {
+    "postgresql": postgresql.insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
+    "sqlite": sqlite.insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
+}
+# The anonymous answer on PostgreSQL, all in one statement (its own transaction): the school
+# still open, the next place in the address's share if any is left, the answer, its event. $1
+# school, $2 day, $3 address key, $4 answer id, $5 district, $6 instrument version, $7 score,
+# $8 reason, $9 resolved, $10 comment, $11 language, $12 device key, $13 now, $14 the share,
+# $15 event id, $16 event payload.
+_ANSWER_PG = """
+WITH school AS (
+    SELECT id FROM feedback_schools
+    WHERE id = $1 AND closed_at IS NULL AND NOT (CAST(instruments_off AS jsonb) ? 'card')
+), seen AS (
+    SELECT count(*) AS taken FROM feedback_answers WHERE school_id = $1 AND day = $2 AND address_key = $3
+), answer AS (
+    INSERT INTO feedback_answers (id, district_id, school_id, instrument_version, score, reason,
+        resolved, comment, language, day, device_key, address_key, address_slot, received_at)
+    SELECT $4, $5, school.id, $6, $7, $8, $9, $10, $11, $2, $12, $3, seen.taken, $13
+    FROM school, seen WHERE seen.taken < $14
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), event AS (
+    INSERT INTO outbox_events (id, district_id, type, payload, created_at)
+    SELECT $15, $5, 'feedback.received', CAST($16 AS json), $13 FROM answer
+)
+SELECT EXISTS (SELECT FROM answer) AS written, EXISTS (SELECT FROM school) AS open, seen.taken,
+    EXISTS (
+        SELECT FROM feedback_answers WHERE school_id = $1 AND day = $2 AND device_key = $12
+    ) AS repeat
+FROM seen
+"""
+# Tries for a place in an address's share when answers from it arrive at once and another takes
+# the place this one read as free; past them the answer is not counted (never counted twice).
+_TRIES = 8
+# What a connection that went away raises (the pool must not hand it out again).
+_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+_ENCODER = msgspec.json.Encoder()
+
+
 class PublicFeedback:
     """A family's answer to a school's link."""
 
-    def __init__(self, sessions: Sessions, card: FeedbackCard, secret: str, per_address: int) -> None:
+    def __init__(
+        self, sessions: Sessions, card: FeedbackCard, secret: str, per_address: int, links: Links
+    ) -> None:
         self.sessions = sessions
         self.card = card
         self.secret = secret.encode()
         self.per_address = per_address
+        self.links = links
 
-    async def school(self, token: str) -> FeedbackSchool:
-        """The open school of the link: NotFound for no such link, Gone for a closed one."""
+    async def school(self, token: str) -> Link:
+        """The open school of the link: NotFound for no such link, Gone for a closed one,
+        Conflict for a switched-off card."""
+        return self._usable(await self.links.get(token, lambda: self._load(token)))
+
+    async def _load(self, token: str) -> Link | None:
         async with self.sessions() as session:
             row = await session.scalar(select(FeedbackSchool).where(FeedbackSchool.token == token))
         if row is None:
+            return None
+        return Link(
+            id=row.id,
+            district_id=row.district_id,
+            code=row.code,
+            name=row.name,
+            closed=row.closed_at is not None,
+            card_off="card" in row.instruments_off,
+        )
+
+    @staticmethod
+    def _usable(link: Link | None) -> Link:
+        if link is None:
             raise NotFound("There is no feedback link at this address; check the link or the QR code.")
-        if row.closed_at is not None:
+        if link.closed:
             raise Gone("This school's feedback link has been closed; it takes no more answers.")
-        if "card" in row.instruments_off:
+        if link.card_off:
             raise Conflict(
                 "This school has its feedback card switched off for now, so it takes no answers; "
                 "please tell the front office in person or by phone."
             )
-        return row
+        return link
+
+    async def _refused(self, token: str) -> None:
+        """The link changed since this process read it: read it again, and raise its error."""
+        self.links.forget(token)
+        await self.school(token)
 
     def check(self, answer: AnswerBody) -> None:
         """The rules a well-typed answer must also keep; InvalidInput naming each field."""
@@ -183,91 +315,134 @@ class PublicFeedback:
     def _key(self, school_id: uuid.UUID, day: str, who: str) -> str:
         return hmac.new(self.secret, f"{school_id}|{day}|{who}".encode(), hashlib.sha256).hexdigest()
 
-    async def answer(self, school: FeedbackSchool, answer: AnswerBody, device: Device) -> bool:
+    async def answer(self, token: str, school: Link, answer: AnswerBody, device: Device) -> bool:
         """Record the answer and its `feedback.received` event in one transaction, with a
         dialogue (`dialogue.opened`) when the family asks to be contacted; False when it does not
-        count (this device, or this address's daily share, already answered)."""
+        count (this device, or this address's daily share, already answered). The link's error
+        if it was closed or switched off since `school` was read."""
         self.check(answer)
         now = utcnow()
         day = now.date()
         address_key = self._key(school.id, day.isoformat(), f"address:{device.address}")
         who = f"device:{device.cookie}" if device.cookie else f"address:{device.address}"
         device_key = self._key(school.id, day.isoformat(), who)
+        answer_id = uuid.uuid4()
         contact = answer.contact
+        consented = (
+            ContactConsented(name=contact.name, phone=contact.phone, email=contact.email) if contact else None
+        )
+        event = FeedbackReceived(
+            answer_id=answer_id,
+            school=SchoolRef(id=school.id, code=school.code, name=school.name),
+            instrument=f"{self.card.id}@{self.card.version}",
+            score=answer.score,
+            reason=answer.reason,
+            resolved=answer.resolved,
+            comment=answer.comment,
+            language=answer.language,
+            contact=consented,
+            received_at=now,
+        )
+        row = {
+            "id": answer_id,
+            "district_id": school.district_id,
+            "school_id": school.id,
+            "instrument_version": self.card.version,
+            "score": answer.score,
+            "reason": answer.reason,
+            "resolved": answer.resolved,
+            "comment": answer.comment,
+            "language": answer.language,
+            "contact_name": contact.name if contact else None,
+            "contact_phone": contact.phone if contact else None,
+            "contact_email": contact.email if contact else None,
+            "day": day,
+            "device_key": device_key,
+            "address_key": address_key,
+            "received_at": now,
+        }
+        engine: AsyncEngine = self.sessions.kw["bind"]
+        if consented is None and engine.dialect.name == "postgresql":
+            counted = await self._answer_at_once(engine, row, event)
+        else:
+            counted = await self._answer_in_session(row, event, consented)
+        if counted is None:
+            await self._refused(token)
+            return False  # the link opened again since: not counted, the family may answer again
+        return counted
+
+    async def _answer_at_once(
+        self, engine: AsyncEngine, row: dict[str, Any], event: FeedbackReceived
+    ) -> bool | None:
+        """An anonymous answer on PostgreSQL: one statement, one round trip, straight through the
+        pooled connection's asyncpg driver (SQLAlchemy's work per statement would cost more than
+        the rest of the answer). None when the school no longer takes answers."""
+        payload = _ENCODER.encode(event).decode()
+        async with engine.connect() as conn:
+            driver: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
+            for _ in range(_TRIES):
+                try:
+                    written, open_, taken, repeat = await driver.fetchrow(
+                        _ANSWER_PG,
+                        row["school_id"],
+                        row["day"],
+                        row["address_key"],
+                        row["id"],
+                        row["district_id"],
+                        row["instrument_version"],
+                        row["score"],
+                        row["reason"],
+                        row["resolved"],
+                        row["comment"],
+                        row["language"],
+                        row["device_key"],
+                        row["received_at"],
+                        self.per_address,
+                        uuid.uuid4(),
+                        payload,
+                    )
+                except _LOST as exc:
+                    if isinstance(exc, asyncpg.InterfaceError) and not driver.is_closed():
+                        raise  # a mistake in using the connection, not a lost one
+                    await conn.invalidate()
+                    raise
+                if written:
+                    return True
+                if not open_:
+                    return None
+                if repeat or taken >= self.per_address:
+                    return False
+                # Another answer from this address took the place first: try the next one.
+        return False
+
+    async def _answer_in_session(
+        self, row: dict[str, Any], event: FeedbackReceived, consented: ContactConsented | None
+    ) -> bool | None:
+        """Any answer, as Core statements in one transaction (on SQLite, where writers take
+        turns, and for answers that open a dialogue)."""
         async with self.sessions.begin() as session:
-            postgres = session.get_bind().dialect.name == "postgresql"
-            if postgres:
-                # Answers from one address to one school queue here for the rest of the
-                # transaction, so two at once can't both pass the count below. (SQLite's
-                # writers are serialized already: BEGIN IMMEDIATE.)
-                await session.execute(select(func.pg_advisory_xact_lock(int(address_key[:15], 16))))
-            from_address = await session.scalar(
-                select(func.count())
-                .select_from(FeedbackAnswer)
-                .where(
-                    FeedbackAnswer.school_id == school.id,
-                    FeedbackAnswer.day == day,
-                    FeedbackAnswer.address_key == address_key,
-                )
-            )
-            if (from_address or 0) >= self.per_address:
+            conn = await session.connection()
+            insert_answer = _INSERT[conn.dialect.name]
+            params = {k: row[k] for k in ("school_id", "day", "address_key", "device_key")}
+            for _ in range(_TRIES):
+                seen = (await conn.execute(_SEEN, params)).one()
+                if not seen.open or "card" in (seen.instruments_off or []):
+                    return None
+                if seen.repeat or seen.taken >= self.per_address:
+                    return False
+                written = (await conn.execute(insert_answer, {**row, "address_slot": seen.taken})).first()
+                if written is not None:
+                    break
+            else:
                 return False
-            answer_id = uuid.uuid4()
-            dialect = postgresql if postgres else sqlite
-            inserted = await session.scalar(
-                dialect.insert(FeedbackAnswer)
-                .values(
-                    id=answer_id,
-                    district_id=school.district_id,
-                    school_id=school.id,
-                    instrument_version=self.card.version,
-                    score=answer.score,
-                    reason=answer.reason,
-                    resolved=answer.resolved,
-                    comment=answer.comment,
-                    language=answer.language,
-                    contact_name=contact.name if contact else None,
-                    contact_phone=contact.phone if contact else None,
-                    contact_email=contact.email if contact else None,
-                    day=day,
-                    device_key=device_key,
-                    address_key=address_key,
-                    received_at=now,
-                )
-                .on_conflict_do_nothing(
-                    index_elements=[FeedbackAnswer.school_id, FeedbackAnswer.day, FeedbackAnswer.device_key]
-                )
-                .returning(FeedbackAnswer.id)
-            )
-            if inserted is None:
-                return False
-            consented = (
-                ContactConsented(name=contact.name, phone=contact.phone, email=contact.email)
-                if contact
-                else None
-            )
-            await emit(
-                session,
-                school.district_id,
-                FeedbackReceived(
-                    answer_id=answer_id,
-                    school=SchoolRef(id=school.id, code=school.code, name=school.name),
-                    instrument=f"{self.card.id}@{self.card.version}",
-                    score=answer.score,
-                    reason=answer.reason,
-                    resolved=answer.resolved,
-                    comment=answer.comment,
-                    language=answer.language,
-                    contact=consented,
-                    received_at=now,
-                ),
-                at=now,
-            )
+            await emit(conn, row["district_id"], event, at=row["received_at"])
             if consented is not None:
                 # The family asked to be contacted: the concerns inbox takes it from here, in
                 # this transaction, so the answer is never stored without its dialogue.
+                school = await session.get(FeedbackSchool, row["school_id"])
+                assert school is not None  # read open in this transaction
                 await open_from_answer(
-                    session, school, answer_id, answer.reason, answer.comment, consented, now
+                    session, school, row["id"], row["reason"], row["comment"], consented, row["received_at"]
                 )
         return True
 
