@@ -45,7 +45,7 @@ from api.http.rate_limit import PublicRateLimit, RateLimitMiddleware
 from api.http.response_cache import ResponseCache
 from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
-from api.impact.controllers import ImpactController, dashboard, impact_assets
+from api.impact.controllers import ImpactController, TrainingDatesController, dashboard, impact_assets
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
 from api.measures.controllers import (
@@ -170,6 +170,7 @@ class Core(InitPlugin):
                 console_page,
                 console_assets(),
                 ImpactController,
+                TrainingDatesController,
                 dashboard,
                 impact_assets(),
                 WorkshopController,

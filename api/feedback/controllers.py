@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, Router, get, post, put
 from litestar.datastructures import CacheControlHeader, Cookie, State
 from litestar.di import NamedDependency, Provide
@@ -35,6 +36,7 @@ from api.feedback.services import (
 )
 from api.identity.auth import Scope, principal_of, requires
 from api.openapi import DownloadSpec
+from api.runtime import Runtime
 from api.settings import Settings
 from schemas.feedback import (
     LANGUAGES,
@@ -102,14 +104,25 @@ def provide_schools(
     return FeedbackSchools(sessions, principal_of(request).district_id, settings.base_url, links)
 
 
-def provide_public(
-    sessions: NamedDependency[Sessions],
-    settings: NamedDependency[Settings],
-    signing_key: NamedDependency[str],
-    card: NamedDependency[FeedbackCard],
-    links: NamedDependency[Links],
-) -> PublicFeedback:
-    return PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address, links)
+class PublicDesk(msgspec.Struct, frozen=True):
+    """What the public routes use, resolved as one dependency: Litestar resolves the
+    dependencies a handler takes side by side in a task group, which cost an answer more than
+    its database work."""
+
+    public: PublicFeedback
+    guard: FeedbackGuard
+    settings: Settings
+
+
+async def provide_desk(state: State) -> PublicDesk:
+    runtime: Runtime = state.runtime
+    settings = runtime.settings
+    card = card_at(settings.content_path)
+    links: Links = state.feedback_links
+    public = PublicFeedback(
+        runtime.sessions, card, await runtime.token_key.get(), settings.feedback_answers_per_address, links
+    )
+    return PublicDesk(public=public, guard=state.feedback_guard, settings=settings)
 
 
 FEEDBACK_DEPENDENCIES = {
@@ -117,7 +130,6 @@ FEEDBACK_DEPENDENCIES = {
     "guard": Provide(provide_guard, sync_to_thread=False),
     "links": Provide(provide_links, sync_to_thread=False),
     "schools": Provide(provide_schools, sync_to_thread=False),
-    "public": Provide(provide_public, sync_to_thread=False),
 }
 
 
@@ -278,7 +290,7 @@ class PublicFeedbackController(Controller):
 
     tags = ["feedback"]
     opt = {"exclude_from_auth": True}
-    dependencies = FEEDBACK_DEPENDENCIES
+    dependencies = {"desk": Provide(provide_desk)}
 
     @post(
         f"{PAGE_PATH}/{{token:str}}/answers",
@@ -299,13 +311,12 @@ class PublicFeedbackController(Controller):
     async def answer(
         self,
         request: Request[Any, Any, Any],
-        public: NamedDependency[PublicFeedback],
-        card: NamedDependency[FeedbackCard],
-        guard: NamedDependency[FeedbackGuard],
+        desk: NamedDependency[PublicDesk],
         token: FromPath[str],
         data: JSONBody[FeedbackAnswer],
     ) -> Response[FeedbackReceipt]:
         """Anonymous unless `contact` is given, with `consent: true`. `website` must be empty."""
+        public, guard, card = desk.public, desk.guard, desk.public.card
         school = await public.school(token)
         await guard.check_school(str(school.id))
         cookie = request.cookies.get(DEVICE_COOKIE)
@@ -327,14 +338,13 @@ class PublicFeedbackController(Controller):
     async def page(
         self,
         request: Request[Any, Any, Any],
-        public: NamedDependency[PublicFeedback],
-        settings: NamedDependency[Settings],
-        card: NamedDependency[FeedbackCard],
+        desk: NamedDependency[PublicDesk],
         token: FromPath[str],
         lang: Annotated[str | None, QueryParameter(max_length=10)] = None,
     ) -> Response[str]:
         """The school's feedback page, in `?lang=` or the browser's language (English or Spanish).
         It gives the device a cookie of its own, so a family behind a shared address counts."""
+        public, settings, card = desk.public, desk.settings, desk.public.card
         found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
         language: Language = "es" if found == "es" else "en"
         headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}

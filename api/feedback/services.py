@@ -184,6 +184,15 @@ _SEEN = select(
     )
     .scalar_subquery()
     .label("taken"),
+    # The next place: after the last taken, so a place left free (an answer deleted) is no trap.
+    select(func.coalesce(func.max(_ANSWERS.c.address_slot) + 1, 0))
+    .where(
+        _ANSWERS.c.school_id == bindparam("school_id"),
+        _ANSWERS.c.day == bindparam("day"),
+        _ANSWERS.c.address_key == bindparam("address_key"),
+    )
+    .scalar_subquery()
+    .label("next_slot"),
     exists()
     .where(
         _ANSWERS.c.school_id == bindparam("school_id"),
@@ -198,7 +207,7 @@ _INSERT = {
     "sqlite": sqlite.insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
 }
 # The anonymous answer on PostgreSQL, all in one statement (its own transaction): the school
-# still open, the next place in the address's share if any is left, the answer, its event. $1
+# still open, the next place in the address's share if the share is not used up, the answer, its event. $1
 # school, $2 day, $3 address key, $4 answer id, $5 district, $6 instrument version, $7 score,
 # $8 reason, $9 resolved, $10 comment, $11 language, $12 device key, $13 now, $14 the share,
 # $15 event id, $16 event payload.
@@ -207,11 +216,12 @@ WITH school AS (
     SELECT id FROM feedback_schools
     WHERE id = $1 AND closed_at IS NULL AND NOT (CAST(instruments_off AS jsonb) ? 'card')
 ), seen AS (
-    SELECT count(*) AS taken FROM feedback_answers WHERE school_id = $1 AND day = $2 AND address_key = $3
+    SELECT count(*) AS taken, coalesce(max(address_slot) + 1, 0) AS next_slot
+    FROM feedback_answers WHERE school_id = $1 AND day = $2 AND address_key = $3
 ), answer AS (
     INSERT INTO feedback_answers (id, district_id, school_id, instrument_version, score, reason,
         resolved, comment, language, day, device_key, address_key, address_slot, received_at)
-    SELECT $4, $5, school.id, $6, $7, $8, $9, $10, $11, $2, $12, $3, seen.taken, $13
+    SELECT $4, $5, school.id, $6, $7, $8, $9, $10, $11, $2, $12, $3, seen.next_slot, $13
     FROM school, seen WHERE seen.taken < $14
     ON CONFLICT DO NOTHING
     RETURNING id
@@ -430,7 +440,7 @@ class PublicFeedback:
                     return None
                 if seen.repeat or seen.taken >= self.per_address:
                     return False
-                written = (await conn.execute(insert_answer, {**row, "address_slot": seen.taken})).first()
+                written = (await conn.execute(insert_answer, {**row, "address_slot": seen.next_slot})).first()
                 if written is not None:
                     break
             else:
