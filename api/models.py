@@ -576,6 +576,11 @@ class ExitInterview(Base):
     answers: Mapped[dict[str, Any]]
     score: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A survey a family sent from the public page: keyed hashes and place as a feedback answer's
+    # (see FeedbackAnswer); None for those staff entered.
+    device_key: Mapped[str | None] = mapped_column(String(64))
+    address_key: Mapped[str | None] = mapped_column(String(64))
+    address_slot: Mapped[int | None] = mapped_column(Integer)
 
 
 class ShopperVisit(Base):
@@ -606,12 +611,24 @@ class ShopperVisit(Base):
 
 
 class FamilySurveyRecord(Base):
-    """A family's answers to the family survey, entered by staff from a paper or phone survey:
+    """A family's answers to the family survey, entered by staff from a paper or phone survey
+    or sent by the family from the school's public survey page:
     the answers by question id as given, with the survey's version. `score` (the 0-10 answer)
     is kept apart for the figures. Anonymous: no family is named."""
 
     __tablename__ = "family_surveys"
-    __table_args__ = (Index("ix_family_surveys_district", "district_id", "answered_on"),)
+    __table_args__ = (
+        Index("ix_family_surveys_district", "district_id", "answered_on"),
+        Index("uq_family_surveys_device", "school_id", "answered_on", "device_key", unique=True),
+        Index(
+            "uq_family_surveys_address_slot",
+            "school_id",
+            "answered_on",
+            "address_key",
+            "address_slot",
+            unique=True,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
@@ -622,6 +639,11 @@ class FamilySurveyRecord(Base):
     answers: Mapped[dict[str, Any]]
     score: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A survey a family sent from the public page: keyed hashes and place as a feedback answer's
+    # (see FeedbackAnswer); None for those staff entered.
+    device_key: Mapped[str | None] = mapped_column(String(64))
+    address_key: Mapped[str | None] = mapped_column(String(64))
+    address_slot: Mapped[int | None] = mapped_column(Integer)
 
 
 class PlanItem(Base):

@@ -20,13 +20,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.content.catalog import negotiate
 from api.db import Sessions
-from api.errors import Conflict, Gone, NotFound, problems
+from api.errors import Conflict, FrontOfficeError, Gone, NotFound, problems
 from api.feedback import cards
 from api.feedback.guard import FeedbackGuard
 from api.feedback.instrument import card_at
 from api.feedback.page import ASSETS, HEADERS, feedback_page, unavailable_page
 from api.feedback.services import (
     PAGE_PATH,
+    SURVEY_PATH,
     Device,
     FeedbackSchools,
     Links,
@@ -34,7 +35,10 @@ from api.feedback.services import (
     summary,
     summary_rows,
 )
+from api.feedback.survey_page import TEXT as SURVEY_TEXT
+from api.feedback.survey_page import survey_page
 from api.identity.auth import Scope, principal_of, requires
+from api.measures.instruments import family_survey_at
 from api.openapi import DownloadSpec
 from api.runtime import Runtime
 from api.settings import Settings
@@ -50,6 +54,7 @@ from schemas.feedback import (
     Language,
     SummaryRow,
 )
+from schemas.measures import FamilySurvey, FamilySurveyAnswer
 
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
@@ -112,6 +117,7 @@ class PublicDesk(msgspec.Struct, frozen=True):
     public: PublicFeedback
     guard: FeedbackGuard
     settings: Settings
+    survey: FamilySurvey
 
 
 async def provide_desk(state: State) -> PublicDesk:
@@ -122,7 +128,12 @@ async def provide_desk(state: State) -> PublicDesk:
     public = PublicFeedback(
         runtime.sessions, card, await runtime.token_key.get(), settings.feedback_answers_per_address, links
     )
-    return PublicDesk(public=public, guard=state.feedback_guard, settings=settings)
+    return PublicDesk(
+        public=public,
+        guard=state.feedback_guard,
+        settings=settings,
+        survey=family_survey_at(settings.content_path),
+    )
 
 
 FEEDBACK_DEPENDENCIES = {
@@ -319,11 +330,7 @@ class PublicFeedbackController(Controller):
         public, guard, card = desk.public, desk.guard, desk.public.card
         school = await public.school(token)
         await guard.check_school(str(school.id))
-        cookie = request.cookies.get(DEVICE_COOKIE)
-        device = Device(
-            cookie=cookie if cookie and _DEVICE.match(cookie) else None, address=guard.client(request.scope)
-        )
-        counted = await public.answer(token, school, data, device)
+        counted = await public.answer(token, school, data, _device(request, guard))
         language: Language = data.language
         receipt = FeedbackReceipt(
             counted=counted,
@@ -345,40 +352,119 @@ class PublicFeedbackController(Controller):
         """The school's feedback page, in `?lang=` or the browser's language (English or Spanish).
         It gives the device a cookie of its own, so a family behind a shared address counts."""
         public, settings, card = desk.public, desk.settings, desk.public.card
-        found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
-        language: Language = "es" if found == "es" else "en"
+        language = _language(request, lang)
         headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
         try:
             school = await public.school(token)
         except (NotFound, Gone, Conflict) as exc:
-            why: Literal["closed", "missing", "off"] = (
-                "closed" if isinstance(exc, Gone) else "off" if isinstance(exc, Conflict) else "missing"
-            )
-            return Response(
-                unavailable_page(language, why),
-                status_code=exc.status,
-                media_type=MediaType.HTML,
-                headers=headers,
-            )
-        cookies = []
-        if not _DEVICE.match(request.cookies.get(DEVICE_COOKIE, "")):
-            cookies.append(
-                Cookie(
-                    key=DEVICE_COOKIE,
-                    value=secrets.token_urlsafe(24),
-                    max_age=400 * 86400,
-                    path="/",
-                    httponly=True,
-                    samesite="strict",
-                    secure=settings.base_url.startswith("https://"),
-                )
-            )
+            return _unavailable(exc, language, headers)
         return Response(
             feedback_page(card, school.name, token, language),
             media_type=MediaType.HTML,
             headers=headers,
-            cookies=cookies,
+            cookies=_device_cookie(request, settings),
         )
+
+    @post(
+        f"{SURVEY_PATH}/{{token:str}}/answers",
+        operation_id="answerFamilySurvey",
+        summary="Public: a family's own answers to the family survey; counted once per device a day",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=ANSWER_MAX_BYTES,
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=FeedbackReceipt,
+                description="Not counted: this device (or address) already answered today; nothing "
+                "was written.",
+                generate_examples=False,
+            ),
+            **problems(400, 404, 409, 410, 413, 415, 422, 429),
+        },
+    )
+    async def answer_survey(
+        self,
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[PublicDesk],
+        token: FromPath[str],
+        data: JSONBody[FamilySurveyAnswer],
+    ) -> Response[FeedbackReceipt]:
+        """Anonymous. The school's link is the feedback card's; its survey must be switched on.
+        The same limits as the card's answers: the public routes' and the school's, once per
+        device per school a day, the address's daily share. `website` must be empty."""
+        public, guard = desk.public, desk.guard
+        school = await public.survey_school(token)
+        await guard.check_school(str(school.id))
+        counted = await public.answer_survey(token, school, desk.survey, data, _device(request, guard))
+        language: Language = data.language
+        receipt = FeedbackReceipt(
+            counted=counted,
+            message=SURVEY_TEXT[language]["thanks" if counted else "already"],
+        )
+        return Response(receipt, status_code=HTTP_201_CREATED if counted else HTTP_200_OK)
+
+    @get(f"{SURVEY_PATH}/{{token:str}}", operation_id="familySurveyPage", include_in_schema=False)
+    async def survey_page(
+        self,
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[PublicDesk],
+        token: FromPath[str],
+        lang: Annotated[str | None, QueryParameter(max_length=10)] = None,
+    ) -> Response[str]:
+        """The school's family survey, in `?lang=` or the browser's language; it marks the
+        device as the card's page does."""
+        language = _language(request, lang)
+        headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
+        try:
+            school = await desk.public.survey_school(token)
+        except (NotFound, Gone, Conflict) as exc:
+            return _unavailable(exc, language, headers)
+        return Response(
+            survey_page(desk.survey, school.name, token, language),
+            media_type=MediaType.HTML,
+            headers=headers,
+            cookies=_device_cookie(request, desk.settings),
+        )
+
+
+def _language(request: Request[Any, Any, Any], lang: str | None) -> Language:
+    found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
+    return "es" if found == "es" else "en"
+
+
+def _device(request: Request[Any, Any, Any], guard: FeedbackGuard) -> Device:
+    """Who is answering: the device cookie the public pages give (if well formed), and the
+    client's address as the public limit names it."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    return Device(
+        cookie=cookie if cookie and _DEVICE.match(cookie) else None, address=guard.client(request.scope)
+    )
+
+
+def _device_cookie(request: Request[Any, Any, Any], settings: Settings) -> list[Cookie]:
+    """A device cookie of its own for a browser without one, so a family behind a shared
+    address counts."""
+    if _DEVICE.match(request.cookies.get(DEVICE_COOKIE, "")):
+        return []
+    return [
+        Cookie(
+            key=DEVICE_COOKIE,
+            value=secrets.token_urlsafe(24),
+            max_age=400 * 86400,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=settings.base_url.startswith("https://"),
+        )
+    ]
+
+
+def _unavailable(exc: FrontOfficeError, language: Language, headers: dict[str, str]) -> Response[str]:
+    why: Literal["closed", "missing", "off"] = (
+        "closed" if isinstance(exc, Gone) else "off" if isinstance(exc, Conflict) else "missing"
+    )
+    return Response(
+        unavailable_page(language, why), status_code=exc.status, media_type=MediaType.HTML, headers=headers
+    )
 
 
 def feedback_assets() -> Router:

@@ -13,6 +13,7 @@ import hmac
 import secrets
 import uuid
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -20,13 +21,16 @@ import msgspec
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.schema import Table
 
 from api.db import Sessions
 from api.dialogues.services import open_from_answer
 from api.errors import Conflict, Gone, InvalidInput, NotFound
+from api.measures.answers import check_survey_answers
 from api.memo import Memo
-from api.models import FeedbackAnswer, FeedbackSchool, table, utcnow
+from api.models import FamilySurveyRecord, FeedbackAnswer, FeedbackSchool, table, utcnow
 from api.outbox.emit import emit
 from schemas.events import ContactConsented, FeedbackReceived, SchoolRef
 from schemas.feedback import (
@@ -42,10 +46,14 @@ from schemas.feedback import (
     SchoolFigures,
     SummaryRow,
 )
+from schemas.measures import FamilySurvey
+from schemas.measures import FamilySurveyAnswer as SurveyAnswerBody
 from schemas.problem import FieldError
 
 PAGE_PATH = "/feedback"
 """Where a school's public page is: `/feedback/{token}`."""
+SURVEY_PATH = "/survey"
+"""Where the school's public family survey is, with the same token: `/survey/{token}`."""
 
 
 def school_view(row: FeedbackSchool, base_url: str) -> FeedbackSchoolView:
@@ -150,6 +158,7 @@ class Link(msgspec.Struct, frozen=True):
     name: str
     closed: bool
     card_off: bool
+    survey_off: bool = False
 
 
 Links = Memo[str, Link | None]
@@ -164,48 +173,78 @@ def new_links() -> Links:
 
 
 _ANSWERS = table(FeedbackAnswer)
+_SURVEYS = table(FamilySurveyRecord)
 _SCHOOLS = table(FeedbackSchool)
-# What the general path reads in the answer's transaction: the school's state, the address's
-# answers to it today (the next place in its share), and whether this device already answered.
-_SEEN = select(
-    select(_SCHOOLS.c.closed_at.is_(None))
-    .where(_SCHOOLS.c.id == bindparam("school_id"))
-    .scalar_subquery()
-    .label("open"),
-    select(_SCHOOLS.c.instruments_off)
-    .where(_SCHOOLS.c.id == bindparam("school_id"))
-    .scalar_subquery()
-    .label("instruments_off"),
-    select(func.count())
-    .where(
-        _ANSWERS.c.school_id == bindparam("school_id"),
-        _ANSWERS.c.day == bindparam("day"),
-        _ANSWERS.c.address_key == bindparam("address_key"),
+
+
+def _seen(answers: Table, day: ColumnElement[date]) -> Select[tuple[Any, ...]]:
+    """What a public answer's transaction reads before writing to `answers` (a table with
+    `school_id`, the keys and `address_slot`; `day` its day column): the school's state, the
+    address's answers to it that day and the next place in its share, and whether this device
+    already answered."""
+    school = _SCHOOLS.c.id == bindparam("school_id")
+    address = (
+        answers.c.school_id == bindparam("school_id"),
+        day == bindparam("day"),
+        answers.c.address_key == bindparam("address_key"),
     )
-    .scalar_subquery()
-    .label("taken"),
-    # The next place: after the last taken, so a place left free (an answer deleted) is no trap.
-    select(func.coalesce(func.max(_ANSWERS.c.address_slot) + 1, 0))
-    .where(
-        _ANSWERS.c.school_id == bindparam("school_id"),
-        _ANSWERS.c.day == bindparam("day"),
-        _ANSWERS.c.address_key == bindparam("address_key"),
+    return select(
+        select(_SCHOOLS.c.closed_at.is_(None)).where(school).scalar_subquery().label("open"),
+        select(_SCHOOLS.c.instruments_off).where(school).scalar_subquery().label("instruments_off"),
+        select(func.count()).where(*address).scalar_subquery().label("taken"),
+        # After the last place taken, so a place left free (an answer deleted) is no trap.
+        select(func.coalesce(func.max(answers.c.address_slot) + 1, 0))
+        .where(*address)
+        .scalar_subquery()
+        .label("next_slot"),
+        exists()
+        .where(
+            answers.c.school_id == bindparam("school_id"),
+            day == bindparam("day"),
+            answers.c.device_key == bindparam("device_key"),
+        )
+        .label("repeat"),
     )
-    .scalar_subquery()
-    .label("next_slot"),
-    exists()
-    .where(
-        _ANSWERS.c.school_id == bindparam("school_id"),
-        _ANSWERS.c.day == bindparam("day"),
-        _ANSWERS.c.device_key == bindparam("device_key"),
-    )
-    .label("repeat"),
-)
-# No conflict target: a repeat device and a place another answer took first both write nothing.
-_INSERT = {
-    "postgresql": postgresql.insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
-    "sqlite": sqlite.insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
-}
+
+
+def _inserts(answers: Table) -> dict[str, Any]:
+    # No conflict target: a repeat device and a place another answer took first both write nothing.
+    return {
+        "postgresql": postgresql.insert(answers).on_conflict_do_nothing().returning(answers.c.id),
+        "sqlite": sqlite.insert(answers).on_conflict_do_nothing().returning(answers.c.id),
+    }
+
+
+_SEEN = _seen(_ANSWERS, _ANSWERS.c.day)
+_INSERT = _inserts(_ANSWERS)
+_SURVEY_SEEN = _seen(_SURVEYS, _SURVEYS.c.answered_on)
+_SURVEY_INSERT = _inserts(_SURVEYS)
+
+
+async def _place(
+    conn: AsyncConnection,
+    seen: Select[tuple[Any, ...]],
+    insert: Any,
+    instrument: str,
+    row: dict[str, Any],
+    keys: dict[str, Any],
+    per_address: int,
+) -> bool | None:
+    """Write `row` in the next place of its address's share, in the caller's transaction: True
+    when written, False when it does not count (the device answered today, or the address's
+    share is used up), None when the school is closed or has `instrument` switched off."""
+    for _ in range(_TRIES):
+        state = (await conn.execute(seen, keys)).one()
+        if not state.open or instrument in (state.instruments_off or []):
+            return None
+        if state.repeat or state.taken >= per_address:
+            return False
+        if (await conn.execute(insert, {**row, "address_slot": state.next_slot})).first() is not None:
+            return True
+        # Another answer from this address took the place first (PostgreSQL): read again.
+    return False
+
+
 # The anonymous answer on PostgreSQL, all in one statement (its own transaction): the school
 # still open, the next place in the address's share if the share is not used up, the answer, its event. $1
 # school, $2 day, $3 address key, $4 answer id, $5 district, $6 instrument version, $7 score,
@@ -272,25 +311,80 @@ class PublicFeedback:
             name=row.name,
             closed=row.closed_at is not None,
             card_off="card" in row.instruments_off,
+            survey_off="family_survey" in row.instruments_off,
         )
 
+    async def survey_school(self, token: str) -> Link:
+        """The school of the link, open and with its family survey on; errors as `school`."""
+        return self._usable(await self.links.get(token, lambda: self._load(token)), "family_survey")
+
     @staticmethod
-    def _usable(link: Link | None) -> Link:
+    def _usable(link: Link | None, instrument: str = "card") -> Link:
         if link is None:
             raise NotFound("There is no feedback link at this address; check the link or the QR code.")
         if link.closed:
             raise Gone("This school's feedback link has been closed; it takes no more answers.")
-        if link.card_off:
+        if instrument == "card" and link.card_off:
             raise Conflict(
                 "This school has its feedback card switched off for now, so it takes no answers; "
                 "please tell the front office in person or by phone."
             )
+        if instrument == "family_survey" and link.survey_off:
+            raise Conflict(
+                "This school has its family survey switched off for now, so it takes no answers; "
+                "please tell the front office in person or by phone."
+            )
         return link
 
-    async def _refused(self, token: str) -> None:
+    async def _refused(self, token: str, instrument: str = "card") -> None:
         """The link changed since this process read it: read it again, and raise its error."""
         self.links.forget(token)
-        await self.school(token)
+        self._usable(await self.links.get(token, lambda: self._load(token)), instrument)
+
+    def keys(self, school_id: uuid.UUID, day: date, device: Device) -> tuple[str, str]:
+        """The address's and the device's keyed hashes for a school and a day."""
+        address_key = self._key(school_id, day.isoformat(), f"address:{device.address}")
+        who = f"device:{device.cookie}" if device.cookie else f"address:{device.address}"
+        return address_key, self._key(school_id, day.isoformat(), who)
+
+    async def answer_survey(
+        self, token: str, school: Link, survey: FamilySurvey, body: SurveyAnswerBody, device: Device
+    ) -> bool:
+        """Record a family's own survey, as `answer` records a card: once per device per school
+        a day, within the address's daily share; InvalidInput (nothing written) for a filled
+        honeypot or answers the survey does not allow."""
+        if body.website:
+            raise InvalidInput(
+                "The survey breaks its rules: $.website must be left empty",
+                errors=[FieldError(field="$.website", message="must be left empty")],
+            )
+        check_survey_answers(survey, body.answers)
+        now = utcnow()
+        day = now.date()
+        address_key, device_key = self.keys(school.id, day, device)
+        score = body.answers.get("score")
+        row = {
+            "id": uuid.uuid4(),
+            "district_id": school.district_id,
+            "school_id": school.id,
+            "instrument_version": survey.version,
+            "answered_on": day,
+            "language": body.language,
+            "answers": body.answers,
+            "score": score if type(score) is int else None,
+            "recorded_at": now,
+            "device_key": device_key,
+            "address_key": address_key,
+        }
+        keys = {"school_id": school.id, "day": day, "address_key": address_key, "device_key": device_key}
+        async with self.sessions.begin() as session:
+            conn = await session.connection()
+            insert = _SURVEY_INSERT[conn.dialect.name]
+            placed = await _place(conn, _SURVEY_SEEN, insert, "family_survey", row, keys, self.per_address)
+        if placed is None:
+            await self._refused(token, "family_survey")
+            return False
+        return placed
 
     def check(self, answer: AnswerBody) -> None:
         """The rules a well-typed answer must also keep; InvalidInput naming each field."""
@@ -333,9 +427,7 @@ class PublicFeedback:
         self.check(answer)
         now = utcnow()
         day = now.date()
-        address_key = self._key(school.id, day.isoformat(), f"address:{device.address}")
-        who = f"device:{device.cookie}" if device.cookie else f"address:{device.address}"
-        device_key = self._key(school.id, day.isoformat(), who)
+        address_key, device_key = self.keys(school.id, day, device)
         answer_id = uuid.uuid4()
         contact = answer.contact
         consented = (
@@ -432,19 +524,12 @@ class PublicFeedback:
         turns, and for answers that open a dialogue)."""
         async with self.sessions.begin() as session:
             conn = await session.connection()
-            insert_answer = _INSERT[conn.dialect.name]
-            params = {k: row[k] for k in ("school_id", "day", "address_key", "device_key")}
-            for _ in range(_TRIES):
-                seen = (await conn.execute(_SEEN, params)).one()
-                if not seen.open or "card" in (seen.instruments_off or []):
-                    return None
-                if seen.repeat or seen.taken >= self.per_address:
-                    return False
-                written = (await conn.execute(insert_answer, {**row, "address_slot": seen.next_slot})).first()
-                if written is not None:
-                    break
-            else:
-                return False
+            keys = {k: row[k] for k in ("school_id", "day", "address_key", "device_key")}
+            placed = await _place(
+                conn, _SEEN, _INSERT[conn.dialect.name], "card", row, keys, self.per_address
+            )
+            if not placed:
+                return placed
             await emit(conn, row["district_id"], event, at=row["received_at"])
             if consented is not None:
                 # The family asked to be contacted: the concerns inbox takes it from here, in

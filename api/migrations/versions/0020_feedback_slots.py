@@ -1,9 +1,12 @@
-"""Feedback answers hold their place in the address's daily share; schools get a training date
+"""Feedback answers hold their place in the address's daily share; schools get a training date;
+families answer the survey themselves
 
 `feedback_answers.address_slot` numbers an address's answers to a school on a day (0, 1, ...),
 unique with the school, day and address: two answers at once from one address can't take the
 same place, so the daily cap holds without a lock. `feedback_schools.training_on` is the day
-HR says the school was trained, which overrides the date computed from its roster.
+HR says the school was trained, which overrides the date computed from its roster. A survey a
+family sends from the public page keeps the same keyed hashes and place as a feedback answer (a
+device once a school a day, an address's daily share); those staff enter have none.
 
 Revision ID: 0020
 Revises: 0019
@@ -47,9 +50,27 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("feedback_schools") as batch:
         batch.add_column(sa.Column("training_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("family_surveys") as batch:
+        batch.add_column(sa.Column("device_key", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("address_key", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("address_slot", sa.Integer(), nullable=True))
+        batch.create_index(
+            "uq_family_surveys_device", ["school_id", "answered_on", "device_key"], unique=True
+        )
+        batch.create_index(
+            "uq_family_surveys_address_slot",
+            ["school_id", "answered_on", "address_key", "address_slot"],
+            unique=True,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("family_surveys") as batch:
+        batch.drop_index("uq_family_surveys_address_slot")
+        batch.drop_index("uq_family_surveys_device")
+        batch.drop_column("address_slot")
+        batch.drop_column("address_key")
+        batch.drop_column("device_key")
     with op.batch_alter_table("feedback_schools") as batch:
         batch.drop_column("training_on")
     with op.batch_alter_table("feedback_answers") as batch:
