@@ -28,6 +28,7 @@ from sqlalchemy.sql.schema import Table
 from api.db import Sessions
 from api.dialogues.services import open_from_answer
 from api.errors import Conflict, Gone, InvalidInput, NotFound
+from api.feedback.batches import Asked, batches_for
 from api.measures.answers import check_survey_answers
 from api.memo import Memo
 from api.models import FamilySurveyRecord, FeedbackAnswer, FeedbackSchool, table, utcnow
@@ -476,10 +477,37 @@ class PublicFeedback:
     async def _answer_at_once(
         self, engine: AsyncEngine, row: dict[str, Any], event: FeedbackReceived
     ) -> bool | None:
-        """An anonymous answer on PostgreSQL: one statement, one round trip, straight through the
-        pooled connection's asyncpg driver (SQLAlchemy's work per statement would cost more than
-        the rest of the answer). None when the school no longer takes answers."""
+        """An anonymous answer on PostgreSQL: written with the others arriving at once, in one
+        statement and one commit (`batches.py`), or else alone in one statement; each straight
+        through a pooled connection's asyncpg driver (SQLAlchemy's work per statement would
+        cost more than the rest of the answer). None when the school no longer takes answers."""
         payload = _ENCODER.encode(event).decode()
+        outcome = await batches_for(engine).write(
+            Asked(
+                school_id=row["school_id"],
+                day=row["day"],
+                address_key=row["address_key"],
+                id=row["id"],
+                district_id=row["district_id"],
+                instrument_version=row["instrument_version"],
+                score=row["score"],
+                reason=row["reason"],
+                resolved=row["resolved"],
+                comment=row["comment"],
+                language=row["language"],
+                device_key=row["device_key"],
+                received_at=row["received_at"],
+                event_id=uuid.uuid4(),
+                payload=payload,
+                share=self.per_address,
+            )
+        )
+        if outcome.written:
+            return True
+        if not outcome.open:
+            return None
+        if not outcome.alone:
+            return False  # this device answered today, or the address's share is used up
         async with engine.connect() as conn:
             driver: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
             for _ in range(_TRIES):
