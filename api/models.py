@@ -576,11 +576,6 @@ class ExitInterview(Base):
     answers: Mapped[dict[str, Any]]
     score: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # A survey a family sent from the public page: keyed hashes and place as a feedback answer's
-    # (see FeedbackAnswer); None for those staff entered.
-    device_key: Mapped[str | None] = mapped_column(String(64))
-    address_key: Mapped[str | None] = mapped_column(String(64))
-    address_slot: Mapped[int | None] = mapped_column(Integer)
 
 
 class ShopperVisit(Base):
