@@ -37,6 +37,7 @@ from api.feedback.controllers import (
     provide_card,
 )
 from api.feedback.guard import FeedbackGuard
+from api.feedback.services import new_links
 from api.http.body import StrictRequest, require_json_body
 from api.http.idempotency import IdempotencyMiddleware
 from api.http.problems import EXCEPTION_HANDLERS
@@ -44,7 +45,7 @@ from api.http.rate_limit import PublicRateLimit, RateLimitMiddleware
 from api.http.response_cache import ResponseCache
 from api.identity.auth import BearerAuth
 from api.identity.controllers import LearnerTokenController, MeController
-from api.impact.controllers import ImpactController, dashboard, impact_assets
+from api.impact.controllers import ImpactController, TrainingDatesController, dashboard, impact_assets
 from api.integrations.controllers import PluginController
 from api.logs import configure_logging
 from api.measures.controllers import (
@@ -84,6 +85,7 @@ class Core(InitPlugin):
         # One count store for the public routes' limit and each feedback link's: one Redis client.
         self.rate_limit = PublicRateLimit(settings, public_paths=(DOCS,))
         self.feedback_guard = FeedbackGuard(settings, self.rate_limit)
+        self.feedback_links = new_links()
         self.workshop_join_guard = JoinGuard(settings, self.rate_limit)
         self.workshop_wakeups = Wakeups(settings)
 
@@ -117,6 +119,7 @@ class Core(InitPlugin):
         app_config.state["metrics"] = self.metrics
         app_config.state["response_cache"] = self.response_cache
         app_config.state["feedback_guard"] = self.feedback_guard
+        app_config.state["feedback_links"] = self.feedback_links
         app_config.state["workshop_join_guard"] = self.workshop_join_guard
         app_config.state["workshop_wakeups"] = self.workshop_wakeups
         for plugin in self.plugins.values():
@@ -169,6 +172,7 @@ class Core(InitPlugin):
                 console_page,
                 console_assets(),
                 ImpactController,
+                TrainingDatesController,
                 dashboard,
                 impact_assets(),
                 WorkshopController,

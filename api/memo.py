@@ -46,6 +46,10 @@ class Memo(Generic[K, V]):
         self._values[key] = (value, time.monotonic())
         return value
 
+    def forget(self, key: K) -> None:
+        """Forget `key`'s value, so the next get loads it (a load under way is still remembered)."""
+        self._values.pop(key, None)
+
     def clear(self) -> None:
         """Forget every value (loads under way still finish and are remembered)."""
         self._values.clear()

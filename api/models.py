@@ -447,6 +447,8 @@ class FeedbackSchool(Base):
     closed_at: Mapped[datetime | None]
     # The instruments switched off here (`InstrumentName`s); a new instrument starts on.
     instruments_off: Mapped[list[str]] = mapped_column(default=list)
+    # The day HR says the school was trained; None: computed from the roster's completions.
+    training_on: Mapped[date | None]
 
 
 class FeedbackAnswer(Base):
@@ -462,7 +464,11 @@ class FeedbackAnswer(Base):
     __tablename__ = "feedback_answers"
     __table_args__ = (
         UniqueConstraint("school_id", "day", "device_key"),
-        Index("ix_feedback_answers_address", "school_id", "day", "address_key"),
+        # An address's answers to a school on a day take places 0, 1, ... once each: the cap on
+        # them holds however many arrive at once, with no lock.
+        Index(
+            "uq_feedback_answers_address_slot", "school_id", "day", "address_key", "address_slot", unique=True
+        ),
         Index("ix_feedback_answers_district", "district_id", "received_at"),
     )
 
@@ -481,6 +487,7 @@ class FeedbackAnswer(Base):
     day: Mapped[date]
     device_key: Mapped[str] = mapped_column(String(64))
     address_key: Mapped[str] = mapped_column(String(64))
+    address_slot: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -624,12 +631,24 @@ class ShopperVisit(Base):
 
 
 class FamilySurveyRecord(Base):
-    """A family's answers to the family survey, entered by staff from a paper or phone survey:
+    """A family's answers to the family survey, entered by staff from a paper or phone survey
+    or sent by the family from the school's public survey page:
     the answers by question id as given, with the survey's version. `score` (the 0-10 answer)
     is kept apart for the figures. Anonymous: no family is named."""
 
     __tablename__ = "family_surveys"
-    __table_args__ = (Index("ix_family_surveys_district", "district_id", "answered_on"),)
+    __table_args__ = (
+        Index("ix_family_surveys_district", "district_id", "answered_on"),
+        Index("uq_family_surveys_device", "school_id", "answered_on", "device_key", unique=True),
+        Index(
+            "uq_family_surveys_address_slot",
+            "school_id",
+            "answered_on",
+            "address_key",
+            "address_slot",
+            unique=True,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     district_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
@@ -640,6 +659,11 @@ class FamilySurveyRecord(Base):
     answers: Mapped[dict[str, Any]]
     score: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A survey a family sent from the public page: keyed hashes and place as a feedback answer's
+    # (see FeedbackAnswer); None for those staff entered.
+    device_key: Mapped[str | None] = mapped_column(String(64))
+    address_key: Mapped[str | None] = mapped_column(String(64))
+    address_slot: Mapped[int | None] = mapped_column(Integer)
 
 
 class PlanItem(Base):

@@ -82,10 +82,13 @@ async def open_runtime(
     """Open every service for `settings`, and close them when the block ends.
 
     `migrate` and `publish` default to the settings (`migrate_on_start`: unset means
-    SQLite only; `publish_on_start`). `pool_size` sizes a PostgreSQL pool (benchmarks);
+    SQLite only; `publish_on_start`). `pool_size` sizes a PostgreSQL pool over the settings' (benchmarks);
     `transport` replaces the guarded transport (tests). An unmigrated or unreachable database
     still opens: `secret_box` and `plugin_context` are then None, and /readyz says so."""
-    engine = create_engine(settings.database_url, **({} if pool_size is None else {"pool_size": pool_size}))
+    sized = {} if settings.is_sqlite else {"pool_size": settings.database_pool_size}
+    engine = create_engine(
+        settings.database_url, **(sized if pool_size is None else {"pool_size": pool_size})
+    )
     try:
         if migrate is None:
             migrate = settings.migrate_on_start

@@ -22,6 +22,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     database_url: str = "sqlite+aiosqlite:///./frontoffice.db"
     """SQLAlchemy URL: SQLite (aiosqlite, the embedded default) or postgresql+asyncpg."""
+    database_pool_size: Annotated[int, Meta(ge=1, le=1000)] = 5
+    """PostgreSQL connections each process keeps open (up to 10 more are opened, and closed
+    again, at busy moments): about as many as the requests it serves at once."""
     base_url: str = ""
     """Public URL of this service, used in links, LTI configuration and certificates; empty:
     `http://<host>:<port>` (127.0.0.1 when the host is 0.0.0.0), so it follows the port."""

@@ -45,9 +45,9 @@ FILL = [
     SELECT gen_random_uuid(), $1, 'S' || g, 'School ' || g, md5(random()::text), now(), '[]'
     FROM generate_series(1, 40) g""",
     f"""INSERT INTO feedback_answers (id, district_id, school_id, instrument_version, score, reason,
-        resolved, comment, language, day, device_key, address_key, received_at)
+        resolved, comment, language, day, device_key, address_key, address_slot, received_at)
     SELECT gen_random_uuid(), $1, s.id, 1, (g::bigint * 7919) % 11, 'enrollment', g % 3 <> 0, '', 'en',
-        (t.at)::date, md5(g::text), 'a', t.at
+        (t.at)::date, md5(g::text), md5(g::text), 0, t.at
     FROM generate_series(1, $2) g
     JOIN ({SCHOOLS_BY_NUMBER}) s ON s.n = g % 40
     CROSS JOIN LATERAL (SELECT timestamptz '2026-01-01 06:00Z' + (g % 100000) * interval '313 seconds'

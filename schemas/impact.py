@@ -126,6 +126,13 @@ class SchoolBeforeAfter(Wire, kw_only=True):
             "had completed the training; null if the school has not got there (or has no roster)."
         ),
     ]
+    training_date_set: Annotated[
+        bool,
+        Meta(
+            description="True when `training_date` is the day HR set for the school "
+            "(`setImpactTrainingDate`), which overrides the computed one; false when computed."
+        ),
+    ] = False
     before: Annotated[Figures | None, Meta(description="The `days` days before the training date.")]
     after: Annotated[
         Figures | None,
@@ -147,3 +154,24 @@ class ImpactBeforeAfter(Wire, kw_only=True):
     modules: list[str]
     caution: str = CAUTION
     schools: list[SchoolBeforeAfter]
+
+
+class TrainingDateSet(Wire, kw_only=True):
+    """The day a school was trained, as HR records it by hand."""
+
+    training_on: Annotated[
+        date | None,
+        Meta(
+            description="The day (district time) the school's training took place; it replaces "
+            "the date computed from the roster's completions in before/after. Null: computed again."
+        ),
+    ]
+
+
+class SchoolTrainingDate(Wire, kw_only=True):
+    """A school's training date as HR set it (null: computed from the roster)."""
+
+    school_id: uuid.UUID
+    code: str
+    name: str
+    training_on: date | None

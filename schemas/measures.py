@@ -232,6 +232,28 @@ class FamilySurveyCreate(Wire, kw_only=True):
     ]
 
 
+class FamilySurveyAnswer(Wire, kw_only=True):
+    """A family's own answers to the family survey, sent from the school's public survey page;
+    anonymous. Counted once per device per school a day."""
+
+    language: Language = "en"
+    answers: Annotated[
+        dict[str, ExitAnswer],
+        Meta(
+            description="By question id: an option id (or a list of them for a `multiple` choice), "
+            "a whole number for a scale, text for a text question. Questions left out are skipped."
+        ),
+    ]
+    website: Annotated[
+        str,
+        Meta(
+            max_length=200,
+            description="Leave empty. A field people never see (a honeypot): a form that fills it "
+            "in is refused.",
+        ),
+    ] = ""
+
+
 class FamilySurveyView(Wire, kw_only=True):
     id: uuid.UUID
     school_id: uuid.UUID

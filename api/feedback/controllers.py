@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, Router, get, post, put
 from litestar.datastructures import CacheControlHeader, Cookie, State
 from litestar.di import NamedDependency, Provide
@@ -19,14 +20,27 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.content.catalog import negotiate
 from api.db import Sessions
-from api.errors import Conflict, Gone, NotFound, problems
+from api.errors import Conflict, FrontOfficeError, Gone, NotFound, problems
 from api.feedback import cards
 from api.feedback.guard import FeedbackGuard
 from api.feedback.instrument import card_at
 from api.feedback.page import ASSETS, HEADERS, feedback_page, unavailable_page
-from api.feedback.services import PAGE_PATH, Device, FeedbackSchools, PublicFeedback, summary, summary_rows
+from api.feedback.services import (
+    PAGE_PATH,
+    SURVEY_PATH,
+    Device,
+    FeedbackSchools,
+    Links,
+    PublicFeedback,
+    summary,
+    summary_rows,
+)
+from api.feedback.survey_page import TEXT as SURVEY_TEXT
+from api.feedback.survey_page import survey_page
 from api.identity.auth import Scope, principal_of, requires
+from api.measures.instruments import family_survey_at
 from api.openapi import DownloadSpec
+from api.runtime import Runtime
 from api.settings import Settings
 from schemas.feedback import (
     LANGUAGES,
@@ -40,6 +54,7 @@ from schemas.feedback import (
     Language,
     SummaryRow,
 )
+from schemas.measures import FamilySurvey, FamilySurveyAnswer
 
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
@@ -80,15 +95,51 @@ def provide_guard(state: State) -> FeedbackGuard:
     return guard
 
 
+def provide_links(state: State) -> Links:
+    links: Links = state.feedback_links
+    return links
+
+
 def provide_schools(
-    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    sessions: NamedDependency[Sessions],
+    settings: NamedDependency[Settings],
+    links: NamedDependency[Links],
 ) -> FeedbackSchools:
-    return FeedbackSchools(sessions, principal_of(request).district_id, settings.base_url)
+    return FeedbackSchools(sessions, principal_of(request).district_id, settings.base_url, links)
+
+
+class PublicDesk(msgspec.Struct, frozen=True):
+    """What the public routes use, resolved as one dependency: Litestar resolves the
+    dependencies a handler takes side by side in a task group, which cost an answer more than
+    its database work."""
+
+    public: PublicFeedback
+    guard: FeedbackGuard
+    settings: Settings
+    survey: FamilySurvey
+
+
+async def provide_desk(state: State) -> PublicDesk:
+    runtime: Runtime = state.runtime
+    settings = runtime.settings
+    card = card_at(settings.content_path)
+    links: Links = state.feedback_links
+    public = PublicFeedback(
+        runtime.sessions, card, await runtime.token_key.get(), settings.feedback_answers_per_address, links
+    )
+    return PublicDesk(
+        public=public,
+        guard=state.feedback_guard,
+        settings=settings,
+        survey=family_survey_at(settings.content_path),
+    )
 
 
 FEEDBACK_DEPENDENCIES = {
     "card": Provide(provide_card, sync_to_thread=False),
     "guard": Provide(provide_guard, sync_to_thread=False),
+    "links": Provide(provide_links, sync_to_thread=False),
     "schools": Provide(provide_schools, sync_to_thread=False),
 }
 
@@ -250,7 +301,7 @@ class PublicFeedbackController(Controller):
 
     tags = ["feedback"]
     opt = {"exclude_from_auth": True}
-    dependencies = FEEDBACK_DEPENDENCIES
+    dependencies = {"desk": Provide(provide_desk)}
 
     @post(
         f"{PAGE_PATH}/{{token:str}}/answers",
@@ -271,23 +322,15 @@ class PublicFeedbackController(Controller):
     async def answer(
         self,
         request: Request[Any, Any, Any],
-        sessions: NamedDependency[Sessions],
-        settings: NamedDependency[Settings],
-        signing_key: NamedDependency[str],
-        card: NamedDependency[FeedbackCard],
-        guard: NamedDependency[FeedbackGuard],
+        desk: NamedDependency[PublicDesk],
         token: FromPath[str],
         data: JSONBody[FeedbackAnswer],
     ) -> Response[FeedbackReceipt]:
         """Anonymous unless `contact` is given, with `consent: true`. `website` must be empty."""
-        public = PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address)
+        public, guard, card = desk.public, desk.guard, desk.public.card
         school = await public.school(token)
         await guard.check_school(str(school.id))
-        cookie = request.cookies.get(DEVICE_COOKIE)
-        device = Device(
-            cookie=cookie if cookie and _DEVICE.match(cookie) else None, address=guard.client(request.scope)
-        )
-        counted = await public.answer(school, data, device)
+        counted = await public.answer(token, school, data, _device(request, guard))
         language: Language = data.language
         receipt = FeedbackReceipt(
             counted=counted,
@@ -302,50 +345,126 @@ class PublicFeedbackController(Controller):
     async def page(
         self,
         request: Request[Any, Any, Any],
-        sessions: NamedDependency[Sessions],
-        settings: NamedDependency[Settings],
-        signing_key: NamedDependency[str],
-        card: NamedDependency[FeedbackCard],
+        desk: NamedDependency[PublicDesk],
         token: FromPath[str],
         lang: Annotated[str | None, QueryParameter(max_length=10)] = None,
     ) -> Response[str]:
         """The school's feedback page, in `?lang=` or the browser's language (English or Spanish).
         It gives the device a cookie of its own, so a family behind a shared address counts."""
-        public = PublicFeedback(sessions, card, signing_key, settings.feedback_answers_per_address)
-        found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
-        language: Language = "es" if found == "es" else "en"
+        public, settings, card = desk.public, desk.settings, desk.public.card
+        language = _language(request, lang)
         headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
         try:
             school = await public.school(token)
         except (NotFound, Gone, Conflict) as exc:
-            why: Literal["closed", "missing", "off"] = (
-                "closed" if isinstance(exc, Gone) else "off" if isinstance(exc, Conflict) else "missing"
-            )
-            return Response(
-                unavailable_page(language, why),
-                status_code=exc.status,
-                media_type=MediaType.HTML,
-                headers=headers,
-            )
-        cookies = []
-        if not _DEVICE.match(request.cookies.get(DEVICE_COOKIE, "")):
-            cookies.append(
-                Cookie(
-                    key=DEVICE_COOKIE,
-                    value=secrets.token_urlsafe(24),
-                    max_age=400 * 86400,
-                    path="/",
-                    httponly=True,
-                    samesite="strict",
-                    secure=settings.base_url.startswith("https://"),
-                )
-            )
+            return _unavailable(exc, language, headers)
         return Response(
             feedback_page(card, school.name, token, language),
             media_type=MediaType.HTML,
             headers=headers,
-            cookies=cookies,
+            cookies=_device_cookie(request, settings),
         )
+
+    @post(
+        f"{SURVEY_PATH}/{{token:str}}/answers",
+        operation_id="answerFamilySurvey",
+        summary="Public: a family's own answers to the family survey; counted once per device a day",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=ANSWER_MAX_BYTES,
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=FeedbackReceipt,
+                description="Not counted: this device (or address) already answered today; nothing "
+                "was written.",
+                generate_examples=False,
+            ),
+            **problems(400, 404, 409, 410, 413, 415, 422, 429),
+        },
+    )
+    async def answer_survey(
+        self,
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[PublicDesk],
+        token: FromPath[str],
+        data: JSONBody[FamilySurveyAnswer],
+    ) -> Response[FeedbackReceipt]:
+        """Anonymous. The school's link is the feedback card's; its survey must be switched on.
+        The same limits as the card's answers: the public routes' and the school's, once per
+        device per school a day, the address's daily share. `website` must be empty."""
+        public, guard = desk.public, desk.guard
+        school = await public.survey_school(token)
+        await guard.check_school(str(school.id))
+        counted = await public.answer_survey(token, school, desk.survey, data, _device(request, guard))
+        language: Language = data.language
+        receipt = FeedbackReceipt(
+            counted=counted,
+            message=SURVEY_TEXT[language]["thanks" if counted else "already"],
+        )
+        return Response(receipt, status_code=HTTP_201_CREATED if counted else HTTP_200_OK)
+
+    @get(f"{SURVEY_PATH}/{{token:str}}", operation_id="familySurveyPage", include_in_schema=False)
+    async def survey_page(
+        self,
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[PublicDesk],
+        token: FromPath[str],
+        lang: Annotated[str | None, QueryParameter(max_length=10)] = None,
+    ) -> Response[str]:
+        """The school's family survey, in `?lang=` or the browser's language; it marks the
+        device as the card's page does."""
+        language = _language(request, lang)
+        headers = {**HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
+        try:
+            school = await desk.public.survey_school(token)
+        except (NotFound, Gone, Conflict) as exc:
+            return _unavailable(exc, language, headers)
+        return Response(
+            survey_page(desk.survey, school.name, token, language),
+            media_type=MediaType.HTML,
+            headers=headers,
+            cookies=_device_cookie(request, desk.settings),
+        )
+
+
+def _language(request: Request[Any, Any, Any], lang: str | None) -> Language:
+    found = negotiate(lang, request.headers.get("accept-language"), list(LANGUAGES))
+    return "es" if found == "es" else "en"
+
+
+def _device(request: Request[Any, Any, Any], guard: FeedbackGuard) -> Device:
+    """Who is answering: the device cookie the public pages give (if well formed), and the
+    client's address as the public limit names it."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    return Device(
+        cookie=cookie if cookie and _DEVICE.match(cookie) else None, address=guard.client(request.scope)
+    )
+
+
+def _device_cookie(request: Request[Any, Any, Any], settings: Settings) -> list[Cookie]:
+    """A device cookie of its own for a browser without one, so a family behind a shared
+    address counts."""
+    if _DEVICE.match(request.cookies.get(DEVICE_COOKIE, "")):
+        return []
+    return [
+        Cookie(
+            key=DEVICE_COOKIE,
+            value=secrets.token_urlsafe(24),
+            max_age=400 * 86400,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=settings.base_url.startswith("https://"),
+        )
+    ]
+
+
+def _unavailable(exc: FrontOfficeError, language: Language, headers: dict[str, str]) -> Response[str]:
+    why: Literal["closed", "missing", "off"] = (
+        "closed" if isinstance(exc, Gone) else "off" if isinstance(exc, Conflict) else "missing"
+    )
+    return Response(
+        unavailable_page(language, why), status_code=exc.status, media_type=MediaType.HTML, headers=headers
+    )
 
 
 def feedback_assets() -> Router:

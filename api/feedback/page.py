@@ -29,7 +29,7 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 
-_TEXT = {
+TEXT = {
     "en": {
         "language": "Language",
         "required": "Required",
@@ -81,7 +81,7 @@ def _e(text: str) -> str:
 
 def feedback_page(card: FeedbackCard, school: str, token: str, language: Language) -> str:
     """The page for one school's link in `language`."""
-    t = _TEXT[language]
+    t = TEXT[language]
     c = card
 
     def L(text: Localized) -> str:  # a card's text in this page's language, escaped
@@ -174,7 +174,7 @@ def feedback_page(card: FeedbackCard, school: str, token: str, language: Languag
 def unavailable_page(language: Language, why: Literal["closed", "missing", "off"]) -> str:
     """What a family sees at a closed link (410), one that never was (404), or a school with the
     card switched off (409)."""
-    t = _TEXT[language]
+    t = TEXT[language]
     title, text = t[f"{why}_title"], t[why]
     return f"""<!DOCTYPE html>
 <html lang="{language}">

@@ -1,15 +1,16 @@
 """Routes of "what the training changed" (scope `impact:read`): the trends per school and
 period, the before/after comparison around each school's training date, each as JSON and as
-CSV, and the dashboard page that draws them (public HTML; its data needs a key)."""
+CSV, and the dashboard page that draws them (public HTML; its data needs a key). HR sets a
+school's training date by hand under `measures:write`, the scope it records what it measured with."""
 
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, MediaType, Request, Response, Router, get
+from litestar import Controller, MediaType, Request, Response, Router, get, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
 
 from api.content.catalog import Catalog, negotiate
@@ -21,7 +22,7 @@ from api.impact.page import ASSETS, HEADERS, dashboard_page
 from api.impact.services import Impact
 from api.impact.sheets import before_after_csv, trends_csv
 from api.openapi import DownloadSpec
-from schemas.impact import ImpactBeforeAfter, ImpactTrends, PeriodUnit
+from schemas.impact import ImpactBeforeAfter, ImpactTrends, PeriodUnit, SchoolTrainingDate, TrainingDateSet
 
 CSV = "text/csv; charset=utf-8"
 TRENDS_CSV = DownloadSpec(
@@ -166,6 +167,33 @@ class ImpactController(Controller):
     ) -> Response[str]:
         report = await impact.before_after(threshold, module, days, school_id)
         return _csv(before_after_csv(report), "impact-before-after.csv")
+
+
+class TrainingDatesController(Controller):
+    """The training date HR sets per school, over the one computed from the roster."""
+
+    path = "/api/v1/impact/schools"
+    tags = ["impact"]
+    opt = requires(Scope.MEASURES_WRITE)
+    dependencies = {"impact": Provide(provide_impact)}
+
+    @put(
+        "/{school_id:uuid}/training-date",
+        operation_id="setImpactTrainingDate",
+        summary="Set the day a school was trained (null: computed from its roster again)",
+        responses=problems(400, 401, 403, 404, 413, 415, 422),
+    )
+    async def set_training_date(
+        self,
+        impact: NamedDependency[Impact],
+        school_id: FromPath[uuid.UUID],
+        data: JSONBody[TrainingDateSet],
+    ) -> SchoolTrainingDate:
+        """For a school whose staff were trained on one day (a workshop), or whose roster is not
+        in Front Office: before/after then compares the windows around this day, whatever the
+        threshold and module asked (`training_date_set` says so). `school_id` is the school's
+        feedback school id, in the caller's district."""
+        return await impact.set_training_date(school_id, data)
 
 
 @get("/impact", operation_id="impactDashboard", include_in_schema=False, opt={"exclude_from_auth": True})

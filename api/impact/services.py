@@ -58,7 +58,9 @@ from schemas.impact import (
     ImpactTrends,
     PeriodUnit,
     SchoolBeforeAfter,
+    SchoolTrainingDate,
     SchoolTrend,
+    TrainingDateSet,
 )
 from schemas.problem import FieldError
 
@@ -169,10 +171,13 @@ class Impact:
                     at for e in roster[s.code] if (at := finished_training(firsts.get(e, {}), training))
                 ]
                 reached = training_at(finished, len(roster[s.code]), threshold)
-                if reached is None:
+                if s.training_on is not None:
+                    day = s.training_on  # HR's date wins over the computed one
+                elif reached is None:
                     dates[s.id] = (len(finished), None, None)
                     continue
-                day = local_day(reached, zone)
+                else:
+                    day = local_day(reached, zone)
                 before = window(day - timedelta(days=days), day, zone)
                 after = window(day, day + timedelta(days=days), zone)
                 dates[s.id] = (len(finished), day, len(spans))
@@ -196,6 +201,7 @@ class Impact:
                     roster=len(people),
                     trained=trained,
                     training_date=reached_on,
+                    training_date_set=s.training_on is not None,
                     before=pair[0] if pair else None,
                     after=pair[1] if pair else None,
                 )
@@ -209,6 +215,22 @@ class Impact:
             modules=self.modules,
             schools=out,
         )
+
+    async def set_training_date(self, school_id: uuid.UUID, body: TrainingDateSet) -> SchoolTrainingDate:
+        """Set (or with null, clear) the school's training date; NotFound outside the district."""
+        day = body.training_on
+        if day is not None and not FIRST_DAY + timedelta(days=366) <= day <= LAST_DAY - timedelta(days=366):
+            raise InvalidInput(
+                "The training date must be a real day of the school's history, well inside "
+                f"{FIRST_DAY} to {LAST_DAY}.",
+                errors=[FieldError(field="$.training_on", message="out of range")],
+            )
+        async with self.sessions.begin() as session:
+            (school,) = await self._schools(session, school_id)
+            school.training_on = day
+            return SchoolTrainingDate(
+                school_id=school.id, code=school.code, name=school.name, training_on=school.training_on
+            )
 
     async def _schools(self, session: AsyncSession, school_id: uuid.UUID | None) -> list[FeedbackSchool]:
         query = select(FeedbackSchool).where(FeedbackSchool.district_id == self.district_id)

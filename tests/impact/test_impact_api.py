@@ -50,7 +50,8 @@ def answer(district: uuid.UUID, school_id: uuid.UUID, at: str, score: int) -> Fe
         language="en",
         day=when.date(),
         device_key=uuid.uuid4().hex,
-        address_key="a",
+        address_key=uuid.uuid4().hex,
+        address_slot=0,
         received_at=when,
     )
 
@@ -283,6 +284,97 @@ async def test_before_and_after_the_training_date(client: Client, seeded: Seeded
     assert whole["schools"][0]["trained"] == 1 and whole["schools"][0]["before"]["feedback"]["answers"] == 1
     everyone = await get(client, district_a, "before-after", threshold=100, module=M1)
     assert everyone["schools"][0]["training_date"] is None
+
+
+async def test_hr_sets_a_school_s_training_date_by_hand(
+    client: Client, sessions: Sessions, seeded: Seeded, district_a: Tenant, district_b: Tenant
+) -> None:
+    # HR (a key with measures:write, as the hr role holds) says Washington trained on Feb 5,
+    # though its roster never reached the threshold; Lincoln's date stays computed.
+    hr = (await KeyService(sessions, district_a.id).create("hr", ["measures:write"])).key
+    path = f"/api/v1/impact/schools/{seeded.was}/training-date"
+    response = await client.put(
+        path, json={"training_on": "2026-02-05"}, headers={"Authorization": f"Bearer {hr}"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "school_id": str(seeded.was),
+        "code": "WAS",
+        "name": "=Washington Middle",
+        "training_on": "2026-02-05",
+    }
+    report = await get(client, district_a, "before-after", threshold=50, module=M1, days=30)
+    lin, was = report["schools"]
+    assert (lin["training_date"], lin["training_date_set"]) == ("2026-02-10", False)
+    assert (was["training_date"], was["training_date_set"], was["trained"]) == ("2026-02-05", True, 0)
+    assert (was["before"]["start"], was["before"]["end"], was["after"]["end"]) == (
+        "2026-01-06",
+        "2026-02-05",
+        "2026-03-07",
+    )
+    # Washington's one answer (3, Feb 10) falls after the date HR set.
+    assert (was["before"]["feedback"]["answers"], was["after"]["feedback"]["answers"]) == (0, 1)
+    assert was["after"]["feedback"]["mean_score"] == 3.0
+    # HR's date wins over a computed one too, whatever threshold is asked.
+    response = await client.put(
+        f"/api/v1/impact/schools/{seeded.lin}/training-date",
+        json={"training_on": "2026-01-01"},
+        headers=district_a.headers,
+    )
+    assert response.status_code == 200, response.text
+    lin = (await get(client, district_a, "before-after", threshold=100))["schools"][0]
+    assert (lin["training_date"], lin["training_date_set"], lin["before"]["end"]) == (
+        "2026-01-01",
+        True,
+        "2026-01-01",
+    )
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(
+                (
+                    await client.get(
+                        "/api/v1/impact/before-after.csv",
+                        params={"threshold": 100},
+                        headers=district_a.headers,
+                    )
+                ).text
+            )
+        )
+    )
+    assert {r["school_code"]: r["training_date"] for r in csv_rows} == {
+        "LIN": "2026-01-01",
+        "WAS": "2026-02-05",
+    }
+    # Null gives the computed date back.
+    response = await client.put(path, json={"training_on": None}, headers=district_a.headers)
+    assert response.status_code == 200 and response.json()["training_on"] is None
+    was = (await get(client, district_a, "before-after", threshold=50, module=M1))["schools"][1]
+    assert (was["training_date"], was["training_date_set"]) == (None, False)
+    # Bad input changes nothing; another district's school is not found; the scope is needed.
+    for body, status in [
+        ({"training_on": "2026-02-30"}, 400),
+        ({"training_on": 20260205}, 400),
+        ({}, 400),
+        ({"training_on": "2026-02-05", "extra": 1}, 400),
+        ({"training_on": "0001-01-01"}, 422),
+        ({"training_on": "9999-12-31"}, 422),
+    ]:
+        refused = await client.put(path, json=body, headers=district_a.headers)
+        assert refused.status_code == status, (body, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (await get(client, district_a, "before-after", threshold=50, module=M1))["schools"][1][
+        "training_date"
+    ] is None
+    elsewhere = await client.put(path, json={"training_on": "2026-02-05"}, headers=district_b.headers)
+    assert elsewhere.status_code == 404
+    reader = (await KeyService(sessions, district_a.id).create("reader", ["impact:read", "hr:read"])).key
+    forbidden = await client.put(
+        path, json={"training_on": "2026-02-05"}, headers={"Authorization": f"Bearer {reader}"}
+    )
+    assert forbidden.status_code == 403 and "measures:write" in forbidden.json()["detail"]
+    assert (await get(client, district_a, "before-after", threshold=50, module=M1))["schools"][1][
+        "training_date"
+    ] is None
 
 
 async def trends_as_csv(client: Client, district_a: Tenant) -> None:

@@ -82,3 +82,71 @@ def test_a_closed_link_says_so_in_the_family_s_language(
     assert response is not None and response.status == 410
     expect(page.get_by_role("heading", level=1)).to_have_text("Este enlace para comentarios está cerrado")
     axe(page, "closed feedback link (es, phone)")
+
+
+def test_a_family_answers_the_survey_in_spanish_on_a_phone(
+    player_server: PlayerServer,
+    new_page: Callable[..., Page],
+    axe: Callable[[Page, str], None],
+    shoot: Callable[[Page, str], Path],
+) -> None:
+    headers = player_server.tenant.headers
+    created = player_server.http.post(
+        "/api/v1/feedback/schools", json={"code": "SURV", "name": "Escuela Encuesta"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    school = created.json()
+
+    page = new_page(viewport=PHONE, locale="es-ES")
+    page.goto(f"{player_server.url}/survey/{school['token']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Encuesta para familias")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe(page, "family survey (es, phone)")
+    shoot(page, "family-survey-es-phone")
+
+    # The 0-10 question is the one that must be answered: the page says so, and sends nothing.
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.get_by_role("alert")).to_contain_text("qué tan bien atiende nuestra escuela")
+
+    overall = page.get_by_role(
+        "group", name="En general, ¿qué tan bien atiende nuestra escuela a su familia?"
+    )
+    overall.get_by_role("radio", name="9", exact=True).check()
+    page.get_by_role("group", name="¿Qué tan amable es el personal").get_by_role("radio", name="4").check()
+    page.get_by_role("checkbox", name="Por teléfono").check()
+    page.get_by_role("checkbox", name="En la oficina principal").check()
+    page.get_by_role("radio", name="La primera vez que lo pedí").check()
+    page.get_by_label("¿Qué es lo único que la escuela podría hacer").fill("Avisar antes de <b>cambios</b>.")
+    # Keyboard only: the button is reached and pressed without a mouse.
+    page.get_by_role("button", name="Enviar").focus()
+    page.keyboard.press("Enter")
+
+    thanks = page.get_by_role("status")
+    expect(thanks).to_have_text(
+        "Gracias. Sus respuestas ayudan a esta escuela a atender mejor a las familias."
+    )
+    expect(thanks).to_be_focused()
+    axe(page, "family survey thanks (es, phone)")
+
+    # The same phone again the same day: thanked, not counted again.
+    page.goto(f"{player_server.url}/survey/{school['token']}")
+    page.get_by_role(
+        "group", name="En general, ¿qué tan bien atiende nuestra escuela a su familia?"
+    ).get_by_role("radio", name="0", exact=True).check()
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.get_by_role("status")).to_contain_text("no se contó de nuevo")
+
+    surveys = player_server.http.get(
+        "/api/v1/family-surveys", params={"school_id": school["id"]}, headers=headers
+    ).json()
+    assert [s["answers"] for s in surveys] == [
+        {
+            "score": 9,
+            "friendly": 4,
+            "first_contact": "first_time",
+            "channels": ["phone", "in_person"],
+            "better": "Avisar antes de <b>cambios</b>.",
+        }
+    ]
+    assert surveys[0]["language"] == "es"

@@ -1,7 +1,7 @@
 """oneroster_sources: a district's OneRoster REST endpoint, read on a schedule into its roster
 
-Revision ID: 0025
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import api.models
 
-revision: str = "0025"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

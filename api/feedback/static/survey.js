@@ -1,0 +1,91 @@
+// The family survey page: sends the answers as JSON to the school's survey route and says
+// thanks. Questions are read from the page (data-question on each), texts from data-*
+// attributes, so this file has no language and no question of its own.
+"use strict";
+
+(function () {
+  const form = document.getElementById("survey");
+  if (!form) return;
+  const problem = document.getElementById("problem");
+  const done = document.getElementById("done");
+  const button = form.querySelector("button[type=submit]");
+  const text = form.dataset;
+
+  function say(message) {
+    problem.textContent = message;
+    problem.scrollIntoView({ block: "center" });
+  }
+
+  // The answers by question id (questions left empty are skipped), and the first required one
+  // left empty, if any.
+  function read() {
+    const answers = {};
+    let missing = null;
+    form.querySelectorAll("[data-question]").forEach(function (question) {
+      const kind = question.dataset.question;
+      const name = question.dataset.name || question.getAttribute("name");
+      let value = null;
+      if (kind === "text") {
+        const said = question.value.trim();
+        if (said) value = said;
+      } else {
+        const chosen = Array.from(question.querySelectorAll("input:checked")).map((input) => input.value);
+        if (kind === "many" && chosen.length) value = chosen;
+        else if (kind === "one" && chosen.length) value = chosen[0];
+        else if (kind === "scale" && chosen.length) value = Number(chosen[0]);
+      }
+      if (value !== null) answers[name] = value;
+      else if (missing === null && question.hasAttribute("data-required")) missing = question;
+    });
+    return { answers: answers, missing: missing };
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    problem.textContent = "";
+    const found = read();
+    if (found.missing) {
+      const legend = found.missing.querySelector("legend");
+      say(legend ? legend.textContent : found.missing.labels[0].textContent);
+      const first = found.missing.matches("textarea") ? found.missing : found.missing.querySelector("input");
+      first.focus();
+      return;
+    }
+    const body = {
+      language: text.language,
+      answers: found.answers,
+      website: (form.elements.namedItem("website").value || "").trim(),
+    };
+    button.disabled = true;
+    const label = button.textContent;
+    button.textContent = text.sending;
+    try {
+      const response = await fetch(text.endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify(body),
+      });
+      if (response.ok) {
+        const receipt = await response.json();
+        form.hidden = true;
+        done.textContent = receipt.counted ? text.thanks : text.already;
+        done.setAttribute("tabindex", "-1");
+        done.focus();
+        return;
+      }
+      let detail = "";
+      try {
+        detail = (await response.json()).detail || "";
+      } catch (_) {
+        detail = "";
+      }
+      say(response.status >= 500 || response.status === 429 ? `${text.error} ${text.retry}` : `${text.error} ${detail}`);
+    } catch (_) {
+      say(`${text.error} ${text.retry}`);
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  });
+})();
