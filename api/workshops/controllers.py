@@ -2,6 +2,7 @@
 facilitator tokens hold), participants join it by code (public, limited per address) and read
 its state, and the presenter's screen follows its feed as Server-Sent Events."""
 
+import functools
 import io
 import uuid
 from collections.abc import AsyncIterator
@@ -249,26 +250,29 @@ async def _events(
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Every feed row in order: those up to `resume` only teach the screen what the room has
     seen (so anonymity holds as it did), the rest are sent; then live ones as they commit."""
-    position = (0, 0)
-    async with wakeups.subscribe(workshop_id) as woken:
+    index = 0
+    async with wakeups.follow(workshop_id, functools.partial(workshops.feed, workshop_id)) as tail:
         while True:
-            rows = await workshops.feed(workshop_id, position)
+            grown = tail.grown
+            if tail.error is not None:
+                raise tail.error
+            rows = tail.rows[index:]
+            if not rows:
+                await grown.wait()
+                continue
+            index += len(rows)
             for row in rows:
-                position = row.position
                 event: FeedEvent | None
                 if row.kind == "state":
                     event = FeedEvent(state=msgspec.convert(row.state, RoomState))
                 else:
                     assert row.learner_id and row.module_id and row.form_id
                     event = screen.entry(row.learner_id, row.module_id, row.form_id, row.answers or {})
-                if event is None or position <= resume:
+                if event is None or row.position <= resume:
                     continue
                 yield ServerSentEventMessage(
-                    data=_ENCODER.encode(event).decode(), event=row.kind, id=event_id(position)
+                    data=_ENCODER.encode(event).decode(), event=row.kind, id=event_id(row.position)
                 )
-            if rows:
-                continue
-            await wakeups.wait(woken)
 
 
 class JoinController(Controller):
