@@ -174,6 +174,7 @@ class Outcome(msgspec.Struct, frozen=True):
     rss_per_stream: float
     cpu_per_submit_ms: float
     submit_p99_ms: float
+    first_p99_ms: float
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -255,6 +256,9 @@ async def run_target(target: Target, bodies: list[bytes], schedule: list[float])
     await submit_http.close()
     latencies = [max(0.0, 1000 * (mine[i] - accepted[i])) for mine in arrivals for i in expected if i in mine]
     missing = sum(1 for mine in arrivals for i in expected if i not in mine)
+    # The first stream's arrival is the path through the database and the wake; the spread after
+    # it is the fan-out to the other streams.
+    first = [max(0.0, 1000 * (min(m[i] for m in arrivals if i in m) - accepted[i])) for i in expected]
     return Outcome(
         name=target.name,
         latencies_ms=latencies,
@@ -263,6 +267,7 @@ async def run_target(target: Target, bodies: list[bytes], schedule: list[float])
         rss_per_stream=(rss_after - rss_before) / STREAMS,
         cpu_per_submit_ms=1000 * cpu_used / max(1, len(accepted)),
         submit_p99_ms=1000 * percentile(submit_seconds, 99),
+        first_p99_ms=percentile(first, 99),
     )
 
 
@@ -329,7 +334,8 @@ def report(subject: Outcome, floor: Outcome) -> None:
             f"  {o.name:7} submit -> stream p50 {percentile(o.latencies_ms, 50):.1f} ms, p99 "
             f"{percentile(o.latencies_ms, 99):.1f} ms, max {max(o.latencies_ms, default=0):.1f} ms; "
             f"{len(o.latencies_ms):,} deliveries, {o.missing} missing, {o.errors} submit errors; "
-            f"submit p99 {o.submit_p99_ms:.1f} ms; server CPU {o.cpu_per_submit_ms:.1f} ms a submit; "
+            f"first stream p99 {o.first_p99_ms:.1f} ms; submit p99 {o.submit_p99_ms:.1f} ms; "
+            f"server CPU {o.cpu_per_submit_ms:.1f} ms a submit; "
             f"memory {o.rss_per_stream / 1024:.1f} KiB a stream",
             flush=True,
         )
