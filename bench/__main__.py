@@ -11,7 +11,7 @@ from api.admin.services import DistrictService, KeyService
 from api.identity.auth import ALL_KEY_SCOPES
 from api.runtime import open_runtime
 from api.settings import Settings
-from bench import deliveries, export, feedback, impact, lti, submit
+from bench import deliveries, export, feedback, impact, lti, room, submit
 from bench.harness import compare, server
 
 
@@ -77,6 +77,8 @@ def main() -> None:
         impact.run()
     if not only or "feedback" in only:
         feedback.run()
+    if not only or "room" in only:
+        room.run()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ its state, and the presenter's screen follows its feed as Server-Sent Events."""
 
 import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +26,7 @@ from api.openapi import DownloadSpec
 from api.player.routes import HEADERS
 from api.settings import Settings
 from api.workshops.guard import JoinGuard
-from api.workshops.room import Screen, event_id, parse_event_id
+from api.workshops.room import Position, Screen, event_id, parse_event_id
 from api.workshops.services import JoinService, WorkshopService
 from api.workshops.wakeups import Wakeups
 from schemas.workshops import (
@@ -237,38 +237,67 @@ class WorkshopController(Controller):
             resume = parsed
         view = await workshops.get(workshop_id)
         screen = Screen([entry.module for entry in await workshops.entries(view.modules)])
-        return ServerSentEvent(_events(workshops, wakeups, workshop_id, screen, resume), retry_duration=2000)
+        return ServerSentEvent(
+            _events(wakeups, workshop_id, _reader(workshops, workshop_id, screen), resume),
+            retry_duration=2000,
+        )
+
+
+class Shown(msgspec.Struct, frozen=True):
+    """A feed row as the screen shows it: its event's data, or None for a row it skips."""
+
+    position: Position
+    kind: str
+    data: str | None
+
+
+def _reader(
+    workshops: WorkshopService, workshop_id: uuid.UUID, screen: Screen
+) -> Callable[[Position], Awaitable[list[Shown]]]:
+    """Reads the feed after a position and decides each row's event, in feed order, once for
+    every stream of the workshop in this process (the tail's reader): what a screen shows
+    depends only on the rows before it, so one decision serves them all (and every screen in the
+    room shows a released list in the same order)."""
+
+    async def read(after: Position) -> list[Shown]:
+        shown: list[Shown] = []
+        for row in await workshops.feed(workshop_id, after):
+            event: FeedEvent | None
+            if row.kind == "state":
+                event = FeedEvent(state=msgspec.convert(row.state, RoomState))
+            else:
+                assert row.learner_id and row.module_id and row.form_id
+                event = screen.entry(row.learner_id, row.module_id, row.form_id, row.answers or {})
+            data = None if event is None else _ENCODER.encode(event).decode()
+            shown.append(Shown(position=row.position, kind=row.kind, data=data))
+        return shown
+
+    return read
 
 
 async def _events(
-    workshops: WorkshopService,
     wakeups: Wakeups,
     workshop_id: uuid.UUID,
-    screen: Screen,
-    resume: tuple[int, int],
+    read: Callable[[Position], Awaitable[list[Shown]]],
+    resume: Position,
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """Every feed row in order: those up to `resume` only teach the screen what the room has
-    seen (so anonymity holds as it did), the rest are sent; then live ones as they commit."""
-    position = (0, 0)
-    async with wakeups.subscribe(workshop_id) as woken:
+    """Every feed row's event in order, those after `resume` (the ones up to it taught the
+    screen what the room has seen, so anonymity holds as it did); then live ones as they
+    commit."""
+    index = 0
+    async with wakeups.follow(workshop_id, read) as tail:
         while True:
-            rows = await workshops.feed(workshop_id, position)
-            for row in rows:
-                position = row.position
-                event: FeedEvent | None
-                if row.kind == "state":
-                    event = FeedEvent(state=msgspec.convert(row.state, RoomState))
-                else:
-                    assert row.learner_id and row.module_id and row.form_id
-                    event = screen.entry(row.learner_id, row.module_id, row.form_id, row.answers or {})
-                if event is None or position <= resume:
-                    continue
-                yield ServerSentEventMessage(
-                    data=_ENCODER.encode(event).decode(), event=row.kind, id=event_id(position)
-                )
-            if rows:
+            grown = tail.grown
+            if tail.error is not None:
+                raise tail.error
+            rows = tail.rows[index:]
+            if not rows:
+                await grown.wait()
                 continue
-            await wakeups.wait(woken)
+            index += len(rows)
+            for row in rows:
+                if row.data is not None and row.position > resume:
+                    yield ServerSentEventMessage(data=row.data, event=row.kind, id=event_id(row.position))
 
 
 class JoinController(Controller):

@@ -1,36 +1,97 @@
-"""Waking a workshop's presenter streams when its feed grows.
+"""Following a workshop's feed: one reader per workshop in each process, woken when the feed
+grows, whose rows every presenter stream of that workshop in the process shares.
+
+One reader, not one per stream: a room of 300 screens woken by one submit made 300 reads of the
+same rows at once, which queued on the connection pool for seconds and cut streams off.
 
 PostgreSQL: a trigger on `workshop_feed` (migration 0018) sends `NOTIFY frontoffice_workshop_feed`
 with the workshop's id; NOTIFY is delivered when the writing transaction commits, to every
-process listening, so an answer submitted through any API process wakes the streams of every
+process listening, so an answer submitted through any API process wakes the readers of every
 other. Each process holds one dedicated asyncpg connection that LISTENs (opened with the first
-stream, not per stream) and sets the waiting streams' events. A stream also rereads the feed
-every few seconds: a row whose transaction began before an older one still running is served
-only after that one ends (see `api/completions/changes.py`), and a lost listening connection
-must not stall a room.
+stream, not per stream). A reader also rereads the feed every few seconds: a row whose
+transaction began before an older one still running is served only after that one ends (see
+`api/completions/changes.py`), and a lost listening connection must not stall a room.
 
-SQLite: one process, no NOTIFY; state changes made through this process wake its streams at
-once, and streams reread the feed twice a second for submits (an index range read of a few rows
-on an embedded database, cheaper than any cross-process signal SQLite does not have).
+SQLite: one process, no NOTIFY; state changes made through this process wake its reader at
+once, and the reader rereads the feed twice a second for submits (an index range read of a few
+rows on an embedded database, cheaper than any cross-process signal SQLite does not have).
 """
 
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 from api.settings import Settings
+from api.workshops.room import Position
 
 log = logging.getLogger("frontoffice.workshops")
 
 CHANNEL = "frontoffice_workshop_feed"
 POSTGRES_REREAD = 3.0
 SQLITE_REREAD = 0.5
+
+
+class Positioned(Protocol):
+    """What a feed row must have for a reader to page after it."""
+
+    @property
+    def position(self) -> Position: ...
+
+
+Row = TypeVar("Row", bound=Positioned)
+Read = Callable[[Position], Awaitable[Sequence[Row]]]
+
+
+class Tail(Generic[Row]):
+    """A workshop's feed as this process has read it, from the start, for its streams here.
+
+    `rows` only grows; `grown` is set (and replaced) whenever it does, or when the reader fails
+    (`error`: its streams end, and their screens reconnect with `Last-Event-ID`)."""
+
+    def __init__(self, read: Read[Row], reread: float) -> None:
+        self.rows: list[Row] = []
+        self.grown = asyncio.Event()
+        self.woken = asyncio.Event()
+        self.error: Exception | None = None
+        self.followers = 0
+        self._read = read
+        self._reread = reread
+        self._task = asyncio.create_task(self._run())
+
+    def _grow(self, rows: Sequence[Row]) -> None:
+        self.rows.extend(rows)
+        grown, self.grown = self.grown, asyncio.Event()
+        grown.set()
+
+    async def _run(self) -> None:
+        position: Position = (0, 0)
+        try:
+            while True:
+                rows = await self._read(position)
+                if rows:
+                    position = rows[-1].position
+                    self._grow(rows)
+                    continue  # a full page: there may be more
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self.woken.wait(), self._reread)
+                # A wake during the read above has already been seen by the wait; one from now on
+                # finds the next read started after its commit.
+                self.woken.clear()
+        except Exception as exc:
+            log.error("a workshop feed reader stopped; its streams end (%s)", exc)
+            self.error = exc
+            self._grow(())
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with suppress(asyncio.CancelledError):
+            await self._task
 
 
 class Wakeups:
@@ -41,7 +102,7 @@ class Wakeups:
         self.postgres = url.get_backend_name() == "postgresql"
         self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.reread = POSTGRES_REREAD if self.postgres else SQLITE_REREAD
-        self.waiting: dict[uuid.UUID, set[asyncio.Event]] = {}
+        self.tails: dict[uuid.UUID, Tail[Any]] = {}
         self._listener: asyncpg.Connection[Any] | None = None
         self._lock = asyncio.Lock()
 
@@ -76,26 +137,24 @@ class Wakeups:
             self.wake(uuid.UUID(payload))
 
     def wake(self, workshop_id: uuid.UUID) -> None:
-        for event in self.waiting.get(workshop_id, ()):
-            event.set()
+        tail = self.tails.get(workshop_id)
+        if tail is not None:
+            tail.woken.set()
 
     @asynccontextmanager
-    async def subscribe(self, workshop_id: uuid.UUID) -> AsyncIterator[asyncio.Event]:
-        """An event set whenever the workshop's feed may have grown, while the caller streams."""
+    async def follow(self, workshop_id: uuid.UUID, read: Read[Row]) -> AsyncIterator[Tail[Row]]:
+        """The workshop's tail in this process, read by `read` (from the feed's start) if no
+        stream here follows it yet, while the caller streams."""
         await self._listen()
-        event = asyncio.Event()
-        self.waiting.setdefault(workshop_id, set()).add(event)
+        tail = self.tails.get(workshop_id)
+        if tail is None or tail.error is not None:
+            tail = self.tails[workshop_id] = Tail(read, self.reread)
+        tail.followers += 1
         try:
-            yield event
+            yield tail
         finally:
-            waiting = self.waiting.get(workshop_id)
-            if waiting is not None:
-                waiting.discard(event)
-                if not waiting:
-                    del self.waiting[workshop_id]
-
-    async def wait(self, event: asyncio.Event) -> None:
-        """Until woken, or the reread interval passes."""
-        with suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), self.reread)
-        event.clear()
+            tail.followers -= 1
+            if tail.followers == 0:
+                if self.tails.get(workshop_id) is tail:
+                    del self.tails[workshop_id]
+                await tail.close()

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import jwt
 import msgspec
 import requests
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -197,6 +197,32 @@ class Statements(NamedTuple):
     """Remember the module of a resource link."""
     nonce: Any
     """Use a nonce up: inserts one row, or none if it was used before."""
+    nonce_and_learner: Any
+    """PostgreSQL only (None on SQLite, which has no data-modifying CTE): `nonce` then `learner`
+    in one statement, the learner written only if the nonce was not used before; answers the
+    learner's id, or no row for a used nonce."""
+
+
+LEARNER_COLUMNS = ("id", "district_id", "external_id", *LEARNER_FIELDS, "created_at")
+
+
+def _nonce_and_learner() -> Any:
+    """`WITH used AS (INSERT nonce ... ON CONFLICT DO NOTHING RETURNING nonce) INSERT learner
+    SELECT ... WHERE EXISTS (SELECT FROM used) ON CONFLICT DO UPDATE ... RETURNING id`: one round
+    trip for the launch's write, where it writes nothing else."""
+    learners, nonces = table(Learner), table(LtiUsedNonce)
+    nonce = pg_insert(nonces).values(nonce=bindparam("nonce"), expires_at=bindparam("expires_at"))
+    used = nonce.on_conflict_do_nothing(index_elements=["nonce"]).returning(nonces.c.nonce).cte("used")
+    values = select(*(bindparam(k, type_=learners.c[k].type) for k in LEARNER_COLUMNS)).where(
+        exists(select(used.c.nonce))
+    )
+    # The other columns take their server defaults (progress_version).
+    upsert = pg_insert(learners).from_select(list(LEARNER_COLUMNS), values, include_defaults=False)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[learners.c.district_id, learners.c.external_id],
+        set_={k: upsert.excluded[k] for k in LEARNER_FIELDS},
+    )
+    return upsert.returning(learners.c.id).add_cte(used)
 
 
 def _statements(dialect: str) -> Statements:
@@ -219,7 +245,8 @@ def _statements(dialect: str) -> Statements:
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
     nonce = make(table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
-    return Statements(learner, launch, link, nonce)
+    both = _nonce_and_learner() if dialect == "postgresql" else None
+    return Statements(learner, launch, link, nonce, both)
 
 
 def _writers(engine: AsyncEngine, sqlite: bool) -> int:
@@ -262,6 +289,9 @@ class Runtime:
         self.signer = Signer(context.token_key)
         # Launches write through the engine's connections: no ORM session, nothing to flush.
         self.engine: AsyncEngine = sessions.kw["bind"]
+        # A launch that writes only its nonce and learner does so in one autocommit statement
+        # (PostgreSQL): no BEGIN and COMMIT round trips around it.
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.statements = _statements(self.engine.dialect.name)
         self.http = http
         self.box = box
@@ -450,6 +480,24 @@ class Runtime:
                 "launch again from the LMS."
             )
 
+    async def use_nonce_and_upsert(
+        self, connection: AsyncConnection, login: Login, learner: dict[str, Any]
+    ) -> uuid.UUID:
+        """Use the launch's nonce up (refusing a replay, with nothing written) and create or
+        update its learner; the learner's id. One statement on PostgreSQL, two on SQLite."""
+        both = self.statements.nonce_and_learner
+        if both is None:
+            await self.use_nonce(connection, login)
+            return cast(uuid.UUID, (await connection.execute(self.statements.learner, learner)).scalar_one())
+        nonce = {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
+        learner_id = (await connection.execute(both, {**nonce, **learner})).scalar_one_or_none()
+        if learner_id is None:
+            raise Unauthorized(
+                "This launch's state and nonce were already used (a replayed launch); "
+                "launch again from the LMS."
+            )
+        return cast(uuid.UUID, learner_id)
+
     def _browser_binding(
         self,
         row: LtiRegistration,
@@ -543,34 +591,39 @@ class Runtime:
             "lang": claims.presentation.lang if claims.presentation is not None else "",
             "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
         }
-        # One write transaction: the nonce used up, the learner created or updated, and what
-        # grades back or deep linking need. A refusal rolls it all back.
-        async with self.writing() as connection:
-            await self.use_nonce(connection, login)
-            learner["id"], learner["created_at"] = uuid.uuid4(), now
-            learner_id = (await connection.execute(self.statements.learner, learner)).scalar_one()
-            if remember_link and not deep_linking:
-                link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
-                await connection.execute(self.statements.link, {**link, "updated_at": now})
-            if deep_linking:
-                settings = claims.deep_linking
-                assert settings is not None  # checked by claims.decode
-                fragment["dl"] = secrets.token_urlsafe(24)
-                await connection.execute(
-                    INSERT_DEEP_LINK,
-                    {
-                        "id": fragment["dl"],
-                        "registration_id": row.id,
-                        "learner_id": learner_id,
-                        "deployment_id": claims.deployment_id,
-                        "return_url": settings.deep_link_return_url,
-                        "data": settings.data_json,
-                        "accept_multiple": settings.accept_multiple is not False,
-                        "expires_at": now + DEEP_LINK_TTL,
-                    },
-                )
-            else:
-                await self._remember(connection, row, claims, learner_id, module_id)
+        learner["id"], learner["created_at"] = uuid.uuid4(), now
+        keeps_more = deep_linking or remember_link or (claims.ags is not None and is_learner(claims.roles))
+        if self.statements.nonce_and_learner is not None and not keeps_more:
+            # Nothing but the nonce and the learner to write: one statement, atomic by itself.
+            async with self._writers, self.autocommit.connect() as connection:
+                learner_id = await self.use_nonce_and_upsert(connection, login, learner)
+        else:
+            # One write transaction: the nonce used up, the learner created or updated, and
+            # what grades back or deep linking need. A refusal rolls it all back.
+            async with self.writing() as connection:
+                learner_id = await self.use_nonce_and_upsert(connection, login, learner)
+                if remember_link and not deep_linking:
+                    link = {"registration_id": row.id, "resource_link_id": link_id, "module_id": module_id}
+                    await connection.execute(self.statements.link, {**link, "updated_at": now})
+                if deep_linking:
+                    settings = claims.deep_linking
+                    assert settings is not None  # checked by claims.decode
+                    fragment["dl"] = secrets.token_urlsafe(24)
+                    await connection.execute(
+                        INSERT_DEEP_LINK,
+                        {
+                            "id": fragment["dl"],
+                            "registration_id": row.id,
+                            "learner_id": learner_id,
+                            "deployment_id": claims.deployment_id,
+                            "return_url": settings.deep_link_return_url,
+                            "data": settings.data_json,
+                            "accept_multiple": settings.accept_multiple is not False,
+                            "expires_at": now + DEEP_LINK_TTL,
+                        },
+                    )
+                else:
+                    await self._remember(connection, row, claims, learner_id, module_id)
         if remember_link and not deep_linking:
             self._remember_link(row.id, link_id, module_id)
         token, _ = issue_learner_token(
