@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.assignments.services import learner_due
-from api.attempts import decide
+from api.attempts import decide, pace
 from api.attempts import submit as submitting
 from api.attempts.lists import compare_list
 from api.attempts.review import results
@@ -268,13 +268,19 @@ class AttemptService:
             used = len(await self._submitted(session, row.module_id, row.form_id))
         return self._view(row, entry, form, used)
 
-    async def submit(self, attempt_id: uuid.UUID, answers: dict[str, Any] | None) -> SubmitResult:
+    async def submit(
+        self, attempt_id: uuid.UUID, answers: dict[str, Any] | None, *, paced: bool = True
+    ) -> SubmitResult:
         """Score the attempt, move it from draft to submitted, and record the module's completion
         when its rule is now met, with their events: read, decide, write (api/attempts/submit.py).
+        `paced`: a live workshop's room holds the learner back (api/attempts/pace.py); a
+        facilitator entering paper answers is not held.
 
         A submit reads again when its write found that another submit (or a void) of the same
         learner came in between, or when its connection was lost (a restarted database): the
         next read finds out what the lost write did."""
+        if paced:
+            await pace.hold(self.sessions, self.catalog, self.learner_id, attempt_id)
         for _ in range(_SUBMIT_TRIES):
             try:
                 result, missing = await self._try_submit(attempt_id, answers)

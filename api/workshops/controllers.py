@@ -16,7 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.content.catalog import Catalog
 from api.db import Sessions
@@ -27,14 +27,16 @@ from api.player.routes import HEADERS
 from api.settings import Settings
 from api.workshops.guard import JoinGuard
 from api.workshops.room import Screen, event_id, parse_event_id
-from api.workshops.services import JoinService, WorkshopService
+from api.workshops.services import JoinService, ParticipantService, WorkshopService
 from api.workshops.wakeups import Wakeups
+from schemas.progress import SubmitResult
 from schemas.workshops import (
     AttendanceConfirm,
     AttendanceResult,
     FeedEvent,
     Joined,
     JoinRequest,
+    PaperAnswers,
     Participant,
     RoomState,
     StateChange,
@@ -54,6 +56,13 @@ STREAM = DownloadSpec(
     "`FeedEvent` with the form, its respondents so far and the list entries it adds, without "
     "names, once the form's minimum group has submitted) for each submit in the room. Each event "
     "has an `id`; reconnect with it as `Last-Event-ID` to resume with nothing lost or repeated.",
+)
+ROOM_STREAM = DownloadSpec(
+    media_type="text/event-stream",
+    label="Server-Sent Events",
+    description="The room's moves only, never anyone's answers: `event: state` (data: `FeedEvent` "
+    "with `state`) from the start or after `Last-Event-ID`, then each time the facilitator moves "
+    "the room.",
 )
 _ENCODER = msgspec.json.Encoder()
 
@@ -82,6 +91,20 @@ def _qr(link: str, kind: str, media_type: str) -> Response[bytes]:
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind=kind, scale=10, border=4)
     return Response(out.getvalue(), media_type=media_type)
+
+
+def _resume(last_event_id: str | None) -> tuple[int, int]:
+    if not last_event_id:
+        return (0, 0)
+    parsed = parse_event_id(last_event_id)
+    if parsed is None:
+        raise BadRequest("Last-Event-ID is not an id this stream gave; reconnect without it.")
+    return parsed
+
+
+LastEventId = Annotated[
+    str | None, HeaderParameter(name="Last-Event-ID", description="Resume after this event.", max_length=60)
+]
 
 
 class WorkshopController(Controller):
@@ -211,6 +234,26 @@ class WorkshopController(Controller):
         as a submit records them (HR records, `completion.recorded` to webhooks and the LMS)."""
         return await workshops.confirm(workshop_id, data.learner_ids)
 
+    @post(
+        "/{workshop_id:uuid}/participants/{learner_id:uuid}/paper",
+        operation_id="enterPaperAnswers",
+        summary="Enter a participant's answers from paper: scored and recorded as their own submit",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        status_code=HTTP_200_OK,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def paper(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        workshop_id: FromPath[uuid.UUID],
+        learner_id: FromPath[uuid.UUID],
+        data: JSONBody[PaperAnswers],
+    ) -> SubmitResult:
+        """Only for a participant of this workshop and a form of its modules; the answers are
+        checked and marked as the submit route does (a misfit is a 422 and writes nothing), and a
+        completion they bring is recorded and fed out as any other."""
+        return await workshops.paper(workshop_id, learner_id, data)
+
     @get(
         "/{workshop_id:uuid}/stream",
         operation_id="streamWorkshop",
@@ -224,17 +267,9 @@ class WorkshopController(Controller):
         workshops: NamedDependency[WorkshopService],
         wakeups: NamedDependency[Wakeups],
         workshop_id: FromPath[uuid.UUID],
-        last_event_id: Annotated[
-            str | None,
-            HeaderParameter(name="Last-Event-ID", description="Resume after this event.", max_length=60),
-        ] = None,
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
-        resume = (0, 0)
-        if last_event_id:
-            parsed = parse_event_id(last_event_id)
-            if parsed is None:
-                raise BadRequest("Last-Event-ID is not an id this stream gave; reconnect without it.")
-            resume = parsed
+        resume = _resume(last_event_id)
         view = await workshops.get(workshop_id)
         screen = Screen([entry.module for entry in await workshops.entries(view.modules)])
         return ServerSentEvent(_events(workshops, wakeups, workshop_id, screen, resume), retry_duration=2000)
@@ -271,6 +306,76 @@ async def _events(
             await wakeups.wait(woken)
 
 
+def provide_participant(
+    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog]
+) -> ParticipantService:
+    principal = principal_of(request)
+    assert principal.learner_id is not None  # the routes require the learner scope
+    return ParticipantService(sessions, catalog, principal.district_id, principal.learner_id)
+
+
+class MyWorkshopsController(Controller):
+    """A participant's rooms, which their player follows."""
+
+    path = "/api/v1/me/workshops"
+    tags = ["workshops"]
+    opt = requires(Scope.LEARNER)
+    dependencies = {
+        "rooms": Provide(provide_participant, sync_to_thread=False),
+        "wakeups": Provide(provide_wakeups, sync_to_thread=False),
+    }
+
+    @get(
+        operation_id="listMyWorkshops",
+        summary="The open workshops the learner is in, with where each room is",
+        responses=problems(401, 403),
+    )
+    async def mine(self, rooms: NamedDependency[ParticipantService]) -> list[RoomState]:
+        return await rooms.rooms()
+
+    @get(
+        "/{workshop_id:uuid}/stream",
+        operation_id="streamMyWorkshop",
+        summary="The room's moves as Server-Sent Events, for a participant's player",
+        opt={"downloads": (ROOM_STREAM,)},
+        media_type="text/event-stream",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def stream(
+        self,
+        sessions: NamedDependency[Sessions],
+        catalog: NamedDependency[Catalog],
+        rooms: NamedDependency[ParticipantService],
+        wakeups: NamedDependency[Wakeups],
+        workshop_id: FromPath[uuid.UUID],
+        last_event_id: LastEventId = None,
+    ) -> ServerSentEvent:
+        resume = _resume(last_event_id)
+        await rooms.member(workshop_id)
+        # The room's feed read as its own district's, with its entries left out in the query.
+        feed = WorkshopService(sessions, catalog, rooms.district_id, "")
+        return ServerSentEvent(_states(feed, wakeups, workshop_id, resume), retry_duration=2000)
+
+
+async def _states(
+    workshops: WorkshopService, wakeups: Wakeups, workshop_id: uuid.UUID, resume: tuple[int, int]
+) -> AsyncIterator[ServerSentEventMessage]:
+    """The room's state events after `resume`, then each as the facilitator moves the room."""
+    position = resume
+    async with wakeups.subscribe(workshop_id) as woken:
+        while True:
+            rows = await workshops.feed(workshop_id, position, states_only=True)
+            for row in rows:
+                position = row.position
+                event = FeedEvent(state=msgspec.convert(row.state, RoomState))
+                yield ServerSentEventMessage(
+                    data=_ENCODER.encode(event).decode(), event="state", id=event_id(position)
+                )
+            if rows:
+                continue
+            await wakeups.wait(woken)
+
+
 class JoinController(Controller):
     """Joining a room from a phone (public: anyone with the code)."""
 
@@ -290,6 +395,7 @@ class JoinController(Controller):
         self,
         request: Request[Any, Any, Any],
         sessions: NamedDependency[Sessions],
+        catalog: NamedDependency[Catalog],
         signing_key: NamedDependency[str],
         guard: NamedDependency[JoinGuard],
         data: JSONBody[JoinRequest],
@@ -297,7 +403,7 @@ class JoinController(Controller):
         """Each join makes a new learner of the workshop's district (so their work counts for
         HR like anyone's); the token lasts until an hour after the code expires."""
         await guard.check(request.scope)
-        return await JoinService(sessions).join(data, signing_key)
+        return await JoinService(sessions, catalog).join(data, signing_key)
 
 
 STATIC = Path(__file__).parent / "static"

@@ -64,6 +64,8 @@ class Custom(msgspec.Struct, kw_only=True):
     school: Scalar = None
     job_role: Scalar = None
     role: Scalar = None
+    workshop: Scalar = None
+    """A live workshop's join code: a learner's launch joins that room."""
 
     def get(self, name: str) -> str:
         value = getattr(self, name)
