@@ -48,6 +48,9 @@ SVG = "image/svg+xml"
 PNG = "image/png"
 QR_SVG = DownloadSpec(media_type=SVG, label="SVG", description="The join link's QR code, to project.")
 QR_PNG = DownloadSpec(media_type=PNG, label="PNG", description="The join link's QR code, to project.")
+PERSON_QR = DownloadSpec(
+    media_type=SVG, label="SVG", description="The participant's link to their own work, for their packet."
+)
 STREAM = DownloadSpec(
     media_type="text/event-stream",
     label="Server-Sent Events",
@@ -253,6 +256,25 @@ class WorkshopController(Controller):
         checked and marked as the submit route does (a misfit is a 422 and writes nothing), and a
         completion they bring is recorded and fed out as any other."""
         return await workshops.paper(workshop_id, learner_id, data)
+
+    @get(
+        "/{workshop_id:uuid}/participants/{learner_id:uuid}/qr.svg",
+        operation_id="getParticipantQrSvg",
+        summary="A participant's own QR code, for their printed packet: opens the player as them",
+        opt={**requires(Scope.WORKSHOPS_RUN), "downloads": (PERSON_QR,)},
+        media_type=SVG,
+        responses=problems(400, 401, 403, 404),
+    )
+    async def person_qr(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        signing_key: NamedDependency[str],
+        workshop_id: FromPath[uuid.UUID],
+        learner_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """The code holds a learner token of the participant's (until an hour after the
+        workshop's code expires): print it on their packet only, as their own key to their work."""
+        return _qr(await workshops.paper_link(workshop_id, learner_id, signing_key), "svg", SVG)
 
     @get(
         "/{workshop_id:uuid}/stream",

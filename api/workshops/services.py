@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from sqlalchemy import and_, func, or_, select, update
@@ -23,6 +24,7 @@ from api.content.catalog import Catalog, Entry
 from api.db import Sessions
 from api.errors import Conflict, Gone, InvalidInput, NotFound
 from api.identity.learners import LearnerService
+from api.identity.tokens import issue
 from api.models import Attempt, Attendance, Learner, Workshop, WorkshopFeed, WorkshopParticipant, utcnow
 from api.workshops.room import Position, clean_code, format_code, new_code
 from schemas.content import Module
@@ -322,6 +324,23 @@ class WorkshopService:
         work = AttemptService(self.sessions, self.catalog, self.district_id, learner_id, cohort)
         attempt, _ = await work.start(data.module_id, data.form_id)
         return await work.submit(attempt.id, dict(data.answers), paced=False)
+
+    async def paper_link(self, workshop_id: uuid.UUID, learner_id: uuid.UUID, signing_key: str) -> str:
+        """The link a participant's printed packet carries as a QR code: the player, opened as
+        them on the module the room is on, with a token that lasts until an hour after the
+        workshop's code expires (the paper is theirs, handed out in the room; a closed room's
+        link still opens their own work, nothing else)."""
+        modules = await self._modules_of(workshop_id)
+        async with self.sessions() as session:
+            row = await self._row(session, workshop_id)
+            joined = await session.get(WorkshopParticipant, (workshop_id, learner_id))
+        if joined is None:
+            raise NotFound(f"Learner {learner_id} did not join this workshop.")
+        module_id, _ = pace.position(modules, row.step)
+        left = max(timedelta(minutes=5), row.expires_at - utcnow() + timedelta(hours=1))
+        token, _ = issue(signing_key, self.district_id, learner_id, row.cohort, left)
+        fragment = urlencode({"token": token, "module": module_id or row.modules[0], "view": "learner"})
+        return f"{self.base_url}/player/#{fragment}"
 
     async def feed(self, workshop_id: uuid.UUID, after: Position, states_only: bool = False) -> list[FeedRow]:
         """The workshop's feed rows after `after`, in order, only those no later commit can

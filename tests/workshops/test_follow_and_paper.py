@@ -3,9 +3,12 @@ activity the room is on; a form the room has not reached is a 409 (nothing writt
 facilitator moves there or lets the room ahead; the participant's stream carries the room's
 moves and never anyone's answers. The facilitator enters a participant's paper answers (scored
 as their submit, completing the module with its event); a non-participant, a stranger module,
-misfit answers, a participant's token or another district: each a 4xx, nothing written."""
+misfit answers, a participant's token or another district: each a 4xx, nothing written. A
+participant's own QR code (for their packet) opens the player as them."""
 
+import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from litestar import Litestar
@@ -15,7 +18,9 @@ from sqlalchemy import func, select
 from api.app import create_app
 from api.db import Sessions
 from api.models import Attempt, OutboxEvent
+from api.runtime import Runtime
 from api.settings import Settings
+from api.workshops.services import WorkshopService
 from tests.conftest import Tenant
 from tests.progress.answers import form_answers
 from tests.progress.test_progress_api import MODULE, facilitator_forms
@@ -205,3 +210,35 @@ async def test_paper_answers_entered_by_the_facilitator(
             )
         ).scalars()
         assert [e["learner"]["id"] for e in events].count(person["learner"]["id"]) == 1
+
+
+async def test_a_participants_own_qr_opens_the_player_as_them(
+    client: Client, runtime: Runtime, district_a: Tenant, district_b: Tenant
+) -> None:
+    workshop = await open_workshop(client, district_a)
+    url = f"{WORKSHOPS}/{workshop['id']}"
+    person = await join(client, workshop["code"], "Qi Packet")
+    outsider = await join(client, (await open_workshop(client, district_a))["code"], "Elsewhere")
+    qr = await client.get(f"{url}/participants/{person['learner']['id']}/qr.svg", headers=district_a.headers)
+    assert (
+        qr.status_code == 200
+        and qr.headers["content-type"].startswith("image/svg+xml")
+        and b"<svg" in qr.content
+    )
+    for path, headers, status in (
+        (f"{url}/participants/{outsider['learner']['id']}/qr.svg", district_a.headers, 404),
+        (f"{url}/participants/{person['learner']['id']}/qr.svg", district_b.headers, 404),
+        (f"{url}/participants/{person['learner']['id']}/qr.svg", bearer(person["token"]), 403),
+    ):
+        assert (await client.get(path, headers=headers)).status_code == status
+    # What the code holds: the player, as that participant, on the room's module.
+    service = WorkshopService(runtime.sessions, runtime.catalog, district_a.id, "http://testserver.local")
+    link = await service.paper_link(
+        uuid.UUID(workshop["id"]), uuid.UUID(person["learner"]["id"]), await runtime.token_key.get()
+    )
+    base, _, fragment = link.partition("#")
+    assert base == "http://testserver.local/player/"
+    opened = dict(parse_qsl(fragment))
+    assert opened["module"] == MODULE and opened["view"] == "learner"
+    me = (await client.get("/api/v1/me", headers=bearer(opened["token"]))).json()
+    assert me["id"] == person["learner"]["id"] and me["name"] == "Qi Packet"
