@@ -13,12 +13,15 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from api.content.catalog import Catalog
 from api.db import Sessions
 from api.errors import Conflict, NotFound
 from api.models import Attempt, Workshop, WorkshopParticipant, utcnow
 from schemas.content import Module
+
+_TRIES = 3
 
 
 def position(modules: Sequence[Module], step: int) -> tuple[str | None, str | None]:
@@ -72,8 +75,17 @@ async def hold(sessions: Sessions, catalog: Catalog, learner_id: uuid.UUID, atte
             Workshop.expires_at > utcnow(),
         )
     )
-    async with sessions() as session:
-        rows = (await session.execute(query)).all()
+    for tries_left in reversed(range(_TRIES)):
+        async with sessions() as session:
+            try:
+                rows = (await session.execute(query)).all()
+                break
+            except DBAPIError:
+                # A connection the server ended (a restart) fails its next statement before the
+                # pool notices: throw it away and read on a fresh one, as the submit does.
+                await session.invalidate()
+                if not tries_left:
+                    raise
     for module_ids, step, module_id, form_id in rows:
         if module_id not in module_ids:
             continue

@@ -27,7 +27,7 @@ from api.player.routes import HEADERS
 from api.settings import Settings
 from api.workshops.guard import JoinGuard
 from api.workshops.room import Screen, event_id, parse_event_id
-from api.workshops.services import JoinService, ParticipantService, WorkshopService
+from api.workshops.services import FEED_PAGE, JoinService, ParticipantService, WorkshopService
 from api.workshops.wakeups import Wakeups
 from schemas.progress import SubmitResult
 from schemas.workshops import (
@@ -382,11 +382,17 @@ class MyWorkshopsController(Controller):
 async def _states(
     workshops: WorkshopService, wakeups: Wakeups, workshop_id: uuid.UUID, resume: tuple[int, int]
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """The room's state events after `resume`, then each as the facilitator moves the room."""
+    """The room's state events after `resume` (from the start: only the latest, where the room
+    is now, so a player joining late does not replay the room's path), then each as the
+    facilitator moves the room."""
     position = resume
     async with wakeups.subscribe(workshop_id) as woken:
         while True:
             rows = await workshops.feed(workshop_id, position, states_only=True)
+            if position == (0, 0):
+                while rows and len(rows) == FEED_PAGE:  # a long history: on to its end
+                    rows = await workshops.feed(workshop_id, rows[-1].position, states_only=True) or rows[-1:]
+                rows = rows[-1:]
             for row in rows:
                 position = row.position
                 event = FeedEvent(state=msgspec.convert(row.state, RoomState))

@@ -639,7 +639,9 @@ async function startLearner() {
   const open = S.progress && S.progress.status === "in_progress" ? S.steps.findIndex((s) => s.form && !formDone(s.form)) : 0;
   const saved = (S.launch.steps || {})[S.module.id] ?? Math.max(open, 0);
   S.room = await room;
-  const first = S.room ? Math.min(saved, roomLimit()) : saved;
+  // In a room: where the room is (the facilitator's step), else no further than it lets them.
+  const following = S.room && S.room.status === "open" && !S.room.allow_ahead && S.room.module_id === S.module.id;
+  const first = following ? roomStep() : S.room ? Math.min(saved, roomLimit()) : saved;
   await goTo(Math.min(first, S.steps.length - 1), { focus: false });
   if (S.room) followRoom(S.room.workshop_id);
   performance.mark("fo-rendered");
