@@ -67,7 +67,12 @@ from api.roster.controllers import RosterController
 from api.runtime import open_runtime
 from api.settings import Settings
 from api.sweeps import runtime_sweeps
-from api.workshops.controllers import JoinController, WorkshopController, workshop_pages
+from api.workshops.controllers import (
+    JoinController,
+    MyWorkshopsController,
+    WorkshopController,
+    workshop_pages,
+)
 from api.workshops.guard import JoinGuard
 from api.workshops.wakeups import Wakeups
 
@@ -176,6 +181,7 @@ class Core(InitPlugin):
                 dashboard,
                 impact_assets(),
                 WorkshopController,
+                MyWorkshopsController,
                 JoinController,
                 workshop_pages(),
             ]

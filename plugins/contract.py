@@ -30,6 +30,9 @@ What a plugin may use:
 - **Routes**: `Scope`, `requires(*scopes)` (a controller's `opt`), `principal_of(request)`.
 - **Outbound calls**: `UnsafeDestination` (raised by the guarded client), `check_url` and
   `resolve_and_check` (check a URL an administrator gives before storing it).
+- **Live workshops**: `launch_room(sessions, district_id, module_id, code, cohort)`, the open
+  room a launch joins (by a code, or the launch's cohort), and `add_participant(connection,
+  workshop_id, learner_id)`, in the launch's own transaction.
 - **Learners and content**: `Catalog` (the published modules), `issue_learner_token`; the
   `Attempt` model (a submitted attempt's answers, for a plugin that reports them item by item)
   and `is_scorable` / `score_item` (an item's credit, marked as Front Office marks it).
@@ -90,6 +93,7 @@ from api.plugin import (
     load_config,
     secret_fields,
 )
+from api.workshops.services import add_participant, launch_room
 
 __all__ = [
     "SEALED",
@@ -122,6 +126,7 @@ __all__ = [
     "UTCDateTime",
     "Unauthorized",
     "UnsafeDestination",
+    "add_participant",
     "check_url",
     "classify",
     "console_session_cookie",
@@ -129,6 +134,7 @@ __all__ = [
     "emit",
     "is_scorable",
     "issue_learner_token",
+    "launch_room",
     "load_config",
     "open_console_session",
     "principal_of",

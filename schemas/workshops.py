@@ -9,7 +9,7 @@ from msgspec import Meta
 
 from schemas.base import Wire
 from schemas.content import Id
-from schemas.progress import LearnerView
+from schemas.progress import AnswerValue, LearnerView
 
 JoinCode = Annotated[
     str,
@@ -45,6 +45,17 @@ class RoomState(Wire, kw_only=True):
     step: Annotated[int, Meta(description="The step of the facilitator's script the room is on, from 0.")]
     allow_ahead: Annotated[bool, Meta(description="Participants may work past the room's step.")]
     status: Literal["open", "closed"]
+    module_id: Annotated[
+        str | None, Meta(description="The module the room's step is in (what participants' players open).")
+    ] = None
+    activity: Annotated[
+        str | None,
+        Meta(
+            description="The activity the room is on in that module: the step's own, else the one an "
+            "earlier step of the module ran (None before any). Participants may not submit a form "
+            "the room has not reached unless `allow_ahead`."
+        ),
+    ] = None
 
 
 class WorkshopView(Wire, kw_only=True):
@@ -117,6 +128,17 @@ class AttendanceResult(Wire, kw_only=True):
 
     attended: Annotated[int, Meta(description="Participants now confirmed (all named).")]
     completions: Annotated[int, Meta(description="Completions the attendance recorded.")]
+
+
+class PaperAnswers(Wire, kw_only=True):
+    """A participant's answers to a form on paper, entered by the facilitator: scored and
+    recorded as the participant's own submit."""
+
+    module_id: Id
+    form_id: Id
+    answers: Annotated[
+        dict[str, AnswerValue], Meta(description="Item id to answer, as the submit route takes them.")
+    ]
 
 
 class RoomEntry(Wire, kw_only=True):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.assignments.services import learner_due
-from api.attempts import decide
+from api.attempts import decide, pace
 from api.attempts import submit as submitting
 from api.attempts.lists import compare_list
 from api.attempts.review import results
@@ -56,6 +56,10 @@ _LIVE_COMPLETION = select(*(getattr(Completion, field) for field in CompletionVi
 # How often a submit reads again before it gives up: each time, another device's submit (or a
 # void) of the same learner wrote in between, or the connection was lost.
 _SUBMIT_TRIES = 10
+
+
+class _InARoom(Exception):
+    """The submit's read found the learner in a live room that holds its pace: ask it first."""
 
 
 class AttemptService:
@@ -268,18 +272,27 @@ class AttemptService:
             used = len(await self._submitted(session, row.module_id, row.form_id))
         return self._view(row, entry, form, used)
 
-    async def submit(self, attempt_id: uuid.UUID, answers: dict[str, Any] | None) -> SubmitResult:
+    async def submit(
+        self, attempt_id: uuid.UUID, answers: dict[str, Any] | None, *, paced: bool = True
+    ) -> SubmitResult:
         """Score the attempt, move it from draft to submitted, and record the module's completion
         when its rule is now met, with their events: read, decide, write (api/attempts/submit.py).
+        `paced`: a live workshop's room holds the learner back (api/attempts/pace.py); a
+        facilitator entering paper answers is not held.
 
         A submit reads again when its write found that another submit (or a void) of the same
         learner came in between, or when its connection was lost (a restarted database): the
         next read finds out what the lost write did."""
         for _ in range(_SUBMIT_TRIES):
             try:
-                result, missing = await self._try_submit(attempt_id, answers)
+                result, missing = await self._try_submit(attempt_id, answers, paced)
             except submitting.ConnectionLost:
                 continue  # the pool has thrown the dead connection away; the next is fresh
+            except _InARoom:
+                # Outside the unit (SQLite's is a transaction): may the room's pace let it in?
+                await pace.hold(self.sessions, self.catalog, self.learner_id, attempt_id)
+                paced = False
+                continue
             if result is not None:
                 return result
             if missing is not None:  # the catalog reads the database on a miss: never in the unit
@@ -287,7 +300,7 @@ class AttemptService:
         raise Conflict("This learner's work kept changing while the attempt was submitted; try again.")
 
     async def _try_submit(
-        self, attempt_id: uuid.UUID, answers: dict[str, Any] | None
+        self, attempt_id: uuid.UUID, answers: dict[str, Any] | None, paced: bool = False
     ) -> tuple[SubmitResult | None, tuple[str, str, str] | None]:
         """One read and, for a draft, one write. Returns the result; or None and the module
         version (module, form, version) to load first when the catalog has not cached it; or None
@@ -312,6 +325,8 @@ class AttemptService:
                         "cannot change; start a new attempt to answer again."
                     )
                 return SubmitResult(attempt=self._view(target, entry, form, used), completion=seen.live), None
+            if paced and seen.paced:
+                raise _InARoom()
             decided, submission, marking, completion = decide.decide(
                 seen,
                 target,

@@ -55,7 +55,15 @@ from sqlalchemy.sql.selectable import LateralFromClause, ScalarSelect
 
 from api.attempts.batching import Batcher
 from api.db import Sessions
-from api.models import Attempt, Attendance, Completion, Learner, OutboxEvent
+from api.models import (
+    Attempt,
+    Attendance,
+    Completion,
+    Learner,
+    OutboxEvent,
+    Workshop,
+    WorkshopParticipant,
+)
 from schemas.events import event_type
 from schemas.progress import CompletionView
 
@@ -101,7 +109,19 @@ _ATTENDED = (
     .where(Attendance.learner_id == _TARGET.learner_id, Attendance.module_id == _TARGET.module_id)
     .label("attended")
 )
-_COLUMNS = (*_LEARNER, Learner.progress_version, _ATTENDED, *_ATTEMPT, *_COMPLETION)
+# Whether the learner is in an open live workshop that holds its participants to the room's
+# pace: one index probe; only then does the submit ask what the room has reached (pace.py).
+_PACED = (
+    exists()
+    .where(
+        WorkshopParticipant.learner_id == _TARGET.learner_id,
+        Workshop.id == WorkshopParticipant.workshop_id,
+        Workshop.status == literal_column("'open'"),  # no parameter: the batch binds by name
+        Workshop.allow_ahead.is_(False),
+    )
+    .label("paced")
+)
+_COLUMNS = (*_LEARNER, Learner.progress_version, _ATTENDED, _PACED, *_ATTEMPT, *_COMPLETION)
 # One submit's read (SQLite's).
 _READ = (
     select(*_COLUMNS)
@@ -157,6 +177,17 @@ _ASKED_ATTENDED = _lookup(
     ),
     "attended",
 )
+_ASKED_PACED = _lookup(
+    select(WorkshopParticipant.workshop_id)
+    .join(Workshop, Workshop.id == WorkshopParticipant.workshop_id)
+    .where(
+        WorkshopParticipant.learner_id == _ASKED.c.learner_id,
+        Workshop.status == literal_column("'open'"),  # no parameter: the batch binds by name
+        Workshop.allow_ahead.is_(False),
+    )
+    .limit(literal_column("1")),
+    "paced",
+)
 _ASKED_ATTEMPTS = _lookup(
     select(*_ATTEMPT).where(
         Attempt.learner_id == _ASKED.c.learner_id, Attempt.module_id == _ASKED_TARGET.c.module_id
@@ -176,6 +207,7 @@ READ_BATCH = (
         _ASKED.c.n,
         *_ASKED_LEARNER.c,
         _ASKED_ATTENDED.c.module_id.is_not(None).label("attended"),
+        _ASKED_PACED.c.workshop_id.is_not(None).label("paced"),
         *_ASKED_ATTEMPTS.c,
         *_ASKED_COMPLETION.c,
     )
@@ -183,10 +215,11 @@ READ_BATCH = (
     .join(_ASKED_TARGET, true())
     .join(_ASKED_LEARNER, true())
     .outerjoin(_ASKED_ATTENDED, true())
+    .outerjoin(_ASKED_PACED, true())
     .join(_ASKED_ATTEMPTS, true())
     .outerjoin(_ASKED_COMPLETION, true())
 )
-_ATTEMPT_AT = len(_LEARNER) + 2
+_ATTEMPT_AT = len(_LEARNER) + 3
 _COMPLETION_AT = _ATTEMPT_AT + len(_ATTEMPT)
 
 
@@ -200,6 +233,8 @@ class Seen(msgspec.Struct, frozen=True):
     attempts: list[SeenAttempt]
     live: CompletionView | None
     attended: bool = False
+    paced: bool = False
+    """The learner is in an open live workshop that holds them to the room's pace."""
 
 
 def _seen(rows: Sequence[Sequence[Any]], district_id: uuid.UUID) -> Seen | None:
@@ -217,6 +252,7 @@ def _seen(rows: Sequence[Sequence[Any]], district_id: uuid.UUID) -> Seen | None:
         attempts=[SeenAttempt(*row[_ATTEMPT_AT:_COMPLETION_AT]) for row in rows],
         live=live,
         attended=bool(first[len(_LEARNER) + 1]),
+        paced=bool(first[len(_LEARNER) + 2]),
     )
 
 

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.content.catalog import Catalog
 from api.db import Sessions
@@ -27,14 +27,16 @@ from api.player.routes import HEADERS
 from api.settings import Settings
 from api.workshops.guard import JoinGuard
 from api.workshops.room import Position, Screen, event_id, parse_event_id
-from api.workshops.services import JoinService, WorkshopService
-from api.workshops.wakeups import Wakeups
+from api.workshops.services import JoinService, ParticipantService, WorkshopService
+from api.workshops.wakeups import View, Wakeups
+from schemas.progress import SubmitResult
 from schemas.workshops import (
     AttendanceConfirm,
     AttendanceResult,
     FeedEvent,
     Joined,
     JoinRequest,
+    PaperAnswers,
     Participant,
     RoomState,
     StateChange,
@@ -46,6 +48,9 @@ SVG = "image/svg+xml"
 PNG = "image/png"
 QR_SVG = DownloadSpec(media_type=SVG, label="SVG", description="The join link's QR code, to project.")
 QR_PNG = DownloadSpec(media_type=PNG, label="PNG", description="The join link's QR code, to project.")
+PERSON_QR = DownloadSpec(
+    media_type=SVG, label="SVG", description="The participant's link to their own work, for their packet."
+)
 STREAM = DownloadSpec(
     media_type="text/event-stream",
     label="Server-Sent Events",
@@ -54,6 +59,13 @@ STREAM = DownloadSpec(
     "`FeedEvent` with the form, its respondents so far and the list entries it adds, without "
     "names, once the form's minimum group has submitted) for each submit in the room. Each event "
     "has an `id`; reconnect with it as `Last-Event-ID` to resume with nothing lost or repeated.",
+)
+ROOM_STREAM = DownloadSpec(
+    media_type="text/event-stream",
+    label="Server-Sent Events",
+    description="The room's moves only, never anyone's answers: `event: state` (data: `FeedEvent` "
+    "with `state`) from the start or after `Last-Event-ID`, then each time the facilitator moves "
+    "the room.",
 )
 _ENCODER = msgspec.json.Encoder()
 
@@ -82,6 +94,20 @@ def _qr(link: str, kind: str, media_type: str) -> Response[bytes]:
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind=kind, scale=10, border=4)
     return Response(out.getvalue(), media_type=media_type)
+
+
+def _resume(last_event_id: str | None) -> tuple[int, int]:
+    if not last_event_id:
+        return (0, 0)
+    parsed = parse_event_id(last_event_id)
+    if parsed is None:
+        raise BadRequest("Last-Event-ID is not an id this stream gave; reconnect without it.")
+    return parsed
+
+
+LastEventId = Annotated[
+    str | None, HeaderParameter(name="Last-Event-ID", description="Resume after this event.", max_length=60)
+]
 
 
 class WorkshopController(Controller):
@@ -211,6 +237,45 @@ class WorkshopController(Controller):
         as a submit records them (HR records, `completion.recorded` to webhooks and the LMS)."""
         return await workshops.confirm(workshop_id, data.learner_ids)
 
+    @post(
+        "/{workshop_id:uuid}/participants/{learner_id:uuid}/paper",
+        operation_id="enterPaperAnswers",
+        summary="Enter a participant's answers from paper: scored and recorded as their own submit",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        status_code=HTTP_200_OK,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def paper(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        workshop_id: FromPath[uuid.UUID],
+        learner_id: FromPath[uuid.UUID],
+        data: JSONBody[PaperAnswers],
+    ) -> SubmitResult:
+        """Only for a participant of this workshop and a form of its modules; the answers are
+        checked and marked as the submit route does (a misfit is a 422 and writes nothing), and a
+        completion they bring is recorded and fed out as any other."""
+        return await workshops.paper(workshop_id, learner_id, data)
+
+    @get(
+        "/{workshop_id:uuid}/participants/{learner_id:uuid}/qr.svg",
+        operation_id="getParticipantQrSvg",
+        summary="A participant's own QR code, for their printed packet: opens the player as them",
+        opt={**requires(Scope.WORKSHOPS_RUN), "downloads": (PERSON_QR,)},
+        media_type=SVG,
+        responses=problems(400, 401, 403, 404),
+    )
+    async def person_qr(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        signing_key: NamedDependency[str],
+        workshop_id: FromPath[uuid.UUID],
+        learner_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """The code holds a learner token of the participant's (until an hour after the
+        workshop's code expires): print it on their packet only, as their own key to their work."""
+        return _qr(await workshops.paper_link(workshop_id, learner_id, signing_key), "svg", SVG)
+
     @get(
         "/{workshop_id:uuid}/stream",
         operation_id="streamWorkshop",
@@ -224,21 +289,13 @@ class WorkshopController(Controller):
         workshops: NamedDependency[WorkshopService],
         wakeups: NamedDependency[Wakeups],
         workshop_id: FromPath[uuid.UUID],
-        last_event_id: Annotated[
-            str | None,
-            HeaderParameter(name="Last-Event-ID", description="Resume after this event.", max_length=60),
-        ] = None,
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
-        resume = (0, 0)
-        if last_event_id:
-            parsed = parse_event_id(last_event_id)
-            if parsed is None:
-                raise BadRequest("Last-Event-ID is not an id this stream gave; reconnect without it.")
-            resume = parsed
+        resume = _resume(last_event_id)
         view = await workshops.get(workshop_id)
         screen = Screen([entry.module for entry in await workshops.entries(view.modules)])
         return ServerSentEvent(
-            _events(wakeups, workshop_id, _reader(workshops, workshop_id, screen), resume),
+            _events(wakeups, workshop_id, "screen", _reader(workshops, workshop_id, screen), resume),
             retry_duration=2000,
         )
 
@@ -278,14 +335,19 @@ def _reader(
 async def _events(
     wakeups: Wakeups,
     workshop_id: uuid.UUID,
+    view: View,
     read: Callable[[Position], Awaitable[list[Shown]]],
     resume: Position,
+    from_latest: bool = False,
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Every feed row's event in order, those after `resume` (the ones up to it taught the
     screen what the room has seen, so anonymity holds as it did); then live ones as they
-    commit."""
+    commit. `from_latest`: start at the last row of the feed as it is now."""
     index = 0
-    async with wakeups.follow(workshop_id, read) as tail:
+    async with wakeups.follow(workshop_id, view, read) as tail:
+        if from_latest:
+            await tail.caught_up.wait()
+            index = max(len(tail.rows) - 1, 0)
         while True:
             grown = tail.grown
             if tail.error is not None:
@@ -298,6 +360,78 @@ async def _events(
             for row in rows:
                 if row.data is not None and row.position > resume:
                     yield ServerSentEventMessage(data=row.data, event=row.kind, id=event_id(row.position))
+
+
+def provide_participant(
+    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], catalog: NamedDependency[Catalog]
+) -> ParticipantService:
+    principal = principal_of(request)
+    assert principal.learner_id is not None  # the routes require the learner scope
+    return ParticipantService(sessions, catalog, principal.district_id, principal.learner_id)
+
+
+class MyWorkshopsController(Controller):
+    """A participant's rooms, which their player follows."""
+
+    path = "/api/v1/me/workshops"
+    tags = ["workshops"]
+    opt = requires(Scope.LEARNER)
+    dependencies = {
+        "rooms": Provide(provide_participant, sync_to_thread=False),
+        "wakeups": Provide(provide_wakeups, sync_to_thread=False),
+    }
+
+    @get(
+        operation_id="listMyWorkshops",
+        summary="The open workshops the learner is in, with where each room is",
+        responses=problems(401, 403),
+    )
+    async def mine(self, rooms: NamedDependency[ParticipantService]) -> list[RoomState]:
+        return await rooms.rooms()
+
+    @get(
+        "/{workshop_id:uuid}/stream",
+        operation_id="streamMyWorkshop",
+        summary="The room's moves as Server-Sent Events, for a participant's player",
+        opt={"downloads": (ROOM_STREAM,)},
+        media_type="text/event-stream",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def stream(
+        self,
+        sessions: NamedDependency[Sessions],
+        catalog: NamedDependency[Catalog],
+        rooms: NamedDependency[ParticipantService],
+        wakeups: NamedDependency[Wakeups],
+        workshop_id: FromPath[uuid.UUID],
+        last_event_id: LastEventId = None,
+    ) -> ServerSentEvent:
+        resume = _resume(last_event_id)
+        await rooms.member(workshop_id)
+        # The room's feed read as its own district's, with its entries left out in the query.
+        feed = WorkshopService(sessions, catalog, rooms.district_id, "")
+        # From the start, only where the room is now: a player joining late does not replay its path.
+        read = _moves(feed, workshop_id)
+        moves = _events(wakeups, workshop_id, "moves", read, resume, from_latest=resume == (0, 0))
+        return ServerSentEvent(moves, retry_duration=2000)
+
+
+def _moves(
+    workshops: WorkshopService, workshop_id: uuid.UUID
+) -> Callable[[Position], Awaitable[list[Shown]]]:
+    """Reads the room's moves after a position (never an entry): the participants' tail's reader."""
+
+    async def read(after: Position) -> list[Shown]:
+        return [
+            Shown(
+                position=row.position,
+                kind="state",
+                data=_ENCODER.encode(FeedEvent(state=msgspec.convert(row.state, RoomState))).decode(),
+            )
+            for row in await workshops.feed(workshop_id, after, states_only=True)
+        ]
+
+    return read
 
 
 class JoinController(Controller):
@@ -319,6 +453,7 @@ class JoinController(Controller):
         self,
         request: Request[Any, Any, Any],
         sessions: NamedDependency[Sessions],
+        catalog: NamedDependency[Catalog],
         signing_key: NamedDependency[str],
         guard: NamedDependency[JoinGuard],
         data: JSONBody[JoinRequest],
@@ -326,7 +461,7 @@ class JoinController(Controller):
         """Each join makes a new learner of the workshop's district (so their work counts for
         HR like anyone's); the token lasts until an hour after the code expires."""
         await guard.check(request.scope)
-        return await JoinService(sessions).join(data, signing_key)
+        return await JoinService(sessions, catalog).join(data, signing_key)
 
 
 STATIC = Path(__file__).parent / "static"

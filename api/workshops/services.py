@@ -2,28 +2,39 @@
 confirming attendance (which may complete modules, as a submit would)."""
 
 import uuid
+from collections.abc import Sequence
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from api.attempts import pace
 from api.attempts.attended import Retry, complete_on_attendance
+from api.attempts.decide import checked
+from api.attempts.services import AttemptService
 from api.completions.changes import PG_HORIZON
 from api.content.catalog import Catalog, Entry
 from api.db import Sessions
 from api.errors import Conflict, Gone, InvalidInput, NotFound
 from api.identity.learners import LearnerService
+from api.identity.tokens import issue
 from api.models import Attempt, Attendance, Learner, Workshop, WorkshopFeed, WorkshopParticipant, utcnow
 from api.workshops.room import Position, clean_code, format_code, new_code
+from schemas.content import Module
 from schemas.problem import FieldError
-from schemas.progress import LearnerProfile
+from schemas.progress import LearnerProfile, SubmitResult
 from schemas.workshops import (
     AttendanceResult,
     Joined,
     JoinRequest,
+    PaperAnswers,
     Participant,
     RoomState,
     StateChange,
@@ -36,7 +47,9 @@ FEED_PAGE = 500
 """Feed rows read at once by a stream."""
 
 
-def room_state(row: Workshop) -> RoomState:
+def room_state(row: Workshop, modules: Sequence[Module] = ()) -> RoomState:
+    """The room's state; with the workshop's modules, also where in them the room is."""
+    module_id, activity = pace.position(modules, row.step)
     return RoomState(
         workshop_id=row.id,
         title=row.title,
@@ -44,7 +57,19 @@ def room_state(row: Workshop) -> RoomState:
         step=row.step,
         allow_ahead=row.allow_ahead,
         status=row.status,  # type: ignore[arg-type]
+        module_id=module_id,
+        activity=activity,
     )
+
+
+async def published(catalog: Catalog, module_ids: Sequence[str]) -> list[Module]:
+    """The current versions of those of the modules still published (resolve before any
+    session: the catalog may read the database)."""
+    found: list[Module] = []
+    for module_id in module_ids:
+        with suppress(NotFound):
+            found.append((await catalog.entry(module_id)).module)
+    return found
 
 
 class FeedRow(msgspec.Struct, frozen=True):
@@ -99,8 +124,8 @@ class WorkshopService:
         return found
 
     async def open(self, data: WorkshopOpen, opened_by: str) -> WorkshopView:
-        await self.entries(data.modules)
         modules = list(dict.fromkeys(data.modules))
+        scripts = [entry.module for entry in await self.entries(modules)]
         for _ in range(5):  # a code already taken (1 in 25^8 a try): draw another
             try:
                 async with self.sessions.begin() as session:
@@ -121,15 +146,21 @@ class WorkshopService:
                     session.add(row)
                     await session.flush()
                     # The feed starts with the room's state, so a stream from the start has it.
-                    session.add(self._state_row(row))
+                    session.add(self._state_row(row, scripts))
                     return self.view(row, 0)
             except IntegrityError:
                 continue
         raise Conflict("No free join code was found; try again.")
 
     @staticmethod
-    def _state_row(row: Workshop) -> WorkshopFeed:
-        return WorkshopFeed(workshop_id=row.id, kind="state", state=msgspec.to_builtins(room_state(row)))
+    def _state_row(row: Workshop, modules: Sequence[Module]) -> WorkshopFeed:
+        state = msgspec.to_builtins(room_state(row, modules))
+        return WorkshopFeed(workshop_id=row.id, kind="state", state=state)
+
+    async def _modules_of(self, workshop_id: uuid.UUID) -> list[Module]:
+        async with self.sessions() as session:
+            module_ids = list((await self._row(session, workshop_id)).modules)
+        return await published(self.catalog, module_ids)
 
     async def _row(self, session: AsyncSession, workshop_id: uuid.UUID) -> Workshop:
         row = await session.get(Workshop, workshop_id)
@@ -148,6 +179,7 @@ class WorkshopService:
             return self.view(row, await self._count(session, workshop_id))
 
     async def change(self, workshop_id: uuid.UUID, data: StateChange) -> WorkshopView:
+        modules = await self._modules_of(workshop_id)
         async with self.sessions.begin() as session:
             row = await self._row(session, workshop_id)
             if row.status == "closed":
@@ -158,12 +190,13 @@ class WorkshopService:
                 row.allow_ahead = data.allow_ahead
             if data.status == "closed":
                 row.status, row.closed_at = "closed", utcnow()
-            session.add(self._state_row(row))
+            session.add(self._state_row(row, modules))
             await session.flush()
             return self.view(row, await self._count(session, workshop_id))
 
     async def room(self, workshop_id: uuid.UUID, learner_id: uuid.UUID | None) -> RoomState:
         """The room's state, for its facilitator or one of its participants."""
+        modules = await self._modules_of(workshop_id)
         async with self.sessions() as session:
             row = await self._row(session, workshop_id)
             if (
@@ -171,7 +204,7 @@ class WorkshopService:
                 and await session.get(WorkshopParticipant, (workshop_id, learner_id)) is None
             ):
                 raise NotFound("No such workshop in this district.")
-            return room_state(row)
+            return room_state(row, modules)
 
     async def participants(self, workshop_id: uuid.UUID) -> list[Participant]:
         async with self.sessions() as session:
@@ -261,9 +294,58 @@ class WorkshopService:
                 continue  # a submit or another confirmation of theirs wrote meanwhile: decide again
         raise Conflict("This learner's progress kept changing while attendance was confirmed; try again.")
 
-    async def feed(self, workshop_id: uuid.UUID, after: Position) -> list[FeedRow]:
+    async def paper(self, workshop_id: uuid.UUID, learner_id: uuid.UUID, data: PaperAnswers) -> SubmitResult:
+        """A participant's paper answers to a form, entered by the facilitator: checked, scored
+        and recorded exactly as the participant's own submit (completion, HR, events), under the
+        room's cohort; not held by the room's pace (the paper was written in the room)."""
+        async with self.sessions() as session:
+            row = await self._row(session, workshop_id)
+            joined = await session.get(WorkshopParticipant, (workshop_id, learner_id))
+            modules, cohort = list(row.modules), row.cohort
+        if joined is None:
+            raise InvalidInput(
+                f"Learner {learner_id} did not join this workshop; GET the workshop's participants "
+                "for their ids.",
+                errors=[FieldError(field="$.learner_id", message="not a participant")],
+            )
+        if data.module_id not in modules:
+            raise InvalidInput(
+                f"This workshop runs {', '.join(modules)}, not {data.module_id!r}.",
+                errors=[FieldError(field="$.module_id", message="not a module of this workshop")],
+            )
+        entry = await self.catalog.entry(data.module_id)
+        form = next((f for f in entry.module.forms if f.id == data.form_id), None)
+        if form is None:
+            raise InvalidInput(
+                f"Module {data.module_id!r} has no form {data.form_id!r}.",
+                errors=[FieldError(field="$.form_id", message="no such form in the module")],
+            )
+        checked(form, data.answers)  # a misfit is a 422 before any attempt is started
+        work = AttemptService(self.sessions, self.catalog, self.district_id, learner_id, cohort)
+        attempt, _ = await work.start(data.module_id, data.form_id)
+        return await work.submit(attempt.id, dict(data.answers), paced=False)
+
+    async def paper_link(self, workshop_id: uuid.UUID, learner_id: uuid.UUID, signing_key: str) -> str:
+        """The link a participant's printed packet carries as a QR code: the player, opened as
+        them on the module the room is on, with a token that lasts until an hour after the
+        workshop's code expires (the paper is theirs, handed out in the room; a closed room's
+        link still opens their own work, nothing else)."""
+        modules = await self._modules_of(workshop_id)
+        async with self.sessions() as session:
+            row = await self._row(session, workshop_id)
+            joined = await session.get(WorkshopParticipant, (workshop_id, learner_id))
+        if joined is None:
+            raise NotFound(f"Learner {learner_id} did not join this workshop.")
+        module_id, _ = pace.position(modules, row.step)
+        left = max(timedelta(minutes=5), row.expires_at - utcnow() + timedelta(hours=1))
+        token, _ = issue(signing_key, self.district_id, learner_id, row.cohort, left)
+        fragment = urlencode({"token": token, "module": module_id or row.modules[0], "view": "learner"})
+        return f"{self.base_url}/player/#{fragment}"
+
+    async def feed(self, workshop_id: uuid.UUID, after: Position, states_only: bool = False) -> list[FeedRow]:
         """The workshop's feed rows after `after`, in order, only those no later commit can
-        slip behind (as the completions changes feed serves: `api/completions/changes.py`)."""
+        slip behind (as the completions changes feed serves: `api/completions/changes.py`);
+        `states_only`: the room's moves alone (what its participants may see)."""
         txid, row_id = after
         query = (
             select(
@@ -284,6 +366,8 @@ class WorkshopService:
             .order_by(WorkshopFeed.txid, WorkshopFeed.id)
             .limit(FEED_PAGE)
         )
+        if states_only:
+            query = query.where(WorkshopFeed.kind == "state")
         async with self.sessions() as session:
             if session.get_bind().dialect.name == "postgresql":
                 query = query.where(WorkshopFeed.txid < PG_HORIZON)
@@ -305,8 +389,9 @@ class WorkshopService:
 class JoinService:
     """Joining a room by its code, from a phone, without an account (the public route)."""
 
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions, catalog: Catalog) -> None:
         self.sessions = sessions
+        self.catalog = catalog
 
     async def join(self, data: JoinRequest, signing_key: str) -> Joined:
         code = clean_code(data.code)
@@ -333,6 +418,88 @@ class JoinService:
         token = await learners.token(profile, row.cohort, minutes, signing_key)
         async with self.sessions.begin() as session:
             session.add(WorkshopParticipant(workshop_id=row.id, learner_id=token.learner.id, joined_at=now))
-        return Joined(
-            token=token.token, expires_at=token.expires_at, learner=token.learner, room=room_state(row)
+        room = room_state(row, await published(self.catalog, row.modules))
+        return Joined(token=token.token, expires_at=token.expires_at, learner=token.learner, room=room)
+
+
+class ParticipantService:
+    """A learner's own rooms: the open workshops they are in, and where each is."""
+
+    def __init__(
+        self, sessions: Sessions, catalog: Catalog, district_id: uuid.UUID, learner_id: uuid.UUID
+    ) -> None:
+        self.sessions = sessions
+        self.catalog = catalog
+        self.district_id = district_id
+        self.learner_id = learner_id
+
+    async def rooms(self) -> list[RoomState]:
+        """The open rooms (code not expired) the learner joined, newest first."""
+        async with self.sessions() as session:
+            rows = list(
+                (
+                    await session.execute(
+                        select(Workshop)
+                        .join(WorkshopParticipant, WorkshopParticipant.workshop_id == Workshop.id)
+                        .where(
+                            WorkshopParticipant.learner_id == self.learner_id,
+                            Workshop.district_id == self.district_id,
+                            Workshop.status == "open",
+                            Workshop.expires_at > utcnow(),
+                        )
+                        .order_by(Workshop.created_at.desc())
+                    )
+                ).scalars()
+            )
+        return [room_state(row, await published(self.catalog, row.modules)) for row in rows]
+
+    async def member(self, workshop_id: uuid.UUID) -> None:
+        """NotFound unless the learner is in this room of their district."""
+        async with self.sessions() as session:
+            row = await session.get(Workshop, workshop_id)
+            joined = await session.get(WorkshopParticipant, (workshop_id, self.learner_id))
+        if row is None or row.district_id != self.district_id or joined is None:
+            raise NotFound("No such workshop of yours; join it with its code first.")
+
+
+async def launch_room(
+    sessions: Sessions, district_id: uuid.UUID, module_id: str, code: str, cohort: str
+) -> uuid.UUID | None:
+    """The open room an LTI launch of `module_id` joins: the one its link's custom parameter
+    `workshop=<code>` names, else the newest open room of the district for the launch's cohort
+    (its LMS context) that runs the module; None for none. A code naming no workshop of the
+    district is a 422 (the link is wrong); a closed or expired one joins nothing (the module is
+    still there to work through alone)."""
+    now = utcnow()
+    query = select(Workshop).where(Workshop.district_id == district_id)
+    if code:
+        query = query.where(Workshop.code == clean_code(code))
+    elif cohort:
+        query = query.where(
+            Workshop.cohort == cohort, Workshop.status == "open", Workshop.expires_at > now
+        ).order_by(Workshop.created_at.desc())
+    else:
+        return None
+    async with sessions() as session:
+        rows = list((await session.execute(query.limit(20))).scalars())
+    if code and not rows:
+        raise InvalidInput(
+            f"The LTI link's custom parameter workshop={code!r} names no workshop of this district; "
+            "give it the code the facilitator projects, or leave it out.",
+            errors=[FieldError(field="$.custom.workshop", message="no such workshop")],
         )
+    for row in rows:
+        if row.status == "open" and row.expires_at > now and (code or module_id in row.modules):
+            return row.id
+    return None
+
+
+async def add_participant(connection: AsyncConnection, workshop_id: uuid.UUID, learner_id: uuid.UUID) -> None:
+    """Put the learner in the room, in the caller's transaction (again: nothing changes)."""
+    participants = WorkshopParticipant.__table__
+    make: Any = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    await connection.execute(
+        make(participants)
+        .values(workshop_id=workshop_id, learner_id=learner_id, joined_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["workshop_id", "learner_id"])
+    )

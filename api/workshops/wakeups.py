@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -34,6 +34,10 @@ log = logging.getLogger("frontoffice.workshops")
 
 CHANNEL = "frontoffice_workshop_feed"
 POSTGRES_REREAD = 3.0
+View = Literal["screen", "moves"]
+"""The presenter's screen (every row, as the screen shows it) or the participants' view (the
+room's moves alone): a reader each, as they read different rows."""
+VIEWS: tuple[View, ...] = ("screen", "moves")
 SQLITE_REREAD = 0.5
 
 
@@ -52,12 +56,14 @@ class Tail(Generic[Row]):
     """A workshop's feed as this process has read it, from the start, for its streams here.
 
     `rows` only grows; `grown` is set (and replaced) whenever it does, or when the reader fails
-    (`error`: its streams end, and their screens reconnect with `Last-Event-ID`)."""
+    (`error`: its streams end, and their screens reconnect with `Last-Event-ID`); `caught_up` is
+    set once the reader has read to the feed's end (or failed)."""
 
     def __init__(self, read: Read[Row], reread: float) -> None:
         self.rows: list[Row] = []
         self.grown = asyncio.Event()
         self.woken = asyncio.Event()
+        self.caught_up = asyncio.Event()
         self.error: Exception | None = None
         self.followers = 0
         self._read = read
@@ -78,6 +84,7 @@ class Tail(Generic[Row]):
                     position = rows[-1].position
                     self._grow(rows)
                     continue  # a full page: there may be more
+                self.caught_up.set()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self.woken.wait(), self._reread)
                 # A wake during the read above has already been seen by the wait; one from now on
@@ -86,6 +93,7 @@ class Tail(Generic[Row]):
         except Exception as exc:
             log.error("a workshop feed reader stopped; its streams end (%s)", exc)
             self.error = exc
+            self.caught_up.set()
             self._grow(())
 
     async def close(self) -> None:
@@ -102,7 +110,7 @@ class Wakeups:
         self.postgres = url.get_backend_name() == "postgresql"
         self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.reread = POSTGRES_REREAD if self.postgres else SQLITE_REREAD
-        self.tails: dict[uuid.UUID, Tail[Any]] = {}
+        self.tails: dict[tuple[uuid.UUID, str], Tail[Any]] = {}
         self._listener: asyncpg.Connection[Any] | None = None
         self._lock = asyncio.Lock()
 
@@ -137,24 +145,26 @@ class Wakeups:
             self.wake(uuid.UUID(payload))
 
     def wake(self, workshop_id: uuid.UUID) -> None:
-        tail = self.tails.get(workshop_id)
-        if tail is not None:
-            tail.woken.set()
+        for view in VIEWS:
+            tail = self.tails.get((workshop_id, view))
+            if tail is not None:
+                tail.woken.set()
 
     @asynccontextmanager
-    async def follow(self, workshop_id: uuid.UUID, read: Read[Row]) -> AsyncIterator[Tail[Row]]:
-        """The workshop's tail in this process, read by `read` (from the feed's start) if no
-        stream here follows it yet, while the caller streams."""
+    async def follow(self, workshop_id: uuid.UUID, view: View, read: Read[Row]) -> AsyncIterator[Tail[Row]]:
+        """The workshop's tail for `view` in this process, read by `read` (from the feed's start)
+        if no stream here follows it yet, while the caller streams."""
         await self._listen()
-        tail = self.tails.get(workshop_id)
+        key = (workshop_id, view)
+        tail = self.tails.get(key)
         if tail is None or tail.error is not None:
-            tail = self.tails[workshop_id] = Tail(read, self.reread)
+            tail = self.tails[key] = Tail(read, self.reread)
         tail.followers += 1
         try:
             yield tail
         finally:
             tail.followers -= 1
             if tail.followers == 0:
-                if self.tails.get(workshop_id) is tail:
-                    del self.tails[workshop_id]
+                if self.tails.get(key) is tail:
+                    del self.tails[key]
                 await tail.close()

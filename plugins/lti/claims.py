@@ -66,6 +66,8 @@ class Custom(msgspec.Struct, kw_only=True):
     role: Scalar = None
     view: Scalar = None
     """`console`: the link opens the district console (instructors and LMS administrators)."""
+    workshop: Scalar = None
+    """A live workshop's join code: a learner's launch joins that room."""
 
     def get(self, name: str) -> str:
         value = getattr(self, name)

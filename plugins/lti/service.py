@@ -36,8 +36,10 @@ from plugins.contract import (
     Memo,
     NotFound,
     Unauthorized,
+    add_participant,
     emit,
     issue_learner_token,
+    launch_room,
     open_console_session,
     table,
     utcnow,
@@ -543,6 +545,8 @@ class Runtime:
         except NeedsStorage as page:
             return Launched(state=params.get("state", ""), html=page.html)
         state = params["state"]
+        cohort = claims.context.cohort if claims.context is not None else ""
+        room: uuid.UUID | None = None
         try:
             config = await self.config(row.district_id)
             instructor = is_instructor(claims.roles)
@@ -570,11 +574,14 @@ class Runtime:
                     raise InvalidInput(
                         f"The LTI link names module {module_id!r}, which does not exist."
                     ) from None
+                if not instructor:  # a learner launched into a live workshop's room joins it
+                    room = await launch_room(
+                        self.sessions, row.district_id, module_id, custom.get("workshop").strip(), cohort
+                    )
         except (Forbidden, InvalidInput):
             async with self.writing() as connection:  # a refused launch uses its nonce up too
                 await self.use_nonce(connection, login)
             raise
-        cohort = claims.context.cohort if claims.context is not None else ""
         now = utcnow()
         learner: dict[str, Any] = {
             "district_id": row.district_id,
@@ -592,7 +599,8 @@ class Runtime:
             "view": "picker" if deep_linking else ("facilitator" if instructor else "learner"),
         }
         learner["id"], learner["created_at"] = uuid.uuid4(), now
-        keeps_more = deep_linking or remember_link or (claims.ags is not None and is_learner(claims.roles))
+        grades = claims.ags is not None and is_learner(claims.roles)
+        keeps_more = deep_linking or remember_link or room is not None or grades
         if self.statements.nonce_and_learner is not None and not keeps_more:
             # Nothing but the nonce and the learner to write: one statement, atomic by itself.
             async with self._writers, self.autocommit.connect() as connection:
@@ -624,6 +632,8 @@ class Runtime:
                     )
                 else:
                     await self._remember(connection, row, claims, learner_id, module_id)
+                    if room is not None:
+                        await add_participant(connection, room, learner_id)
         if remember_link and not deep_linking:
             self._remember_link(row.id, link_id, module_id)
         token, _ = issue_learner_token(

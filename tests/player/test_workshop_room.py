@@ -45,6 +45,11 @@ def test_join_on_a_phone_and_run_the_room(
         f["id"]: f
         for f in server.api("GET", f"/api/v1/modules/{MODULE}/facilitator", facilitator).json()["forms"]
     }
+    # (Ahead of the room's step: the facilitator lets the room work ahead first.)
+    ahead = server.api(
+        "PATCH", f"/api/v1/workshops/{workshop['id']}/state", facilitator, json={"allow_ahead": True}
+    )
+    assert ahead.status_code == 200, ahead.text
     joined = server.http.post(
         "/workshops/join", json={"code": workshop["code"], "name": "Bo Lee", "school": "Lincoln"}
     ).json()

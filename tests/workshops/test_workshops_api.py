@@ -32,9 +32,18 @@ WORKSHOPS = "/api/v1/workshops"
 JOIN = "/workshops/join"
 
 
-async def open_workshop(client: Client | httpx.AsyncClient, tenant: Tenant, **body: Any) -> Any:
+async def open_workshop(
+    client: Client | httpx.AsyncClient, tenant: Tenant, *, ahead: bool = False, **body: Any
+) -> Any:
+    """A new workshop; `ahead`: participants may submit any form whatever the room's step."""
     response = await client.post(WORKSHOPS, json={"modules": [MODULE], **body}, headers=tenant.headers)
     assert response.status_code == 201, response.text
+    if ahead:
+        moved = await client.patch(
+            f"{WORKSHOPS}/{response.json()['id']}/state", json={"allow_ahead": True}, headers=tenant.headers
+        )
+        assert moved.status_code == 200, moved.text
+        return moved.json()
     return response.json()
 
 
@@ -151,7 +160,7 @@ async def test_attendance_completes_the_module_with_its_event(
     client: Client, sessions: Sessions, district_a: Tenant
 ) -> None:
     forms = await facilitator_forms(client, district_a)
-    workshop = await open_workshop(client, district_a)
+    workshop = await open_workshop(client, district_a, ahead=True)
     url = f"{WORKSHOPS}/{workshop['id']}"
     early, late = await join(client, workshop["code"], "Early"), await join(client, workshop["code"], "Late")
     for person in (early, late):
@@ -250,18 +259,20 @@ async def test_stream_resumes_after_last_event_id_with_nothing_lost_or_doubled(
     async with served(create_app(settings)) as client:
         forms = await facilitator_forms(client, district_a)  # type: ignore[arg-type]
         worksheet = forms["customer-worksheet"]
-        workshop = await open_workshop(client, district_a)
+        workshop = await open_workshop(client, district_a, ahead=True)
         people = [await join(client, workshop["code"], f"P{i}") for i in range(5)]
         seen: list[dict[str, Any]] = []
         async with stream(client, district_a, workshop["id"]) as presenter:
             seen.append(await presenter.next())
             assert seen[0]["event"] == "state" and seen[0]["data"]["state"]["status"] == "open"
+            seen.append(await presenter.next())  # participants let ahead
+            assert seen[1]["data"]["state"]["allow_ahead"] is True
             for person in people[:2]:
                 await submit(client, person["token"], worksheet)
                 seen.append(await presenter.next())
         # Below the form's minimum group, the screen shows a count, never one person's list.
-        assert [e["data"]["respondents"] for e in seen[1:]] == [1, 2]
-        assert all(e["data"].get("items") is None for e in seen[1:])
+        assert [e["data"]["respondents"] for e in seen[2:]] == [1, 2]
+        assert all(e["data"].get("items") is None for e in seen[2:])
         # While the presenter is away: three more submit and the room moves on.
         for person in people[2:]:
             await submit(client, person["token"], worksheet)
@@ -296,10 +307,11 @@ async def test_an_answer_through_one_instance_reaches_a_stream_on_another(
 ) -> None:
     async with served(create_app(settings)) as one, served(create_app(settings)) as other:
         forms = await facilitator_forms(one, district_a)  # type: ignore[arg-type]
-        workshop = await open_workshop(one, district_a)
+        workshop = await open_workshop(one, district_a, ahead=True)
         person = await join(one, workshop["code"])
         async with stream(other, district_a, workshop["id"]) as presenter:
             assert (await presenter.next())["event"] == "state"
+            assert (await presenter.next())["data"]["state"]["allow_ahead"] is True
             started = time.monotonic()
             await submit(one, person["token"], forms["customer-worksheet"])
             entry = await presenter.next()

@@ -215,6 +215,11 @@ const TEXT = {
     addNone: "Select at least one module",
     adding: "Adding…",
     modules: "Modules",
+    roomFollow: "Live workshop: the room is on “{where}”.",
+    roomStart: "Live workshop: the room is starting. The facilitator opens each step.",
+    roomAhead: "Live workshop: you may work ahead.",
+    roomWait: "The facilitator opens the next step",
+    roomClosed: "The workshop has ended; work through the rest at your own pace.",
   },
   es: {
     steps: "Pasos",
@@ -359,6 +364,11 @@ const TEXT = {
     addNone: "Seleccione al menos un módulo",
     adding: "Añadiendo…",
     modules: "Módulos",
+    roomFollow: "Taller en vivo: el grupo está en «{where}».",
+    roomStart: "Taller en vivo: el grupo está comenzando. El facilitador abre cada paso.",
+    roomAhead: "Taller en vivo: puede avanzar por su cuenta.",
+    roomWait: "El facilitador abre el siguiente paso",
+    roomClosed: "El taller terminó; complete el resto a su propio ritmo.",
   },
 };
 
@@ -615,6 +625,7 @@ async function startLearner() {
   document.title = S.module.title + " · Front Office";
   document.getElementById("brand").textContent = S.module.title;
   S.steps = buildSteps(S.module);
+  const room = findRoom(); // asked alongside the learner's progress
   await loadProgress();
   const latest = await Promise.all(
     S.module.forms.map((f) =>
@@ -627,8 +638,107 @@ async function startLearner() {
   // Resume where the learner left off: the step last open in this tab, else the first form not yet submitted.
   const open = S.progress && S.progress.status === "in_progress" ? S.steps.findIndex((s) => s.form && !formDone(s.form)) : 0;
   const saved = (S.launch.steps || {})[S.module.id] ?? Math.max(open, 0);
-  await goTo(Math.min(saved, S.steps.length - 1), { focus: false });
+  S.room = await room;
+  // In a room: where the room is (the facilitator's step), else no further than it lets them.
+  const following = S.room && S.room.status === "open" && !S.room.allow_ahead && S.room.module_id === S.module.id;
+  const first = following ? roomStep() : S.room ? Math.min(saved, roomLimit()) : saved;
+  await goTo(Math.min(first, S.steps.length - 1), { focus: false });
+  if (S.room) followRoom(S.room.workshop_id);
   performance.mark("fo-rendered");
+}
+
+// --- A live workshop: the player follows the room ---------------------------------------------
+// A participant's player opens the step the facilitator has moved the room to and, unless the
+// facilitator lets the room work ahead, opens no step past it (the server refuses such a submit
+// too). The room's moves come as Server-Sent Events read with fetch (EventSource can't send the
+// Authorization header); a dropped stream reconnects with Last-Event-ID.
+
+async function findRoom() {
+  try {
+    const rooms = await getJSON("/api/v1/me/workshops");
+    return rooms.find((r) => r.modules.includes(S.module.id)) || null;
+  } catch (_) {
+    return null; // the module works alone
+  }
+}
+
+// The player's step for the room's activity in this module (the overview before any).
+function roomStep() {
+  const room = S.room;
+  if (!room || room.module_id !== S.module.id || !room.activity) return 0;
+  const index = S.steps.findIndex((s) => s.kind === "activity" && s.activities.some((a) => a.id === room.activity));
+  return Math.max(index, 0);
+}
+
+// The last step the learner may open while the room holds the pace.
+function roomLimit() {
+  const room = S.room;
+  if (!room || room.allow_ahead || room.status !== "open") return S.steps.length - 1;
+  const here = room.modules.indexOf(S.module.id);
+  const there = room.modules.indexOf(room.module_id);
+  if (there > here) return S.steps.length - 1;
+  return there < here ? 0 : roomStep();
+}
+
+function sayRoom() {
+  const el = document.getElementById("room-status");
+  if (!el) return;
+  const room = S.room;
+  if (!room) {
+    el.textContent = "";
+    return;
+  }
+  if (room.status !== "open") el.textContent = t("roomClosed");
+  else if (room.allow_ahead) el.textContent = t("roomAhead");
+  else if (room.module_id === S.module.id && roomStep() > 0) el.textContent = t("roomFollow", { where: stepTitle(S.steps[roomStep()]) });
+  else el.textContent = t("roomStart");
+}
+
+async function roomMoved(room) {
+  const before = S.room;
+  const limit = roomLimit();
+  S.room = room;
+  sayRoom();
+  const moved = !before || before.step !== room.step || before.module_id !== room.module_id;
+  if (moved && room.status === "open" && room.module_id === S.module.id && roomStep() !== S.step) {
+    await goTo(roomStep(), { focus: false });
+  } else if (roomLimit() !== limit) {
+    renderStep(); // what may be opened has changed (left alone otherwise: someone may be typing)
+  }
+}
+
+async function followRoom(workshopId) {
+  sayRoom();
+  let last = "";
+  while (S.room && S.room.status === "open") {
+    try {
+      const headers = { Authorization: "Bearer " + S.launch.token, Accept: "text/event-stream" };
+      if (last) headers["Last-Event-ID"] = last;
+      const response = await fetch("/api/v1/me/workshops/" + enc(workshopId) + "/stream", { headers, credentials: "omit", cache: "no-store" });
+      if (!response.ok) return; // no longer in the room (or it is gone): the module works alone
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r/g, "");
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let data = "";
+          for (const line of block.split("\n")) {
+            if (line.startsWith("id:")) last = line.slice(3).trim();
+            else if (line.startsWith("data:")) data += line.slice(5).trim();
+          }
+          if (data) await roomMoved(JSON.parse(data).state);
+        }
+      }
+    } catch (_) {
+      /* a dropped connection: reconnect below */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
 }
 
 function setAttempt(formId, attempt) {
@@ -665,9 +775,11 @@ function renderStep() {
     "nav",
     { class: "pager", "aria-label": t("steps") },
     S.step > 0 ? h("button", { type: "button", class: "button secondary", onclick: () => goTo(S.step - 1) }, "← " + t("previous")) : h("span"),
-    S.step < total - 1
-      ? h("button", { type: "button", class: "button", onclick: () => goTo(S.step + 1) }, (S.step === 0 ? t("begin") : t("next")) + " →")
-      : h("span"),
+    S.step < total - 1 && S.step + 1 > roomLimit()
+      ? h("button", { type: "button", class: "button", disabled: true }, t("roomWait"))
+      : S.step < total - 1
+        ? h("button", { type: "button", class: "button", onclick: () => goTo(S.step + 1) }, (S.step === 0 ? t("begin") : t("next")) + " →")
+        : h("span"),
   );
   show(h("div", { class: "layout" }, renderStepList(), h("div", { class: "content" }, body, nav)));
 }
@@ -688,7 +800,8 @@ function renderStepList() {
           type: "button",
           class: "steplink" + (complete ? " done" : ""),
           "aria-current": i === S.step ? "step" : null,
-            onclick: () => {
+          disabled: i > roomLimit(),
+          onclick: () => {
             S.stepsOpen = false;
             goTo(i);
           },

@@ -24,6 +24,6 @@ $("join-form").addEventListener("submit", async (event) => {
   });
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) { $("status").textContent = answer.detail || response.statusText; return; }
-  const next = new URLSearchParams({ token: answer.token, module: answer.room.modules[0], view: "learner", lang });
+  const next = new URLSearchParams({ token: answer.token, module: answer.room.module_id || answer.room.modules[0], view: "learner", lang });
   window.location.assign("/player/#" + next.toString());
 });
