@@ -126,3 +126,15 @@ def complete_module(server: PlayerServer, token: str, module_id: str) -> None:
             "POST", f"/api/v1/me/attempts/{started.json()['id']}/submit", token, json={"answers": answers}
         )
         assert response.status_code == 200, response.text
+
+
+def tab_to(page: Page, selector: str, limit: int = 150) -> None:
+    """Press Tab until `selector` has the focus, as a keyboard user would (the console's page is
+    long: keys, LMS, webhooks, audit, roster and completions)."""
+    seen = []
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+    raise AssertionError(f"Tab never reached {selector}: {seen[-20:]}")

@@ -15,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.console.idp import Provider
 from tests.lti.platform import Platform
 from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
-from tests.player.flows import complete_module
+from tests.player.flows import complete_module, tab_to
 
 SLUG = "console-hr-district"
 MODULE = "who-are-our-customers"
@@ -66,18 +66,6 @@ def hr_server(
             assert made.status_code == 201, made.text
             complete_module(server, made.json()["token"], MODULE)
         yield server
-
-
-def tab_to(page: Page, selector: str) -> None:
-    """Press Tab until `selector` has the focus, as a keyboard user would (the page is long:
-    keys, audit, roster and completions)."""
-    seen = []
-    for _ in range(120):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-        seen.append(page.evaluate("() => document.activeElement.outerHTML.slice(0, 60)"))
-    raise AssertionError(f"Tab never reached {selector}: {seen}")
 
 
 def sign_in(page: Page, server: PlayerServer) -> None:

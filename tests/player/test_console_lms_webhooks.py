@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.console.idp import Provider
 from tests.lti.platform import Platform
 from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
-from tests.player.flows import MODULE_2, complete_module
+from tests.player.flows import MODULE_2, complete_module, tab_to
 from tests.webhooks.receiver import Receiver
 
 SLUG = "console-lms-district"
@@ -60,18 +60,6 @@ def console_server(
         response = server.http.put("/api/v1/console/provider", json=body, headers=server.tenant.headers)
         assert response.status_code == 200, response.text
         yield server
-
-
-def tab_to(page: Page, selector: str) -> None:
-    """Press Tab until `selector` has the focus, as a keyboard user would (past the keys page and
-    the LMS page: more stops than the keys page's test allows)."""
-    seen = []
-    for _ in range(150):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-        seen.append(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
-    raise AssertionError(f"Tab never reached {selector}: {seen[-20:]}")
 
 
 def sign_in(page: Page, server: PlayerServer, heading: str = "District console") -> None:

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.console.idp import Provider
 from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
+from tests.player.flows import tab_to
 
 SLUG = "console-district"
 ADMIN = {"sub": "u-1", "name": "Ada Admin", "email": "ada@district-a.org", "email_verified": True}
@@ -43,17 +44,6 @@ def console_server(
         response = server.http.put("/api/v1/console/provider", json=body, headers=server.tenant.headers)
         assert response.status_code == 200, response.text
         yield server
-
-
-def tab_to(page: Page, selector: str) -> None:
-    """Press Tab until `selector` has the focus, as a keyboard user would."""
-    seen = []
-    for _ in range(40):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-        seen.append(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
-    raise AssertionError(f"Tab never reached {selector}: {seen}")
 
 
 def test_keys_and_audit_log_by_keyboard(
