@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from api.db import create_engine, create_sessions
 from tests.conftest import UNLIMITED, Tenant, make_tenant
+from tests.console.idp import Provider
 
 CHROMIUM = os.environ.get("FRONTOFFICE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -271,3 +272,10 @@ def axe() -> Callable[[Page, str], None]:
         assert not described, f"axe on {screen}: " + " | ".join(described)
 
     return scan
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[Provider]:
+    """The loopback OpenID provider a console test's district signs in through."""
+    with Provider("console-client", "console-secret", "").running() as provider:
+        yield provider

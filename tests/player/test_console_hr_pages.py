@@ -14,12 +14,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.console.idp import Provider
 from tests.lti.platform import Platform
-from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
+from tests.player.conftest import PHONE, PlayerServer
+from tests.player.console import ADMIN, ADMIN_ROLE, console_serving
 from tests.player.flows import complete_module, tab_to
 
 SLUG = "console-hr-district"
 MODULE = "who-are-our-customers"
-ADMIN = {"sub": "u-1", "name": "Ada Admin", "email": "ada@district-a.org", "email_verified": True}
 PRINCIPAL = {"sub": "u-2", "name": "Pat Principal", "email": "pat@district-a.org", "email_verified": True}
 HEADER = "employee_id,name,email,school_code,school_name,department,role_code,role_title,status\n"
 ANA = "E1,Ana Ruiz,ana@district-a.org,LIN,Lincoln Elementary,Front office,SEC,Secretary,active\n"
@@ -28,35 +28,15 @@ BAD = "E2,Bo Chen,bo-at-district-a.org,WAS,Washington Middle,Front office,REG,Re
 
 
 @pytest.fixture(scope="module")
-def idp() -> Iterator[Provider]:
-    with Provider("console-client", "console-secret", "").running() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
 def hr_server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, idp: Provider
 ) -> Iterator[PlayerServer]:
-    with serving(
-        database_copy(sqlite_template, tmp_path_factory, "console-hr"),
-        SLUG,
-        FRONTOFFICE_CONSOLE_ALLOW_HTTP="true",  # the test provider speaks plain http on loopback
-        FRONTOFFICE_OUTBOUND_ALLOWLIST="127.0.0.1",
-    ) as server:
-        idp.client.redirect_uri = f"{server.url}/console/callback"
-        body = {
-            "issuer": idp.issuer,
-            "client_id": "console-client",
-            "client_secret": "console-secret",
-            "allowed_domains": ["district-a.org"],
-            "roles": [
-                {"role": "district_admin", "email": ADMIN["email"]},
-                {"role": "principal", "email": PRINCIPAL["email"], "school": "LIN"},
-                {"role": "hr", "email": "hal@district-a.org"},
-            ],
-        }
-        response = server.http.put("/api/v1/console/provider", json=body, headers=server.tenant.headers)
-        assert response.status_code == 200, response.text
+    roles = [
+        ADMIN_ROLE,
+        {"role": "principal", "email": PRINCIPAL["email"], "school": "LIN"},
+        {"role": "hr", "email": "hal@district-a.org"},
+    ]
+    with console_serving(sqlite_template, tmp_path_factory, idp, SLUG, roles) as server:
         # Two staff finish a module: Ana under her employee id, Uma under an id HR never had.
         for external_id, name, employee_id in (("ana", "Ana Ruiz", "E1"), ("uma", "Uma Ortiz", "X9")):
             learner = {"external_id": external_id, "name": name, "employee_id": employee_id}

@@ -15,12 +15,12 @@ from playwright.sync_api import Page, expect
 
 from tests.console.idp import Provider
 from tests.lti.platform import Platform
-from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
+from tests.player.conftest import PHONE, PlayerServer
+from tests.player.console import ADMIN, ADMIN_ROLE, console_serving
 from tests.player.flows import MODULE_2, complete_module, tab_to
 from tests.webhooks.receiver import Receiver
 
 SLUG = "console-lms-district"
-ADMIN = {"sub": "u-1", "name": "Ada Admin", "email": "ada@district-a.org", "email_verified": True}
 MOODLE = {
     "issuer": "https://moodle.district-a.org",
     "client_id": "moodle-client",
@@ -32,33 +32,19 @@ MOODLE = {
 
 
 @pytest.fixture(scope="module")
-def idp() -> Iterator[Provider]:
-    with Provider("console-client", "console-secret", "").running() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
 def console_server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, idp: Provider
 ) -> Iterator[PlayerServer]:
-    with serving(
-        database_copy(sqlite_template, tmp_path_factory, "console-lms"),
+    with console_serving(
+        sqlite_template,
+        tmp_path_factory,
+        idp,
         SLUG,
-        FRONTOFFICE_CONSOLE_ALLOW_HTTP="true",  # the test provider speaks plain http on loopback
-        FRONTOFFICE_OUTBOUND_ALLOWLIST="127.0.0.1",  # the provider, the platform, the receiver
+        [ADMIN_ROLE],
+        # The provider, the platform and the receiver are on loopback.
         FRONTOFFICE_WEBHOOK_ALLOW_HTTP="true",
         FRONTOFFICE_DISPATCH_IN_APP="true",  # deliveries go out while the page watches
     ) as server:
-        idp.client.redirect_uri = f"{server.url}/console/callback"
-        body = {
-            "issuer": idp.issuer,
-            "client_id": "console-client",
-            "client_secret": "console-secret",
-            "allowed_domains": ["district-a.org"],
-            "roles": [{"role": "district_admin", "email": "ada@district-a.org"}],
-        }
-        response = server.http.put("/api/v1/console/provider", json=body, headers=server.tenant.headers)
-        assert response.status_code == 200, response.text
         yield server
 
 
