@@ -295,6 +295,17 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+PUBLIC_ANSWER_RESPONSES = {
+    HTTP_200_OK: ResponseSpec(
+        data_container=FeedbackReceipt,
+        description="Not counted: this device (or address) already answered today; nothing was written.",
+        generate_examples=False,
+    ),
+    **problems(400, 404, 409, 410, 413, 415, 422, 429),
+}
+"""A family's public answer (card or survey): 201 counted, 200 not counted again, or a problem."""
+
+
 class PublicFeedbackController(Controller):
     """What a family uses, with no login: the page and the answer route. The public routes'
     per-address limit applies, and each school's own limit (FeedbackGuard)."""
@@ -309,15 +320,7 @@ class PublicFeedbackController(Controller):
         summary="Public: a family's answer to a school's feedback card; counted once per device a day",
         status_code=HTTP_201_CREATED,
         request_max_body_size=ANSWER_MAX_BYTES,
-        responses={
-            HTTP_200_OK: ResponseSpec(
-                data_container=FeedbackReceipt,
-                description="Not counted: this device (or address) already answered today; nothing "
-                "was written.",
-                generate_examples=False,
-            ),
-            **problems(400, 404, 409, 410, 413, 415, 422, 429),
-        },
+        responses=PUBLIC_ANSWER_RESPONSES,
     )
     async def answer(
         self,
@@ -371,15 +374,7 @@ class PublicFeedbackController(Controller):
         summary="Public: a family's own answers to the family survey; counted once per device a day",
         status_code=HTTP_201_CREATED,
         request_max_body_size=ANSWER_MAX_BYTES,
-        responses={
-            HTTP_200_OK: ResponseSpec(
-                data_container=FeedbackReceipt,
-                description="Not counted: this device (or address) already answered today; nothing "
-                "was written.",
-                generate_examples=False,
-            ),
-            **problems(400, 404, 409, 410, 413, 415, 422, 429),
-        },
+        responses=PUBLIC_ANSWER_RESPONSES,
     )
     async def answer_survey(
         self,
