@@ -41,11 +41,13 @@ from api.settings import Settings
 from api.workshops.services import JoinService, WorkshopService
 from bench.harness import cpu_seconds, server_process
 from bench.lti import database
-from schemas.workshops import JoinRequest, WorkshopOpen
+from schemas.workshops import JoinRequest, StateChange, WorkshopOpen
 
 CONTENT = Path(__file__).parent.parent / "content"
 MODULE = "who-are-our-customers"
 FORM = "customer-worksheet"
+WORKSHEET_STEP = 1
+"""The worksheet's step in the module's facilitator script (0-based)."""
 STREAMS = 300
 PARTICIPANTS = 300
 WARM = 5
@@ -88,6 +90,8 @@ async def prepare(url: str) -> Prepared:
         key = (await KeyService(sessions, district.id).create("bench", [Scope.WORKSHOPS_RUN.value])).key
         workshops = WorkshopService(sessions, catalog, district.id, "https://bench.local")
         view = await workshops.open(WorkshopOpen(modules=[MODULE], title="Bench room"), "bench")
+        # The room on the worksheet's step of the script (0-based), so every submit is paced.
+        await workshops.change(view.id, StateChange(step=WORKSHEET_STEP))
         signing_key = await runtime.token_key.get()
         form = msgspec.to_builtins(next(f for f in load_course(CONTENT).module(MODULE).forms if f.id == FORM))
         count = WARM + PARTICIPANTS
@@ -98,7 +102,7 @@ async def prepare(url: str) -> Prepared:
         async def one() -> None:
             while pending:
                 i = pending.pop()
-                joined = await JoinService(sessions).join(
+                joined = await JoinService(sessions, catalog).join(
                     JoinRequest(code=view.code, name=f"Participant {i}", school="Lincoln"), signing_key
                 )
                 service = AttemptService(sessions, catalog, district.id, joined.learner.id)
