@@ -107,7 +107,7 @@ def feedback_page(card: FeedbackCard, school: str, token: str, language: Languag
 <meta name="robots" content="noindex">
 <title>{L(c.title)}: {_e(school)}</title>
 <link rel="stylesheet" href="{ASSETS}/feedback.css">
-<script src="{ASSETS}/feedback.js" defer></script>
+<script type="module" src="{ASSETS}/feedback.js"></script>
 </head>
 <body>
 <header>

@@ -89,7 +89,7 @@ def survey_page(survey: FamilySurvey, school: str, token: str, language: Languag
 <meta name="robots" content="noindex">
 <title>{title}: {_e(school)}</title>
 <link rel="stylesheet" href="{ASSETS}/feedback.css">
-<script src="{ASSETS}/survey.js" defer></script>
+<script type="module" src="{ASSETS}/survey.js"></script>
 </head>
 <body>
 <header>

@@ -1,13 +1,11 @@
 // The family feedback page: sends the form as JSON to the school's answer route and says
 // thanks. Texts come from the page (data-* attributes), so this file has no language of its own.
-"use strict";
+import { send } from "./send.js";
 
 (function () {
   const form = document.getElementById("feedback");
   if (!form) return;
   const problem = document.getElementById("problem");
-  const done = document.getElementById("done");
-  const button = form.querySelector("button[type=submit]");
   const text = form.dataset;
 
   function value(name) {
@@ -66,36 +64,6 @@
       if (!body.contact.phone && !body.contact.email) return say(text.phoneOrEmail);
       if (!body.contact.consent) return say(text.consentNeeded);
     }
-    button.disabled = true;
-    const label = button.textContent;
-    button.textContent = text.sending;
-    try {
-      const response = await fetch(text.endpoint, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify(body),
-      });
-      if (response.ok) {
-        const receipt = await response.json();
-        form.hidden = true;
-        done.textContent = receipt.counted ? text.thanks : text.already;
-        done.setAttribute("tabindex", "-1");
-        done.focus();
-        return;
-      }
-      let detail = "";
-      try {
-        detail = (await response.json()).detail || "";
-      } catch (_) {
-        detail = "";
-      }
-      say(response.status >= 500 || response.status === 429 ? `${text.error} ${text.retry}` : `${text.error} ${detail}`);
-    } catch (_) {
-      say(`${text.error} ${text.retry}`);
-    } finally {
-      button.disabled = false;
-      button.textContent = label;
-    }
+    await send(form, body, say);
   });
 })();

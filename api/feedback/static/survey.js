@@ -1,14 +1,12 @@
 // The family survey page: sends the answers as JSON to the school's survey route and says
 // thanks. Questions are read from the page (data-question on each), texts from data-*
 // attributes, so this file has no language and no question of its own.
-"use strict";
+import { send } from "./send.js";
 
 (function () {
   const form = document.getElementById("survey");
   if (!form) return;
   const problem = document.getElementById("problem");
-  const done = document.getElementById("done");
-  const button = form.querySelector("button[type=submit]");
   const text = form.dataset;
 
   function say(message) {
@@ -56,36 +54,6 @@
       answers: found.answers,
       website: (form.elements.namedItem("website").value || "").trim(),
     };
-    button.disabled = true;
-    const label = button.textContent;
-    button.textContent = text.sending;
-    try {
-      const response = await fetch(text.endpoint, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify(body),
-      });
-      if (response.ok) {
-        const receipt = await response.json();
-        form.hidden = true;
-        done.textContent = receipt.counted ? text.thanks : text.already;
-        done.setAttribute("tabindex", "-1");
-        done.focus();
-        return;
-      }
-      let detail = "";
-      try {
-        detail = (await response.json()).detail || "";
-      } catch (_) {
-        detail = "";
-      }
-      say(response.status >= 500 || response.status === 429 ? `${text.error} ${text.retry}` : `${text.error} ${detail}`);
-    } catch (_) {
-      say(`${text.error} ${text.retry}`);
-    } finally {
-      button.disabled = false;
-      button.textContent = label;
-    }
+    await send(form, body, say);
   });
 })();
