@@ -193,6 +193,7 @@ def test_a_facilitated_room_from_join_to_hr(
         # Attendance on the screen completes the module for the three (their discussion was
         # the reflection); the two on paper did no check, so it completes nothing for them.
         page.get_by_role("button", name="Refresh the list").click()
+        expect(page.locator("#people li")).to_have_count(5)  # the two on paper are listed now
         for name in ("Ana Ruiz", "Lee Launch", "Cy Scan", "Dee Paper", "Eli Paper"):
             page.get_by_label(name, exact=False).check()
         page.get_by_role("button", name="Confirm attendance").click()

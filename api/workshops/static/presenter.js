@@ -221,11 +221,13 @@ async function listen() {
 async function people() {
   const listed = await (await api(`/api/v1/workshops/${workshopId}/participants`)).json();
   const ul = $("people");
+  // A refresh keeps the boxes the facilitator has already ticked.
+  const ticked = new Set([...ul.querySelectorAll("input:checked")].map((i) => i.value));
   ul.replaceChildren();
   for (const p of listed) {
     const li = document.createElement("li");
     const label = document.createElement("label");
-    const box = Object.assign(document.createElement("input"), { type: "checkbox", value: p.learner_id, checked: p.attended });
+    const box = Object.assign(document.createElement("input"), { type: "checkbox", value: p.learner_id, checked: p.attended || ticked.has(p.learner_id) });
     label.append(box, ` ${p.name} (${p.school})`);
     li.append(label);
     ul.append(li);
