@@ -182,7 +182,7 @@ class RosterController(Controller):
     @get(
         "/unmatched",
         operation_id="listUnmatchedLearners",
-        summary="Learners no roster employee matches (by employee id or email)",
+        summary="Learners no roster employee matches (by employee id or email); audited",
         opt=requires(Scope.HR_READ),
         responses=problems(400, 401, 403),
     )
@@ -192,11 +192,13 @@ class RosterController(Controller):
         sessions: NamedDependency[Sessions],
         limit: Limit = 500,
     ) -> list[UnmatchedLearner]:
-        return await RosterService(sessions, principal_of(request).district_id).unmatched(limit)
+        principal = principal_of(request)
+        service = RosterService(sessions, principal.district_id, principal.key_id, principal.actor)
+        return await service.unmatched(limit)
 
     @get(
         operation_id="listRoster",
-        summary="The roster as HR uploaded it, searched and filtered, in pages (cursor pagination)",
+        summary="The roster as HR uploaded it, searched and filtered, in pages (cursor pagination); audited",
         opt={**requires(Scope.HR_READ), SCHOOL_SCOPED: True},
         responses=problems(400, 401, 403),
     )
@@ -223,7 +225,7 @@ class RosterController(Controller):
         query = RosterQuery(
             q=q.strip(), school=principal.school_filter(school), role=role, status=status or ""
         )
-        service = RosterService(sessions, principal.district_id)
+        service = RosterService(sessions, principal.district_id, principal.key_id, principal.actor)
         return await service.page(query, cursor, limit, await token_key.get())
 
     @put(

@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.admin.audit import add_audit
+from api.admin.audit import add_audit, audit
 from api.db import Sessions
 from api.errors import BadRequest, Conflict, InvalidInput, NotFound
 from api.http import cursors
@@ -322,6 +322,7 @@ class RosterService:
         )
         async with self.sessions() as session:
             rows = list((await session.execute(query)).scalars())
+        await self._audit_read("roster.unmatched", {"limit": limit}, len(rows))
         return [
             UnmatchedLearner(
                 learner_id=r.id,
@@ -388,7 +389,15 @@ class RosterService:
         if len(rows) > limit:
             last = items[-1].employee_id
             next_cursor = cursors.encode(secret, "roster", self.district_id, query.scope(), [last])
+        filters = {**msgspec.to_builtins(query), "cursor": cursor or ""}
+        await self._audit_read("roster.list", filters, len(items))
         return RosterPage(items=items, next_cursor=next_cursor)
+
+    async def _audit_read(self, action: str, filters: dict[str, Any], row_count: int) -> None:
+        """Staff names and emails were read: who read them goes in the audit log, as for records."""
+        await audit(
+            self.sessions, self.district_id, self.key_id, action, filters, row_count, actor=self.actor
+        )
 
     async def _learner(self, session: AsyncSession, learner_id: uuid.UUID) -> Learner:
         learner = await session.get(Learner, learner_id, with_for_update=True)

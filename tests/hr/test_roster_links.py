@@ -96,6 +96,14 @@ async def test_roster_search_filters_and_pages(
     assert await ids(client, district_b, "") == []
     bad = await client.get("/api/v1/roster?status=retired", headers=district_a.headers)
     assert bad.status_code == 400
+    # Each read of staff names and emails is in the reader's district's audit log, with its filters.
+    audit = (await client.get("/api/v1/audit?action=roster.list", headers=district_a.headers)).json()
+    assert {"q": "ruiz", "school": "", "role": "REG", "status": "", "cursor": ""} in [
+        a["filters"] for a in audit
+    ]
+    assert {a["row_count"] for a in audit if a["filters"]["q"] == "x4"} == {1}
+    theirs = (await client.get("/api/v1/audit?action=roster.list", headers=district_b.headers)).json()
+    assert [a["row_count"] for a in theirs] == [0]
 
 
 async def test_link_counts_the_learner_for_the_employee_and_is_audited(
@@ -115,6 +123,7 @@ async def test_link_counts_the_learner_for_the_employee_and_is_audited(
     assert "E1" in await outstanding()
     unmatched = await client.get("/api/v1/roster/unmatched", headers=district_a.headers)
     assert [u["learner_id"] for u in unmatched.json()] == [str(learner)]
+    assert await audit_count(sessions, "roster.unmatched") == 1
 
     linked = await client.put(
         f"/api/v1/roster/links/{learner}", json={"employee_id": "E1"}, headers=district_a.headers
