@@ -38,6 +38,7 @@ from api.feedback.controllers import (
 )
 from api.feedback.guard import FeedbackGuard
 from api.feedback.services import new_links
+from api.heap import settled
 from api.http.body import StrictRequest, require_json_body
 from api.http.idempotency import IdempotencyMiddleware
 from api.http.problems import EXCEPTION_HANDLERS
@@ -203,6 +204,8 @@ class Core(InitPlugin):
         app_config.request_class = StrictRequest
         app_config.lifespan.append(self.lifespan)
         app_config.lifespan.append(self.workshop_wakeups.lifespan)
+        # Last: everything the other lifespans build is long-lived too.
+        app_config.lifespan.append(settled)
         app_config.openapi_config = OpenAPIConfig(
             title="Front Office",
             version=VERSION,
