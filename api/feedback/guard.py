@@ -11,7 +11,7 @@ import redis.asyncio
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import Scope
 
-from api.http.rate_limit import PublicRateLimit, bucket
+from api.http.rate_limit import PublicRateLimit
 from api.settings import Settings, rate_window
 
 log = logging.getLogger("frontoffice.feedback")
@@ -31,7 +31,7 @@ class FeedbackGuard:
 
     def client(self, scope: Scope) -> str:
         """The client's address (for IPv6, its /64), as the public rate limit counts it."""
-        return bucket(self.public.client(scope))
+        return self.public.who(scope)
 
     async def check_school(self, school_id: str) -> None:
         """Count an answer to the school's link; TooManyRequests past the limit. A store that

@@ -35,6 +35,7 @@ from api.settings import Settings, rate_window
 log = logging.getLogger("frontoffice.rate_limit")
 
 KEY_PREFIX = "frontoffice:rate:public:"
+_WHO = "frontoffice.rate_limit.who"  # the client's bucket, in the request scope's state
 EXEMPT = "rate_limit"
 """Route `opt` key: False exempts a public route from the limit."""
 
@@ -178,12 +179,21 @@ class PublicRateLimit:
                 break
         return address
 
+    def who(self, scope: Scope) -> str:
+        """Whose count the request adds to: the `bucket` of its `client`, worked out once per
+        request (the public limit and a route's own limits all ask)."""
+        state: dict[str, Any] = scope.setdefault("state", {})
+        who: str | None = state.get(_WHO)
+        if who is None:
+            who = state[_WHO] = bucket(self.client(scope))
+        return who
+
     async def hit(self, scope: Scope) -> Window | None:
         """Count this request; None if it can't be counted (the store is down: let it through)."""
         if self.counter is None:
             return None
         try:
-            return await self.counter.hit(KEY_PREFIX + bucket(self.client(scope)), self.seconds)
+            return await self.counter.hit(KEY_PREFIX + self.who(scope), self.seconds)
         except (redis.RedisError, OSError) as exc:
             log.error("public rate limit not applied: its store is unavailable (%s)", exc)
             return None

@@ -10,7 +10,7 @@ import redis.asyncio
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import Scope
 
-from api.http.rate_limit import PublicRateLimit, bucket
+from api.http.rate_limit import PublicRateLimit
 from api.settings import Settings, rate_window
 
 log = logging.getLogger("frontoffice.workshops")
@@ -32,7 +32,7 @@ class JoinGuard:
         if counter is None:
             return
         try:
-            window = await counter.hit(KEY_PREFIX + bucket(self.public.client(scope)), self.seconds)
+            window = await counter.hit(KEY_PREFIX + self.public.who(scope), self.seconds)
         except (redis.RedisError, OSError) as exc:
             log.error("workshop join limit not applied: its store is unavailable (%s)", exc)
             return
