@@ -8,7 +8,6 @@ adds at most `FRONTOFFICE_FEEDBACK_ANSWERS_PER_ADDRESS` answers to a school a da
 cookies it makes up. Days are UTC days.
 """
 
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -418,7 +417,7 @@ class PublicFeedback:
             )
 
     def _key(self, school_id: uuid.UUID, day: str, who: str) -> str:
-        return hmac.new(self.secret, f"{school_id}|{day}|{who}".encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self.secret, f"{school_id}|{day}|{who}".encode(), "sha256").hex()
 
     async def answer(self, token: str, school: Link, answer: AnswerBody, device: Device) -> bool:
         """Record the answer and its `feedback.received` event in one transaction, with a
