@@ -1,10 +1,13 @@
 """Liveness, readiness and metrics."""
 
+import gc
+
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
+from api.heap import YOUNG_THRESHOLD
 from api.migrate import head_revisions
 from api.plugin import load_plugins
 from api.settings import Settings
@@ -16,6 +19,18 @@ Client = AsyncTestClient[Litestar]
 async def test_healthz(client: Client) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_a_running_app_sets_the_collector_for_a_long_run(app: Litestar) -> None:
+    thresholds = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    async with AsyncTestClient(app=app) as client:
+        # The routes, the OpenAPI document, the course: far more than any request makes.
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold()[0] >= YOUNG_THRESHOLD
+        assert (await client.get("/healthz")).status_code == 200
+    # Handed back when the app stops: a stopped app's objects can be collected again.
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 
 async def test_readyz_reports_database_and_migration(client: Client) -> None:
