@@ -125,7 +125,7 @@ export function inboxPage(kit) {
         onclick: () => openDialogue(d.id),
       }, t.openOne)));
     redraw(list, el("ul", { class: "plain dialogues" }, rows),
-      cursor ? el("button", { type: "button", class: "quiet", "data-key": "more", onclick: () => load(true) }, t.more) : null);
+      ...(cursor ? [el("button", { type: "button", class: "quiet", "data-key": "more", onclick: () => load(true) }, t.more)] : []));
   }
 
   async function openDialogue(id) {
