@@ -3,6 +3,7 @@ details the family consented to give and nothing of an anonymous family, and `su
 with the survey's scales and choices but none of its free text."""
 
 import secrets
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -19,15 +20,20 @@ pytestmark = pytest.mark.anyio
 Client = AsyncTestClient[Litestar]
 
 
+async def lincoln(client: Client, tenant: Tenant) -> Any:
+    """A school of the tenant with a feedback link."""
+    made = await client.post(
+        "/api/v1/feedback/schools", json={"code": "LIN", "name": "Lincoln"}, headers=tenant.headers
+    )
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
 async def test_feedback_received_reaches_a_webhook(
     hook_client: Client, sessions: Sessions, district_a: Tenant, receiver: Receiver, dispatcher: Dispatcher
 ) -> None:
     created = await add_endpoint(hook_client, district_a, receiver.url, event_types=["feedback.*"])
-    school = (
-        await hook_client.post(
-            "/api/v1/feedback/schools", json={"code": "LIN", "name": "Lincoln"}, headers=district_a.headers
-        )
-    ).json()
+    school = await lincoln(hook_client, district_a)
     bodies = [
         {"score": 10, "reason": "meals", "resolved": True},
         {
@@ -56,11 +62,7 @@ async def test_survey_received_reaches_a_webhook(
     hook_client: Client, sessions: Sessions, district_a: Tenant, receiver: Receiver, dispatcher: Dispatcher
 ) -> None:
     created = await add_endpoint(hook_client, district_a, receiver.url, event_types=["survey.received"])
-    school = (
-        await hook_client.post(
-            "/api/v1/feedback/schools", json={"code": "LIN", "name": "Lincoln"}, headers=district_a.headers
-        )
-    ).json()
+    school = await lincoln(hook_client, district_a)
     cookie = {"Cookie": f"fo_feedback_device={secrets.token_urlsafe(24)}"}
     body = {"language": "en", "answers": {"score": 9, "better": "Call back sooner"}}
     response = await hook_client.post(f"/survey/{school['token']}/answers", json=body, headers=cookie)
