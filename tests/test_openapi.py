@@ -220,6 +220,7 @@ DOWNLOADS = {
     "getMyCertificate": {"application/pdf"},
     "getEmployeeTranscriptPdf": {"application/pdf"},
     "getFeedbackQrCard": {"application/pdf"},
+    "getFamilySurveyQrCard": {"application/pdf"},
     "getFeedbackSummaryCsv": {"text/csv; charset=utf-8"},
     **{
         f"get{target}{document}": {"application/pdf"}
