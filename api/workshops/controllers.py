@@ -13,7 +13,7 @@ import segno
 from litestar import Controller, Request, Response, Router, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -23,12 +23,16 @@ from api.db import Sessions
 from api.errors import BadRequest, problems
 from api.identity.auth import Scope, principal_of, requires, requires_any
 from api.openapi import DownloadSpec
+from api.packets.controllers import provide_packets
+from api.packets.layout import Paper
+from api.packets.services import PacketService
 from api.player.routes import HEADERS
 from api.settings import Settings
 from api.workshops.guard import JoinGuard
 from api.workshops.room import Position, Screen, event_id, parse_event_id
 from api.workshops.services import JoinService, ParticipantService, WorkshopService
 from api.workshops.wakeups import View, Wakeups
+from schemas.feedback import Language
 from schemas.progress import SubmitResult
 from schemas.workshops import (
     AttendanceConfirm,
@@ -50,6 +54,15 @@ QR_SVG = DownloadSpec(media_type=SVG, label="SVG", description="The join link's 
 QR_PNG = DownloadSpec(media_type=PNG, label="PNG", description="The join link's QR code, to project.")
 PERSON_QR = DownloadSpec(
     media_type=SVG, label="SVG", description="The participant's link to their own work, for their packet."
+)
+PACKETS = DownloadSpec(
+    media_type="application/pdf",
+    label="PDF personal packets",
+    description="The workshop's participant packet (its modules one after another), once for each "
+    "participant in the order they joined: a cover with their name, school and their own QR code "
+    "with its link under it (the player, opened as them, as `getParticipantQrSvg` gives it), then "
+    "the packet's pages, numbered from that cover and footed with their name. In English or "
+    "Spanish (`lang`), on US Letter or A4 (`paper`), with the district's name.",
 )
 STREAM = DownloadSpec(
     media_type="text/event-stream",
@@ -118,6 +131,7 @@ class WorkshopController(Controller):
     dependencies = {
         "workshops": Provide(provide_workshops, sync_to_thread=False),
         "wakeups": Provide(provide_wakeups, sync_to_thread=False),
+        "packets": Provide(provide_packets),
     }
 
     @post(
@@ -275,6 +289,35 @@ class WorkshopController(Controller):
         """The code holds a learner token of the participant's (until an hour after the
         workshop's code expires): print it on their packet only, as their own key to their work."""
         return _qr(await workshops.paper_link(workshop_id, learner_id, signing_key), "svg", SVG)
+
+    @get(
+        "/{workshop_id:uuid}/packets.pdf",
+        operation_id="getWorkshopPersonalPackets",
+        summary="Each participant's own packet, with their name and QR code on its cover (PDF)",
+        opt={**requires(Scope.WORKSHOPS_RUN), "downloads": (PACKETS,)},
+        media_type="application/pdf",
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def packets(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        packets: NamedDependency[PacketService],
+        signing_key: NamedDependency[str],
+        workshop_id: FromPath[uuid.UUID],
+        lang: Annotated[Language, QueryParameter(description="The packets' language.")] = "en",
+        paper: Annotated[Paper, QueryParameter(description="`letter` (the default) or `a4`.")] = "letter",
+    ) -> Response[bytes]:
+        """For the participants who have joined (each join makes the learner the code opens);
+        a workshop no one has joined yet is a 409. Each cover holds a learner token of its
+        participant's: hand each packet to its own person."""
+        view, people = await workshops.packet_people(workshop_id, signing_key)
+        printed = await packets.personal(view.title, view.modules, people, lang, paper)
+        headers = {
+            "Content-Disposition": f'inline; filename="{printed.filename}"',
+            "Content-Language": lang,
+            "Cache-Control": "no-store",
+        }
+        return Response(printed.body, media_type="application/pdf", headers=headers)
 
     @get(
         "/{workshop_id:uuid}/stream",

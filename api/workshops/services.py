@@ -26,6 +26,7 @@ from api.errors import Conflict, Gone, InvalidInput, NotFound
 from api.identity.learners import LearnerService
 from api.identity.tokens import issue
 from api.models import Attempt, Attendance, Learner, Workshop, WorkshopFeed, WorkshopParticipant, utcnow
+from api.packets.layout import Person
 from api.workshops.room import Position, clean_code, format_code, new_code
 from schemas.content import Module
 from schemas.problem import FieldError
@@ -336,11 +337,35 @@ class WorkshopService:
             joined = await session.get(WorkshopParticipant, (workshop_id, learner_id))
         if joined is None:
             raise NotFound(f"Learner {learner_id} did not join this workshop.")
+        return self._link(row, modules, learner_id, signing_key)
+
+    def _link(self, row: Workshop, modules: Sequence[Module], learner_id: uuid.UUID, signing_key: str) -> str:
         module_id, _ = pace.position(modules, row.step)
         left = max(timedelta(minutes=5), row.expires_at - utcnow() + timedelta(hours=1))
         token, _ = issue(signing_key, self.district_id, learner_id, row.cohort, left)
         fragment = urlencode({"token": token, "module": module_id or row.modules[0], "view": "learner"})
         return f"{self.base_url}/player/#{fragment}"
+
+    async def packet_people(
+        self, workshop_id: uuid.UUID, signing_key: str
+    ) -> tuple[WorkshopView, list[Person]]:
+        """The workshop and, for each participant in the order they joined, what their personal
+        packet's cover carries: name, school and their own link (as `paper_link` gives it)."""
+        modules = await self._modules_of(workshop_id)
+        listed = await self.participants(workshop_id)
+        async with self.sessions() as session:
+            row = await self._row(session, workshop_id)
+            view = self.view(row, len(listed))
+        if not listed:
+            raise Conflict(
+                "No one has joined this workshop yet: personal packets are printed for its "
+                "participants. Print the module's packet instead, or wait until people join."
+            )
+        people = [
+            Person(name=p.name, school=p.school, link=self._link(row, modules, p.learner_id, signing_key))
+            for p in listed
+        ]
+        return view, people
 
     async def feed(self, workshop_id: uuid.UUID, after: Position, states_only: bool = False) -> list[FeedRow]:
         """The workshop's feed rows after `after`, in order, only those no later commit can
