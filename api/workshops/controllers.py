@@ -40,6 +40,7 @@ from schemas.workshops import (
     FeedEvent,
     Joined,
     JoinRequest,
+    Newcomer,
     PaperAnswers,
     Participant,
     RoomState,
@@ -233,6 +234,25 @@ class WorkshopController(Controller):
         self, workshops: NamedDependency[WorkshopService], workshop_id: FromPath[uuid.UUID]
     ) -> list[Participant]:
         return await workshops.participants(workshop_id)
+
+    @post(
+        "/{workshop_id:uuid}/participants",
+        operation_id="addWorkshopParticipant",
+        summary="List someone in the room ahead of the session, so their own packet can be printed",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def add_participant(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        workshop_id: FromPath[uuid.UUID],
+        data: JSONBody[Newcomer],
+    ) -> Participant:
+        """Makes the learner a join by code would make (a new learner of the district, in the
+        room). They then come in through the QR code on their packet, not the join code (a join
+        would make another learner). A closed or expired workshop is a 409."""
+        return await workshops.expect(workshop_id, data)
 
     @put(
         "/{workshop_id:uuid}/attendance",

@@ -4,7 +4,7 @@ confirming attendance (which may complete modules, as a submit would)."""
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,11 +30,12 @@ from api.packets.layout import Person
 from api.workshops.room import Position, clean_code, format_code, new_code
 from schemas.content import Module
 from schemas.problem import FieldError
-from schemas.progress import LearnerProfile, SubmitResult
+from schemas.progress import LearnerProfile, LearnerView, SubmitResult
 from schemas.workshops import (
     AttendanceResult,
     Joined,
     JoinRequest,
+    Newcomer,
     PaperAnswers,
     Participant,
     RoomState,
@@ -229,6 +230,25 @@ class WorkshopService:
             )
             for p, learner in rows
         ]
+
+    async def expect(self, workshop_id: uuid.UUID, person: Newcomer) -> Participant:
+        """List someone in the room before the session (so their packet, with their own QR
+        code, can be printed ahead): the learner joining by code would make, made now."""
+        async with self.sessions() as session:
+            row = await self._row(session, workshop_id)
+        if row.status == "closed":
+            raise Conflict("This workshop is closed; list people in the one you will run.")
+        if row.expires_at <= utcnow():
+            raise Conflict("This workshop's code has expired; open a new workshop and list people in it.")
+        learner, listed = await enrol(self.sessions, row, person)
+        return Participant(
+            learner_id=learner.id,
+            name=learner.name,
+            school=learner.school,
+            role=learner.role,
+            joined_at=listed,
+            attended=False,
+        )
 
     async def confirm(self, workshop_id: uuid.UUID, learner_ids: list[uuid.UUID]) -> AttendanceResult:
         """Record that each learner attended (each a participant), for every module of the
@@ -429,22 +449,38 @@ class JoinService:
         now = utcnow()
         if row.expires_at <= now:
             raise Gone("This workshop's code has expired; ask the facilitator for a new one.")
-        learners = LearnerService(self.sessions, row.district_id)
-        # Each join is a new learner: a name and a school are no proof of being someone HR
-        # already knows, so no one can take over another's record by typing their name.
-        profile = LearnerProfile(
-            external_id=f"workshop-{uuid.uuid4().hex}",
-            name=data.name.strip(),
-            school=data.school.strip(),
-            role=data.role.strip(),
-            employee_id=data.employee_id.strip(),
-        )
+        learner, _ = await enrol(self.sessions, row, data)
         minutes = max(5, min(1440, int((row.expires_at - now).total_seconds() // 60) + 60))
-        token = await learners.token(profile, row.cohort, minutes, signing_key)
-        async with self.sessions.begin() as session:
-            session.add(WorkshopParticipant(workshop_id=row.id, learner_id=token.learner.id, joined_at=now))
+        token, expires = issue(
+            signing_key, row.district_id, learner.id, row.cohort, timedelta(minutes=minutes)
+        )
         room = room_state(row, await published(self.catalog, row.modules))
-        return Joined(token=token.token, expires_at=token.expires_at, learner=token.learner, room=room)
+        return Joined(token=token, expires_at=expires, learner=learner, room=room)
+
+
+async def enrol(sessions: Sessions, row: Workshop, person: Newcomer) -> tuple[LearnerView, datetime]:
+    """A new learner of the workshop's district, put in its room, and when: the one way into a
+    room by name, whether the person joins by code or the facilitator lists them ahead. Always
+    a new learner: a name and a school are no proof of being someone HR already knows, so no
+    one can take over another's record by typing their name."""
+    profile = LearnerProfile(
+        external_id=f"workshop-{uuid.uuid4().hex}",
+        name=person.name.strip(),
+        school=person.school.strip(),
+        role=person.role.strip(),
+        employee_id=person.employee_id.strip(),
+    )
+    blank = [field for field in ("name", "school") if not getattr(profile, field)]
+    if blank:
+        raise InvalidInput(
+            f"Give a {' and a '.join(blank)}: spaces alone name no one.",
+            errors=[FieldError(field=f"$.{field}", message="blank") for field in blank],
+        )
+    learner = await LearnerService(sessions, row.district_id).upsert(profile)
+    now = utcnow()
+    async with sessions.begin() as session:
+        session.add(WorkshopParticipant(workshop_id=row.id, learner_id=learner.id, joined_at=now))
+    return learner, now
 
 
 class ParticipantService:

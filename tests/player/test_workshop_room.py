@@ -72,10 +72,15 @@ def test_join_on_a_phone_and_run_the_room(
     room = server.api("GET", f"/api/v1/workshops/{workshop['id']}/room", joined["token"]).json()
     assert room["step"] == 1
 
-    # On a phone, in Spanish: the paper entry for Ana fits the width, and the personal packets
-    # come as a PDF to open.
+    # On a phone, in Spanish: someone listed ahead, the paper entry for Ana fits the width, and
+    # the personal packets come as a PDF to open.
     small = new_page(viewport=PHONE, locale="es-ES")
     small.goto(f"{server.url}/room/#token={facilitator}&workshop={workshop['id']}&lang=es")
+    small.get_by_label("Nombre", exact=True).fill("Rosa Díaz")
+    small.get_by_label("Escuela o departamento").fill("Lincoln")
+    small.get_by_role("button", name="Agregar a la lista").click()
+    expect(small.locator("#status")).to_have_text("Rosa Díaz está en la lista.")
+    expect(small.locator("#people")).to_contain_text("Rosa Díaz (Lincoln)")
     small.get_by_role("button", name="Registrar respuestas en papel: Ana Ruiz").click()
     expect(small.get_by_role("heading", name="Respuestas en papel: Ana Ruiz")).to_be_focused()
     expect(small.get_by_role("button", name="Guardar las respuestas")).to_be_visible()

@@ -70,3 +70,46 @@ async def test_each_participant_gets_a_packet_with_their_own_qr(
         assert refused.status_code == status, (path, params, refused.text)
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert refused.json()["detail"]
+
+
+async def test_people_listed_ahead_get_packets_before_anyone_joins(
+    client: Client, district_a: Tenant, district_b: Tenant
+) -> None:
+    workshop = await open_workshop(client, district_a)
+    url = f"{WORKSHOPS}/{workshop['id']}"
+    listed = await client.post(
+        f"{url}/participants", json={"name": " Rosa Díaz ", "school": "Lincoln"}, headers=district_a.headers
+    )
+    assert listed.status_code == 201, listed.text
+    rosa = listed.json()
+    assert rosa["name"] == "Rosa Díaz" and rosa["attended"] is False
+    people = (await client.get(f"{url}/participants", headers=district_a.headers)).json()
+    assert [p["learner_id"] for p in people] == [rosa["learner_id"]]
+    printed = await client.get(f"{url}/packets.pdf", headers=district_a.headers)
+    assert printed.status_code == 200, printed.text
+    [cover] = [p for p in pypdf.PdfReader(io.BytesIO(printed.content)).pages if "Name:" in p.extract_text()]
+    found = LINK.search(cover.extract_text())
+    assert found
+    # Her packet's code is her way in: the player opens as the learner listed, in the room.
+    token = dict(parse_qsl(re.sub(r"\s", "", found.group(0)).partition("#")[2]))["token"]
+    me = (await client.get("/api/v1/me", headers=bearer(token))).json()
+    assert me["id"] == rosa["learner_id"] and me["school"] == "Lincoln"
+    rooms = (await client.get("/api/v1/me/workshops", headers=bearer(token))).json()
+    assert [r["workshop_id"] for r in rooms] == [workshop["id"]]
+
+    closed = await open_workshop(client, district_a)
+    await client.patch(
+        f"{WORKSHOPS}/{closed['id']}/state", json={"status": "closed"}, headers=district_a.headers
+    )
+    for path, body, headers, status in (
+        (url, {"name": "   ", "school": "Lincoln"}, district_a.headers, 422),
+        (url, {"name": "Al"}, district_a.headers, 400),
+        (url, {"name": "Al", "school": "Lincoln", "code": "X"}, district_a.headers, 400),
+        (url, {"name": "Al", "school": "Lincoln"}, district_b.headers, 404),
+        (f"{WORKSHOPS}/{closed['id']}", {"name": "Al", "school": "Lincoln"}, district_a.headers, 409),
+    ):
+        refused = await client.post(f"{path}/participants", json=body, headers=headers)
+        assert refused.status_code == status, (path, body, refused.text)
+        assert refused.json()["detail"]
+    people = (await client.get(f"{url}/participants", headers=district_a.headers)).json()
+    assert len(people) == 1  # nothing written by the refused ones

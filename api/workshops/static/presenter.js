@@ -21,6 +21,7 @@ const TEXT = {
     cancel: "Cancel", saved_paper: "Saved {form} for {name}.", answer: "Answer", line: "Line {n}", add_line: "Add a line",
     order_hint: "Type each one's number as written on the paper, from 1.", row: "Row {n}", fix: "Check the marked answers.",
     not_on_paper: "Done in the LMS, not on paper.", print_h: "Personal packets", paper_size: "Paper",
+    ahead_h: "List someone ahead", name: "Name", school: "School or department", add_person: "Add to the list", listed: "{name} is on the list.",
     print: "Print personal packets", packets_ready: "Open the personal packets (PDF)", preparing: "Preparing the packets…",
   },
   es: {
@@ -37,6 +38,7 @@ const TEXT = {
     cancel: "Cancelar", saved_paper: "Se guardó {form} de {name}.", answer: "Respuesta", line: "Línea {n}", add_line: "Agregar una línea",
     order_hint: "Escriba el número de cada uno como está en el papel, desde el 1.", row: "Fila {n}", fix: "Revise las respuestas marcadas.",
     not_on_paper: "Se hace en la plataforma, no en papel.", print_h: "Cuadernillos personales", paper_size: "Papel",
+    ahead_h: "Anotar a alguien antes", name: "Nombre", school: "Escuela o departamento", add_person: "Agregar a la lista", listed: "{name} está en la lista.",
     print: "Imprimir cuadernillos personales", packets_ready: "Abrir los cuadernillos personales (PDF)", preparing: "Preparando los cuadernillos…",
   },
 };
@@ -116,6 +118,7 @@ async function run() {
   $("paper-cancel").addEventListener("click", closePaper);
   $("paper-choice").addEventListener("change", showPaperForm);
   $("print").addEventListener("click", printPackets);
+  $("ahead-form").addEventListener("submit", listAhead);
   await people();
   listen();
 }
@@ -308,6 +311,19 @@ async function savePaper(event) {
     $("paper-alert").textContent = error.message;
     say(error.message);
   }
+}
+
+// Someone expected: listed now, so their packet (with their own QR code) prints before the session.
+async function listAhead(event) {
+  event.preventDefault();
+  const body = JSON.stringify({ name: $("ahead-name").value, school: $("ahead-school").value });
+  try {
+    const listed = await (await api(`/api/v1/workshops/${workshopId}/participants`, { method: "POST", body })).json();
+    $("ahead-form").reset();
+    await people();
+    say(t("listed", { name: listed.name }));
+    $("ahead-name").focus();
+  } catch (error) { say(error.message); }
 }
 
 async function printPackets() {
