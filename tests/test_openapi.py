@@ -227,6 +227,7 @@ DOWNLOADS = {
         for target in ("Module", "Agenda")
         for document in ("ParticipantPacket", "FacilitatorGuide", "JobAid")
     },
+    "getWorkshopPersonalPackets": {"application/pdf"},
     "getImpactTrendsCsv": {"text/csv; charset=utf-8"},
     "getImpactBeforeAfterCsv": {"text/csv; charset=utf-8"},
 }

@@ -58,7 +58,7 @@ PERSON_QR = DownloadSpec(
 )
 PACKETS = DownloadSpec(
     media_type="application/pdf",
-    label="PDF personal packets",
+    label="PDF participant packet",
     description="The workshop's participant packet (its modules one after another), once for each "
     "participant in the order they joined: a cover with their name, school and their own QR code "
     "with its link under it (the player, opened as them, as `getParticipantQrSvg` gives it), then "
