@@ -462,8 +462,6 @@ class MyWorkshopsController(Controller):
     )
     async def stream(
         self,
-        sessions: NamedDependency[Sessions],
-        catalog: NamedDependency[Catalog],
         rooms: NamedDependency[ParticipantService],
         wakeups: NamedDependency[Wakeups],
         workshop_id: FromPath[uuid.UUID],
@@ -471,17 +469,13 @@ class MyWorkshopsController(Controller):
     ) -> ServerSentEvent:
         resume = _resume(last_event_id)
         await rooms.member(workshop_id)
-        # The room's feed read as its own district's, with its entries left out in the query.
-        feed = WorkshopService(sessions, catalog, rooms.district_id, "")
         # From the start, only where the room is now: a player joining late does not replay its path.
-        read = _moves(feed, workshop_id)
+        read = _moves(rooms, workshop_id)
         moves = _events(wakeups, workshop_id, "moves", read, resume, from_latest=resume == (0, 0))
         return ServerSentEvent(moves, retry_duration=2000)
 
 
-def _moves(
-    workshops: WorkshopService, workshop_id: uuid.UUID
-) -> Callable[[Position], Awaitable[list[Shown]]]:
+def _moves(rooms: ParticipantService, workshop_id: uuid.UUID) -> Callable[[Position], Awaitable[list[Shown]]]:
     """Reads the room's moves after a position (never an entry): the participants' tail's reader."""
 
     async def read(after: Position) -> list[Shown]:
@@ -491,7 +485,7 @@ def _moves(
                 kind="state",
                 data=_ENCODER.encode(FeedEvent(state=msgspec.convert(row.state, RoomState))).decode(),
             )
-            for row in await workshops.feed(workshop_id, after, states_only=True)
+            for row in await rooms.moves(workshop_id, after)
         ]
 
     return read

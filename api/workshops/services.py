@@ -387,48 +387,9 @@ class WorkshopService:
         ]
         return view, people
 
-    async def feed(self, workshop_id: uuid.UUID, after: Position, states_only: bool = False) -> list[FeedRow]:
-        """The workshop's feed rows after `after`, in order, only those no later commit can
-        slip behind (as the completions changes feed serves: `api/completions/changes.py`);
-        `states_only`: the room's moves alone (what its participants may see)."""
-        txid, row_id = after
-        query = (
-            select(
-                WorkshopFeed.txid,
-                WorkshopFeed.id,
-                WorkshopFeed.kind,
-                WorkshopFeed.state,
-                Attempt.learner_id,
-                Attempt.module_id,
-                Attempt.form_id,
-                Attempt.answers,
-            )
-            .outerjoin(Attempt, Attempt.id == WorkshopFeed.attempt_id)
-            .where(
-                WorkshopFeed.workshop_id == workshop_id,
-                or_(WorkshopFeed.txid > txid, and_(WorkshopFeed.txid == txid, WorkshopFeed.id > row_id)),
-            )
-            .order_by(WorkshopFeed.txid, WorkshopFeed.id)
-            .limit(FEED_PAGE)
-        )
-        if states_only:
-            query = query.where(WorkshopFeed.kind == "state")
-        async with self.sessions() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.where(WorkshopFeed.txid < PG_HORIZON)
-            rows = (await session.execute(query)).all()
-        return [
-            FeedRow(
-                position=(r[0], r[1]),
-                kind=r[2],
-                state=r[3],
-                learner_id=r[4],
-                module_id=r[5],
-                form_id=r[6],
-                answers=r[7],
-            )
-            for r in rows
-        ]
+    async def feed(self, workshop_id: uuid.UUID, after: Position) -> list[FeedRow]:
+        """The workshop's feed after `after`, for its presenter's stream (`read_feed`)."""
+        return await read_feed(self.sessions, workshop_id, after)
 
 
 class JoinService:
@@ -483,6 +444,52 @@ async def enrol(sessions: Sessions, row: Workshop, person: Newcomer) -> tuple[Le
     return learner, now
 
 
+async def read_feed(
+    sessions: Sessions, workshop_id: uuid.UUID, after: Position, states_only: bool = False
+) -> list[FeedRow]:
+    """The workshop's feed rows after `after`, in order, only those no later commit can
+    slip behind (as the completions changes feed serves: `api/completions/changes.py`);
+    `states_only`: the room's moves alone (what its participants may see)."""
+    txid, row_id = after
+    query = (
+        select(
+            WorkshopFeed.txid,
+            WorkshopFeed.id,
+            WorkshopFeed.kind,
+            WorkshopFeed.state,
+            Attempt.learner_id,
+            Attempt.module_id,
+            Attempt.form_id,
+            Attempt.answers,
+        )
+        .outerjoin(Attempt, Attempt.id == WorkshopFeed.attempt_id)
+        .where(
+            WorkshopFeed.workshop_id == workshop_id,
+            or_(WorkshopFeed.txid > txid, and_(WorkshopFeed.txid == txid, WorkshopFeed.id > row_id)),
+        )
+        .order_by(WorkshopFeed.txid, WorkshopFeed.id)
+        .limit(FEED_PAGE)
+    )
+    if states_only:
+        query = query.where(WorkshopFeed.kind == "state")
+    async with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.where(WorkshopFeed.txid < PG_HORIZON)
+        rows = (await session.execute(query)).all()
+    return [
+        FeedRow(
+            position=(r[0], r[1]),
+            kind=r[2],
+            state=r[3],
+            learner_id=r[4],
+            module_id=r[5],
+            form_id=r[6],
+            answers=r[7],
+        )
+        for r in rows
+    ]
+
+
 class ParticipantService:
     """A learner's own rooms: the open workshops they are in, and where each is."""
 
@@ -513,6 +520,11 @@ class ParticipantService:
                 ).scalars()
             )
         return [room_state(row, await published(self.catalog, row.modules)) for row in rows]
+
+    async def moves(self, workshop_id: uuid.UUID, after: Position) -> list[FeedRow]:
+        """The room's moves after `after` (never an entry: the query leaves them out), for the
+        learner's player; `member` has checked the room is theirs."""
+        return await read_feed(self.sessions, workshop_id, after, states_only=True)
 
     async def member(self, workshop_id: uuid.UUID) -> None:
         """NotFound unless the learner is in this room of their district."""
