@@ -191,10 +191,11 @@ class OneTripStatement:
         self.sql = str(compiled)
         names = compiled.positiontup or []
         self._binds: list[tuple[str, _Processor]] = [
-            (name, compiled.binds[name].type.bind_processor(dialect)) for name in names
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
         ]
         self._results: list[_Processor] = [
-            column.type.result_processor(dialect, None) for column in statement.exported_columns
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.exported_columns
         ]
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
