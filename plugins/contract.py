@@ -23,8 +23,8 @@ What a plugin may use:
   `PluginSetting`, `OutboxEvent`, `DeliveryRow`/`DeliveryAttempt` (the outbox's deliveries).
   A plugin's own tables are migrated from the folder `Plugin.migrations` names (its branch of
   Alembic revisions); `Plugin.prune` deletes its expired rows. On SQLite, `OneTripStatement`
-  (a statement compiled once) and `write_in_one_trip(connection, [OneTripStep(...), ...])` run a
-  hot write transaction in one trip to the database's thread.
+  (a statement compiled once), `OneTripStep` (it with its values) and
+  `write_in_one_trip(connection, steps)` run a hot write transaction in one trip to the database's thread.
 - **Secrets**: `SecretBox` (seal and open a plugin's stored secrets).
 - **Errors** a plugin raises, answered as RFC 9457 problems: `FrontOfficeError` and
   `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`, `InvalidInput`;
