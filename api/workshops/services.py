@@ -543,16 +543,16 @@ async def launch_room(
     (its LMS context) that runs the module; None for none. A code naming no workshop of the
     district is a 422 (the link is wrong); a closed or expired one joins nothing (the module is
     still there to work through alone)."""
+    if not code and not cohort:
+        return None  # nothing to look for: no query built
     now = utcnow()
     query = select(Workshop).where(Workshop.district_id == district_id)
     if code:
         query = query.where(Workshop.code == clean_code(code))
-    elif cohort:
+    else:
         query = query.where(
             Workshop.cohort == cohort, Workshop.status == "open", Workshop.expires_at > now
         ).order_by(Workshop.created_at.desc())
-    else:
-        return None
     async with sessions() as session:
         rows = list((await session.execute(query.limit(20))).scalars())
     if code and not rows:
