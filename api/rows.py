@@ -29,15 +29,19 @@ async def with_school(
     district_id: uuid.UUID,
     missing: str,
     lock: bool = False,
+    school_code: str = "",
 ) -> tuple[Row, FeedbackSchool]:
-    """The district's row of `model` with this id and its school; a 404 saying `missing` if the
-    district has none. `model` has `id`, `district_id` and `school_id` columns."""
+    """The district's row of `model` with this id and its school (of `school_code`, when given:
+    a principal's); a 404 saying `missing` if there is none. `model` has `id`, `district_id` and
+    `school_id` columns."""
     table: Any = model
     query = (
         select(table, FeedbackSchool)
         .join(FeedbackSchool, FeedbackSchool.id == table.school_id)
         .where(table.id == row_id, table.district_id == district_id)
     )
+    if school_code:
+        query = query.where(FeedbackSchool.code == school_code)
     if lock:
         # PostgreSQL: changes to one row queue here. (SQLite's writers are serialized.)
         query = query.with_for_update(of=table)

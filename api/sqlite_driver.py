@@ -8,6 +8,10 @@ has no transaction to roll back. Here a statement is one trip (the cursor made, 
 and closed together in the thread), a transaction's `BEGIN IMMEDIATE` rides in its first
 statement's trip, and a rollback with no transaction open makes none.
 
+`OneTripStatement` and `write_in_one_trip` go further for a hot write that needs no answer from one
+statement before sending the next: a whole transaction (BEGIN IMMEDIATE, its statements,
+COMMIT) in one trip, its statements compiled once by SQLAlchemy and run on sqlite3's cursor.
+
 It reaches into aiosqlite's connection (`_execute`, `_conn`) as SQLAlchemy's own adapter does
 (its `isolation_level` setter uses `_tx` and `_conn`); `tests/test_sqlite_driver.py` holds the
 behaviour the rest of the code needs from it.
@@ -15,8 +19,8 @@ behaviour the rest of the code needs from it.
 
 import collections
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -25,6 +29,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     AsyncAdapt_aiosqlite_ss_cursor,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
@@ -167,3 +175,86 @@ class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         adapted = super().connect(*arg, **kw)
         return OneTripConnection(self, adapted._connection)
+
+
+_Processor = Callable[[Any], Any] | None
+
+
+class OneTripStatement:
+    """A data-changing statement compiled once for SQLite (positional parameters), with its
+    parameters' and RETURNING columns' type processing, to run inside aiosqlite's thread. It
+    takes the values of its bound parameters by name; give it every one (no column defaults are
+    filled in: write `INSERT ... SELECT` of bound parameters to leave the rest to the database)."""
+
+    def __init__(self, statement: UpdateBase, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        names = compiled.positiontup or []
+        self._binds: list[tuple[str, _Processor]] = [
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
+        ]
+        self._results: list[_Processor] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.exported_columns
+        ]
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] if p is None else p(values[name]) for name, p in self._binds)
+
+    def rows(self, raw: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [
+            tuple(v if p is None else p(v) for v, p in zip(row, self._results, strict=True)) for row in raw
+        ]
+
+
+class OneTripStep(NamedTuple):
+    """One statement of `write_in_one_trip`."""
+
+    statement: OneTripStatement
+    values: Mapping[str, Any]
+    must_write: bool = False
+    """Undo the whole transaction, and stop, if this statement writes no row."""
+
+
+def _transaction(
+    conn: sqlite3.Connection, steps: list[tuple[str, tuple[Any, ...], bool]]
+) -> list[Any] | None:
+    """In aiosqlite's thread: BEGIN IMMEDIATE, the statements, COMMIT; the rows of each, or None
+    (and nothing written) if a statement that must write wrote nothing."""
+    cursor = conn.cursor()
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            answers = []
+            for sql, parameters, must_write in steps:
+                cursor.execute(sql, parameters)
+                answers.append(cursor.fetchall() if cursor.description else [])
+                if must_write and cursor.rowcount < 1:
+                    cursor.execute("ROLLBACK")
+                    return None
+            cursor.execute("COMMIT")
+            return answers
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+    finally:
+        cursor.close()
+
+
+async def write_in_one_trip(
+    connection: AsyncConnection, steps: Sequence[OneTripStep]
+) -> list[list[tuple[Any, ...]]] | None:
+    """Run `steps` as one write transaction in one trip to aiosqlite's thread, on a connection
+    with no transaction of its own open; each step's rows, or None if a `must_write` step wrote
+    nothing (then nothing is written)."""
+    raw = await connection.get_raw_connection()
+    aio: aiosqlite.Connection = raw.driver_connection  # type: ignore[assignment]
+    sent = [(s.statement.sql, s.statement.parameters(s.values), s.must_write) for s in steps]
+    try:
+        answers: list[Any] | None = await aio._execute(_transaction, aio._conn, sent)  # type: ignore[no-untyped-call]
+    except sqlite3.Error as error:  # as SQLAlchemy raises it (IntegrityError, OperationalError, ...)
+        raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
+    if answers is None:
+        return None
+    return [step.statement.rows(rows) for step, rows in zip(steps, answers, strict=True)]

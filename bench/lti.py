@@ -14,6 +14,8 @@ with the servers, so its own CPU per request counts against both: httpx on async
 spent 1.6-3.8 ms of CPU per request here (aiohttp on uvloop 0.2-0.5 ms), more than either
 server, and the ratio measured the client. The servers' own CPU per operation (from /proc)
 is printed too: it does not depend on the client or on what else runs on the machine.
+
+`BENCH_LTI_DATABASES` picks the databases (default `sqlite,postgres`; `sqlite` runs just that one).
 """
 
 import asyncio
@@ -314,8 +316,15 @@ def database(backend: str, tmp: str) -> Iterator[str | None]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+BACKENDS = ("sqlite", "postgres")
+
+
 def run() -> None:
-    for backend in ("sqlite", "postgres"):
+    backends = [b.strip() for b in os.environ.get("BENCH_LTI_DATABASES", ",".join(BACKENDS)).split(",")]
+    unknown = set(backends) - set(BACKENDS)
+    if unknown:
+        raise SystemExit(f"BENCH_LTI_DATABASES: unknown {sorted(unknown)}; choose from {list(BACKENDS)}")
+    for backend in backends:
         run_on(backend)
 
 
@@ -349,7 +358,10 @@ def run_on(backend: str) -> None:
             "BENCH_DATABASE_URL": url,
         }
         with (
-            server_process("api.app:app_from_env", env) as (subject, subject_process),
+            server_process(os.environ.get("BENCH_LTI_SUBJECT", "api.app:app_from_env"), env) as (
+                subject,
+                subject_process,
+            ),
             server_process("bench.lti:floor_app", floor_env) as (floor, floor_process),
         ):
             results = uvloop.run(

@@ -22,7 +22,9 @@ What a plugin may use:
   table), `utcnow`, and the app's models plugins may read: `Completion`, `Learner`,
   `PluginSetting`, `OutboxEvent`, `DeliveryRow`/`DeliveryAttempt` (the outbox's deliveries).
   A plugin's own tables are migrated from the folder `Plugin.migrations` names (its branch of
-  Alembic revisions); `Plugin.prune` deletes its expired rows.
+  Alembic revisions); `Plugin.prune` deletes its expired rows. On SQLite, `OneTripStatement`
+  (a statement compiled once), `OneTripStep` (it with its values) and
+  `write_in_one_trip(connection, steps)` run a hot write transaction in one trip to the database's thread.
 - **Secrets**: `SecretBox` (seal and open a plugin's stored secrets).
 - **Errors** a plugin raises, answered as RFC 9457 problems: `FrontOfficeError` and
   `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`, `InvalidInput`;
@@ -93,6 +95,7 @@ from api.plugin import (
     load_config,
     secret_fields,
 )
+from api.sqlite_driver import OneTripStatement, OneTripStep, write_in_one_trip
 from api.workshops.services import add_participant, launch_room
 
 __all__ = [
@@ -114,6 +117,8 @@ __all__ = [
     "Learner",
     "Memo",
     "NotFound",
+    "OneTripStatement",
+    "OneTripStep",
     "OutboxEvent",
     "Outcome",
     "Plugin",
@@ -147,4 +152,5 @@ __all__ = [
     "secret_fields",
     "table",
     "utcnow",
+    "write_in_one_trip",
 ]

@@ -167,6 +167,27 @@ class FeedbackReceived(Wire, kw_only=True):
     received_at: datetime
 
 
+class SurveyReceived(Wire, kw_only=True):
+    """`survey.received`: a family's own answers to the family survey, sent from the school's
+    public survey page, were counted (the first of the day from its device). Anonymous: the
+    scale and choice answers only; free text is counted, never sent (it may name someone)."""
+
+    survey_id: Annotated[uuid.UUID, Meta(description="The stored survey (`GET /api/v1/family-surveys`).")]
+    school: SchoolRef
+    instrument: Annotated[str, Meta(description="The survey and its version, e.g. `family-survey@1`.")]
+    score: Annotated[int | None, Meta(description="The 0-10 answer; null if skipped.")]
+    answers: Annotated[
+        dict[str, int | str | list[str]],
+        Meta(
+            description="By question id, the scale and choice questions answered: a whole number, "
+            "an option id, or a list of them."
+        ),
+    ]
+    text_answers: Annotated[int, Meta(description="How many text questions the family answered.")]
+    language: str
+    received_at: datetime
+
+
 class DialogueOpened(Wire, kw_only=True):
     """`dialogue.opened`: a concern entered the district's inbox: a family's feedback answer
     asked to be contacted (`source` feedback), or staff entered one from a call or a visit."""
@@ -307,6 +328,10 @@ class FeedbackReceivedEvent(_Typed, kw_only=True, tag="feedback.received"):
     data: FeedbackReceived
 
 
+class SurveyReceivedEvent(_Typed, kw_only=True, tag="survey.received"):
+    data: SurveyReceived
+
+
 class DialogueOpenedEvent(_Typed, kw_only=True, tag="dialogue.opened"):
     data: DialogueOpened
 
@@ -341,6 +366,7 @@ Event = (
     | EndpointDisabledEvent
     | PingEvent
     | FeedbackReceivedEvent
+    | SurveyReceivedEvent
     | DialogueOpenedEvent
     | DialoguePastDueEvent
     | DialogueClosedEvent
@@ -360,6 +386,7 @@ PUBLISHED: tuple[type[_Typed], ...] = (
     EndpointDisabledEvent,
     PingEvent,
     FeedbackReceivedEvent,
+    SurveyReceivedEvent,
     DialogueOpenedEvent,
     DialoguePastDueEvent,
     DialogueClosedEvent,

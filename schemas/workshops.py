@@ -87,14 +87,20 @@ class StateChange(Wire, kw_only=True, forbid_unknown_fields=True):
     ) = None
 
 
-class JoinRequest(Wire, kw_only=True):
-    """A participant joining from their phone, without an account."""
+class Newcomer(Wire, kw_only=True):
+    """Someone new to a room, as they say who they are: each becomes a new learner of the
+    district (a name and a school prove no one's identity, so no one takes over a record)."""
 
-    code: JoinCode
     name: Annotated[str, Meta(min_length=1, max_length=200, description="Your name, as HR knows it.")]
     school: Annotated[str, Meta(min_length=1, max_length=200, description="Your school or site.")]
     role: Annotated[str, Meta(max_length=100, description="Your job: secretary, bus driver...")] = ""
     employee_id: Annotated[str, Meta(max_length=100, description="Your employee id, if you know it.")] = ""
+
+
+class JoinRequest(Newcomer, kw_only=True):
+    """A participant joining from their phone, without an account."""
+
+    code: JoinCode
 
 
 class Joined(Wire, kw_only=True):

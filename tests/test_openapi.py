@@ -220,12 +220,14 @@ DOWNLOADS = {
     "getMyCertificate": {"application/pdf"},
     "getEmployeeTranscriptPdf": {"application/pdf"},
     "getFeedbackQrCard": {"application/pdf"},
+    "getFamilySurveyQrCard": {"application/pdf"},
     "getFeedbackSummaryCsv": {"text/csv; charset=utf-8"},
     **{
         f"get{target}{document}": {"application/pdf"}
         for target in ("Module", "Agenda")
         for document in ("ParticipantPacket", "FacilitatorGuide", "JobAid")
     },
+    "getWorkshopPersonalPackets": {"application/pdf"},
     "getImpactTrendsCsv": {"text/csv; charset=utf-8"},
     "getImpactBeforeAfterCsv": {"text/csv; charset=utf-8"},
 }

@@ -1,16 +1,22 @@
 """What the code needs from the SQLite driver (api/sqlite_driver.py): statements' rows and
-counts, write transactions that begin at once (BEGIN IMMEDIATE), rollbacks that undo, and
-server-side streams inside their transaction."""
+counts, write transactions that begin at once (BEGIN IMMEDIATE), rollbacks that undo,
+server-side streams inside their transaction, and whole write transactions in one trip."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, bindparam, text
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db import create_engine
+from api.models import UTCDateTime
+from api.sqlite_driver import OneTripStatement, OneTripStep, write_in_one_trip
 
 pytestmark = pytest.mark.anyio
 
@@ -90,3 +96,36 @@ async def test_a_stream_reads_inside_its_transaction(engine: AsyncEngine) -> Non
     assert names == [str(i) for i in range(50)]
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+async def test_a_write_transaction_in_one_trip(engine: AsyncEngine) -> None:
+    """Statements run together: their parameters and RETURNING columns typed as SQLAlchemy types
+    them, all undone when a statement that must write writes nothing, or when one fails."""
+    meta = MetaData()
+    t = Table("t", meta, Column("id", Integer, primary_key=True), Column("name", String))
+    marks = Table("marks", meta, Column("id", Uuid, primary_key=True), Column("at", UTCDateTime()))
+    async with engine.begin() as connection:
+        await connection.run_sync(meta.create_all, tables=[marks])
+    name = OneTripStatement(insert(t).values(name=bindparam("name")).on_conflict_do_nothing(), engine.dialect)
+    mark = insert(marks).values(id=bindparam("id"), at=bindparam("at")).returning(marks.c.id, marks.c.at)
+    marked = OneTripStatement(mark, engine.dialect)
+    at = datetime(2026, 12, 3, 23, 0, tzinfo=UTC)
+
+    async def run(name_: str, id_: uuid.UUID) -> list[list[tuple[object, ...]]] | None:
+        steps = [
+            OneTripStep(name, {"name": name_}, must_write=True),
+            OneTripStep(marked, {"id": id_, "at": at}),
+        ]
+        async with engine.connect() as connection:
+            return await write_in_one_trip(connection, steps)
+
+    first = uuid.uuid4()
+    assert await run("a", first) == [[], [(first, at)]]
+    assert await run("a", uuid.uuid4()) is None  # "a" exists: the name writes nothing, so no mark
+    with pytest.raises(IntegrityError):
+        await run("b", first)  # the mark's id is taken: the name "b" is undone too
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT name FROM t"))).all() == [("a",)]
+        assert (await connection.execute(text("SELECT count(*) FROM marks"))).scalar_one() == 1
+    async with engine.begin() as connection:  # the pool's connection is clean
+        await connection.execute(text("INSERT INTO t (name) VALUES ('c')"))

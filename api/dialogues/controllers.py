@@ -1,5 +1,6 @@
 """The concerns inbox's routes: read it (`dialogues:read`, or `dialogues:write`), enter a
-concern, change a dialogue and add a note (`dialogues:write`), and the figures per school.
+concern, change a dialogue and add a note (`dialogues:write`), and the figures per school; a
+principal's console, its own school's only.
 
 The routes take the feedback card (`card`, for its reasons) from the router that registers
 them (api/core.py): the feedback area opens dialogues, so this one does not import it.
@@ -16,7 +17,7 @@ from api.db import Sessions
 from api.dialogues.services import Dialogues, Filters
 from api.errors import problems
 from api.http.params import Limit
-from api.identity.auth import Scope, principal_of, requires, requires_any
+from api.identity.auth import SCHOOL_SCOPED, Scope, principal_of, requires, requires_any
 from schemas.dialogues import (
     DialogueChange,
     DialogueCreate,
@@ -35,7 +36,8 @@ WRITE = requires(Scope.DIALOGUES_WRITE)
 def provide_dialogues(
     request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], signing_key: NamedDependency[str]
 ) -> Dialogues:
-    return Dialogues(sessions, principal_of(request).district_id, signing_key)
+    principal = principal_of(request)
+    return Dialogues(sessions, principal.district_id, signing_key, principal.school)
 
 
 class DialoguesController(Controller):
@@ -43,7 +45,8 @@ class DialoguesController(Controller):
 
     path = "/api/v1/dialogues"
     tags = ["dialogues"]
-    opt = READ
+    # A principal reaches only their school's dialogues (the service narrows every query).
+    opt = {**READ, SCHOOL_SCOPED: True}
     dependencies = {"dialogues": Provide(provide_dialogues, sync_to_thread=False)}
 
     @post(

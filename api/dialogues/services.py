@@ -2,7 +2,8 @@
 transaction, or from staff), read and page the inbox, change a dialogue, add a note, the
 figures per school, and the past-due sweep.
 
-Every query is narrowed by the caller's district; a dialogue of another district is NotFound.
+Every query is narrowed by the caller's district, and a principal's by their school too (the
+feedback school of their school's code); a dialogue out of reach is NotFound.
 Ages and due times are in the district's business hours (api/dialogues/business.py).
 """
 
@@ -130,12 +131,20 @@ async def open_from_answer(
 
 
 class Dialogues:
-    """A district's inbox."""
+    """A district's inbox, or one school's of it: a principal's (`school`, a school code)."""
 
-    def __init__(self, sessions: Sessions, district_id: uuid.UUID, secret: str) -> None:
+    def __init__(self, sessions: Sessions, district_id: uuid.UUID, secret: str, school: str = "") -> None:
         self.sessions = sessions
         self.district_id = district_id
         self.secret = secret
+        self.school = school
+
+    def _in_reach(self, school: FeedbackSchool | None) -> bool:
+        return (
+            school is not None
+            and school.district_id == self.district_id
+            and (not self.school or school.code == self.school)
+        )
 
     async def create(self, body: DialogueCreate, reasons: Sequence[str]) -> DialogueView:
         """A concern entered by staff; InvalidInput (nothing written) for an unknown reason, a
@@ -158,12 +167,14 @@ class Dialogues:
         now = utcnow()
         async with self.sessions.begin() as session:
             found = await session.get(FeedbackSchool, body.school_id)
-            school = found if found is not None and found.district_id == self.district_id else None
+            school = found if self._in_reach(found) else None
             if school is None:
                 errors.append(
                     FieldError(
                         field="$.school_id",
-                        message="no school with a feedback link has this id in your district "
+                        message=f"no school with a feedback link has this id in your school ({self.school})"
+                        if self.school
+                        else "no school with a feedback link has this id in your district "
                         "(see GET /api/v1/feedback/schools)",
                     )
                 )
@@ -202,6 +213,8 @@ class Dialogues:
             .join(FeedbackSchool, FeedbackSchool.id == Dialogue.school_id)
             .where(Dialogue.district_id == self.district_id)
         )
+        if self.school:
+            query = query.where(FeedbackSchool.code == self.school)
         if filters.school_id is not None:
             query = query.where(Dialogue.school_id == filters.school_id)
         if filters.status is not None:
@@ -238,7 +251,7 @@ class Dialogues:
 
     async def get(self, dialogue_id: uuid.UUID) -> DialogueView:
         async with self.sessions() as session:
-            row, school = await with_school(session, Dialogue, dialogue_id, self.district_id, NO_DIALOGUE)
+            row, school = await self._row(session, dialogue_id)
             return await self._read(session, row, school)
 
     async def change(self, dialogue_id: uuid.UUID, body: DialogueChange) -> DialogueView:
@@ -247,9 +260,7 @@ class Dialogues:
         `closed_at`."""
         now = utcnow()
         async with self.sessions.begin() as session:
-            row, school = await with_school(
-                session, Dialogue, dialogue_id, self.district_id, NO_DIALOGUE, lock=True
-            )
+            row, school = await self._row(session, dialogue_id, lock=True)
             zone = await district_zone(session, self.district_id)
             if body.owner is not None:
                 row.owner = body.owner
@@ -283,7 +294,7 @@ class Dialogues:
 
     async def add_note(self, dialogue_id: uuid.UUID, body: DialogueNoteCreate) -> DialogueView:
         async with self.sessions.begin() as session:
-            row, school = await with_school(session, Dialogue, dialogue_id, self.district_id, NO_DIALOGUE)
+            row, school = await self._row(session, dialogue_id)
             session.add(DialogueNote(dialogue_id=row.id, author=body.author, text=body.text, at=utcnow()))
             await session.flush()
             return await self._read(session, row, school)
@@ -304,13 +315,10 @@ class Dialogues:
         )
         async with self.sessions() as session:
             zone = await district_zone(session, self.district_id)
-            schools = list(
-                await session.scalars(
-                    select(FeedbackSchool)
-                    .where(FeedbackSchool.district_id == self.district_id)
-                    .order_by(FeedbackSchool.code)
-                )
-            )
+            mine = select(FeedbackSchool).where(FeedbackSchool.district_id == self.district_id)
+            if self.school:
+                mine = mine.where(FeedbackSchool.code == self.school)
+            schools = list(await session.scalars(mine.order_by(FeedbackSchool.code)))
             groups = (await session.execute(closed)).all()
             openings = (await session.execute(still_open)).all()
         # school -> [past due, closed, closed and resolved on first contact]
@@ -341,6 +349,13 @@ class Dialogues:
                 )
                 for school in schools
             ],
+        )
+
+    async def _row(
+        self, session: AsyncSession, dialogue_id: uuid.UUID, lock: bool = False
+    ) -> tuple[Dialogue, FeedbackSchool]:
+        return await with_school(
+            session, Dialogue, dialogue_id, self.district_id, NO_DIALOGUE, lock=lock, school_code=self.school
         )
 
     async def _read(

@@ -1,6 +1,7 @@
-"""The printable card for a school's counter (fpdf2): the card's title, the school, a QR code
-of the school's feedback link drawn as vector squares (segno makes the matrix; no image
-library), and the link in words for those who type it.
+"""The printable cards for a school's counter (fpdf2), one for each public instrument (the
+feedback card, the family survey): its title, the school, a QR code of the school's link drawn
+as vector squares (segno makes the matrix; no image library), and the link in words for those
+who type it.
 
 Set in DejaVu Sans where the machine has it (Debian's `fonts-dejavu-core`), as certificates are;
 without it, fpdf2's built-in Helvetica, which covers the Latin-1 of English and Spanish."""
@@ -11,16 +12,22 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from schemas.feedback import FeedbackCard, Language
+from schemas.feedback import Language, Localized
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 _TEXT = {
-    "en": {"scan": "Scan with your phone's camera", "or": "or open", "minute": "It takes about a minute."},
+    "en": {
+        "scan": "Scan with your phone's camera",
+        "or": "or open",
+        "minute": "It takes about a minute.",
+        "minutes": "It takes about {n} minutes.",
+    },
     "es": {
         "scan": "Escanee con la cámara de su teléfono",
         "or": "o abra",
         "minute": "Toma alrededor de un minuto.",
+        "minutes": "Toma unos {n} minutos.",
     },
 }
 
@@ -40,16 +47,19 @@ class _Card(FPDF):
         self.multi_cell(0, height, fitted, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def qr_card(card: FeedbackCard, school: str, link: str, language: Language) -> bytes:
-    """A one-page card (US Letter, portrait) asking families to answer, with the link's QR code."""
+def qr_card(
+    title: Localized, intro: Localized, school: str, link: str, language: Language, minutes: int = 1
+) -> bytes:
+    """A one-page card (US Letter, portrait) asking families to answer the instrument of
+    `title` and `intro` (about `minutes` long), with the link's QR code."""
     text = _TEXT[language]
     pdf = _Card()
-    pdf.set_title(f"{card.title.in_(language)} {school}")
+    pdf.set_title(f"{title.in_(language)} {school}")
     pdf.set_creator("Front Office")
     pdf.set_lang(language)
     pdf.add_page()
     pdf.set_y(22)
-    pdf.line_of(card.title.in_(language), 30, "B", 14)
+    pdf.line_of(title.in_(language), 30, "B", 14)
     pdf.line_of(school, 18, "", 10)
     pdf.ln(4)
     pdf.line_of(text["scan"], 15, "", 8)
@@ -73,6 +83,6 @@ def qr_card(card: FeedbackCard, school: str, link: str, language: Language) -> b
     pdf.line_of(text["or"], 12, "", 7)
     pdf.line_of(link, 12, "B", 7)
     pdf.ln(4)
-    pdf.line_of(card.intro.in_(language), 13, "", 7)
-    pdf.line_of(text["minute"], 13, "", 7)
+    pdf.line_of(intro.in_(language), 13, "", 7)
+    pdf.line_of(text["minute"] if minutes == 1 else text["minutes"].format(n=minutes), 13, "", 7)
     return bytes(pdf.output())

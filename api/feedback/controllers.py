@@ -32,6 +32,7 @@ from api.feedback.services import (
     FeedbackSchools,
     Links,
     PublicFeedback,
+    public_link,
     summary,
     summary_rows,
 )
@@ -71,6 +72,16 @@ QR_CARD = DownloadSpec(
     "asked for: the feedback card's title, the school's name, a QR code of the school's feedback "
     "link and the link in words. Served inline as `feedback-card-<school code>-<language>.pdf`.",
 )
+SURVEY_CARD = DownloadSpec(
+    media_type=PDF,
+    label="PDF card",
+    description="The same card for the school's family survey (US Letter, portrait), in the "
+    "language asked for: the survey's title and introduction, the school's name, a QR code of the "
+    "school's survey link (`/survey/<token>`) and the link in words. Served inline as "
+    "`survey-card-<school code>-<language>.pdf`.",
+)
+# The family survey's length, as its card tells families.
+SURVEY_MINUTES = 3
 SUMMARY_CSV = DownloadSpec(
     media_type=CSV,
     label="CSV",
@@ -228,13 +239,40 @@ class FeedbackSchoolsController(Controller):
     ) -> Response[bytes]:
         school = await schools.get(school_id)
         link = school.link + ("?lang=es" if lang == "es" else "")
-        body = cards.qr_card(card, school.name, link, lang)
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", school.code)[:60]
-        return Response(
-            body,
-            media_type=PDF,
-            headers={"Content-Disposition": f'inline; filename="feedback-card-{name}-{lang}.pdf"'},
+        return _pdf(
+            cards.qr_card(card.title, card.intro, school.name, link, lang), "feedback-card", school, lang
         )
+
+    @get(
+        "/{school_id:uuid}/survey-card.pdf",
+        operation_id="getFamilySurveyQrCard",
+        summary="The printable QR card of the school's family survey (PDF, English or Spanish)",
+        media_type=PDF,
+        opt={"downloads": (SURVEY_CARD,)},
+        responses=problems(400, 401, 403, 404),
+    )
+    async def survey_card(
+        self,
+        schools: NamedDependency[FeedbackSchools],
+        settings: NamedDependency[Settings],
+        school_id: FromPath[uuid.UUID],
+        lang: LanguageParam = "en",
+    ) -> Response[bytes]:
+        school = await schools.get(school_id)
+        survey = family_survey_at(settings.content_path)
+        link = public_link(settings.base_url, SURVEY_PATH, school.token) + (
+            "?lang=es" if lang == "es" else ""
+        )
+        body = cards.qr_card(survey.title, survey.intro, school.name, link, lang, SURVEY_MINUTES)
+        return _pdf(body, "survey-card", school, lang)
+
+
+def _pdf(body: bytes, kind: str, school: FeedbackSchoolView, lang: Language) -> Response[bytes]:
+    """A school's card, inline, named for its kind, the school's code and the language."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", school.code)[:60]
+    return Response(
+        body, media_type=PDF, headers={"Content-Disposition": f'inline; filename="{kind}-{name}-{lang}.pdf"'}
+    )
 
 
 class FeedbackFiguresController(Controller):

@@ -32,7 +32,7 @@ from api.measures.answers import check_survey_answers
 from api.memo import Memo
 from api.models import FamilySurveyRecord, FeedbackAnswer, FeedbackSchool, table, utcnow
 from api.outbox.emit import emit
-from schemas.events import ContactConsented, FeedbackReceived, SchoolRef
+from schemas.events import ContactConsented, FeedbackReceived, SchoolRef, SurveyReceived
 from schemas.feedback import (
     FeedbackAnswer as AnswerBody,
 )
@@ -46,7 +46,7 @@ from schemas.feedback import (
     SchoolFigures,
     SummaryRow,
 )
-from schemas.measures import FamilySurvey
+from schemas.measures import FamilySurvey, TextQuestion
 from schemas.measures import FamilySurveyAnswer as SurveyAnswerBody
 from schemas.problem import FieldError
 
@@ -56,13 +56,18 @@ SURVEY_PATH = "/survey"
 """Where the school's public family survey is, with the same token: `/survey/{token}`."""
 
 
+def public_link(base_url: str, path: str, token: str) -> str:
+    """A school's public page: `path` is PAGE_PATH (the card) or SURVEY_PATH (the survey)."""
+    return f"{base_url.rstrip('/')}{path}/{token}"
+
+
 def school_view(row: FeedbackSchool, base_url: str) -> FeedbackSchoolView:
     return FeedbackSchoolView(
         id=row.id,
         code=row.code,
         name=row.name,
         token=row.token,
-        link=f"{base_url.rstrip('/')}{PAGE_PATH}/{row.token}",
+        link=public_link(base_url, PAGE_PATH, row.token),
         open=row.closed_at is None,
         created_at=row.created_at,
         closed_at=row.closed_at,
@@ -350,9 +355,10 @@ class PublicFeedback:
     async def answer_survey(
         self, token: str, school: Link, survey: FamilySurvey, body: SurveyAnswerBody, device: Device
     ) -> bool:
-        """Record a family's own survey, as `answer` records a card: once per device per school
-        a day, within the address's daily share; InvalidInput (nothing written) for a filled
-        honeypot or answers the survey does not allow."""
+        """Record a family's own survey and its `survey.received` event in one transaction, as
+        `answer` records a card: once per device per school a day, within the address's daily
+        share; InvalidInput (nothing written) for a filled honeypot or answers the survey does
+        not allow."""
         if body.website:
             raise InvalidInput(
                 "The survey breaks its rules: $.website must be left empty",
@@ -381,6 +387,8 @@ class PublicFeedback:
             conn = await session.connection()
             insert = _SURVEY_INSERT[conn.dialect.name]
             placed = await _place(conn, _SURVEY_SEEN, insert, "family_survey", row, keys, self.per_address)
+            if placed:
+                await emit(conn, school.district_id, _survey_event(survey, school, body, row), at=now)
         if placed is None:
             await self._refused(token, "family_survey")
             return False
@@ -567,6 +575,23 @@ class PublicFeedback:
                     session, school, row["id"], row["reason"], row["comment"], consented, row["received_at"]
                 )
         return True
+
+
+def _survey_event(
+    survey: FamilySurvey, school: Link, body: SurveyAnswerBody, row: dict[str, Any]
+) -> SurveyReceived:
+    """The survey's event: its scales and choices as answered, its text answers only counted."""
+    texts = {q.id for q in survey.questions if isinstance(q, TextQuestion)}
+    return SurveyReceived(
+        survey_id=row["id"],
+        school=SchoolRef(id=school.id, code=school.code, name=school.name),
+        instrument=f"{survey.id}@{survey.version}",
+        score=row["score"],
+        answers={key: value for key, value in body.answers.items() if key not in texts},
+        text_answers=sum(1 for key in body.answers if key in texts),
+        language=body.language,
+        received_at=row["recorded_at"],
+    )
 
 
 async def summary(

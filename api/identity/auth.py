@@ -64,7 +64,8 @@ KEY_SCOPES = frozenset(ALL_KEY_SCOPES)
 # A person signed in to the console acts with their role's scopes, as a key would with its own:
 # - district_admin: every key scope (runs the district: keys, settings, integrations);
 # - hr: HR's records and exports, assignments, the schools' feedback, inbox and measures;
-# - principal: hr:read, reports:read, content:read, and only on routes that filter by school
+# - principal: hr:read, reports:read, content:read, their school's concerns inbox
+#   (dialogues:read, dialogues:write), and only on routes that filter by school
 #   (`school_scoped`), always to their own school;
 # - facilitator: what a facilitator token holds (the script and the group's reports).
 ROLE_SCOPES: dict[str, frozenset[str]] = {
@@ -82,7 +83,16 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
             Scope.MEASURES_WRITE,
         )
     ),
-    "principal": frozenset(s.value for s in (Scope.HR_READ, Scope.REPORTS_READ, Scope.CONTENT_READ)),
+    "principal": frozenset(
+        s.value
+        for s in (
+            Scope.HR_READ,
+            Scope.REPORTS_READ,
+            Scope.CONTENT_READ,
+            Scope.DIALOGUES_READ,
+            Scope.DIALOGUES_WRITE,
+        )
+    ),
     "facilitator": FACILITATOR_SCOPES - {Scope.LEARNER.value},
 }
 

@@ -17,10 +17,11 @@ entries, labels) are set as plain text."""
 import html
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import msgspec
+import segno
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
@@ -100,6 +101,9 @@ class Words(msgspec.Struct, frozen=True, kw_only=True):
     who: str
     number: str
     page: str
+    page_alone: str
+    """A page's number within one person's packet, when a file holds several."""
+    scan: str
 
 
 WORDS: dict[Language, Words] = {
@@ -145,6 +149,8 @@ WORDS: dict[Language, Words] = {
         who="Who",
         number="Number",
         page="Page {n} of {total}",
+        page_alone="Page {n}",
+        scan="Your own link: scan it with a phone to open your work, or to enter what you wrote here.",
     ),
     "es": Words(
         participant="Cuadernillo del participante",
@@ -189,6 +195,9 @@ WORDS: dict[Language, Words] = {
         who="A quién",
         number="Número",
         page="Página {n} de {total}",
+        page_alone="Página {n}",
+        scan="Su enlace personal: escanéelo con un teléfono para abrir su trabajo o registrar lo que "
+        "escribió aquí.",
     ),
 }
 
@@ -221,6 +230,10 @@ class Sheet(Document):
                 )
         self.words = WORDS[language]
         self.foot = foot
+        self.first_page: int | None = None
+        """Where the current person's packet began, in a file of several (numbered apart)."""
+        self.next_foot: str | None = None
+        """The foot of the person's packet the next page starts."""
         self.box = "☐" if self.unicode else "[ ]"
         self.set_lang(language)
         self.set_creator("Front Office")
@@ -228,10 +241,18 @@ class Sheet(Document):
         self.set_auto_page_break(True, 18)
         self.family = "DejaVu" if self.unicode else "helvetica"
 
+    def header(self) -> None:
+        # Here, not before `add_page`: the page before still gets the previous packet's foot.
+        if self.next_foot is not None:
+            self.foot, self.first_page, self.next_foot = self.next_foot, self.page_no(), None
+
     def footer(self) -> None:
         self.set_y(-12)
         self.font("", 8)
-        label = self.words.page.format(n=self.page_no(), total=self.str_alias_nb_pages)
+        if self.first_page is None:
+            label = self.words.page.format(n=self.page_no(), total=self.str_alias_nb_pages)
+        else:
+            label = self.words.page_alone.format(n=self.page_no() - self.first_page + 1)
         self.cell(0, 5, self.fit(f"{self.foot} · {label}"), align="C")
 
     @property
@@ -453,17 +474,65 @@ def _agenda_lines(pdf: Sheet, plan: Plan) -> None:
     pdf.grid(rows, (30, pdf.width - 48, 18))
 
 
+class Person(msgspec.Struct, frozen=True, kw_only=True):
+    """A participant a packet is printed for: their name and school on its cover, and their
+    own link (to their work in the player) as a QR code under them."""
+
+    name: str
+    school: str
+    link: str
+
+
+def _qr(pdf: Sheet, link: str) -> None:
+    """The person's link as a QR code with the link under it (small: it is long)."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="png", scale=4, border=4)
+    side = 42.0
+    if pdf.will_page_break(side + 20):
+        pdf.add_page()
+    pdf.ln(2)
+    pdf.para(pdf.words.scan, 9)
+    pdf.image(out, x=pdf.l_margin, y=pdf.get_y() + 1, w=side, h=side)
+    pdf.set_y(pdf.get_y() + side + 2)
+    pdf.para(link, 6, height=3)
+    pdf.ln(2)
+
+
 def participant_packet(
-    plan: Plan, district: str, course: str, language: Language, paper: Paper, logo: bytes | None = None
+    plan: Plan,
+    district: str,
+    course: str,
+    language: Language,
+    paper: Paper,
+    logo: bytes | None = None,
+    people: Sequence[Person] = (),
 ) -> bytes:
-    """The participant packet of `plan` (modules already in `language`)."""
+    """The participant packet of `plan` (modules already in `language`); with `people`, one
+    packet each in the file, its cover with their name, school and own QR code, its pages
+    numbered from its cover and its foot naming them."""
     words = WORDS[language]
     pdf = Sheet(paper, language, f"{district} · {words.participant}")
     pdf.set_title(pdf.fit(f"{words.participant}: {plan.title}"))
+    for person in people or (None,):
+        if person is not None:
+            pdf.next_foot = f"{district} · {person.name}"
+        _packet(pdf, plan, district, course, logo, person)
+    return bytes(pdf.output())
+
+
+def _packet(
+    pdf: Sheet, plan: Plan, district: str, course: str, logo: bytes | None, person: Person | None
+) -> None:
+    words = pdf.words
     pdf.cover(words.participant, district, course, plan.title, logo)
-    for label in (words.name, words.school):
-        pdf.para(f"{label}:", 11, "B")
-        pdf.ruled(1)
+    if person is None:
+        for label in (words.name, words.school):
+            pdf.para(f"{label}:", 11, "B")
+            pdf.ruled(1)
+    else:
+        pdf.para(f"{words.name}: {person.name}", 12, "B")
+        pdf.para(f"{words.school}: {person.school}", 11)
+        _qr(pdf, person.link)
     _agenda_lines(pdf, plan)
     for block in plan.blocks:
         if block.module is None:
@@ -483,7 +552,6 @@ def participant_packet(
             pdf.heading(words.afterwards, 12)
             for activity in block.left_out:
                 pdf.option(activity.title)
-    return bytes(pdf.output())
 
 
 # --- The facilitator guide ------------------------------------------------------------------

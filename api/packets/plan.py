@@ -2,7 +2,7 @@
 the script steps it keeps and the activities it leaves out, built from an authored agenda or
 derived from one module's script. The packets are laid out from it."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -73,8 +73,18 @@ def _module_block(module: Module, start: float, leave_out: list[str], note: str)
 
 def module_plan(module: Module) -> Plan:
     """The workshop of one module: its whole script, as the module says it (a derived agenda)."""
-    block = _module_block(module, 0, [], "")
-    return Plan(title=module.title, summary=module.summary, minutes=block.minutes, blocks=[block])
+    return modules_plan(module.title, module.summary, [module])
+
+
+def modules_plan(title: str, summary: str, modules: Sequence[Module]) -> Plan:
+    """A workshop of modules one after another, each with its whole script (a live workshop's,
+    which names its modules, not an agenda)."""
+    blocks: list[Block] = []
+    clock = 0.0
+    for module in modules:
+        blocks.append(_module_block(module, clock, [], ""))
+        clock += blocks[-1].minutes
+    return Plan(title=title, summary=summary, minutes=clock, blocks=blocks)
 
 
 def agenda_plan(agenda: Agenda, modules: Mapping[str, Module], language: Language) -> Plan:

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -25,8 +25,8 @@ from api.content.loader import CourseBundle, load_course
 from api.db import Sessions
 from api.errors import NotFound
 from api.packets import layout
-from api.packets.layout import Paper
-from api.packets.plan import Plan, agenda_plan, module_plan
+from api.packets.layout import Paper, Person
+from api.packets.plan import Plan, agenda_plan, module_plan, modules_plan
 from schemas.content import Module
 from schemas.feedback import Language
 
@@ -118,14 +118,38 @@ class PacketService:
                 versions.append(version)
         return agenda_plan(agenda, modules, language), versions
 
+    async def _letterhead(self, language: Language) -> tuple[str, bytes | None, str]:
+        """The district's name and logo, and the course's title in `language`."""
+        district, logo = await DistrictService(self.sessions).for_print(self.district_id)
+        course = await self.catalog.course()
+        return district.name, logo, course.translations.get(language, {}).get("title", course.title)
+
+    async def personal(
+        self,
+        title: str,
+        module_ids: Sequence[str],
+        people: Sequence[Person],
+        language: Language,
+        paper: Paper,
+    ) -> Printed:
+        """A live workshop's participant packet (its modules one after another), one for each
+        of `people` with their name, school and own QR code on its cover. Never kept: each
+        holds its people's links."""
+        modules = [(await self._module(module_id, language))[0] for module_id in module_ids]
+        plan = modules_plan(title or modules[0].title, "", modules)
+        district, logo, course_title = await self._letterhead(language)
+        make = functools.partial(
+            layout.participant_packet, plan, district, course_title, language, paper, logo, people
+        )
+        body = await asyncio.to_thread(make)
+        return Printed(body=body, filename=f"workshop-packets-{language}-{paper}.pdf")
+
     async def print(
         self, kind: Kind, target: Target, target_id: str, language: Language, paper: Paper
     ) -> Printed:
         """The `kind` document of a module or an agenda, in `language` on `paper`."""
         plan, versions = await self._plan(target, target_id, language)
-        district, logo = await DistrictService(self.sessions).for_print(self.district_id)
-        course = await self.catalog.course()
-        course_title = course.translations.get(language, {}).get("title", course.title)
+        district_name, logo, course_title = await self._letterhead(language)
         filename = f"{target_id}-{kind}-{language}-{paper}.pdf"
         logo_hash = hashlib.sha256(logo).hexdigest() if logo else ""
         key = (
@@ -135,23 +159,23 @@ class PacketService:
             tuple(versions),
             language,
             paper,
-            district.name,
+            district_name,
             course_title,
             logo_hash,
         )
         make: Callable[[], bytes]
         if kind == "participant":
             make = functools.partial(
-                layout.participant_packet, plan, district.name, course_title, language, paper, logo
+                layout.participant_packet, plan, district_name, course_title, language, paper, logo
             )
         elif kind == "facilitator":
             make = functools.partial(
-                layout.facilitator_guide, plan, district.name, course_title, language, paper, logo
+                layout.facilitator_guide, plan, district_name, course_title, language, paper, logo
             )
         else:
             aid = course_files(self.content_dir).job_aid
             if aid is None:
                 raise NotFound("This course has no job aid: write content/job-aid.yaml.")
-            make = functools.partial(layout.job_aid, aid, district.name, course_title, language, paper)
+            make = functools.partial(layout.job_aid, aid, district_name, course_title, language, paper)
         body = await _RECENT.get(key, make)
         return Printed(body=body, filename=filename)

@@ -13,7 +13,7 @@ import segno
 from litestar import Controller, Request, Response, Router, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -23,12 +23,16 @@ from api.db import Sessions
 from api.errors import BadRequest, problems
 from api.identity.auth import Scope, principal_of, requires, requires_any
 from api.openapi import DownloadSpec
+from api.packets.controllers import provide_packets
+from api.packets.layout import Paper
+from api.packets.services import PacketService
 from api.player.routes import HEADERS
 from api.settings import Settings
 from api.workshops.guard import JoinGuard
 from api.workshops.room import Position, Screen, event_id, parse_event_id
 from api.workshops.services import JoinService, ParticipantService, WorkshopService
 from api.workshops.wakeups import View, Wakeups
+from schemas.feedback import Language
 from schemas.progress import SubmitResult
 from schemas.workshops import (
     AttendanceConfirm,
@@ -36,6 +40,7 @@ from schemas.workshops import (
     FeedEvent,
     Joined,
     JoinRequest,
+    Newcomer,
     PaperAnswers,
     Participant,
     RoomState,
@@ -50,6 +55,15 @@ QR_SVG = DownloadSpec(media_type=SVG, label="SVG", description="The join link's 
 QR_PNG = DownloadSpec(media_type=PNG, label="PNG", description="The join link's QR code, to project.")
 PERSON_QR = DownloadSpec(
     media_type=SVG, label="SVG", description="The participant's link to their own work, for their packet."
+)
+PACKETS = DownloadSpec(
+    media_type="application/pdf",
+    label="PDF participant packet",
+    description="The workshop's participant packet (its modules one after another), once for each "
+    "participant in the order they joined: a cover with their name, school and their own QR code "
+    "with its link under it (the player, opened as them, as `getParticipantQrSvg` gives it), then "
+    "the packet's pages, numbered from that cover and footed with their name. In English or "
+    "Spanish (`lang`), on US Letter or A4 (`paper`), with the district's name.",
 )
 STREAM = DownloadSpec(
     media_type="text/event-stream",
@@ -118,6 +132,7 @@ class WorkshopController(Controller):
     dependencies = {
         "workshops": Provide(provide_workshops, sync_to_thread=False),
         "wakeups": Provide(provide_wakeups, sync_to_thread=False),
+        "packets": Provide(provide_packets),
     }
 
     @post(
@@ -220,6 +235,25 @@ class WorkshopController(Controller):
     ) -> list[Participant]:
         return await workshops.participants(workshop_id)
 
+    @post(
+        "/{workshop_id:uuid}/participants",
+        operation_id="addWorkshopParticipant",
+        summary="List someone in the room ahead of the session, so their own packet can be printed",
+        opt=requires(Scope.WORKSHOPS_RUN),
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+    )
+    async def add_participant(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        workshop_id: FromPath[uuid.UUID],
+        data: JSONBody[Newcomer],
+    ) -> Participant:
+        """Makes the learner a join by code would make (a new learner of the district, in the
+        room). They then come in through the QR code on their packet, not the join code (a join
+        would make another learner). A closed or expired workshop is a 409."""
+        return await workshops.expect(workshop_id, data)
+
     @put(
         "/{workshop_id:uuid}/attendance",
         operation_id="confirmWorkshopAttendance",
@@ -275,6 +309,35 @@ class WorkshopController(Controller):
         """The code holds a learner token of the participant's (until an hour after the
         workshop's code expires): print it on their packet only, as their own key to their work."""
         return _qr(await workshops.paper_link(workshop_id, learner_id, signing_key), "svg", SVG)
+
+    @get(
+        "/{workshop_id:uuid}/packets.pdf",
+        operation_id="getWorkshopPersonalPackets",
+        summary="Each participant's own packet, with their name and QR code on its cover (PDF)",
+        opt={**requires(Scope.WORKSHOPS_RUN), "downloads": (PACKETS,)},
+        media_type="application/pdf",
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def packets(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        packets: NamedDependency[PacketService],
+        signing_key: NamedDependency[str],
+        workshop_id: FromPath[uuid.UUID],
+        lang: Annotated[Language, QueryParameter(description="The packets' language.")] = "en",
+        paper: Annotated[Paper, QueryParameter(description="`letter` (the default) or `a4`.")] = "letter",
+    ) -> Response[bytes]:
+        """For the participants who have joined (each join makes the learner the code opens);
+        a workshop no one has joined yet is a 409. Each cover holds a learner token of its
+        participant's: hand each packet to its own person."""
+        view, people = await workshops.packet_people(workshop_id, signing_key)
+        printed = await packets.personal(view.title, view.modules, people, lang, paper)
+        headers = {
+            "Content-Disposition": f'inline; filename="{printed.filename}"',
+            "Content-Language": lang,
+            "Cache-Control": "no-store",
+        }
+        return Response(printed.body, media_type="application/pdf", headers=headers)
 
     @get(
         "/{workshop_id:uuid}/stream",
@@ -399,8 +462,6 @@ class MyWorkshopsController(Controller):
     )
     async def stream(
         self,
-        sessions: NamedDependency[Sessions],
-        catalog: NamedDependency[Catalog],
         rooms: NamedDependency[ParticipantService],
         wakeups: NamedDependency[Wakeups],
         workshop_id: FromPath[uuid.UUID],
@@ -408,17 +469,13 @@ class MyWorkshopsController(Controller):
     ) -> ServerSentEvent:
         resume = _resume(last_event_id)
         await rooms.member(workshop_id)
-        # The room's feed read as its own district's, with its entries left out in the query.
-        feed = WorkshopService(sessions, catalog, rooms.district_id, "")
         # From the start, only where the room is now: a player joining late does not replay its path.
-        read = _moves(feed, workshop_id)
+        read = _moves(rooms, workshop_id)
         moves = _events(wakeups, workshop_id, "moves", read, resume, from_latest=resume == (0, 0))
         return ServerSentEvent(moves, retry_duration=2000)
 
 
-def _moves(
-    workshops: WorkshopService, workshop_id: uuid.UUID
-) -> Callable[[Position], Awaitable[list[Shown]]]:
+def _moves(rooms: ParticipantService, workshop_id: uuid.UUID) -> Callable[[Position], Awaitable[list[Shown]]]:
     """Reads the room's moves after a position (never an entry): the participants' tail's reader."""
 
     async def read(after: Position) -> list[Shown]:
@@ -428,7 +485,7 @@ def _moves(
                 kind="state",
                 data=_ENCODER.encode(FeedEvent(state=msgspec.convert(row.state, RoomState))).decode(),
             )
-            for row in await workshops.feed(workshop_id, after, states_only=True)
+            for row in await rooms.moves(workshop_id, after)
         ]
 
     return read

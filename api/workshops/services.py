@@ -4,7 +4,7 @@ confirming attendance (which may complete modules, as a submit would)."""
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,14 +26,16 @@ from api.errors import Conflict, Gone, InvalidInput, NotFound
 from api.identity.learners import LearnerService
 from api.identity.tokens import issue
 from api.models import Attempt, Attendance, Learner, Workshop, WorkshopFeed, WorkshopParticipant, utcnow
+from api.packets.layout import Person
 from api.workshops.room import Position, clean_code, format_code, new_code
 from schemas.content import Module
 from schemas.problem import FieldError
-from schemas.progress import LearnerProfile, SubmitResult
+from schemas.progress import LearnerProfile, LearnerView, SubmitResult
 from schemas.workshops import (
     AttendanceResult,
     Joined,
     JoinRequest,
+    Newcomer,
     PaperAnswers,
     Participant,
     RoomState,
@@ -229,6 +231,25 @@ class WorkshopService:
             for p, learner in rows
         ]
 
+    async def expect(self, workshop_id: uuid.UUID, person: Newcomer) -> Participant:
+        """List someone in the room before the session (so their packet, with their own QR
+        code, can be printed ahead): the learner joining by code would make, made now."""
+        async with self.sessions() as session:
+            row = await self._row(session, workshop_id)
+        if row.status == "closed":
+            raise Conflict("This workshop is closed; list people in the one you will run.")
+        if row.expires_at <= utcnow():
+            raise Conflict("This workshop's code has expired; open a new workshop and list people in it.")
+        learner, listed = await enrol(self.sessions, row, person)
+        return Participant(
+            learner_id=learner.id,
+            name=learner.name,
+            school=learner.school,
+            role=learner.role,
+            joined_at=listed,
+            attended=False,
+        )
+
     async def confirm(self, workshop_id: uuid.UUID, learner_ids: list[uuid.UUID]) -> AttendanceResult:
         """Record that each learner attended (each a participant), for every module of the
         workshop; completions their rules now allow are recorded as a submit records them."""
@@ -336,54 +357,39 @@ class WorkshopService:
             joined = await session.get(WorkshopParticipant, (workshop_id, learner_id))
         if joined is None:
             raise NotFound(f"Learner {learner_id} did not join this workshop.")
+        return self._link(row, modules, learner_id, signing_key)
+
+    def _link(self, row: Workshop, modules: Sequence[Module], learner_id: uuid.UUID, signing_key: str) -> str:
         module_id, _ = pace.position(modules, row.step)
         left = max(timedelta(minutes=5), row.expires_at - utcnow() + timedelta(hours=1))
         token, _ = issue(signing_key, self.district_id, learner_id, row.cohort, left)
         fragment = urlencode({"token": token, "module": module_id or row.modules[0], "view": "learner"})
         return f"{self.base_url}/player/#{fragment}"
 
-    async def feed(self, workshop_id: uuid.UUID, after: Position, states_only: bool = False) -> list[FeedRow]:
-        """The workshop's feed rows after `after`, in order, only those no later commit can
-        slip behind (as the completions changes feed serves: `api/completions/changes.py`);
-        `states_only`: the room's moves alone (what its participants may see)."""
-        txid, row_id = after
-        query = (
-            select(
-                WorkshopFeed.txid,
-                WorkshopFeed.id,
-                WorkshopFeed.kind,
-                WorkshopFeed.state,
-                Attempt.learner_id,
-                Attempt.module_id,
-                Attempt.form_id,
-                Attempt.answers,
-            )
-            .outerjoin(Attempt, Attempt.id == WorkshopFeed.attempt_id)
-            .where(
-                WorkshopFeed.workshop_id == workshop_id,
-                or_(WorkshopFeed.txid > txid, and_(WorkshopFeed.txid == txid, WorkshopFeed.id > row_id)),
-            )
-            .order_by(WorkshopFeed.txid, WorkshopFeed.id)
-            .limit(FEED_PAGE)
-        )
-        if states_only:
-            query = query.where(WorkshopFeed.kind == "state")
+    async def packet_people(
+        self, workshop_id: uuid.UUID, signing_key: str
+    ) -> tuple[WorkshopView, list[Person]]:
+        """The workshop and, for each participant in the order they joined, what their personal
+        packet's cover carries: name, school and their own link (as `paper_link` gives it)."""
+        modules = await self._modules_of(workshop_id)
+        listed = await self.participants(workshop_id)
         async with self.sessions() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.where(WorkshopFeed.txid < PG_HORIZON)
-            rows = (await session.execute(query)).all()
-        return [
-            FeedRow(
-                position=(r[0], r[1]),
-                kind=r[2],
-                state=r[3],
-                learner_id=r[4],
-                module_id=r[5],
-                form_id=r[6],
-                answers=r[7],
+            row = await self._row(session, workshop_id)
+            view = self.view(row, len(listed))
+        if not listed:
+            raise Conflict(
+                "No one has joined this workshop yet: personal packets are printed for its "
+                "participants. Print the module's packet instead, or wait until people join."
             )
-            for r in rows
+        people = [
+            Person(name=p.name, school=p.school, link=self._link(row, modules, p.learner_id, signing_key))
+            for p in listed
         ]
+        return view, people
+
+    async def feed(self, workshop_id: uuid.UUID, after: Position) -> list[FeedRow]:
+        """The workshop's feed after `after`, for its presenter's stream (`read_feed`)."""
+        return await read_feed(self.sessions, workshop_id, after)
 
 
 class JoinService:
@@ -404,22 +410,84 @@ class JoinService:
         now = utcnow()
         if row.expires_at <= now:
             raise Gone("This workshop's code has expired; ask the facilitator for a new one.")
-        learners = LearnerService(self.sessions, row.district_id)
-        # Each join is a new learner: a name and a school are no proof of being someone HR
-        # already knows, so no one can take over another's record by typing their name.
-        profile = LearnerProfile(
-            external_id=f"workshop-{uuid.uuid4().hex}",
-            name=data.name.strip(),
-            school=data.school.strip(),
-            role=data.role.strip(),
-            employee_id=data.employee_id.strip(),
-        )
+        learner, _ = await enrol(self.sessions, row, data)
         minutes = max(5, min(1440, int((row.expires_at - now).total_seconds() // 60) + 60))
-        token = await learners.token(profile, row.cohort, minutes, signing_key)
-        async with self.sessions.begin() as session:
-            session.add(WorkshopParticipant(workshop_id=row.id, learner_id=token.learner.id, joined_at=now))
+        token, expires = issue(
+            signing_key, row.district_id, learner.id, row.cohort, timedelta(minutes=minutes)
+        )
         room = room_state(row, await published(self.catalog, row.modules))
-        return Joined(token=token.token, expires_at=token.expires_at, learner=token.learner, room=room)
+        return Joined(token=token, expires_at=expires, learner=learner, room=room)
+
+
+async def enrol(sessions: Sessions, row: Workshop, person: Newcomer) -> tuple[LearnerView, datetime]:
+    """A new learner of the workshop's district, put in its room, and when: the one way into a
+    room by name, whether the person joins by code or the facilitator lists them ahead. Always
+    a new learner: a name and a school are no proof of being someone HR already knows, so no
+    one can take over another's record by typing their name."""
+    profile = LearnerProfile(
+        external_id=f"workshop-{uuid.uuid4().hex}",
+        name=person.name.strip(),
+        school=person.school.strip(),
+        role=person.role.strip(),
+        employee_id=person.employee_id.strip(),
+    )
+    blank = [field for field in ("name", "school") if not getattr(profile, field)]
+    if blank:
+        raise InvalidInput(
+            f"Give a {' and a '.join(blank)}: spaces alone name no one.",
+            errors=[FieldError(field=f"$.{field}", message="blank") for field in blank],
+        )
+    learner = await LearnerService(sessions, row.district_id).upsert(profile)
+    now = utcnow()
+    async with sessions.begin() as session:
+        session.add(WorkshopParticipant(workshop_id=row.id, learner_id=learner.id, joined_at=now))
+    return learner, now
+
+
+async def read_feed(
+    sessions: Sessions, workshop_id: uuid.UUID, after: Position, states_only: bool = False
+) -> list[FeedRow]:
+    """The workshop's feed rows after `after`, in order, only those no later commit can
+    slip behind (as the completions changes feed serves: `api/completions/changes.py`);
+    `states_only`: the room's moves alone (what its participants may see)."""
+    txid, row_id = after
+    query = (
+        select(
+            WorkshopFeed.txid,
+            WorkshopFeed.id,
+            WorkshopFeed.kind,
+            WorkshopFeed.state,
+            Attempt.learner_id,
+            Attempt.module_id,
+            Attempt.form_id,
+            Attempt.answers,
+        )
+        .outerjoin(Attempt, Attempt.id == WorkshopFeed.attempt_id)
+        .where(
+            WorkshopFeed.workshop_id == workshop_id,
+            or_(WorkshopFeed.txid > txid, and_(WorkshopFeed.txid == txid, WorkshopFeed.id > row_id)),
+        )
+        .order_by(WorkshopFeed.txid, WorkshopFeed.id)
+        .limit(FEED_PAGE)
+    )
+    if states_only:
+        query = query.where(WorkshopFeed.kind == "state")
+    async with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.where(WorkshopFeed.txid < PG_HORIZON)
+        rows = (await session.execute(query)).all()
+    return [
+        FeedRow(
+            position=(r[0], r[1]),
+            kind=r[2],
+            state=r[3],
+            learner_id=r[4],
+            module_id=r[5],
+            form_id=r[6],
+            answers=r[7],
+        )
+        for r in rows
+    ]
 
 
 class ParticipantService:
@@ -453,6 +521,11 @@ class ParticipantService:
             )
         return [room_state(row, await published(self.catalog, row.modules)) for row in rows]
 
+    async def moves(self, workshop_id: uuid.UUID, after: Position) -> list[FeedRow]:
+        """The room's moves after `after` (never an entry: the query leaves them out), for the
+        learner's player; `member` has checked the room is theirs."""
+        return await read_feed(self.sessions, workshop_id, after, states_only=True)
+
     async def member(self, workshop_id: uuid.UUID) -> None:
         """NotFound unless the learner is in this room of their district."""
         async with self.sessions() as session:
@@ -470,16 +543,16 @@ async def launch_room(
     (its LMS context) that runs the module; None for none. A code naming no workshop of the
     district is a 422 (the link is wrong); a closed or expired one joins nothing (the module is
     still there to work through alone)."""
+    if not code and not cohort:
+        return None  # nothing to look for: no query built
     now = utcnow()
     query = select(Workshop).where(Workshop.district_id == district_id)
     if code:
         query = query.where(Workshop.code == clean_code(code))
-    elif cohort:
+    else:
         query = query.where(
             Workshop.cohort == cohort, Workshop.status == "open", Workshop.expires_at > now
         ).order_by(Workshop.created_at.desc())
-    else:
-        return None
     async with sessions() as session:
         rows = list((await session.execute(query.limit(20))).scalars())
     if code and not rows:

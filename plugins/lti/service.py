@@ -20,9 +20,10 @@ from urllib.parse import urlencode
 import jwt
 import msgspec
 import requests
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -35,6 +36,8 @@ from plugins.contract import (
     Learner,
     Memo,
     NotFound,
+    OneTripStatement,
+    OneTripStep,
     Unauthorized,
     add_participant,
     emit,
@@ -43,6 +46,7 @@ from plugins.contract import (
     open_console_session,
     table,
     utcnow,
+    write_in_one_trip,
 )
 from plugins.lti import storage as post_messages
 from plugins.lti.adapter import (
@@ -203,32 +207,44 @@ class Statements(NamedTuple):
     """PostgreSQL only (None on SQLite, which has no data-modifying CTE): `nonce` then `learner`
     in one statement, the learner written only if the nonce was not used before; answers the
     learner's id, or no row for a used nonce."""
+    one_trip: "tuple[OneTripStatement, OneTripStatement] | None"
+    """SQLite only: `nonce` and `learner` compiled for `write_in_one_trip`, which runs them and
+    the transaction around them in one trip to aiosqlite's thread."""
 
 
 LEARNER_COLUMNS = ("id", "district_id", "external_id", *LEARNER_FIELDS, "created_at")
+
+
+def _nonce(make: Any) -> Any:
+    nonces = table(LtiUsedNonce)
+    nonce = make(nonces).values(nonce=bindparam("nonce"), expires_at=bindparam("expires_at"))
+    return nonce.on_conflict_do_nothing(index_elements=["nonce"])
+
+
+def _learner_from(make: Any, condition: Any) -> Any:
+    """`INSERT learner SELECT <bound values> WHERE condition ON CONFLICT DO UPDATE ... RETURNING
+    id`: every column a bound parameter or its server default (no Python-side defaults)."""
+    learners = table(Learner)
+    values = select(*(bindparam(k, type_=learners.c[k].type) for k in LEARNER_COLUMNS)).where(condition)
+    # The other columns take their server defaults (progress_version).
+    upsert = make(learners).from_select(list(LEARNER_COLUMNS), values, include_defaults=False)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[learners.c.district_id, learners.c.external_id],
+        set_={k: upsert.excluded[k] for k in LEARNER_FIELDS},
+    )
+    return upsert.returning(learners.c.id)
 
 
 def _nonce_and_learner() -> Any:
     """`WITH used AS (INSERT nonce ... ON CONFLICT DO NOTHING RETURNING nonce) INSERT learner
     SELECT ... WHERE EXISTS (SELECT FROM used) ON CONFLICT DO UPDATE ... RETURNING id`: one round
     trip for the launch's write, where it writes nothing else."""
-    learners, nonces = table(Learner), table(LtiUsedNonce)
-    nonce = pg_insert(nonces).values(nonce=bindparam("nonce"), expires_at=bindparam("expires_at"))
-    used = nonce.on_conflict_do_nothing(index_elements=["nonce"]).returning(nonces.c.nonce).cte("used")
-    values = select(*(bindparam(k, type_=learners.c[k].type) for k in LEARNER_COLUMNS)).where(
-        exists(select(used.c.nonce))
-    )
-    # The other columns take their server defaults (progress_version).
-    upsert = pg_insert(learners).from_select(list(LEARNER_COLUMNS), values, include_defaults=False)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[learners.c.district_id, learners.c.external_id],
-        set_={k: upsert.excluded[k] for k in LEARNER_FIELDS},
-    )
-    return upsert.returning(learners.c.id).add_cte(used)
+    used = _nonce(pg_insert).returning(table(LtiUsedNonce).c.nonce).cte("used")
+    return _learner_from(pg_insert, exists(select(used.c.nonce))).add_cte(used)
 
 
-def _statements(dialect: str) -> Statements:
-    make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+def _statements(dialect: Dialect) -> Statements:
+    make: Any = pg_insert if dialect.name == "postgresql" else sqlite_insert
     learners, launches = table(Learner), table(LtiLaunch)
     learner = make(learners)
     learner = learner.on_conflict_do_update(
@@ -247,8 +263,20 @@ def _statements(dialect: str) -> Statements:
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
     nonce = make(table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
-    both = _nonce_and_learner() if dialect == "postgresql" else None
-    return Statements(learner, launch, link, nonce, both)
+    if dialect.name == "postgresql":
+        return Statements(learner, launch, link, nonce, _nonce_and_learner(), None)
+    # SQLite reads `INSERT ... SELECT ... ON CONFLICT` only with a WHERE in the SELECT.
+    one_trip = (
+        OneTripStatement(_nonce(make), dialect),
+        OneTripStatement(_learner_from(make, true()), dialect),
+    )
+    return Statements(learner, launch, link, nonce, None, one_trip)
+
+
+def _replayed() -> Unauthorized:
+    return Unauthorized(
+        "This launch's state and nonce were already used (a replayed launch); launch again from the LMS."
+    )
 
 
 def _writers(engine: AsyncEngine, sqlite: bool) -> int:
@@ -294,7 +322,7 @@ class Runtime:
         # A launch that writes only its nonce and learner does so in one autocommit statement
         # (PostgreSQL): no BEGIN and COMMIT round trips around it.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.statements = _statements(self.engine.dialect.name)
+        self.statements = _statements(self.engine.dialect)
         self.http = http
         self.box = box
         self.settings = settings
@@ -477,10 +505,7 @@ class Runtime:
             self.statements.nonce, {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
         )
         if used.rowcount != 1:
-            raise Unauthorized(
-                "This launch's state and nonce were already used (a replayed launch); "
-                "launch again from the LMS."
-            )
+            raise _replayed()
 
     async def use_nonce_and_upsert(
         self, connection: AsyncConnection, login: Login, learner: dict[str, Any]
@@ -494,11 +519,23 @@ class Runtime:
         nonce = {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
         learner_id = (await connection.execute(both, {**nonce, **learner})).scalar_one_or_none()
         if learner_id is None:
-            raise Unauthorized(
-                "This launch's state and nonce were already used (a replayed launch); "
-                "launch again from the LMS."
-            )
+            raise _replayed()
         return cast(uuid.UUID, learner_id)
+
+    async def use_nonce_and_upsert_alone(self, login: Login, learner: dict[str, Any]) -> uuid.UUID:
+        """`use_nonce_and_upsert` for a launch that writes nothing else: on PostgreSQL one
+        autocommit statement; on SQLite one trip to aiosqlite's thread for the whole transaction."""
+        one_trip = self.statements.one_trip
+        if one_trip is None:
+            async with self._writers, self.autocommit.connect() as connection:
+                return await self.use_nonce_and_upsert(connection, login, learner)
+        nonce = {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
+        steps = [OneTripStep(one_trip[0], nonce, must_write=True), OneTripStep(one_trip[1], learner)]
+        async with self._writers, self.engine.connect() as connection:
+            answers = await write_in_one_trip(connection, steps)
+        if answers is None:
+            raise _replayed()
+        return cast(uuid.UUID, answers[1][0][0])
 
     def _browser_binding(
         self,
@@ -601,10 +638,8 @@ class Runtime:
         learner["id"], learner["created_at"] = uuid.uuid4(), now
         grades = claims.ags is not None and is_learner(claims.roles)
         keeps_more = deep_linking or remember_link or room is not None or grades
-        if self.statements.nonce_and_learner is not None and not keeps_more:
-            # Nothing but the nonce and the learner to write: one statement, atomic by itself.
-            async with self._writers, self.autocommit.connect() as connection:
-                learner_id = await self.use_nonce_and_upsert(connection, login, learner)
+        if not keeps_more:
+            learner_id = await self.use_nonce_and_upsert_alone(login, learner)
         else:
             # One write transaction: the nonce used up, the learner created or updated, and
             # what grades back or deep linking need. A refusal rolls it all back.

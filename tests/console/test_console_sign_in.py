@@ -218,6 +218,53 @@ async def test_principal_sees_only_their_school(client: Client, idp: Provider, d
         assert (action, "Pat Principal <pat@district-a.org>") in named, sorted(named)
 
 
+async def test_a_principal_s_inbox_is_their_school_s(
+    client: Client, idp: Provider, district_a: Tenant
+) -> None:
+    await configure(client, district_a, idp)
+    ids = {}
+    for code in ("LIN", "WAS"):
+        school = await client.post(
+            "/api/v1/feedback/schools",
+            json={"code": code, "name": f"School {code}"},
+            headers=district_a.headers,
+        )
+        assert school.status_code == 201, school.text
+        ids[code] = school.json()["id"]
+        concern = {"school_id": ids[code], "reason": "enrollment", "summary": f"A concern at {code}"}
+        made = await client.post("/api/v1/dialogues", json=concern, headers=district_a.headers)
+        assert made.status_code == 201, made.text
+        ids[f"{code}-dialogue"] = made.json()["id"]
+    me = await sign_in(client, idp, PRINCIPAL)
+    csrf = {"X-CSRF-Token": me["csrf_token"]}
+    assert {"dialogues:read", "dialogues:write"} <= set(me["scopes"])
+
+    listed = (await client.get("/api/v1/dialogues")).json()["items"]
+    assert [d["summary"] for d in listed] == ["A concern at LIN"]
+    assert (await client.get("/api/v1/dialogues", params={"school_id": ids["WAS"]})).json()["items"] == []
+    summary = (await client.get("/api/v1/dialogues/summary")).json()
+    assert [s["code"] for s in summary["schools"]] == ["LIN"]
+    # Their school's concern is theirs to work; the other school's is not found, and unchanged.
+    note = {"author": "pat@district-a.org", "text": "Called the family back."}
+    mine = await client.post(f"/api/v1/dialogues/{ids['LIN-dialogue']}/notes", json=note, headers=csrf)
+    assert mine.status_code == 201, mine.text
+    other = ids["WAS-dialogue"]
+    assert (await client.get(f"/api/v1/dialogues/{other}")).status_code == 404
+    assert (await client.post(f"/api/v1/dialogues/{other}/notes", json=note, headers=csrf)).status_code == 404
+    closing = await client.patch(f"/api/v1/dialogues/{other}", json={"status": "closed"}, headers=csrf)
+    assert closing.status_code == 404
+    entered = await client.post(
+        "/api/v1/dialogues",
+        json={"school_id": ids["WAS"], "reason": "enrollment", "summary": "Not theirs"},
+        headers=csrf,
+    )
+    assert entered.status_code == 422 and entered.json()["errors"][0]["field"] == "$.school_id"
+    was = (await client.get(f"/api/v1/dialogues/{other}", headers=district_a.headers)).json()
+    assert (was["status"], was["notes"]) == ("open", [])
+    everything = (await client.get("/api/v1/dialogues", headers=district_a.headers)).json()["items"]
+    assert len(everything) == 2
+
+
 async def test_idle_and_absolute_expiry(
     client: Client, idp: Provider, district_a: Tenant, sessions: Sessions
 ) -> None:

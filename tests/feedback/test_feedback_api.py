@@ -317,6 +317,7 @@ async def test_a_district_sees_only_its_own_schools_and_answers(
     for path in (
         f"/api/v1/feedback/schools/{school['id']}",
         f"/api/v1/feedback/schools/{school['id']}/card.pdf",
+        f"/api/v1/feedback/schools/{school['id']}/survey-card.pdf",
     ):
         assert (await client.get(path, headers=district_b.headers)).status_code == 404
     closing = await client.post(f"/api/v1/feedback/schools/{school['id']}/close", headers=district_b.headers)
@@ -342,6 +343,28 @@ async def test_the_counter_card_is_a_pdf_with_the_link_in_each_language(
         f"/api/v1/feedback/schools/{school['id']}/card.pdf?lang=fr", headers=district_a.headers
     )
     assert bad.status_code == 400
+
+
+async def test_the_survey_card_is_a_pdf_with_the_survey_link_in_each_language(
+    client: Client, district_a: Tenant
+) -> None:
+    school = await new_school(client, district_a, "LIN", "Escuela Lincoln")
+    for lang, title, time in (
+        ("en", "Family survey", "about 3 minutes"),
+        ("es", "Encuesta para familias", "unos 3 minutos"),
+    ):
+        response = await client.get(
+            f"/api/v1/feedback/schools/{school['id']}/survey-card.pdf?lang={lang}", headers=district_a.headers
+        )
+        assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+        assert f"survey-card-LIN-{lang}.pdf" in response.headers["content-disposition"]
+        text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+        assert title in text and "Escuela Lincoln" in text and time in text
+        assert f"/survey/{school['token']}" in text.replace("\n", "")
+    bad = await client.get(
+        f"/api/v1/feedback/schools/{school['id']}/survey-card.pdf?lang=fr", headers=district_a.headers
+    )
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_public_page_speaks_the_family_s_language_and_marks_the_device(

@@ -15,14 +15,18 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.db import Sessions
-from api.models import FamilySurveyRecord
+from api.models import FamilySurveyRecord, OutboxEvent
 from api.settings import Settings
+from schemas.events import SurveyReceivedEvent, typed
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.anyio
 Client = AsyncTestClient[Litestar]
 
-GOOD = {"language": "es", "answers": {"score": 8, "friendly": 4, "channels": ["phone", "email"]}}
+GOOD = {
+    "language": "es",
+    "answers": {"score": 8, "friendly": 4, "channels": ["phone", "email"], "better": "Ana at the desk"},
+}
 
 
 def device() -> dict[str, str]:
@@ -48,6 +52,11 @@ async def stored(sessions: Sessions) -> list[FamilySurveyRecord]:
         )
 
 
+async def events(sessions: Sessions) -> list[OutboxEvent]:
+    async with sessions() as session:
+        return list(await session.scalars(select(OutboxEvent).where(OutboxEvent.type == "survey.received")))
+
+
 async def test_a_family_answers_the_survey_once_a_day_from_a_device(
     client: Client, sessions: Sessions, district_a: Tenant, district_b: Tenant
 ) -> None:
@@ -65,6 +74,15 @@ async def test_a_family_answers_the_survey_once_a_day_from_a_device(
     (row,) = await stored(sessions)
     assert (row.score, row.language, row.answers) == (8, "es", GOOD["answers"])
     assert row.device_key and row.address_key and row.address_slot == 0
+    # One event, in the answer's transaction: the scales and choices, the text only counted.
+    (stored_event,) = await events(sessions)
+    assert stored_event.district_id == district_a.id
+    event = typed(stored_event.type, stored_event.id, stored_event.created_at, stored_event.payload)
+    assert isinstance(event, SurveyReceivedEvent)
+    assert event.data.survey_id == row.id and event.data.school.code == "LIN"
+    assert (event.data.instrument, event.data.score, event.data.language) == ("family-survey@1", 8, "es")
+    assert event.data.answers == {"score": 8, "friendly": 4, "channels": ["phone", "email"]}
+    assert event.data.text_answers == 1 and "Ana" not in msgspec.json.encode(stored_event.payload).decode()
     # Staff see it with the surveys they entered; another district does not.
     listed = await client.get("/api/v1/family-surveys", headers=district_a.headers)
     assert [s["answers"]["score"] for s in listed.json()] == [8]
@@ -100,7 +118,7 @@ async def test_bad_surveys_are_refused_with_a_problem_and_nothing_is_written(
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert where in msgspec.json.encode(response.json()).decode()
-    assert await stored(sessions) == []
+    assert await stored(sessions) == [] and await events(sessions) == []
 
 
 async def test_oversized_closed_switched_off_and_unknown_links_write_nothing(
@@ -140,7 +158,7 @@ async def test_oversized_closed_switched_off_and_unknown_links_write_nothing(
     assert gone.status_code == 410
     closed_page = await client.get(f"/survey/{school['token']}?lang=es")
     assert closed_page.status_code == 410 and "está cerrado" in closed_page.text
-    assert await stored(sessions) == []
+    assert await stored(sessions) == [] and await events(sessions) == []
 
 
 @pytest.fixture
@@ -159,4 +177,4 @@ async def test_one_address_adds_only_its_share_and_the_school_limit_holds(
     school = await new_school(client, district_a)
     statuses = [(await send(strict_client, school["token"], GOOD, device())).status_code for _ in range(6)]
     assert statuses == [201, 201, 201, 200, 200, 429]
-    assert len(await stored(sessions)) == 3
+    assert len(await stored(sessions)) == 3 and len(await events(sessions)) == 3

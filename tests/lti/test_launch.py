@@ -3,15 +3,28 @@ ids under one issuer, several deployments, the learner and facilitator views."""
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from api.db import Sessions
+from api.models import Learner
 from plugins.lti.models import LtiLink
 from tests.conftest import Tenant
-from tests.lti.conftest import BASE, INSTRUCTOR, LEARNER, MODULE, Client, fragment, launch, learners, register
+from tests.lti.conftest import (
+    BASE,
+    INSTRUCTOR,
+    LEARNER,
+    MODULE,
+    Client,
+    fragment,
+    launch,
+    learners,
+    login,
+    register,
+)
 from tests.lti.platform import Platform
 
 pytestmark = pytest.mark.anyio
@@ -49,6 +62,34 @@ async def test_launch_hands_a_learner_token_to_the_player(
     # The spent state cookie is cleared.
     assert "max-age=0" in response.headers["set-cookie"].lower()
     assert await learners(sessions) == 1
+
+
+async def test_a_launch_that_writes_only_its_learner(
+    lti_client: Client, sessions: Sessions, district_a: Tenant, canvas: Platform
+) -> None:
+    """A learner's launch of a link already seen, without AGS: only the nonce and the learner are
+    written (one statement on PostgreSQL, one trip on SQLite); a second launch updates the
+    learner, and a replay writes nothing."""
+    await register(lti_client, district_a, canvas)
+    fragment(await launch(lti_client, canvas, "user-1", ags=False))  # remembers the link
+    started = datetime.now(UTC)
+    fragment(await launch(lti_client, canvas, "user-2", ags=False, name="Ana Ruiz"))
+    auth = await login(lti_client, canvas, "user-2")
+    form = canvas.launch(
+        auth, sub="user-2", roles=LEARNER, custom={"module": MODULE}, ags=False, name="Ana R."
+    )
+    fields = {"id_token": form["id_token"], "state": form["state"]}
+    fragment(await lti_client.post("/lti/launch", data=fields, follow_redirects=False))
+    # The browser still has its state cookie: the used nonce alone refuses the launch.
+    lti_client.cookies.set("lti1p3-" + form["state"], form["state"], domain="testserver.local", path="/lti")
+    replay = await lti_client.post("/lti/launch", data=fields, follow_redirects=False)
+    assert replay.status_code == 401 and "already used" in replay.json()["detail"]
+    async with sessions() as session:
+        rows = (await session.execute(select(Learner).order_by(Learner.created_at))).scalars().all()
+    assert [r.external_id.rsplit(":", 1)[1] for r in rows] == ["user-1", "user-2"]
+    ana = rows[1]
+    assert ana.name == "Ana R." and ana.district_id == district_a.id and ana.progress_version == 0
+    assert started - timedelta(seconds=1) <= ana.created_at <= ana.updated_at <= datetime.now(UTC)
 
 
 async def test_instructor_gets_the_facilitator_view(

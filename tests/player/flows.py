@@ -5,9 +5,11 @@ option or a button. Only the question's fieldset is found by its `data-item` (th
 """
 
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.player.conftest import PlayerServer
 from tests.progress.answers import valid_answer
@@ -138,3 +140,19 @@ def tab_to(page: Page, selector: str, limit: int = 150) -> None:
         page.keyboard.press("Tab")
         seen.append(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
     raise AssertionError(f"Tab never reached {selector}: {seen[-20:]}")
+
+
+def choose_file(page: Page, selector: str, path: Path) -> None:
+    """Open the file chooser from the keyboard and pick `path`, as a person would in the dialog."""
+    tab_to(page, selector)
+    for _ in range(3):
+        # Chromium now and then drops a chooser asked for while it still settles the last
+        # one: the person presses Space again.
+        try:
+            with page.expect_file_chooser(timeout=5000) as chooser:
+                page.keyboard.press("Space")
+        except PlaywrightTimeout:
+            continue
+        chooser.value.set_files(str(path))
+        return
+    raise AssertionError(f"Space on {selector} never opened the file chooser")

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.console.idp import Provider
 from tests.lti.platform import Platform
 from tests.player.conftest import PHONE, PlayerServer
 from tests.player.console import ADMIN, ADMIN_ROLE, console_serving
-from tests.player.flows import complete_module, tab_to
+from tests.player.flows import choose_file, complete_module, tab_to
 
 SLUG = "console-hr-district"
 MODULE = "who-are-our-customers"
@@ -54,22 +53,6 @@ def sign_in(page: Page, server: PlayerServer) -> None:
     page.keyboard.press("Enter")  # to the provider and back
 
 
-def choose_file(page: Page, path: Path) -> None:
-    """Open the file chooser from the keyboard and pick `path`, as a person would in the dialog."""
-    tab_to(page, "#roster-file")
-    for _ in range(3):
-        # Chromium now and then drops a chooser asked for while it still settles the last
-        # one: the person presses Space again.
-        try:
-            with page.expect_file_chooser(timeout=5000) as chooser:
-                page.keyboard.press("Space")
-        except PlaywrightTimeout:
-            continue
-        chooser.value.set_files(str(path))
-        return
-    raise AssertionError("Space on the file input never opened the file chooser")
-
-
 def roster_count(server: PlayerServer) -> int:
     return len(server.http.get("/api/v1/roster", headers=server.tenant.headers).json()["items"])
 
@@ -90,7 +73,7 @@ def test_roster_upload_fix_link_and_completions_export(
     # A file with a bad row: every problem with its line, and nothing written.
     bad = tmp_path / "roster-bad.csv"
     bad.write_text(HEADER + ANA + BAD)
-    choose_file(page, bad)
+    choose_file(page, "#roster-file", bad)
     tab_to(page, "#roster button[type=submit]")
     page.keyboard.press("Enter")
     errors = page.locator("#roster-errors")
@@ -102,7 +85,7 @@ def test_roster_upload_fix_link_and_completions_export(
     # Fixed: checked (still nothing written), then imported.
     good = tmp_path / "roster-good.csv"
     good.write_text(HEADER + ANA + BO)
-    choose_file(page, good)
+    choose_file(page, "#roster-file", good)
     tab_to(page, "#roster button[type=submit]")
     page.keyboard.press("Enter")
     expect(page.get_by_text("The file is good: 2 new and 0 updated")).to_be_visible()

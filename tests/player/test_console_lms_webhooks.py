@@ -17,7 +17,7 @@ from tests.console.idp import Provider
 from tests.lti.platform import Platform
 from tests.player.conftest import PHONE, PlayerServer
 from tests.player.console import ADMIN, ADMIN_ROLE, console_serving
-from tests.player.flows import MODULE_2, complete_module, tab_to
+from tests.player.flows import MODULE_2, choose_file, complete_module, tab_to
 from tests.webhooks.receiver import Receiver
 
 SLUG = "console-lms-district"
@@ -75,10 +75,7 @@ def test_register_an_lms_by_file_and_by_dynamic_registration(
     bad = {**MOODLE, "issuer": "https://lms.bad.example", "key_set_url": "not a url"}
     registrations = tmp_path / "registrations.json"
     registrations.write_text(json.dumps({"registrations": [MOODLE, bad]}))
-    tab_to(page, "#lti-file")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(registrations)
+    choose_file(page, "#lti-file", registrations)
     tab_to(page, "form:has(#lti-file) button[type=submit]")
     page.keyboard.press("Enter")
     expect(page.locator("#lti-file-error")).to_contain_text("Entry 2 (https://lms.bad.example)")

@@ -1,7 +1,9 @@
 """The live workshop's pages in Chromium: a participant joins by code on a phone (Spanish) and
 lands in the player; the presenter's screen shows the code, the step's script and the room's
-submits as they arrive, and moves the room; axe-core finds nothing serious on either page."""
+submits as they arrive, and moves the room; on a phone in Spanish, the facilitator's paper entry
+fits the width and the personal packets come as a PDF; axe-core finds nothing serious on any."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -69,3 +71,25 @@ def test_join_on_a_phone_and_run_the_room(
     expect(page.locator("#step-no")).to_contain_text("2 /")
     room = server.api("GET", f"/api/v1/workshops/{workshop['id']}/room", joined["token"]).json()
     assert room["step"] == 1
+
+    # On a phone, in Spanish: someone listed ahead, the paper entry for Ana fits the width, and
+    # the personal packets come as a PDF to open.
+    small = new_page(viewport=PHONE, locale="es-ES")
+    small.goto(f"{server.url}/room/#token={facilitator}&workshop={workshop['id']}&lang=es")
+    small.get_by_label("Nombre", exact=True).fill("Rosa Díaz")
+    small.get_by_label("Escuela o departamento").fill("Lincoln")
+    small.get_by_role("button", name="Agregar a la lista").click()
+    expect(small.locator("#status")).to_have_text("Rosa Díaz está en la lista.")
+    expect(small.locator("#people")).to_contain_text("Rosa Díaz (Lincoln)")
+    small.get_by_role("button", name="Registrar respuestas en papel: Ana Ruiz").click()
+    expect(small.get_by_role("heading", name="Respuestas en papel: Ana Ruiz")).to_be_focused()
+    expect(small.get_by_role("button", name="Guardar las respuestas")).to_be_visible()
+    assert small.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe(small, "presenter entering paper answers (es, phone)")
+    with small.expect_response(lambda r: "/packets.pdf?lang=es" in r.url) as printed:
+        small.get_by_role("button", name="Imprimir cuadernillos personales").click()
+    assert printed.value.status == 200
+    assert printed.value.headers["content-type"] == "application/pdf"
+    packets = small.get_by_role("link", name="Abrir los cuadernillos personales (PDF)")
+    expect(packets).to_be_focused()
+    expect(packets).to_have_attribute("href", re.compile("^blob:"))

@@ -20,7 +20,7 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.lti.platform import Platform
 from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
-from tests.player.flows import MODULE_2, answer_knowledge_check, fill_worksheet, submit
+from tests.player.flows import MODULE_2, answer_knowledge_check, fill_worksheet, submit, tab_to
 from tests.player.test_player import knowledge_key
 from tests.progress.answers import form_answers
 from tests.webhooks.receiver import Receiver
@@ -68,6 +68,56 @@ def wait_for(what: str, check: Callable[[], Any], within: float = 60.0) -> Any:
             return found
         time.sleep(0.2)
     pytest.fail(f"{what} did not happen within {within} s")
+
+
+def enter_paper_worksheet(page: Page, name: str, axe: Callable[[Page, str], None]) -> None:
+    """The facilitator types someone's paper worksheet into the presenter's screen, keyboard
+    only; then their knowledge check, whose order question was left half numbered: the API's
+    problem shows beside it and nothing is saved."""
+    page.get_by_role("button", name="Refresh the list").click()
+    opener = f'button[aria-label="Enter paper answers: {name}"]'
+    tab_to(page, opener)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"Paper answers: {name}")).to_be_focused()
+    expect(page.get_by_label("Form", exact=True)).to_have_value("0")  # the worksheet: the first form
+    for item_id, lines in (
+        ("external", ["Parents", "Reporters", "Local businesses"]),
+        ("internal", ["Bus drivers", "Teachers", "Coaches"]),
+        ("expectations", ["A greeting", "A straight answer"]),
+    ):
+        tab_to(page, f'[data-item="{item_id}"] li:first-child input')
+        for line in lines:
+            page.keyboard.type(line)
+            page.keyboard.press("Tab")
+    tab_to(page, '[data-item="needs-check"] input[value="1"]')
+    for _ in range(5):  # each statement's scale: arrow to "Usually", then on to the next scale
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Tab")
+    tab_to(page, '[data-item="internal-service"] textarea')
+    page.keyboard.type("I answer the cafeteria's questions before lunch, every day.")
+    tab_to(page, '#paper-form button[type="submit"]')
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_have_text(f"Saved Customer worksheet for {name}.")
+    expect(page.locator("#paper")).to_be_hidden()
+    expect(page.locator(opener)).to_be_focused()
+
+    page.keyboard.press("Enter")
+    tab_to(page, "#paper-choice")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Form", exact=True)).to_have_value("1")  # the knowledge check
+    order = page.locator('[data-item="volunteer-steps"]')
+    tab_to(page, '[data-item="volunteer-steps"] input.pos')
+    page.keyboard.type("1")
+    tab_to(page, '#paper-form button[type="submit"]')
+    page.keyboard.press("Enter")
+    expect(order.locator(".item-error")).to_contain_text("must list all 5 entries")
+    expect(page.locator("#paper-alert")).to_contain_text("volunteer-steps")
+    expect(order.locator("input.pos").first).to_be_focused()
+    axe(page, "presenter entering paper answers, with a problem")
+    tab_to(page, "#paper-cancel")
+    page.keyboard.press("Enter")
+    expect(page.locator(opener)).to_be_focused()
 
 
 def test_a_facilitated_room_from_join_to_hr(
@@ -146,8 +196,9 @@ def test_a_facilitated_room_from_join_to_hr(
         expect(page.locator("#chart")).to_contain_text("customer-worksheet: 3 submitted")
         expect(page.locator("#chart")).not_to_contain_text("Parents")  # below the form's minimum group
 
-        # Two more people worked on paper: the facilitator enters their answers, and the group
-        # reaches its minimum: everyone's list comes out on the flipchart at once.
+        # Two more people worked on paper: the facilitator enters their answers (one through the
+        # API, one on the screen by keyboard), and the group reaches its minimum: everyone's list
+        # comes out on the flipchart at once.
         forms = {
             f["id"]: f
             for f in server.api("GET", f"/api/v1/modules/{MODULE_2}/facilitator", facilitator).json()["forms"]
@@ -157,17 +208,19 @@ def test_a_facilitated_room_from_join_to_hr(
                 "/workshops/join",
                 json={"code": workshop["code"], "name": name, "school": "Lincoln Elementary"},
             ).json()
-            entered = server.api(
-                "POST",
-                f"/api/v1/workshops/{workshop['id']}/participants/{joined['learner']['id']}/paper",
-                facilitator,
-                json={
-                    "module_id": MODULE_2,
-                    "form_id": "customer-worksheet",
-                    "answers": form_answers(forms["customer-worksheet"]),
-                },
-            )
-            assert entered.status_code == 200, entered.text
+        entered = server.api(
+            "POST",
+            f"/api/v1/workshops/{workshop['id']}/participants/{joined['learner']['id']}/paper",
+            facilitator,
+            json={
+                "module_id": MODULE_2,
+                "form_id": "customer-worksheet",
+                "answers": form_answers(forms["customer-worksheet"]),
+            },
+        )
+        assert entered.status_code == 200, entered.text
+        expect(page.locator("#chart")).to_contain_text("customer-worksheet: 4 submitted")
+        enter_paper_worksheet(page, "Dee Paper", axe)
         expect(page.locator("#chart")).to_contain_text("customer-worksheet: 5 submitted")
         expect(page.locator("#chart")).to_contain_text("Parents")
         expect(page.locator("#chart")).to_contain_text("Bus drivers")
@@ -195,7 +248,7 @@ def test_a_facilitated_room_from_join_to_hr(
         page.get_by_role("button", name="Refresh the list").click()
         expect(page.locator("#people li")).to_have_count(5)  # the two on paper are listed now
         for name in ("Ana Ruiz", "Lee Launch", "Cy Scan", "Dee Paper", "Eli Paper"):
-            page.get_by_label(name, exact=False).check()
+            page.get_by_role("checkbox", name=name).check()
         page.get_by_role("button", name="Confirm attendance").click()
         expect(page.locator("#status")).to_have_text("Attendance confirmed for 5; 3 completed a module.")
         axe(page, "presenter after attendance")

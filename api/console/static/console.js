@@ -6,6 +6,7 @@ import { lmsSection } from "./lms.js";
 import { webhooksSection } from "./webhooks.js";
 import { rosterPage } from "./roster.js";
 import { completionsPage } from "./completions.js";
+import { inboxPage } from "./inbox.js";
 
 const T = {
   en: {
@@ -215,7 +216,7 @@ async function start() {
 
 // Pages in modules of their own, each a function of the kit above answering its sections
 // (none when the person's role can't use it).
-const PAGES = [rosterPage, completionsPage];
+const PAGES = [rosterPage, completionsPage, inboxPage];
 
 // In-page links to each section by its heading, so a phone or keyboard user skips ahead.
 function contents(sections) {

@@ -4,6 +4,8 @@
 // The stream is read with fetch (EventSource can't send the Authorization header); on a drop it
 // reconnects with Last-Event-ID, so the list neither loses nor repeats an entry.
 
+import { paperItems } from "./paper.js";
+
 const TEXT = {
   en: {
     skip: "Skip to content", presenter: "Workshop", open: "Open a workshop", modules: "Modules",
@@ -15,6 +17,12 @@ const TEXT = {
     respondents: "{n} submitted", waiting: "Shown once {n} have submitted.",
     confirmed: "Attendance confirmed for {n}; {c} completed a module.", no_token: "Open this page from your learning system, or with a facilitator token.",
     say: "Say", do: "Do", ask: "Ask", capture: "Capture",
+    enter_paper: "Enter paper answers", paper_h: "Paper answers: {name}", form: "Form", save_paper: "Save the answers",
+    cancel: "Cancel", saved_paper: "Saved {form} for {name}.", answer: "Answer", line: "Line {n}", add_line: "Add a line",
+    order_hint: "Type each one's number as written on the paper, from 1.", row: "Row {n}", fix: "Check the marked answers.",
+    not_on_paper: "Done in the LMS, not on paper.", print_h: "Personal packets", paper_size: "Paper",
+    ahead_h: "List someone ahead", name: "Name", school: "School or department", add_person: "Add to the list", listed: "{name} is on the list.",
+    print: "Print personal packets", packets_ready: "Open the personal packets (PDF)", preparing: "Preparing the packets…",
   },
   es: {
     skip: "Ir al contenido", presenter: "Taller", open: "Abrir un taller", modules: "Módulos",
@@ -26,6 +34,12 @@ const TEXT = {
     respondents: "{n} enviaron", waiting: "Se muestra cuando {n} hayan enviado.",
     confirmed: "Asistencia confirmada para {n}; {c} completaron un módulo.", no_token: "Abra esta página desde su sistema de aprendizaje o con un token de facilitador.",
     say: "Decir", do: "Hacer", ask: "Preguntar", capture: "Anotar",
+    enter_paper: "Registrar respuestas en papel", paper_h: "Respuestas en papel: {name}", form: "Formulario", save_paper: "Guardar las respuestas",
+    cancel: "Cancelar", saved_paper: "Se guardó {form} de {name}.", answer: "Respuesta", line: "Línea {n}", add_line: "Agregar una línea",
+    order_hint: "Escriba el número de cada uno como está en el papel, desde el 1.", row: "Fila {n}", fix: "Revise las respuestas marcadas.",
+    not_on_paper: "Se hace en la plataforma, no en papel.", print_h: "Cuadernillos personales", paper_size: "Papel",
+    ahead_h: "Anotar a alguien antes", name: "Nombre", school: "Escuela o departamento", add_person: "Agregar a la lista", listed: "{name} está en la lista.",
+    print: "Imprimir cuadernillos personales", packets_ready: "Abrir los cuadernillos personales (PDF)", preparing: "Preparando los cuadernillos…",
   },
 };
 const params = new URLSearchParams(window.location.hash.slice(1));
@@ -35,7 +49,7 @@ const token = params.get("token");
 let workshopId = params.get("workshop");
 history.replaceState(null, "", window.location.pathname); // the token must not linger in the bar
 const $ = (id) => document.getElementById(id);
-const S = { steps: [], room: null, chart: {}, counts: {}, last: "", seconds: 0, timer: null };
+const S = { steps: [], modules: [], room: null, chart: {}, counts: {}, last: "", seconds: 0, timer: null };
 
 async function api(path, options = {}) {
   const headers = { Authorization: "Bearer " + token, Accept: "application/json", "Accept-Language": lang };
@@ -43,7 +57,7 @@ async function api(path, options = {}) {
   const response = await fetch(path, { ...options, headers });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    throw new Error(problem.detail || response.statusText);
+    throw Object.assign(new Error(problem.detail || response.statusText), { errors: problem.errors || [] });
   }
   return response;
 }
@@ -87,7 +101,9 @@ async function run() {
   $("qr").src = URL.createObjectURL(qr);
   $("qr").alt = workshop.join_url;
   for (const id of workshop.modules) {
-    const module = await (await api(`/api/v1/modules/${id}/facilitator?lang=${lang}`)).json();
+    // HTML, for the paper forms' labels; the script's steps are read as text.
+    const module = await (await api(`/api/v1/modules/${id}/facilitator?lang=${lang}&format=html`)).json();
+    S.modules.push(module);
     S.steps.push(...module.facilitator_script);
   }
   $("prev").addEventListener("click", () => move({ step: Math.max(0, S.room.step - 1) }));
@@ -98,6 +114,11 @@ async function run() {
   $("timer-reset").addEventListener("click", () => resetTimer());
   $("refresh").addEventListener("click", people);
   $("people-form").addEventListener("submit", confirmAttendance);
+  $("paper-form").addEventListener("submit", savePaper);
+  $("paper-cancel").addEventListener("click", closePaper);
+  $("paper-choice").addEventListener("change", showPaperForm);
+  $("print").addEventListener("click", printPackets);
+  $("ahead-form").addEventListener("submit", listAhead);
   await people();
   listen();
 }
@@ -113,7 +134,7 @@ function showState(room) {
   const step = S.steps[room.step];
   $("step-no").textContent = `${room.step + 1} / ${S.steps.length}`;
   $("step-kind").textContent = step ? t(step.kind) : "";
-  $("step-text").textContent = step ? step.text : "";
+  $("step-text").innerHTML = step ? step.text : ""; // the API's sanitized HTML (format=html)
   $("ahead").checked = room.allow_ahead;
   $("prev").disabled = room.step === 0;
   $("next").disabled = room.step >= S.steps.length - 1 || room.status === "closed";
@@ -229,7 +250,10 @@ async function people() {
     const label = document.createElement("label");
     const box = Object.assign(document.createElement("input"), { type: "checkbox", value: p.learner_id, checked: p.attended || ticked.has(p.learner_id) });
     label.append(box, ` ${p.name} (${p.school})`);
-    li.append(label);
+    const paper = Object.assign(document.createElement("button"), { type: "button", className: "small", textContent: t("enter_paper") });
+    paper.setAttribute("aria-label", `${t("enter_paper")}: ${p.name}`);
+    paper.addEventListener("click", () => openPaper(p, paper));
+    li.append(label, " ", paper);
     ul.append(li);
   }
 }
@@ -241,6 +265,78 @@ async function confirmAttendance(event) {
   try {
     const done = await (await api(`/api/v1/workshops/${workshopId}/attendance`, { method: "PUT", body: JSON.stringify({ learner_ids: ids }) })).json();
     say(t("confirmed", { n: done.attended, c: done.completions }));
+  } catch (error) { say(error.message); }
+}
+
+
+// --- Paper answers: the facilitator types in what a participant wrote on their packet ---------
+
+const P = { person: null, opener: null, items: null };
+const paperForms = () => S.modules.flatMap((m) => m.forms.map((f) => ({ module: m, form: f })));
+
+function openPaper(person, opener) {
+  Object.assign(P, { person, opener });
+  $("paper-h").textContent = t("paper_h", { name: person.name });
+  const select = $("paper-choice");
+  select.replaceChildren(...paperForms().map(({ module, form }, i) => Object.assign(document.createElement("option"), { value: String(i), textContent: S.modules.length > 1 ? `${module.title}: ${form.title}` : form.title })));
+  showPaperForm();
+  $("paper").hidden = false;
+  $("paper-h").focus();
+}
+
+function showPaperForm() {
+  const { form } = paperForms()[Number($("paper-choice").value)];
+  P.items = paperItems(form, t);
+  $("paper-items").replaceChildren(P.items.element);
+  $("paper-alert").textContent = "";
+}
+
+function closePaper() {
+  $("paper").hidden = true;
+  if (P.opener && P.opener.isConnected) P.opener.focus();
+}
+
+async function savePaper(event) {
+  event.preventDefault();
+  const { module, form } = paperForms()[Number($("paper-choice").value)];
+  const body = JSON.stringify({ module_id: module.id, form_id: form.id, answers: P.items.read() });
+  const url = `/api/v1/workshops/${workshopId}/participants/${P.person.learner_id}/paper?lang=${lang}`;
+  try {
+    await api(url, { method: "POST", body });
+    say(t("saved_paper", { form: form.title, name: P.person.name }));
+    closePaper();
+  } catch (error) {
+    // The item's own message beside it; the whole problem in the form's alert and the status.
+    P.items.problems(error.errors || []);
+    $("paper-alert").textContent = error.message;
+    say(error.message);
+  }
+}
+
+// Someone expected: listed now, so their packet (with their own QR code) prints before the session.
+async function listAhead(event) {
+  event.preventDefault();
+  const body = JSON.stringify({ name: $("ahead-name").value, school: $("ahead-school").value });
+  try {
+    const listed = await (await api(`/api/v1/workshops/${workshopId}/participants`, { method: "POST", body })).json();
+    $("ahead-form").reset();
+    await people();
+    say(t("listed", { name: listed.name }));
+    $("ahead-name").focus();
+  } catch (error) { say(error.message); }
+}
+
+async function printPackets() {
+  const link = $("packets-link");
+  link.hidden = true;
+  say(t("preparing"));
+  try {
+    const pdf = await (await api(`/api/v1/workshops/${workshopId}/packets.pdf?lang=${lang}&paper=${$("paper-size").value}`)).blob();
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(pdf);
+    link.hidden = false;
+    say(t("packets_ready"));
+    link.focus();
   } catch (error) { say(error.message); }
 }
 
