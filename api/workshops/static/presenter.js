@@ -69,7 +69,6 @@ function translate() {
 }
 
 async function openForm() {
-  $("open").hidden = false;
   const modules = await (await api("/api/v1/modules?lang=" + lang)).json();
   const list = $("module-list");
   for (const m of modules) {
@@ -89,11 +88,11 @@ async function openForm() {
       await run();
     } catch (error) { say(error.message); }
   });
+  $("open").hidden = false; // once its handler is attached
 }
 
 async function run() {
   const workshop = await (await api(`/api/v1/workshops/${workshopId}`)).json();
-  $("room").hidden = false;
   $("title").textContent = workshop.title || t("presenter");
   $("code").textContent = workshop.code;
   $("join-url").textContent = workshop.join_url;
@@ -120,6 +119,9 @@ async function run() {
   $("print").addEventListener("click", printPackets);
   $("ahead-form").addEventListener("submit", listAhead);
   await people();
+  // Shown only now: a form sent before its handler is attached would reload the page without
+  // its token.
+  $("room").hidden = false;
   listen();
 }
 
