@@ -82,6 +82,21 @@ class FeedbackCard(Wire, kw_only=True):
     thanks: Localized
 
 
+class ReasonLabel(Wire, kw_only=True):
+    id: ReasonId
+    label: str
+
+
+class FeedbackCardLabels(Wire, kw_only=True):
+    """The card in one language as staff read it, to name what families answered (a
+    dialogue's `reason` is one of these ids)."""
+
+    language: Language
+    version: int
+    title: str
+    reasons: list[ReasonLabel]
+
+
 # --- a family's answer (public) --------------------------------------------------------------
 
 COMMENT_MAX = 1000

@@ -13,7 +13,7 @@ from litestar.params import FromPath, QueryParameter
 
 from api.content.catalog import Catalog, Entry, Format, Rendered, View, negotiate
 from api.errors import problems
-from api.identity.auth import Scope, requires
+from api.identity.auth import SCHOOL_SCOPED, Scope, requires
 from schemas.content_api import ModuleVersionInfo
 from schemas.content_views import CourseView, FacilitatorModule, LearnerForm, LearnerModule, ModuleSummary
 
@@ -65,6 +65,9 @@ async def _module(
 class ContentController(Controller):
     path = "/api/v1"
     tags = ["content"]
+    # The course is the same for every district and holds no learner's data, so a principal,
+    # whose console reads only their own school's, may read it (module titles, for one).
+    opt = {SCHOOL_SCOPED: True}
 
     @get(
         "/course",

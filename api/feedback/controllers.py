@@ -23,7 +23,7 @@ from api.db import Sessions
 from api.errors import Conflict, FrontOfficeError, Gone, NotFound, problems
 from api.feedback import cards
 from api.feedback.guard import FeedbackGuard
-from api.feedback.instrument import card_at
+from api.feedback.instrument import card_at, card_labels
 from api.feedback.page import ASSETS, HEADERS, feedback_page, unavailable_page
 from api.feedback.services import (
     PAGE_PATH,
@@ -38,7 +38,7 @@ from api.feedback.services import (
 )
 from api.feedback.survey_page import TEXT as SURVEY_TEXT
 from api.feedback.survey_page import survey_page
-from api.identity.auth import Scope, principal_of, requires
+from api.identity.auth import SCHOOL_SCOPED, Scope, principal_of, requires, requires_any
 from api.measures.instruments import family_survey_at
 from api.openapi import DownloadSpec
 from api.runtime import Runtime
@@ -47,6 +47,7 @@ from schemas.feedback import (
     LANGUAGES,
     FeedbackAnswer,
     FeedbackCard,
+    FeedbackCardLabels,
     FeedbackReceipt,
     FeedbackSchoolCreate,
     FeedbackSchoolView,
@@ -297,6 +298,20 @@ class FeedbackFiguresController(Controller):
         card: NamedDependency[FeedbackCard],
     ) -> FeedbackSummary:
         return await summary(sessions, principal_of(request).district_id, card)
+
+    @get(
+        "/card",
+        operation_id="getFeedbackCardLabels",
+        summary="The feedback card's title and reasons (id and label) in English or Spanish",
+        # Whoever reads the figures or the inbox names the reasons with it; the empty `scopes`
+        # lifts the controller's feedback:read. Content, not district data: a principal reads it.
+        opt={**requires_any(Scope.FEEDBACK_READ, Scope.DIALOGUES_READ), "scopes": (), SCHOOL_SCOPED: True},
+        responses=problems(400, 401, 403),
+    )
+    async def labels(
+        self, card: NamedDependency[FeedbackCard], lang: LanguageParam = "en"
+    ) -> FeedbackCardLabels:
+        return card_labels(card, lang)
 
     @get(
         "/summary.csv",

@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 
 from api.settings import SHIPPED_CONTENT
-from schemas.feedback import COMMENT_MAX, FeedbackCard
+from schemas.feedback import COMMENT_MAX, FeedbackCard, FeedbackCardLabels, Language, ReasonLabel
 
 CARD_FILE = Path("instruments") / "feedback-card.yaml"
 
@@ -51,3 +51,13 @@ def card_at(content_dir: Path) -> FeedbackCard:
     """The card under `content_dir` (or the shipped one), read once per process: files change
     only with a release."""
     return read_card(content_dir if (content_dir / CARD_FILE).exists() else SHIPPED_CONTENT)
+
+
+def card_labels(card: FeedbackCard, language: Language) -> FeedbackCardLabels:
+    """The card's title and reasons in `language`, as the console names what families answered."""
+    return FeedbackCardLabels(
+        language=language,
+        version=card.version,
+        title=card.title.in_(language),
+        reasons=[ReasonLabel(id=o.id, label=o.label.in_(language)) for o in card.reason.options],
+    )

@@ -65,8 +65,8 @@ KEY_SCOPES = frozenset(ALL_KEY_SCOPES)
 # - district_admin: every key scope (runs the district: keys, settings, integrations);
 # - hr: HR's records and exports, assignments, the schools' feedback, inbox and measures;
 # - principal: hr:read, reports:read, content:read, their school's concerns inbox
-#   (dialogues:read, dialogues:write), and only on routes that filter by school
-#   (`school_scoped`), always to their own school;
+#   (dialogues:read, dialogues:write), and only on routes that filter by school, always to
+#   their own school, or that read no district data (`school_scoped`);
 # - facilitator: what a facilitator token holds (the script and the group's reports).
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "district_admin": KEY_SCOPES,
@@ -328,8 +328,9 @@ def requires_any(*allowed: Scope) -> dict[str, Any]:
 
 
 SCHOOL_SCOPED = "school_scoped"
-"""Route `opt` key: the route limits what it reads to `Principal.school_filter`'s school, so a
-principal may call it. A principal may call no other route that needs a scope."""
+"""Route `opt` key: the route limits what it reads to `Principal.school_filter`'s school, or
+reads no district data at all (course content, the instruments), so a principal may call it. A
+principal may call no other route that needs a scope."""
 
 
 def check_scopes(principal: Principal, opt: dict[str, Any]) -> None:

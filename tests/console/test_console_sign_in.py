@@ -211,6 +211,12 @@ async def test_principal_sees_only_their_school(client: Client, idp: Provider, d
     assert [g["code"] for g in schools.json()["groups"]] == ["LIN"], schools.text
     assert (await client.get("/api/v1/summaries/roles", params={"school": "WAS"})).status_code == 403
     assert (await client.get("/api/v1/keys")).status_code == 403
+    # Course content and the feedback card's labels are no district's data: theirs to read.
+    modules = await client.get("/api/v1/modules", params={"lang": "es"})
+    assert modules.status_code == 200 and modules.json()[0]["title"], modules.text
+    assert "who-are-our-customers" in [m["id"] for m in modules.json()]
+    card = await client.get("/api/v1/feedback/card", params={"lang": "es"})
+    assert card.status_code == 200 and card.json()["language"] == "es", card.text
     # Each read is in the audit log under the principal's name.
     audit = (await client.get("/api/v1/audit?limit=100", headers=district_a.headers)).json()
     named = {(e["action"], e["actor"]) for e in audit}

@@ -383,3 +383,25 @@ async def test_the_public_page_speaks_the_family_s_language_and_marks_the_device
     english = await client.get(f"/feedback/{school['token']}?lang=en")
     assert '<html lang="en">' in english.text and "set-cookie" not in english.headers  # it has one
     assert (await client.get("/feedback-assets/feedback.js")).status_code == 200
+
+
+async def test_staff_read_the_card_s_reasons_in_their_language(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    english = await client.get("/api/v1/feedback/card", headers=district_a.headers)
+    assert english.status_code == 200, english.text
+    assert {"id": "enrollment", "label": "Enrolling or registering a student"} in english.json()["reasons"]
+    # The inbox's readers label its reasons too, without the figures' scope.
+    inbox = await make_tenant(sessions, "inbox-readers", ["dialogues:read"])
+    spanish = await client.get("/api/v1/feedback/card", params={"lang": "es"}, headers=inbox.headers)
+    assert spanish.status_code == 200, spanish.text
+    assert (spanish.json()["language"], spanish.json()["title"]) == ("es", "¿Cómo le atendimos hoy?")
+    assert {"id": "transportation", "label": "Autobús o transporte"} in spanish.json()["reasons"]
+    assert [r["id"] for r in spanish.json()["reasons"]] == [r["id"] for r in english.json()["reasons"]]
+
+    other = await make_tenant(sessions, "others", ["hr:read"])
+    refused = await client.get("/api/v1/feedback/card", headers=other.headers)
+    assert refused.status_code == 403 and "feedback:read or dialogues:read" in refused.json()["detail"]
+    unknown = await client.get("/api/v1/feedback/card", params={"lang": "xx"}, headers=district_a.headers)
+    assert unknown.status_code == 400 and "lang" in unknown.text
+    assert unknown.headers["content-type"].startswith("application/problem+json")

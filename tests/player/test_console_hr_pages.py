@@ -199,6 +199,9 @@ def test_a_principal_sees_their_school_in_spanish_on_a_phone(
     expect(phone.locator("#chart-schools desc")).to_have_text(
         f"Lincoln Elementary: {share} % (1 de {modules})."
     )
+    expect(phone.locator(f"#filter-module option[value={MODULE}]")).to_have_text(
+        "¿Quiénes son nuestros clientes?"
+    )
     axe(phone, "console, principal, Spanish, phone")
 
 

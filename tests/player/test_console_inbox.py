@@ -107,7 +107,7 @@ def test_hr_finds_a_concern_notes_it_and_closes_it_resolved_at_first_contact(
     expect(page.locator("#inbox-school")).to_have_value(concerns["lincoln"]["id"])
     press(page, "#inbox button[type=submit]")
     expect(items).to_have_count(1)
-    expect(items.first).to_contain_text("Lincoln Elementary · transportation")
+    expect(items.first).to_contain_text("Lincoln Elementary · Bus or transportation")  # the card's label
 
     press(page, "#inbox-list button[data-key^=open-]")
     title = page.locator("#inbox-detail-title")
@@ -166,7 +166,7 @@ def test_a_principal_sees_their_school_s_concerns_in_spanish_on_a_phone(
     expect(phone.get_by_role("heading", name="Buzón de inquietudes")).to_be_visible()
     items = phone.locator("#inbox-list li")
     expect(items).to_have_count(1)
-    expect(items.first).to_contain_text("Lincoln Elementary")
+    expect(items.first).to_contain_text("Lincoln Elementary · Autobús o transporte")
     expect(phone.locator("#inbox-school option")).to_have_text(
         ["Todas las escuelas", "Lincoln Elementary (LIN)"]
     )
@@ -174,5 +174,6 @@ def test_a_principal_sees_their_school_s_concerns_in_spanish_on_a_phone(
     axe(phone, "console, principal's inbox, Spanish, phone")
     press(phone, "#inbox-list button[data-key^=open-]")
     expect(phone.locator("#inbox-detail-title")).to_have_text("Inquietud en Lincoln Elementary")
+    expect(phone.locator("#inbox-panel dd").nth(1)).to_have_text("Autobús o transporte")  # Motivo
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     axe(phone, "console, principal's concern, Spanish, phone")

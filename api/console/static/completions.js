@@ -208,7 +208,7 @@ export function completionsPage(kit) {
 
   form.addEventListener("submit", (event) => { event.preventDefault(); load(false); });
   (async () => {
-    try {  // titles for the module list; a principal may not read the catalog, and ids do then
+    try {  // titles for the module list; ids stand in if the catalog can't be read
       for (const m of await call("GET", `/api/v1/modules?lang=${kit.lang}`)) titles[m.id] = m.title;
     } catch (failure) { /* ids stand in for titles */ }
     await load(false);

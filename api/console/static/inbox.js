@@ -79,6 +79,8 @@ export function inboxPage(kit) {
   const panel = el("div", { id: "inbox-panel" });
   let items = [];
   let cursor = null;
+  let reasons = {};  // reason id -> the card's label in the page's language
+  const reasonOf = (id) => reasons[id] || id;
 
   function filtered() {
     return Boolean(statusSelect.value || schoolSelect.value || pastDue.checked);
@@ -110,7 +112,7 @@ export function inboxPage(kit) {
     }
     const rows = items.map((d) => el("li", { class: "dialogue" },
       el("p", { class: "line" },
-        el("strong", {}, `${d.school.name} · ${d.reason}`), " · ",
+        el("strong", {}, `${d.school.name} · ${reasonOf(d.reason)}`), " · ",
         el("span", { class: "badge" }, t.statuses[d.status]),
         d.past_due ? [" · ", el("span", { class: "badge failing" }, t.pastDue)] : null),
       el("p", { class: "quote" }, d.summary),
@@ -148,7 +150,7 @@ export function inboxPage(kit) {
   function drawDetail(d) {
     const facts = [
       [t.status, t.statuses[d.status] + (d.past_due ? ` (${t.pastDue})` : "")],
-      [t.reason, d.reason],
+      [t.reason, reasonOf(d.reason)],
       [t.source, t.sources[d.source] || d.source],
       [t.contact, d.contact ? [d.contact.name, d.contact.phone, d.contact.email].filter(Boolean).join(" · ") : t.noContact],
       [t.owner, d.owner || t.unowned],
@@ -260,6 +262,10 @@ export function inboxPage(kit) {
     } catch (failure) {
       filterError.textContent = failure.message;
     }
+    try {  // the reasons' labels; without them the ids stand in
+      const card = await call("GET", `/api/v1/feedback/card?lang=${kit.lang}`);
+      reasons = Object.fromEntries(card.reasons.map((r) => [r.id, r.label]));
+    } catch (failure) { /* ids stand in for labels */ }
     await load(false);
   })();
   return [el("section", { id: "inbox", "aria-labelledby": "inbox-title" },
