@@ -359,6 +359,12 @@ PUBLIC_ANSWER_RESPONSES = {
 """A family's public answer (card or survey): 201 counted, 200 not counted again, or a problem."""
 
 
+def _receipt(counted: bool, message: str) -> Response[FeedbackReceipt]:
+    """201 for an answer counted, 200 for one this device or address already gave today."""
+    receipt = FeedbackReceipt(counted=counted, message=message)
+    return Response(receipt, status_code=HTTP_201_CREATED if counted else HTTP_200_OK)
+
+
 class PublicFeedbackController(Controller):
     """What a family uses, with no login: the page and the answer route. The public routes'
     per-address limit applies, and each school's own limit (FeedbackGuard)."""
@@ -388,14 +394,13 @@ class PublicFeedbackController(Controller):
         await guard.check_school(str(school.id))
         counted = await public.answer(token, school, data, _device(request, guard))
         language: Language = data.language
-        receipt = FeedbackReceipt(
-            counted=counted,
-            message=card.thanks.in_(language)
+        return _receipt(
+            counted,
+            card.thanks.in_(language)
             if counted
             else "Thank you: this device already answered for this school today, so this answer "
             "was not counted again.",
         )
-        return Response(receipt, status_code=HTTP_201_CREATED if counted else HTTP_200_OK)
 
     @get(f"{PAGE_PATH}/{{token:str}}", operation_id="feedbackPage", include_in_schema=False)
     async def page(
@@ -444,11 +449,7 @@ class PublicFeedbackController(Controller):
         await guard.check_school(str(school.id))
         counted = await public.answer_survey(token, school, desk.survey, data, _device(request, guard))
         language: Language = data.language
-        receipt = FeedbackReceipt(
-            counted=counted,
-            message=SURVEY_TEXT[language]["thanks" if counted else "already"],
-        )
-        return Response(receipt, status_code=HTTP_201_CREATED if counted else HTTP_200_OK)
+        return _receipt(counted, SURVEY_TEXT[language]["thanks" if counted else "already"])
 
     @get(f"{SURVEY_PATH}/{{token:str}}", operation_id="familySurveyPage", include_in_schema=False)
     async def survey_page(

@@ -79,6 +79,36 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
+def family_page(language: Language, title: str, main: str, script: str = "") -> str:
+    """A page a family opens from the school's link: `title` (escaped) and `main` (HTML) in
+    `language`, a link to the same page in the other language, and the page's `script`."""
+    t = TEXT[language]
+    other = "en" if language == "es" else "es"
+    other_name = "English" if other == "en" else "Español"
+    head_script = f'\n<script type="module" src="{ASSETS}/{script}"></script>' if script else ""
+    return f"""<!DOCTYPE html>
+<html lang="{language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{_e(title)}</title>
+<link rel="stylesheet" href="{ASSETS}/feedback.css">{head_script}
+</head>
+<body>
+<header>
+<nav aria-label="{_e(t["language"])}">
+<a href="?lang={other}" lang="{other}" hreflang="{other}">{other_name}</a>
+</nav>
+</header>
+<main>
+{main}
+</main>
+</body>
+</html>
+"""
+
+
 def feedback_page(card: FeedbackCard, school: str, token: str, language: Language) -> str:
     """The page for one school's link in `language`."""
     t = TEXT[language]
@@ -96,27 +126,8 @@ def feedback_page(card: FeedbackCard, school: str, token: str, language: Languag
         f"{L(o.label)}</label>"
         for o in c.reason.options
     )
-    other = "en" if language == "es" else "es"
-    other_name = "English" if other == "en" else "Español"
     endpoint = f"/feedback/{_e(token)}/answers"
-    return f"""<!DOCTYPE html>
-<html lang="{language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{L(c.title)}: {_e(school)}</title>
-<link rel="stylesheet" href="{ASSETS}/feedback.css">
-<script type="module" src="{ASSETS}/feedback.js"></script>
-</head>
-<body>
-<header>
-<nav aria-label="{t["language"]}">
-<a href="?lang={other}" lang="{other}" hreflang="{other}">{other_name}</a>
-</nav>
-</header>
-<main>
-<h1>{L(c.title)}</h1>
+    main = f"""<h1>{L(c.title)}</h1>
 <p class="school">{_e(school)}</p>
 <p>{L(c.intro)}</p>
 <form id="feedback" method="post" action="{endpoint}" novalidate
@@ -164,11 +175,8 @@ def feedback_page(card: FeedbackCard, school: str, token: str, language: Languag
 <div id="problem" role="alert"></div>
 <button type="submit">{L(c.submit)}</button>
 </form>
-<div id="done" role="status"></div>
-</main>
-</body>
-</html>
-"""
+<div id="done" role="status"></div>"""
+    return family_page(language, f"{c.title.in_(language)}: {school}", main, "feedback.js")
 
 
 def unavailable_page(language: Language, why: Literal["closed", "missing", "off"]) -> str:
@@ -176,20 +184,4 @@ def unavailable_page(language: Language, why: Literal["closed", "missing", "off"
     card switched off (409)."""
     t = TEXT[language]
     title, text = t[f"{why}_title"], t[why]
-    return f"""<!DOCTYPE html>
-<html lang="{language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{_e(title)}</title>
-<link rel="stylesheet" href="{ASSETS}/feedback.css">
-</head>
-<body>
-<main>
-<h1>{_e(title)}</h1>
-<p>{_e(text)}</p>
-</main>
-</body>
-</html>
-"""
+    return family_page(language, title, f"<h1>{_e(title)}</h1>\n<p>{_e(text)}</p>")

@@ -5,8 +5,8 @@ public survey route and says thanks. No text a family sent is ever put in a page
 
 from html import escape
 
-from api.feedback.page import ASSETS
 from api.feedback.page import TEXT as CARD_TEXT
+from api.feedback.page import family_page
 from schemas.feedback import Language
 from schemas.measures import ChoiceQuestion, FamilySurvey, Question, ScaleQuestion, TextQuestion
 
@@ -76,29 +76,10 @@ def _question(q: Question, n: int, language: Language) -> str:
 def survey_page(survey: FamilySurvey, school: str, token: str, language: Language) -> str:
     """The page for one school's link in `language`."""
     t = {**CARD_TEXT[language], **TEXT[language]}
-    other = "en" if language == "es" else "es"
-    other_name = "English" if other == "en" else "Español"
     endpoint = f"/survey/{_e(token)}/answers"
     questions = "\n".join(_question(q, n, language) for n, q in enumerate(survey.questions))
     title = _e(survey.title.in_(language))
-    return f"""<!DOCTYPE html>
-<html lang="{language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{title}: {_e(school)}</title>
-<link rel="stylesheet" href="{ASSETS}/feedback.css">
-<script type="module" src="{ASSETS}/survey.js"></script>
-</head>
-<body>
-<header>
-<nav aria-label="{_e(t["language"])}">
-<a href="?lang={other}" lang="{other}" hreflang="{other}">{other_name}</a>
-</nav>
-</header>
-<main>
-<h1>{title}</h1>
+    main = f"""<h1>{title}</h1>
 <p class="school">{_e(school)}</p>
 <p>{_e(survey.intro.in_(language))}</p>
 <form id="survey" method="post" action="{endpoint}" novalidate
@@ -113,8 +94,5 @@ def survey_page(survey: FamilySurvey, school: str, token: str, language: Languag
 <div id="problem" role="alert"></div>
 <button type="submit">{_e(t["send"])}</button>
 </form>
-<div id="done" role="status"></div>
-</main>
-</body>
-</html>
-"""
+<div id="done" role="status"></div>"""
+    return family_page(language, f"{survey.title.in_(language)}: {school}", main, "survey.js")

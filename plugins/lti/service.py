@@ -245,12 +245,9 @@ def _nonce_and_learner() -> Any:
 
 def _statements(dialect: Dialect) -> Statements:
     make: Any = pg_insert if dialect.name == "postgresql" else sqlite_insert
-    learners, launches = table(Learner), table(LtiLaunch)
-    learner = make(learners)
-    learner = learner.on_conflict_do_update(
-        index_elements=[learners.c.district_id, learners.c.external_id],
-        set_={k: learner.excluded[k] for k in LEARNER_FIELDS},
-    ).returning(learners.c.id)
+    # SQLite reads `INSERT ... SELECT ... ON CONFLICT` only with a WHERE in the SELECT.
+    nonce, learner = _nonce(make), _learner_from(make, true())
+    launches = table(LtiLaunch)
     launch = make(launches)
     launch = launch.on_conflict_do_update(
         index_elements=[launches.c.learner_id, launches.c.module_id],
@@ -262,14 +259,9 @@ def _statements(dialect: Dialect) -> Statements:
         index_elements=[links.c.registration_id, links.c.resource_link_id],
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
-    nonce = make(table(LtiUsedNonce)).on_conflict_do_nothing(index_elements=["nonce"])
     if dialect.name == "postgresql":
         return Statements(learner, launch, link, nonce, _nonce_and_learner(), None)
-    # SQLite reads `INSERT ... SELECT ... ON CONFLICT` only with a WHERE in the SELECT.
-    one_trip = (
-        OneTripStatement(_nonce(make), dialect),
-        OneTripStatement(_learner_from(make, true()), dialect),
-    )
+    one_trip = (OneTripStatement(nonce, dialect), OneTripStatement(learner, dialect))
     return Statements(learner, launch, link, nonce, None, one_trip)
 
 
