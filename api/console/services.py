@@ -12,6 +12,7 @@ from typing import Any, cast
 import httpx
 import msgspec
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin.audit import add_audit
 from api.console import oidc
@@ -241,32 +242,9 @@ class ConsoleService:
         except NotAllowed as exc:
             raise Forbidden(f"Sign-in refused: {exc}.") from None
         name = claims.get("name") if isinstance(claims.get("name"), str) else email
-        session_id = secrets.token_urlsafe(32)
-        now = utcnow()
         async with self.sessions.begin() as session:
-            session.add(
-                ConsoleSession(
-                    id_hash=hash_session(session_id),
-                    district_id=login.district_id,
-                    subject=str(claims["sub"])[:500],
-                    email=email[:320],
-                    name=str(name)[:200],
-                    role=role,
-                    school=school,
-                    csrf_token=secrets.token_urlsafe(32),
-                    created_at=now,
-                    last_seen_at=now,
-                    expires_at=now + CONSOLE_LIFETIME,
-                )
-            )
-            add_audit(
-                session,
-                login.district_id,
-                None,
-                "console.sign_in",
-                {"role": role, "school": school},
-                0,
-                actor=f"{name} <{email}>",
+            session_id = add_console_session(
+                session, login.district_id, str(claims["sub"]), str(name), email, role, school, {}
             )
         return SignedIn(session_id=session_id, district=slug)
 
@@ -297,6 +275,48 @@ class ConsoleService:
             add_audit(session, row.district_id, None, "console.sign_out", {}, 0, actor=principal.actor)
 
 
+def add_console_session(
+    session: AsyncSession,
+    district_id: uuid.UUID,
+    subject: str,
+    name: str,
+    email: str,
+    role: str,
+    school: str,
+    how: dict[str, str],
+) -> str:
+    """Open a console session in the caller's transaction, audited as a sign-in with the person's
+    name (and `how`, e.g. `{"via": "lti"}`); the session's id, the cookie's value."""
+    session_id = secrets.token_urlsafe(32)
+    now = utcnow()
+    shown = (name or email or subject)[:200]
+    session.add(
+        ConsoleSession(
+            id_hash=hash_session(session_id),
+            district_id=district_id,
+            subject=subject[:500],
+            email=email[:320],
+            name=shown,
+            role=role,
+            school=school,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + CONSOLE_LIFETIME,
+        )
+    )
+    add_audit(
+        session,
+        district_id,
+        None,
+        "console.sign_in",
+        {"role": role, "school": school, **how},
+        0,
+        actor=f"{shown} <{email}>" if email else shown,
+    )
+    return session_id
+
+
 @dataclass(frozen=True, slots=True)
 class LmsSession:
     """A console session opened by an LTI launch: the cookie's value, where to go, as whom."""
@@ -322,32 +342,8 @@ async def open_lms_session(
         rules = list(provider.roles) if provider is not None else []
         domains = list(provider.allowed_domains) if provider is not None else []
         role, school = lms_role_of(rules, domains, email, lms_admin)
-        session_id = secrets.token_urlsafe(32)
-        now = utcnow()
-        shown = (name or email or subject)[:200]
-        session.add(
-            ConsoleSession(
-                id_hash=hash_session(session_id),
-                district_id=district_id,
-                subject=subject[:500],
-                email=email[:320],
-                name=shown,
-                role=role,
-                school=school,
-                csrf_token=secrets.token_urlsafe(32),
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + CONSOLE_LIFETIME,
-            )
-        )
-        add_audit(
-            session,
-            district_id,
-            None,
-            "console.sign_in",
-            {"role": role, "school": school, "via": "lti"},
-            0,
-            actor=f"{shown} <{email}>" if email else shown,
+        session_id = add_console_session(
+            session, district_id, subject, name, email, role, school, {"via": "lti"}
         )
         slug = await district_slug(session, district_id)
     return LmsSession(session_id=session_id, district=slug, role=role)
