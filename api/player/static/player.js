@@ -8,6 +8,8 @@
 // Sections: API client · text · DOM helpers · learner view (steps, forms, items, results,
 // completion) · facilitator view · deep-linking picker · start.
 
+import { Refused, serverEvents } from "./stream.js";
+
 "use strict";
 
 const STORE = "frontoffice.player";
@@ -712,29 +714,14 @@ async function followRoom(workshopId) {
   let last = "";
   while (S.room && S.room.status === "open") {
     try {
-      const headers = { Authorization: "Bearer " + S.launch.token, Accept: "text/event-stream" };
-      if (last) headers["Last-Event-ID"] = last;
-      const response = await fetch("/api/v1/me/workshops/" + enc(workshopId) + "/stream", { headers, credentials: "omit", cache: "no-store" });
-      if (!response.ok) return; // no longer in the room (or it is gone): the module works alone
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value.replace(/\r/g, "");
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let data = "";
-          for (const line of block.split("\n")) {
-            if (line.startsWith("id:")) last = line.slice(3).trim();
-            else if (line.startsWith("data:")) data += line.slice(5).trim();
-          }
-          if (data) await roomMoved(JSON.parse(data).state);
-        }
+      const url = "/api/v1/me/workshops/" + enc(workshopId) + "/stream";
+      const headers = { Authorization: "Bearer " + S.launch.token, ...(last ? { "Last-Event-ID": last } : {}) };
+      for await (const message of serverEvents(url, headers)) {
+        if (message.id) last = message.id;
+        await roomMoved(JSON.parse(message.data).state);
       }
-    } catch (_) {
+    } catch (error) {
+      if (error instanceof Refused) return; // no longer in the room (or it is gone): the module works alone
       /* a dropped connection: reconnect below */
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -1,9 +1,10 @@
 // The presenter's screen of a live workshop: the join code and QR, the step's script with a
 // countdown, the room's flipchart growing from the Server-Sent Events stream, and attendance.
 //   /room/#token=<facilitator token>&workshop=<id>[&lang=es]   (no workshop: open one)
-// The stream is read with fetch (EventSource can't send the Authorization header); on a drop it
-// reconnects with Last-Event-ID, so the list neither loses nor repeats an entry.
+// The stream is read with the player's serverEvents (fetch: EventSource can't send the
+// Authorization header); on a drop it reconnects with Last-Event-ID, so the list neither loses nor repeats an entry.
 
+import { serverEvents } from "/player/stream.js";
 import { paperItems } from "./paper.js";
 
 const TEXT = {
@@ -199,41 +200,19 @@ function drawChart() {
   }
 }
 
-function dispatch(block) {
-  let kind = "message", data = "", id = "";
-  for (const line of block.split("\n")) {
-    const [field, ...rest] = line.split(":");
-    const value = rest.join(":").replace(/^ /, "");
-    if (field === "event") kind = value;
-    else if (field === "data") data += value;
-    else if (field === "id") id = value;
-  }
-  if (!data) return;
-  if (id) S.last = id;
-  const event = JSON.parse(data);
-  if (kind === "state") showState(event.state);
-  else if (kind === "entry") addEntry(event);
+function dispatch(message) {
+  if (message.id) S.last = message.id;
+  const event = JSON.parse(message.data);
+  if (message.event === "state") showState(event.state);
+  else if (message.event === "entry") addEntry(event);
 }
 
 async function listen() {
   for (;;) {
     try {
-      const headers = { Authorization: "Bearer " + token, Accept: "text/event-stream" };
-      if (S.last) headers["Last-Event-ID"] = S.last;
-      const response = await fetch(`/api/v1/workshops/${workshopId}/stream`, { headers });
-      if (!response.ok) throw new Error(response.statusText);
-      say(t("live"));
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value.replace(/\r/g, "");
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          dispatch(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
+      const headers = { Authorization: "Bearer " + token, ...(S.last ? { "Last-Event-ID": S.last } : {}) };
+      for await (const message of serverEvents(`/api/v1/workshops/${workshopId}/stream`, headers, () => say(t("live")))) {
+        dispatch(message);
       }
     } catch (error) { /* dropped: reconnect below */ }
     say(t("reconnecting"));
