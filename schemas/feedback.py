@@ -17,6 +17,16 @@ LANGUAGES: tuple[Language, ...] = ("en", "es")
 # --- the instrument (content) ----------------------------------------------------------------
 
 
+Honeypot = Annotated[
+    str,
+    Meta(
+        max_length=200,
+        description="Leave empty. A field people never see (a honeypot): a form that fills it in is refused.",
+    ),
+]
+"""The public forms' trap field: people never see it, scripts fill it in."""
+
+
 class Localized(Wire, kw_only=True):
     """A text in every language the card ships in."""
 
@@ -124,14 +134,7 @@ class FeedbackAnswer(Wire, kw_only=True):
     ] = ""
     contact: FeedbackContact | None = None
     language: Language = "en"
-    website: Annotated[
-        str,
-        Meta(
-            max_length=200,
-            description="Leave empty. A field people never see (a honeypot): a form that fills it "
-            "in is refused.",
-        ),
-    ] = ""
+    website: Honeypot = ""
 
 
 class FeedbackReceipt(Wire, kw_only=True):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from schemas.base import Wire
-from schemas.feedback import Language, Localized
+from schemas.feedback import Honeypot, Language, Localized
 
 ItemId = Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")]
 Channel = Literal["phone", "email", "visit"]
@@ -244,14 +244,7 @@ class FamilySurveyAnswer(Wire, kw_only=True):
             "a whole number for a scale, text for a text question. Questions left out are skipped."
         ),
     ]
-    website: Annotated[
-        str,
-        Meta(
-            max_length=200,
-            description="Leave empty. A field people never see (a honeypot): a form that fills it "
-            "in is refused.",
-        ),
-    ] = ""
+    website: Honeypot = ""
 
 
 class FamilySurveyView(Wire, kw_only=True):
