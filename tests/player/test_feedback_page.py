@@ -4,10 +4,21 @@ on the form or the thanks; the school's figures count the answer once."""
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from tests.player.conftest import PHONE, PlayerServer
+
+
+def new_school(server: PlayerServer, code: str, name: str) -> dict[str, Any]:
+    """A school with a feedback link (its card's and its survey's)."""
+    created = server.http.post(
+        "/api/v1/feedback/schools", json={"code": code, "name": name}, headers=server.tenant.headers
+    )
+    assert created.status_code == 201, created.text
+    school: dict[str, Any] = created.json()
+    return school
 
 
 def test_a_family_answers_in_spanish_on_a_phone(
@@ -17,11 +28,7 @@ def test_a_family_answers_in_spanish_on_a_phone(
     shoot: Callable[[Page, str], Path],
 ) -> None:
     headers = player_server.tenant.headers
-    created = player_server.http.post(
-        "/api/v1/feedback/schools", json={"code": "ROOS", "name": "Escuela Roosevelt"}, headers=headers
-    )
-    assert created.status_code == 201, created.text
-    school = created.json()
+    school = new_school(player_server, "ROOS", "Escuela Roosevelt")
 
     page = new_page(viewport=PHONE, locale="es-ES")
     page.goto(school["link"])  # as the QR code opens it: the phone's language picks Spanish
@@ -73,9 +80,7 @@ def test_a_closed_link_says_so_in_the_family_s_language(
     player_server: PlayerServer, new_page: Callable[..., Page], axe: Callable[[Page, str], None]
 ) -> None:
     headers = player_server.tenant.headers
-    school = player_server.http.post(
-        "/api/v1/feedback/schools", json={"code": "OLD", "name": "Old School"}, headers=headers
-    ).json()
+    school = new_school(player_server, "OLD", "Old School")
     player_server.http.post(f"/api/v1/feedback/schools/{school['id']}/close", headers=headers)
     page = new_page(viewport=PHONE, locale="es-MX")
     response = page.goto(school["link"])
@@ -91,11 +96,7 @@ def test_a_family_answers_the_survey_in_spanish_on_a_phone(
     shoot: Callable[[Page, str], Path],
 ) -> None:
     headers = player_server.tenant.headers
-    created = player_server.http.post(
-        "/api/v1/feedback/schools", json={"code": "SURV", "name": "Escuela Encuesta"}, headers=headers
-    )
-    assert created.status_code == 201, created.text
-    school = created.json()
+    school = new_school(player_server, "SURV", "Escuela Encuesta")
 
     page = new_page(viewport=PHONE, locale="es-ES")
     page.goto(f"{player_server.url}/survey/{school['token']}")
