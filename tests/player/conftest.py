@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from api.db import create_engine, create_sessions
 from tests.conftest import UNLIMITED, Tenant, make_tenant
 from tests.console.idp import Provider
+from tests.lti.platform import Platform
 
 CHROMIUM = os.environ.get("FRONTOFFICE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -161,6 +162,19 @@ def serving(database: Path, slug: str, **env: str) -> Iterator[PlayerServer]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@contextmanager
+def registered_platform(server: PlayerServer, issuer: str) -> Iterator[Platform]:
+    """A test LMS on loopback the server's district registered, holding the tool's public keys."""
+    platform = Platform(issuer, "front-office", "deployment-1", server.url)
+    with platform.running():
+        response = server.http.post(
+            "/api/v1/lti/registrations", json=platform.registration_body(), headers=server.tenant.headers
+        )
+        assert response.status_code == 201, response.text
+        platform.use_tool_keys(server.http.get("/lti/jwks").json())
+        yield platform
 
 
 def database_copy(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:

@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.console.idp import Provider
-from tests.lti.platform import Platform
-from tests.player.conftest import PHONE, PlayerServer
+from tests.player.conftest import PHONE, PlayerServer, registered_platform
 from tests.player.console import ADMIN, ADMIN_ROLE, console_serving
 from tests.player.flows import choose_file, complete_module, tab_to
 
@@ -210,13 +209,7 @@ def test_an_lms_administrator_reaches_the_console_from_the_lms(
 ) -> None:
     """A link with `view=console`, launched in the browser by an LMS administrator the district's
     rules name as HR: the console opens signed in as HR, with the roster and completions pages."""
-    platform = Platform("https://lms.district-a.example", "front-office", "deployment-1", hr_server.url)
-    with platform.running():
-        registered = hr_server.http.post(
-            "/api/v1/lti/registrations", json=platform.registration_body(), headers=hr_server.tenant.headers
-        )
-        assert registered.status_code == 201, registered.text
-        platform.use_tool_keys(hr_server.http.get("/lti/jwks").json())
+    with registered_platform(hr_server, "https://lms.district-a.example") as platform:
         page = new_page()
         admin = ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"]
         start = platform.start_url(

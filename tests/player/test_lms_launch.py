@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.lti.platform import Platform
-from tests.player.conftest import PlayerServer, database_copy, serving
+from tests.player.conftest import PlayerServer, database_copy, registered_platform, serving
 from tests.player.flows import MODULE_2, answer_knowledge_check, fill_reflection, fill_worksheet, submit
 from tests.player.test_player import Scan, Shoot, knowledge_key
 
@@ -40,13 +40,7 @@ def lms_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def lms(lms_server: PlayerServer) -> Iterator[Platform]:
     """A platform the district registered, holding the tool's public keys."""
-    platform = Platform("https://lms.lincoln-usd.example", "front-office", "deployment-1", lms_server.url)
-    with platform.running():
-        response = lms_server.http.post(
-            "/api/v1/lti/registrations", json=platform.registration_body(), headers=lms_server.tenant.headers
-        )
-        assert response.status_code == 201, response.text
-        platform.use_tool_keys(lms_server.http.get("/lti/jwks").json())
+    with registered_platform(lms_server, "https://lms.lincoln-usd.example") as platform:
         yield platform
 
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from tests.lti.platform import Platform
-from tests.player.conftest import PHONE, PlayerServer, database_copy, serving
+from tests.player.conftest import PHONE, PlayerServer, database_copy, registered_platform, serving
 from tests.player.flows import MODULE_2, answer_knowledge_check, fill_worksheet, submit, tab_to
 from tests.player.test_player import knowledge_key
 from tests.progress.answers import form_answers
@@ -46,13 +46,7 @@ def room_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def lms(room_server: PlayerServer) -> Iterator[Platform]:
-    platform = Platform("https://lms.room-story.example", "front-office", "deployment-1", room_server.url)
-    with platform.running():
-        response = room_server.http.post(
-            "/api/v1/lti/registrations", json=platform.registration_body(), headers=room_server.tenant.headers
-        )
-        assert response.status_code == 201, response.text
-        platform.use_tool_keys(room_server.http.get("/lti/jwks").json())
+    with registered_platform(room_server, "https://lms.room-story.example") as platform:
         yield platform
 
 
