@@ -17,7 +17,7 @@ from sqlalchemy import ClauseElement, event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from api.sqlite_driver import OneTripDbapi
+from api.sqlite_driver import PRAGMAS, OneTripDbapi
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -37,7 +37,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
+        for pragma in PRAGMAS:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

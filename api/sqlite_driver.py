@@ -1,4 +1,5 @@
-"""SQLAlchemy's aiosqlite adapter, with one trip to aiosqlite's thread per statement.
+"""SQLAlchemy's aiosqlite adapter, with one trip to aiosqlite's thread per statement, and a
+writer for hot write transactions that needs no trip at all.
 
 aiosqlite runs each SQLite call in its own thread, and every call is a round trip through
 a queue and back onto the event loop. SQLAlchemy's adapter makes three or four of them per
@@ -8,15 +9,17 @@ has no transaction to roll back. Here a statement is one trip (the cursor made, 
 and closed together in the thread), a transaction's `BEGIN IMMEDIATE` rides in its first
 statement's trip, and a rollback with no transaction open makes none.
 
-`OneTripStatement` and `write_in_one_trip` go further for a hot write that needs no answer from one
-statement before sending the next: a whole transaction (BEGIN IMMEDIATE, its statements,
-COMMIT) in one trip, its statements compiled once by SQLAlchemy and run on sqlite3's cursor.
+`OneTripStatement` and `LoopWriter` go further for a hot write that needs no answer from one
+statement before sending the next: a whole transaction (BEGIN IMMEDIATE, its statements
+compiled once by SQLAlchemy, COMMIT) run by sqlite3 at once, on the event loop's thread while
+the write lock is free (see `LoopWriter`).
 
 It reaches into aiosqlite's connection (`_execute`, `_conn`) as SQLAlchemy's own adapter does
 (its `isolation_level` setter uses `_tx` and `_conn`); `tests/test_sqlite_driver.py` holds the
 behaviour the rest of the code needs from it.
 """
 
+import asyncio
 import collections
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -31,12 +34,14 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Result = tuple[Any, int, int | None, list[Any]]
+
+PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL")
+"""Set on every SQLite connection (see api/db.py)."""
 
 
 def _run(conn: sqlite3.Connection, begin: bool, operation: str, parameters: Any, many: bool) -> _Result:
@@ -242,19 +247,91 @@ def _transaction(
         cursor.close()
 
 
-async def write_in_one_trip(
-    connection: AsyncConnection, steps: Sequence[OneTripStep]
-) -> list[list[tuple[Any, ...]]] | None:
-    """Run `steps` as one write transaction in one trip to aiosqlite's thread, on a connection
-    with no transaction of its own open; each step's rows, or None if a `must_write` step wrote
-    nothing (then nothing is written)."""
-    raw = await connection.get_raw_connection()
-    aio: aiosqlite.Connection = raw.driver_connection  # type: ignore[assignment]
-    sent = [(s.statement.sql, s.statement.parameters(s.values), s.must_write) for s in steps]
-    try:
-        answers: list[Any] | None = await aio._execute(_transaction, aio._conn, sent)  # type: ignore[no-untyped-call]
-    except sqlite3.Error as error:  # as SQLAlchemy raises it (IntegrityError, OperationalError, ...)
-        raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
-    if answers is None:
-        return None
-    return [step.statement.rows(rows) for step, rows in zip(steps, answers, strict=True)]
+def _pragmas(conn: sqlite3.Connection, pragmas: Sequence[str]) -> None:
+    """Run PRAGMAs, each read to its end: a statement left unfinished would keep COMMIT from
+    running ("SQL statements in progress")."""
+    for pragma in pragmas:
+        conn.execute(f"PRAGMA {pragma}").fetchall()
+
+
+class LoopWriter:
+    """Hot write transactions (`write`: BEGIN IMMEDIATE, a few statements compiled once, COMMIT)
+    run on the event loop's own thread whenever SQLite's write lock is free.
+
+    A small transaction costs SQLite tens of microseconds; a trip to a thread and back costs
+    more than that on each side (a queue, a wake-up, the GIL passed back and forth four times).
+    So `write` runs it at once on a connection of its own that never waits for the lock (busy
+    timeout 0). If another connection holds the lock, SQLite answers SQLITE_BUSY at once, the
+    transaction has written nothing, and it runs again in aiosqlite's thread on a second
+    connection that waits there for the lock (busy timeout 30 s), never on the loop.
+
+    With synchronous=NORMAL a commit in WAL mode writes the log and never syncs: nothing on the
+    loop waits for the disk, except a checkpoint, which copies the log into the database file and
+    syncs it. So the loop's connection never checkpoints; every CHECKPOINT_EVERY writes, the
+    thread's connection runs a PASSIVE one (it waits for no reader or writer)."""
+
+    CHECKPOINT_EVERY = 200
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._loop_connection: sqlite3.Connection | None = None
+        self._thread_connection: aiosqlite.Connection | None = None
+        self._opening = asyncio.Lock()
+        self._writes = 0
+        self._checkpoint: asyncio.Task[Any] | None = None
+        self.waited = 0
+        """Writes that found the lock taken and ran in the thread."""
+
+    def _on_loop(self) -> sqlite3.Connection:
+        if self._loop_connection is None:
+            connection = sqlite3.connect(self._database, isolation_level=None)
+            _pragmas(connection, (*PRAGMAS, "busy_timeout=0", "wal_autocheckpoint=0"))
+            self._loop_connection = connection
+        return self._loop_connection
+
+    async def _in_thread(self) -> aiosqlite.Connection:
+        async with self._opening:
+            if self._thread_connection is None:
+                connection = await aiosqlite.connect(self._database, timeout=30, isolation_level=None)
+                await connection._execute(_pragmas, connection._conn, PRAGMAS)  # type: ignore[no-untyped-call]
+                self._thread_connection = connection
+            return self._thread_connection
+
+    async def write(self, steps: Sequence[OneTripStep]) -> list[list[tuple[Any, ...]]] | None:
+        """Run `steps` as one write transaction; each step's rows, or None if a `must_write` step
+        wrote nothing (then nothing is written). Errors are SQLAlchemy's (IntegrityError, ...)."""
+        sent = [(s.statement.sql, s.statement.parameters(s.values), s.must_write) for s in steps]
+        try:
+            try:
+                answers = _transaction(self._on_loop(), sent)
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                self.waited += 1  # rolled back, nothing written: wait for the lock in the thread
+                connection = await self._in_thread()
+                answers = await connection._execute(_transaction, connection._conn, sent)  # type: ignore[no-untyped-call]
+        except sqlite3.Error as error:  # as SQLAlchemy raises it
+            raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
+        self._writes += 1
+        if self._writes % self.CHECKPOINT_EVERY == 0 and self._checkpoint is None:
+            self._checkpoint = asyncio.create_task(self._checkpoint_log())
+        if answers is None:
+            return None
+        return [step.statement.rows(rows) for step, rows in zip(steps, answers, strict=True)]
+
+    async def _checkpoint_log(self) -> None:
+        try:
+            connection = await self._in_thread()
+            await connection._execute(_pragmas, connection._conn, ("wal_checkpoint(PASSIVE)",))  # type: ignore[no-untyped-call]
+        finally:
+            self._checkpoint = None
+
+    async def close(self) -> None:
+        if self._checkpoint is not None:
+            await self._checkpoint
+        if self._loop_connection is not None:
+            self._loop_connection.close()
+            self._loop_connection = None
+        if self._thread_connection is not None:
+            await self._thread_connection.close()
+            self._thread_connection = None

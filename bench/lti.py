@@ -378,6 +378,14 @@ def report(backend: str, results: list[Round]) -> None:
     # CPU: the median round's, in milliseconds (the server process only, not PostgreSQL's).
     subject_cpu = 1000 * sorted(r.subject.cpu for r in results)[len(results) // 2]
     floor_cpu = 1000 * sorted(r.floor.cpu for r in results)[len(results) // 2]
+
+    def split(flows: list[Flow]) -> str:
+        """The median round's CPU per login and per launch post, in milliseconds."""
+        login = 1000 * sorted(f.login_cpu for f in flows)[len(flows) // 2] / LAUNCHES
+        launch = 1000 * sorted(f.launch_cpu for f in flows)[len(flows) // 2] / LAUNCHES
+        return f"login {login:.2f} + launch {launch:.2f} ms"
+
+    subject_split, floor_split = split([r.subject for r in results]), split([r.floor for r in results])
     print(
         f"LTI complete launches (login + launch, key set cached, {backend}): ratio {ratio:.2f} "
         f"(target >= 0.50: {verdict})\n"
@@ -385,6 +393,7 @@ def report(backend: str, results: list[Round]) -> None:
         "app: HMAC-signed state, RS256 id_token, the nonce used up by one committed INSERT)\n"
         f"  server CPU per launch: subject {subject_cpu:.2f} ms, floor {floor_cpu:.2f} ms "
         f"(CPU ratio {floor_cpu / subject_cpu:.2f})\n"
+        f"  of which: subject {subject_split}, floor {floor_split}\n"
         f"  ({ROUNDS} alternating rounds of {LAUNCHES} at concurrency {CONCURRENCY}; best of each)",
         flush=True,
     )

@@ -24,7 +24,8 @@ What a plugin may use:
   A plugin's own tables are migrated from the folder `Plugin.migrations` names (its branch of
   Alembic revisions); `Plugin.prune` deletes its expired rows. On SQLite, `OneTripStatement`
   (a statement compiled once), `OneTripStep` (it with its values) and
-  `write_in_one_trip(connection, steps)` run a hot write transaction in one trip to the database's thread.
+  `LoopWriter(database).write(steps)` run a hot write transaction, on the event loop while
+  the write lock is free.
 - **Secrets**: `SecretBox` (seal and open a plugin's stored secrets).
 - **Errors** a plugin raises, answered as RFC 9457 problems: `FrontOfficeError` and
   `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`, `InvalidInput`;
@@ -95,7 +96,7 @@ from api.plugin import (
     load_config,
     secret_fields,
 )
-from api.sqlite_driver import OneTripStatement, OneTripStep, write_in_one_trip
+from api.sqlite_driver import LoopWriter, OneTripStatement, OneTripStep
 from api.workshops.services import add_participant, launch_room
 
 __all__ = [
@@ -115,6 +116,7 @@ __all__ = [
     "FrontOfficeError",
     "InvalidInput",
     "Learner",
+    "LoopWriter",
     "Memo",
     "NotFound",
     "OneTripStatement",
@@ -152,5 +154,4 @@ __all__ = [
     "secret_fields",
     "table",
     "utcnow",
-    "write_in_one_trip",
 ]

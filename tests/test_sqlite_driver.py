@@ -3,11 +3,14 @@ counts, write transactions that begin at once (BEGIN IMMEDIATE), rollbacks that 
 server-side streams inside their transaction, and whole write transactions in one trip."""
 
 import asyncio
+import contextlib
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, bindparam, text
 from sqlalchemy.dialects.sqlite import insert
@@ -16,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db import create_engine
 from api.models import UTCDateTime
-from api.sqlite_driver import OneTripStatement, OneTripStep, write_in_one_trip
+from api.sqlite_driver import LoopWriter, OneTripStatement, OneTripStep
 
 pytestmark = pytest.mark.anyio
 
@@ -98,7 +101,7 @@ async def test_a_stream_reads_inside_its_transaction(engine: AsyncEngine) -> Non
         assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
 
 
-async def test_a_write_transaction_in_one_trip(engine: AsyncEngine) -> None:
+async def test_a_hot_write_transaction(engine: AsyncEngine) -> None:
     """Statements run together: their parameters and RETURNING columns typed as SQLAlchemy types
     them, all undone when a statement that must write writes nothing, or when one fails."""
     meta = MetaData()
@@ -111,21 +114,95 @@ async def test_a_write_transaction_in_one_trip(engine: AsyncEngine) -> None:
     marked = OneTripStatement(mark, engine.dialect)
     at = datetime(2026, 12, 3, 23, 0, tzinfo=UTC)
 
+    writer = LoopWriter(engine.url.database or "")
+
     async def run(name_: str, id_: uuid.UUID) -> list[list[tuple[object, ...]]] | None:
         steps = [
             OneTripStep(name, {"name": name_}, must_write=True),
             OneTripStep(marked, {"id": id_, "at": at}),
         ]
-        async with engine.connect() as connection:
-            return await write_in_one_trip(connection, steps)
+        return await writer.write(steps)
 
     first = uuid.uuid4()
-    assert await run("a", first) == [[], [(first, at)]]
-    assert await run("a", uuid.uuid4()) is None  # "a" exists: the name writes nothing, so no mark
-    with pytest.raises(IntegrityError):
-        await run("b", first)  # the mark's id is taken: the name "b" is undone too
+    try:
+        assert await run("a", first) == [[], [(first, at)]]
+        assert await run("a", uuid.uuid4()) is None  # "a" exists: the name writes nothing, so no mark
+        with pytest.raises(IntegrityError):
+            await run("b", first)  # the mark's id is taken: the name "b" is undone too
+        # Writes at once never interleave: each is a whole transaction.
+        written = await asyncio.gather(*(run(f"n{i}", uuid.uuid4()) for i in range(20)))
+        assert all(w is not None for w in written)
+        assert writer.waited == 0  # nothing else held the lock: all ran on the loop
+    finally:
+        await writer.close()
     async with engine.connect() as connection:
-        assert (await connection.execute(text("SELECT name FROM t"))).all() == [("a",)]
-        assert (await connection.execute(text("SELECT count(*) FROM marks"))).scalar_one() == 1
-    async with engine.begin() as connection:  # the pool's connection is clean
+        names = (await connection.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+        assert names == ["a", *(f"n{i}" for i in range(20))]
+        assert (await connection.execute(text("SELECT count(*) FROM marks"))).scalar_one() == 21
+    async with engine.begin() as connection:  # the writer left no lock behind
         await connection.execute(text("INSERT INTO t (name) VALUES ('c')"))
+
+
+async def test_a_hot_write_waits_for_the_lock_in_the_thread_not_on_the_loop(engine: AsyncEngine) -> None:
+    """While another connection holds SQLite's write lock, the writer's transaction waits for it
+    in aiosqlite's thread (the event loop keeps running), then writes once the lock is free."""
+    database = engine.url.database or ""
+    t = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+    named = OneTripStatement(insert(t).values(name=bindparam("name")), engine.dialect)
+    writer = LoopWriter(database)
+    writer.CHECKPOINT_EVERY = 1  # its thread's connection has checkpointed before it writes
+    holder = await aiosqlite.connect(database, isolation_level=None)
+    try:
+        assert await writer.write([OneTripStep(named, {"name": "first"})]) == [[]]
+        await holder.execute("BEGIN IMMEDIATE")
+        await holder.execute("INSERT INTO t (name) VALUES ('holder')")
+        waiting = asyncio.create_task(writer.write([OneTripStep(named, {"name": "waited"})]))
+        ticks = 0
+        for _ in range(20):  # the loop runs on while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert ticks == 20 and not waiting.done() and writer.waited == 1
+        await holder.execute("COMMIT")
+        assert await asyncio.wait_for(waiting, 10) == [[]]
+        assert await writer.write([OneTripStep(named, {"name": "free"})]) == [[]]
+        assert writer.waited == 1  # the lock was free again: that one ran on the loop
+    finally:
+        await holder.close()
+        await writer.close()
+    async with engine.connect() as connection:
+        names = (await connection.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert names == ["first", "holder", "waited", "free"]
+
+
+def _size(path: str) -> int:
+    return Path(path).stat().st_size
+
+
+def _checkpointed(path: str) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def test_the_loops_writes_reach_the_database_file_through_the_threads_checkpoints(
+    engine: AsyncEngine,
+) -> None:
+    """The loop's connection never checkpoints (a checkpoint syncs the disk): its writes stay in
+    the write-ahead log until the thread checkpoints it, every CHECKPOINT_EVERY writes."""
+    database = engine.url.database or ""
+    blobs = Table("blobs", MetaData(), Column("id", Integer, primary_key=True), Column("data", String))
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data TEXT)"))
+    _checkpointed(database)  # the table into the file: the log starts empty
+    blob = OneTripStatement(insert(blobs).values(data=bindparam("data")), engine.dialect)
+    writer = LoopWriter(database)
+    writer.CHECKPOINT_EVERY = 300
+    size = _size(database)
+    try:
+        for _ in range(299):  # about 1,500 pages of log: past SQLite's own checkpoint at 1,000
+            await writer.write([OneTripStep(blob, {"data": "x" * 20_000})])
+        await asyncio.sleep(0.1)
+        assert _size(database) == size  # none of it in the file yet
+        await writer.write([OneTripStep(blob, {"data": "x" * 20_000})])
+    finally:
+        await writer.close()  # waits for the checkpoint the 300th write started
+    assert _size(database) > size + 300 * 20_000

@@ -16,14 +16,15 @@ nonce) and overrides what it does not check, or checks too loosely:
 """
 
 import base64
-import binascii
-import json
+import math
+import re
 import time
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-import jwt
+import msgspec
 import requests
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt.algorithms import RSAAlgorithm
 from pylti1p3.cookie import CookieService
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
@@ -47,22 +48,56 @@ MAX_AGE = 600
 """An id_token issued longer ago than this is refused even if its exp is later."""
 MESSAGE_TYPES = frozenset({"LtiResourceLinkRequest", "LtiDeepLinkingRequest"})
 COOKIE_PREFIX = "lti1p3-"
+REQUIRED = ("exp", "iat", "iss", "aud", "nonce")
+"""Claims every id_token must carry (OpenID Connect Core 2; `sub` is checked with the claims)."""
+RS256 = RSAAlgorithm(RSAAlgorithm.SHA256)
 
 
-def parse_unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The header and claims of a JWT, unverified: read once per launch, to find the
-    registration and key, and handed to pylti1p3 (which would otherwise parse it again).
-    The signature is verified once, in `ToolLaunch.validate_jwt_signature`."""
+class IdToken(NamedTuple):
+    """A compact JWS, split and decoded but not yet verified."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _segment(part: str) -> bytes:
+    """One base64url segment, strictly (RFC 7515): no padding, no other characters, and only
+    its one canonical spelling, so a token can't be altered without breaking its signature."""
+    if len(part) % 4 == 1 or not _BASE64URL.fullmatch(part):
+        raise ValueError("not base64url")
+    decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != part.encode():
+        raise ValueError("not the canonical base64url")
+    return decoded
+
+
+def parse_unverified(id_token: str) -> IdToken:
+    """The parts of a JWT, unverified: read once per launch, to find the registration and key,
+    and handed to pylti1p3 (which would otherwise parse it again). The signature is verified
+    once, in `ToolLaunch.validate_jwt_signature`."""
     parts = id_token.split(".")
     if len(parts) != 3:
         raise ValueError("a JWT has three parts")
     try:
-        header, body = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))) for p in parts[:2])
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError("not base64url JSON") from exc
+        header, body = (msgspec.json.decode(_segment(p)) for p in parts[:2])
+    except msgspec.DecodeError as exc:
+        raise ValueError("not JSON") from exc
     if not isinstance(header, dict) or not isinstance(body, dict):
         raise ValueError("the header and claims of a JWT are objects")
-    return header, body
+    signing_input = id_token.rpartition(".")[0].encode()
+    return IdToken(header, body, signing_input, _segment(parts[2]))
+
+
+def _time(claims: dict[str, Any], name: str) -> float:
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Unauthorized(f"The id_token's {name} is not a number of seconds.")
+    return value
 
 
 class LitestarRequest(Request):
@@ -232,7 +267,7 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
         cookies: LitestarCookies,
         public_key: RSAPublicKey,
         client_id: str,
-        parsed: tuple[dict[str, Any], dict[str, Any]],
+        parsed: IdToken,
         unused_http: requests.Session,
     ) -> None:
         super().__init__(
@@ -264,8 +299,8 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
         return self.public_key, "RS256"
 
     def validate_jwt_format(self) -> "ToolLaunch":
-        header, body = self.parsed  # parsed once, by the service
-        self._jwt = cast(Any, {"header": header, "body": body})
+        # Parsed once, by the service.
+        self._jwt = cast(Any, {"header": self.parsed.header, "body": self.parsed.claims})
         return self
 
     def validate_state(self) -> "ToolLaunch":
@@ -280,32 +315,34 @@ class ToolLaunch(MessageLaunch[LitestarRequest, OneRegistration, SessionService,
         return self
 
     def validate_jwt_signature(self) -> "ToolLaunch":
-        public_key, alg = self.get_public_key()
-        try:
-            claims = jwt.decode(
-                self._get_id_token(),
-                public_key,
-                algorithms=[alg],
-                audience=self.client_id,
-                leeway=SKEW,
-                options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("The id_token has expired; launch again from the LMS.") from None
-        except jwt.InvalidAudienceError:
-            raise Unauthorized("The id_token's aud does not name this tool's client id.") from None
-        except jwt.InvalidTokenError as exc:
-            raise Unauthorized(f"The id_token is not valid: {exc}.") from None
+        """RS256 with the platform's key (PyJWT's algorithm, on the token parsed once), then the
+        claims RFC 7519 and LTI 1.3 require, with SKEW seconds of clock difference."""
+        public_key, _ = self.get_public_key()
+        token = self.parsed
+        if "crit" in token.header:  # no JWS extension is understood here (RFC 7515, 4.1.11)
+            raise Unauthorized("The id_token's header names critical extensions; refused.")
+        if not RS256.verify(token.signing_input, public_key, token.signature):
+            raise Unauthorized("The id_token is not valid: its signature does not verify.")
+        claims = token.claims
+        for name in REQUIRED:
+            if name not in claims:
+                raise Unauthorized(f"The id_token is not valid: it has no `{name}` claim.")
+        now = time.time()
+        if _time(claims, "exp") <= now - SKEW:
+            raise Unauthorized("The id_token has expired; launch again from the LMS.")
+        iat = _time(claims, "iat")
+        if iat > now + SKEW or iat < now - MAX_AGE:
+            raise Unauthorized("The id_token's iat is in the future or too old; launch again.")
+        if "nbf" in claims and _time(claims, "nbf") > now + SKEW:
+            raise Unauthorized("The id_token's nbf is in the future; launch again.")
         aud = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if self.client_id not in aud:
+            raise Unauthorized("The id_token's aud does not name this tool's client id.")
         if any(a != self.client_id for a in aud):
             raise Unauthorized("The id_token's aud names other parties besides this tool; refused.")
         azp = claims.get("azp")
         if azp is not None and azp != self.client_id:
             raise Unauthorized("The id_token's azp is not this tool's client id.")
-        now = time.time()
-        iat = claims["iat"]
-        if not isinstance(iat, int | float) or iat > now + SKEW or iat < now - MAX_AGE:
-            raise Unauthorized("The id_token's iat is in the future or too old; launch again.")
         return self
 
     def validate_deployment(self) -> "ToolLaunch":

@@ -67,6 +67,7 @@ class LtiPlugin(Plugin):
         try:
             yield
         finally:
+            await self._runtime.close()
             self._runtime = None
 
     @property

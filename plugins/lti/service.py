@@ -34,6 +34,7 @@ from plugins.contract import (
     Forbidden,
     InvalidInput,
     Learner,
+    LoopWriter,
     Memo,
     NotFound,
     OneTripStatement,
@@ -46,7 +47,6 @@ from plugins.contract import (
     open_console_session,
     table,
     utcnow,
-    write_in_one_trip,
 )
 from plugins.lti import storage as post_messages
 from plugins.lti.adapter import (
@@ -208,8 +208,8 @@ class Statements(NamedTuple):
     in one statement, the learner written only if the nonce was not used before; answers the
     learner's id, or no row for a used nonce."""
     one_trip: "tuple[OneTripStatement, OneTripStatement] | None"
-    """SQLite only: `nonce` and `learner` compiled for `write_in_one_trip`, which runs them and
-    the transaction around them in one trip to aiosqlite's thread."""
+    """SQLite only: `nonce` and `learner` compiled for `LoopWriter`, which runs them and the
+    transaction around them at once, on the event loop while the write lock is free."""
 
 
 LEARNER_COLUMNS = ("id", "district_id", "external_id", *LEARNER_FIELDS, "created_at")
@@ -315,6 +315,9 @@ class Runtime:
         # (PostgreSQL): no BEGIN and COMMIT round trips around it.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.statements = _statements(self.engine.dialect)
+        # SQLite: the launch's write on the event loop while the write lock is free.
+        sqlite = self.statements.one_trip is not None
+        self.sqlite_writer = LoopWriter(self.engine.url.database or "") if sqlite else None
         self.http = http
         self.box = box
         self.settings = settings
@@ -329,6 +332,11 @@ class Runtime:
         self._writers = asyncio.Semaphore(_writers(self.engine, settings.is_sqlite))
         # pylti1p3 makes a requests session per launch unless given one; it never fetches here.
         self._requests = requests.Session()
+
+    async def close(self) -> None:
+        """Close what the runtime opened (SQLite's launch writer)."""
+        if self.sqlite_writer is not None:
+            await self.sqlite_writer.close()
 
     async def config(self, district_id: uuid.UUID) -> LtiConfig:
         """The district's plugin settings, remembered for CACHE_TTL seconds."""
@@ -463,7 +471,7 @@ class Runtime:
             parsed = parse_unverified(id_token)
         except ValueError:
             raise BadRequest("The id_token is not a JWT.") from None
-        header, unverified = parsed
+        header, unverified = parsed.header, parsed.claims
         issuer = unverified.get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise Unauthorized("The id_token has no iss.")
@@ -516,15 +524,15 @@ class Runtime:
 
     async def use_nonce_and_upsert_alone(self, login: Login, learner: dict[str, Any]) -> uuid.UUID:
         """`use_nonce_and_upsert` for a launch that writes nothing else: on PostgreSQL one
-        autocommit statement; on SQLite one trip to aiosqlite's thread for the whole transaction."""
-        one_trip = self.statements.one_trip
-        if one_trip is None:
+        autocommit statement; on SQLite one transaction by the `LoopWriter`."""
+        one_trip, writer = self.statements.one_trip, self.sqlite_writer
+        if one_trip is None or writer is None:
             async with self._writers, self.autocommit.connect() as connection:
                 return await self.use_nonce_and_upsert(connection, login, learner)
         nonce = {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
         steps = [OneTripStep(one_trip[0], nonce, must_write=True), OneTripStep(one_trip[1], learner)]
-        async with self._writers, self.engine.connect() as connection:
-            answers = await write_in_one_trip(connection, steps)
+        async with self._writers:
+            answers = await writer.write(steps)
         if answers is None:
             raise _replayed()
         return cast(uuid.UUID, answers[1][0][0])

@@ -80,6 +80,11 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], int, str]] = {
     "missing-resource-link": (_drop(LTI + "resource_link"), 422, "resource_link claim"),
     "missing-sub": (_drop("sub"), 422, "field `sub`"),
     "missing-exp": (_drop("exp"), 401, "exp"),
+    "exp-not-a-number": (_set("exp", "soon"), 401, "exp"),
+    "missing-iat": (_drop("iat"), 401, "iat"),
+    "issued-in-the-future": (_set("iat", int(time.time()) + 3600), 401, "iat"),
+    "not-yet-valid": (_set("nbf", int(time.time()) + 3600), 401, "nbf"),
+    "missing-nonce": (_drop("nonce"), 401, "nonce"),
     "foreign-nonce": (_set("nonce", "a-nonce-we-never-issued"), 401, "Nonce"),
 }
 
@@ -104,6 +109,28 @@ async def test_tampered_signature(
     payload = jwt.utils.base64url_encode(jwt.api_jws.json.dumps(claims).encode()).decode()
     form["id_token"] = f"{header}.{payload}.{signature}"
     assert "signature" in (await refused(lti_client, sessions, form, 401))["detail"].lower()
+
+
+async def test_only_the_canonical_spelling_of_a_signed_token_is_taken(
+    lti_client: Client, sessions: Sessions, canvas_registered: Platform
+) -> None:
+    """A token is taken only as its signer spelled it (RFC 7515's unpadded base64url): padding,
+    characters outside the alphabet, or another spelling of the same signature bytes are
+    refused, as is a header naming a critical extension."""
+    form = await prepared(lti_client, canvas_registered)
+    header, payload, signature = form["id_token"].split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    # The last character of a 256-byte signature carries 2 bits: its neighbour decodes the same.
+    same_bytes = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
+    assert jwt.utils.base64url_decode(same_bytes) == jwt.utils.base64url_decode(signature)
+    for spelled in (f"{signature}==", f"{signature[:-1]}!", same_bytes, f"{signature} "):
+        await refused(lti_client, sessions, {**form, "id_token": f"{header}.{payload}.{spelled}"}, 400)
+    claims = jwt.decode(form["id_token"], options={"verify_signature": False})
+    headers = {"kid": canvas_registered.kid, "crit": ["exp"]}
+    critical = jwt.encode(claims, canvas_registered.signing_key, algorithm="RS256", headers=headers)
+    assert "critical" in (await refused(lti_client, sessions, {**form, "id_token": critical}, 401))["detail"]
+    # The same launch, as the platform spelled it, still goes through.
+    assert (await lti_client.post("/lti/launch", data=form, follow_redirects=False)).status_code == 303
 
 
 async def test_unknown_kid(lti_client: Client, sessions: Sessions, canvas_registered: Platform) -> None:
