@@ -204,12 +204,11 @@ class OneTripStatement:
         ]
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] if p is None else p(values[name]) for name, p in self._binds)
+        return tuple([values[name] if p is None else p(values[name]) for name, p in self._binds])
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        return [
-            tuple(v if p is None else p(v) for v, p in zip(row, self._results, strict=True)) for row in raw
-        ]
+        results = self._results
+        return [tuple([v if p is None else p(v) for v, p in zip(row, results, strict=True)]) for row in raw]
 
 
 class OneTripStep(NamedTuple):

@@ -11,6 +11,8 @@ access_log = logging.getLogger("frontoffice.access")
 
 def log_request(scope: Scope, status: int, seconds: float) -> None:
     """A recorder (api/http/observed.py): the request's id, method, path, status and duration."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
     access_log.info(
         "request",
         extra={

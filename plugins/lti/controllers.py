@@ -30,7 +30,6 @@ from plugins.lti.cartridge import Link, cartridge
 from plugins.lti.keys import ToolKeys
 from plugins.lti.registrations import Registrations
 from plugins.lti.service import Runtime
-from plugins.lti.storage import origin_of
 from schemas.lti import (
     DeepLinkChoice,
     DeepLinkResponse,
@@ -75,7 +74,7 @@ class LaunchController(Controller):
     async def _login(self, request: Request[Any, Any, Any], lti: Runtime) -> Response[Any]:
         params = await _params(request)
         in_iframe = request.headers.get("sec-fetch-dest") == "iframe"
-        secure = request.url.scheme == "https"
+        secure = request.scope["scheme"] == "https"
         answer = await lti.login(params, secure, in_iframe)
         cookies = [
             LtiCookie(
@@ -136,7 +135,7 @@ class LaunchController(Controller):
         # One dependency: Litestar resolves several in a task group, a task each per launch.
         try:
             params = await _params(request)
-            same_origin = request.headers.get("origin") == origin_of(lti.base_url)
+            same_origin = request.headers.get("origin") == lti.origin
             in_frame = request.headers.get("sec-fetch-dest") in ("iframe", "frame")
             launched = await lti.launch(params, dict(request.cookies), same_origin, in_frame)
         except FrontOfficeError as exc:

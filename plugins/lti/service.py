@@ -321,6 +321,10 @@ class Runtime:
         self.http = http
         self.box = box
         self.settings = settings
+        self.base_url = str(settings.base_url).rstrip("/")
+        self.origin = post_messages.origin_of(self.base_url)
+        """The tool's own origin: our storage page's launch posts come from it."""
+        self.launch_url = f"{self.base_url}/lti/launch"
         self.keysets = KeySets(http)
         self.tool_keys = ToolKeys(sessions, box)
         self.access_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
@@ -341,14 +345,6 @@ class Runtime:
     async def config(self, district_id: uuid.UUID) -> LtiConfig:
         """The district's plugin settings, remembered for CACHE_TTL seconds."""
         return await self._configs.get(district_id, lambda: self._load_config(district_id))
-
-    @property
-    def base_url(self) -> str:
-        return str(self.settings.base_url).rstrip("/")
-
-    @property
-    def launch_url(self) -> str:
-        return f"{self.base_url}/lti/launch"
 
     async def registration(self, issuer: str, client_id: str | None) -> LtiRegistration:
         """The registration of (issuer, client id), remembered for a few seconds: every launch
