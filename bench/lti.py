@@ -7,7 +7,8 @@ then PostgreSQL if reachable, for the subject) and are loaded by one client at t
 concurrency, in alternating rounds. The platform's part (signing each id_token with the nonce
 of its login) is done between the timed phases: it is the LMS's cost, not ours. Every launch
 is a new learner (a new `sub`): it writes the learner and uses up its nonce, as a real first
-launch does.
+launch does. Each comes from an LMS course (a `context` claim, as every course link sends), so
+it looks for the open workshop room of its cohort, as a real learner's launch does.
 
 The client is aiohttp on uvloop, for subject and floor alike. It shares this machine's cores
 with the servers, so its own CPU per request counts against both: httpx on asyncio's loop
@@ -221,6 +222,7 @@ class Signer:
             LTI + "resource_link": {"id": "link-1"},
             LTI + "target_link_uri": f"{PUBLIC}/lti/launch",
             LTI + "custom": {"module": MODULE},
+            LTI + "context": {"id": "course-1", "title": "Front desk 2026"},
             "name": f"Bench Learner {sub}",
         }
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})  # type: ignore[arg-type]

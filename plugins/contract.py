@@ -33,8 +33,8 @@ What a plugin may use:
 - **Routes**: `Scope`, `requires(*scopes)` (a controller's `opt`), `principal_of(request)`.
 - **Outbound calls**: `UnsafeDestination` (raised by the guarded client), `check_url` and
   `resolve_and_check` (check a URL an administrator gives before storing it).
-- **Live workshops**: `launch_room(sessions, district_id, module_id, code, cohort)`, the open
-  room a launch joins (by a code, or the launch's cohort), and `add_participant(connection,
+- **Live workshops**: `OpenRooms(sessions).find(district_id, module_id, code, cohort)`, the
+  open room a launch joins (by a code, or the launch's cohort), and `add_participant(connection,
   workshop_id, learner_id)`, in the launch's own transaction.
 - **Learners and content**: `Catalog` (the published modules), `issue_learner_token`; the
   `Attempt` model (a submitted attempt's answers, for a plugin that reports them item by item)
@@ -97,7 +97,7 @@ from api.plugin import (
     secret_fields,
 )
 from api.sqlite_driver import LoopWriter, OneTripStatement, OneTripStep
-from api.workshops.services import add_participant, launch_room
+from api.workshops.services import OpenRooms, add_participant
 
 __all__ = [
     "SEALED",
@@ -121,6 +121,7 @@ __all__ = [
     "NotFound",
     "OneTripStatement",
     "OneTripStep",
+    "OpenRooms",
     "OutboxEvent",
     "Outcome",
     "Plugin",
@@ -141,7 +142,6 @@ __all__ = [
     "emit",
     "is_scorable",
     "issue_learner_token",
-    "launch_room",
     "load_config",
     "open_console_session",
     "principal_of",

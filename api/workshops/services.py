@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from api.db import Sessions
 from api.errors import Conflict, Gone, InvalidInput, NotFound
 from api.identity.learners import LearnerService
 from api.identity.tokens import issue
+from api.memo import Memo
 from api.models import Attempt, Attendance, Learner, Workshop, WorkshopFeed, WorkshopParticipant, utcnow
 from api.packets.layout import Person
 from api.workshops.room import Position, clean_code, format_code, new_code
@@ -535,44 +536,92 @@ class ParticipantService:
             raise NotFound("No such workshop of yours; join it with its code first.")
 
 
-async def launch_room(
-    sessions: Sessions, district_id: uuid.UUID, module_id: str, code: str, cohort: str
-) -> uuid.UUID | None:
-    """The open room an LTI launch of `module_id` joins: the one its link's custom parameter
-    `workshop=<code>` names, else the newest open room of the district for the launch's cohort
-    (its LMS context) that runs the module; None for none. A code naming no workshop of the
-    district is a 422 (the link is wrong); a closed or expired one joins nothing (the module is
-    still there to work through alone)."""
-    if not code and not cohort:
-        return None  # nothing to look for: no query built
-    now = utcnow()
-    query = select(Workshop).where(Workshop.district_id == district_id)
-    if code:
-        query = query.where(Workshop.code == clean_code(code))
-    else:
-        query = query.where(
-            Workshop.cohort == cohort, Workshop.status == "open", Workshop.expires_at > now
-        ).order_by(Workshop.created_at.desc())
-    async with sessions() as session:
-        rows = list((await session.execute(query.limit(20))).scalars())
-    if code and not rows:
-        raise InvalidInput(
-            f"The LTI link's custom parameter workshop={code!r} names no workshop of this district; "
-            "give it the code the facilitator projects, or leave it out.",
-            errors=[FieldError(field="$.custom.workshop", message="no such workshop")],
-        )
-    for row in rows:
-        if row.status == "open" and row.expires_at > now and (code or module_id in row.modules):
-            return row.id
-    return None
+class Room(msgspec.Struct, frozen=True):
+    """What a launch needs to know of a room to join it."""
+
+    id: uuid.UUID
+    cohort: str
+    modules: list[str]
+    status: str
+    expires_at: datetime
+
+
+ROOMS_TTL = 1.0
+"""Seconds a process trusts its list of a district's open rooms (see OpenRooms)."""
+OPEN_ROOMS_MAX = 1000
+_ROOM_COLUMNS = (Workshop.id, Workshop.cohort, Workshop.modules, Workshop.status, Workshop.expires_at)
+# Built once, with bound parameters: SQLAlchemy compiles each once (launches are frequent).
+_OPEN_ROOMS = (
+    select(*_ROOM_COLUMNS)
+    .where(
+        Workshop.district_id == bindparam("district_id"),
+        Workshop.status == "open",
+        Workshop.expires_at > bindparam("now"),
+    )
+    .order_by(Workshop.created_at.desc())
+    .limit(OPEN_ROOMS_MAX)
+)
+_ROOM_BY_CODE = select(*_ROOM_COLUMNS).where(
+    Workshop.district_id == bindparam("district_id"), Workshop.code == bindparam("code")
+)
+
+
+class OpenRooms:
+    """The open room an LTI launch joins, found in what this process remembers of each district's
+    open rooms (and of each code a link names) for ROOMS_TTL seconds: every learner launch from
+    an LMS course looks, and rooms are few and open rarely. A room opened less than ROOMS_TTL
+    seconds ago may be missed (the launch still opens its module); a room closed since is not
+    joined (`add_participant` checks)."""
+
+    def __init__(self, sessions: Sessions, ttl: float = ROOMS_TTL) -> None:
+        self.sessions = sessions
+        self._open: Memo[uuid.UUID, list[Room]] = Memo(ttl)
+        self._coded: Memo[tuple[uuid.UUID, str], list[Room]] = Memo(ttl)
+
+    async def _rows(self, statement: Any, values: dict[str, Any]) -> list[Room]:
+        async with self.sessions() as session:
+            rows = (await session.execute(statement, values)).all()
+        return [Room(*row) for row in rows]
+
+    async def find(self, district_id: uuid.UUID, module_id: str, code: str, cohort: str) -> uuid.UUID | None:
+        """The open room a launch of `module_id` joins: the one its link's custom parameter
+        `workshop=<code>` names, else the newest open room of the district for the launch's
+        cohort (its LMS context) that runs the module; None for none. A code naming no workshop
+        of the district is a 422 (the link is wrong); a closed or expired one joins nothing (the
+        module is still there to work through alone)."""
+        now = utcnow()
+        if code:
+            key = (district_id, clean_code(code))
+            values = {"district_id": district_id, "code": key[1]}
+            rooms = await self._coded.get(key, lambda: self._rows(_ROOM_BY_CODE, values))
+            if not rooms:
+                raise InvalidInput(
+                    f"The LTI link's custom parameter workshop={code!r} names no workshop of this "
+                    "district; give it the code the facilitator projects, or leave it out.",
+                    errors=[FieldError(field="$.custom.workshop", message="no such workshop")],
+                )
+        elif cohort:
+            values = {"district_id": district_id, "now": now}
+            rooms = await self._open.get(district_id, lambda: self._rows(_OPEN_ROOMS, values))
+            rooms = [r for r in rooms if r.cohort == cohort and module_id in r.modules]
+        else:
+            return None  # nothing to look for
+        return next((r.id for r in rooms if r.status == "open" and r.expires_at > now), None)
 
 
 async def add_participant(connection: AsyncConnection, workshop_id: uuid.UUID, learner_id: uuid.UUID) -> None:
-    """Put the learner in the room, in the caller's transaction (again: nothing changes)."""
+    """Put the learner in the room if it is still open, in the caller's transaction (again:
+    nothing changes). A room closed since `OpenRooms` last looked takes no one."""
     participants = WorkshopParticipant.__table__
+    now = utcnow()
+    still_open = select(
+        Workshop.id,
+        bindparam("learner_id", learner_id, type_=participants.c.learner_id.type),
+        bindparam("joined_at", now, type_=participants.c.joined_at.type),
+    ).where(Workshop.id == workshop_id, Workshop.status == "open", Workshop.expires_at > now)
     make: Any = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     await connection.execute(
         make(participants)
-        .values(workshop_id=workshop_id, learner_id=learner_id, joined_at=utcnow())
+        .from_select(["workshop_id", "learner_id", "joined_at"], still_open)
         .on_conflict_do_nothing(index_elements=["workshop_id", "learner_id"])
     )

@@ -39,11 +39,11 @@ from plugins.contract import (
     NotFound,
     OneTripStatement,
     OneTripStep,
+    OpenRooms,
     Unauthorized,
     add_participant,
     emit,
     issue_learner_token,
-    launch_room,
     open_console_session,
     table,
     utcnow,
@@ -327,6 +327,7 @@ class Runtime:
         self.launch_url = f"{self.base_url}/lti/launch"
         self.keysets = KeySets(http)
         self.tool_keys = ToolKeys(sessions, box)
+        self.rooms = OpenRooms(sessions)
         self.access_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
         self.locks: dict[str, asyncio.Lock] = {}
         self._registrations: Memo[tuple[str, str | None], LtiRegistration] = Memo(CACHE_TTL)
@@ -608,8 +609,8 @@ class Runtime:
                         f"The LTI link names module {module_id!r}, which does not exist."
                     ) from None
                 if not instructor:  # a learner launched into a live workshop's room joins it
-                    room = await launch_room(
-                        self.sessions, row.district_id, module_id, custom.get("workshop").strip(), cohort
+                    room = await self.rooms.find(
+                        row.district_id, module_id, custom.get("workshop").strip(), cohort
                     )
         except (Forbidden, InvalidInput):
             async with self.writing() as connection:  # a refused launch uses its nonce up too
