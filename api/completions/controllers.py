@@ -18,7 +18,7 @@ from api.admin.services import district_zone
 from api.completions import certificates as pdf
 from api.completions import verify_page
 from api.completions.export import Export
-from api.completions.records import Filters, module_infos
+from api.completions.records import Filters, Period, module_infos
 from api.completions.services import CompletionService, learner_transcript, verify
 from api.completions.void import void_completion
 from api.content.catalog import Catalog, negotiate
@@ -129,11 +129,27 @@ async def provide_completions(
     )
 
 
-async def provide_filters(
+async def provide_period(
     request: Request[Any, Any, Any],
     sessions: NamedDependency[Sessions],
     completed_from: Annotated[str | None, moment_query("from", "Completed at or after")] = None,
     completed_to: Annotated[str | None, moment_query("to", "Completed before")] = None,
+) -> Period:
+    """The `from` and `to` of a listing, an export or a summary (a plain date is midnight in the
+    district's time zone); `from` after `to` is a 400."""
+    zone: tzinfo = UTC
+    if is_plain_date(completed_from) or is_plain_date(completed_to):  # only then is the zone read
+        async with sessions() as session:
+            zone = await district_zone(session, principal_of(request).district_id)
+    start, end = moment(completed_from, "from", zone), moment(completed_to, "to", zone)
+    if start and end and start > end:
+        raise BadRequest("`from` is after `to`; swap them or drop one.")
+    return Period(start, end)
+
+
+async def provide_filters(
+    request: Request[Any, Any, Any],
+    period: NamedDependency[Period],
     module: Text = "",
     school: Annotated[str, QueryParameter(description="School code.", max_length=200)] = "",
     role: Annotated[str, QueryParameter(description="Job role code.", max_length=200)] = "",
@@ -142,17 +158,10 @@ async def provide_filters(
         Literal["completed", "voided"] | None, QueryParameter(description="Record status.")
     ] = None,
 ) -> Filters:
-    """The filters every listing and export takes; `from` after `to` is a 400."""
-    zone: tzinfo = UTC
-    if is_plain_date(completed_from) or is_plain_date(completed_to):  # only then is the zone read
-        async with sessions() as session:
-            zone = await district_zone(session, principal_of(request).district_id)
-    start, end = moment(completed_from, "from", zone), moment(completed_to, "to", zone)
-    if start and end and start > end:
-        raise BadRequest("`from` is after `to`; swap them or drop one.")
+    """The filters every listing and export takes."""
     return Filters(
-        completed_from=start,
-        completed_to=end,
+        completed_from=period.start,
+        completed_to=period.end,
         module=module,
         school=principal_of(request).school_filter(school),
         role=role,
@@ -170,9 +179,11 @@ class Download(Stream):
         return super().to_asgi_response(*args, **kwargs)
 
 
+PERIOD = {"period": Provide(provide_period)}
 RECORDS_DEPENDENCIES = {
     "records": Provide(provide_completions),
     "filters": Provide(provide_filters),
+    **PERIOD,
 }
 
 

@@ -22,6 +22,13 @@ by_id = aliased(RosterEmployee, name="r_id")
 by_email = aliased(RosterEmployee, name="r_email")
 
 
+class Period(msgspec.Struct, frozen=True):
+    """When records were completed: at or after `start`, before `end` (either open)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
     """What HR narrowed a pull or export to; every field optional."""
 

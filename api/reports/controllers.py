@@ -7,6 +7,8 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
+from api.completions.controllers import PERIOD
+from api.completions.records import Period
 from api.content.catalog import Catalog
 from api.db import Sessions
 from api.errors import problems
@@ -114,11 +116,13 @@ class CoverageController(Controller):
         opt={SCHOOL_SCOPED: True},
         summary="Per school or per role: roster employees and how many completed each module",
         responses=problems(400, 401, 403, 404),
+        dependencies=PERIOD,
     )
     async def summary(
         self,
         request: Request[Any, Any, Any],
         coverage: NamedDependency[CoverageService],
+        period: NamedDependency[Period],
         by: FromPath[Literal["schools", "roles"]],
         school: Annotated[
             str,
@@ -126,8 +130,10 @@ class CoverageController(Controller):
         ] = "",
         role: Annotated[str, QueryParameter(description="Only this job role's roster.", max_length=200)] = "",
     ) -> Summary:
+        """Completed within `from` and `to` when given (what the employee completed then); without
+        them, every live completion counts."""
         chosen = principal_of(request).school_filter(school)
-        return await coverage.summary("school" if by == "schools" else "role", chosen, role)
+        return await coverage.summary("school" if by == "schools" else "role", chosen, role, period)
 
     @get(
         "/outstanding",

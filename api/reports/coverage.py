@@ -2,6 +2,7 @@
 whom HR still has to chase (with the due date HR's assignments set, and whether it passed)."""
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from api.admin.audit import audit
 from api.assignments.services import district_assignments, earliest
 from api.completions.records import (
     Filters,
+    Period,
     record_query,
     resolved_roster,
 )
@@ -22,6 +24,9 @@ from schemas.hr import (
     Summary,
     SummaryGroup,
 )
+
+ALWAYS = Period()
+"""No bounds: every live completion."""
 
 
 class CoverageService:
@@ -42,10 +47,12 @@ class CoverageService:
         self.actor = actor
         """The person behind a console session, named in the audit log with every read."""
 
-    async def _completed_pairs(self) -> set[tuple[uuid.UUID, str]]:
-        """(roster employee id, module id) for every live completion a roster employee has."""
+    async def _completed_pairs(self, period: Period = ALWAYS) -> set[tuple[uuid.UUID, str]]:
+        """(roster employee id, module id) for every live completion a roster employee has,
+        completed within `period`."""
+        filters = Filters(status="completed", completed_from=period.start, completed_to=period.end)
         query = (
-            record_query(self.district_id, Filters(status="completed"))
+            record_query(self.district_id, filters)
             .with_only_columns(resolved_roster, Completion.module_id)
             .where(resolved_roster.is_not(None))
             .distinct()
@@ -64,12 +71,14 @@ class CoverageService:
         async with self.sessions() as session:
             return list((await session.execute(query.order_by(RosterEmployee.employee_id))).scalars())
 
-    async def summary(self, by: Literal["school", "role"], school: str = "", role: str = "") -> Summary:
-        """Per school or role: active roster employees and how many completed each module,
-        within one school or role when given."""
+    async def summary(
+        self, by: Literal["school", "role"], school: str = "", role: str = "", period: Period = ALWAYS
+    ) -> Summary:
+        """Per school or role: active roster employees and how many completed each module (within
+        `period`), within one school or role when given."""
         course = await self.catalog.course()
         roster = await self._roster(school, role)
-        done = await self._completed_pairs()
+        done = await self._completed_pairs(period)
         groups: dict[str, SummaryGroup] = {}
         for employee in roster:
             code, name = (
@@ -85,7 +94,8 @@ class CoverageService:
             for module_id in course.modules:
                 if (employee.id, module_id) in done:
                     group.completed[module_id] += 1
-        filters = {k: v for k, v in {"by": by, "school": school, "role": role}.items() if v}
+        given = {"by": by, "school": school, "role": role, "from": period.start, "to": period.end}
+        filters = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in given.items() if v}
         await audit(
             self.sessions, self.district_id, self.key_id, "summary", filters, len(groups), actor=self.actor
         )

@@ -147,6 +147,37 @@ async def test_summaries_and_outstanding(client: Client, sessions: Sessions, dis
     assert unknown.status_code == 404
 
 
+async def test_summaries_count_what_was_completed_within_the_dates(
+    client: Client, sessions: Sessions, district_a: Tenant
+) -> None:
+    """`from` and `to` narrow what counts as completed (the roster stays whole), as they narrow
+    the listing; a plain date is midnight in the district's time zone; from after to is a 400."""
+    ids = await seeded(client, sessions, district_a)
+    m1, m2 = ids["modules"][0][0], ids["modules"][1][0]
+
+    async def lincoln(query: str) -> tuple[int, int, int]:
+        response = await client.get(f"/api/v1/summaries/schools?{query}", headers=district_a.headers)
+        assert response.status_code == 200, response.text
+        group = {g["code"]: g for g in response.json()["groups"]}["LIN"]
+        return group["employees"], group["completed"][m1], group["completed"][m2]
+
+    def at(hours: float) -> str:
+        return (T0 + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+
+    assert await lincoln("") == (2, 2, 1)  # c1 at T0, c2 an hour later, c3 two hours later
+    assert await lincoln(f"from={at(0.5)}") == (2, 1, 1)
+    assert await lincoln(f"to={at(1.5)}") == (2, 2, 0)
+    assert await lincoln(f"from={at(0.5)}&to={at(1.5)}") == (2, 1, 0)
+    assert await lincoln("from=2026-09-02") == (2, 0, 0)
+    assert await lincoln("to=2026-09-02") == (2, 2, 1)
+    roles = await client.get(f"/api/v1/summaries/roles?from={at(1.5)}", headers=district_a.headers)
+    assert {g["code"]: g["completed"][m2] for g in roles.json()["groups"]} == {"REG": 0, "SEC": 1}
+    for query in (f"from={at(2)}&to={at(1)}", "from=2026-13-01", "to=0001-01-01T00:00:00%2B14:00"):
+        refused = await client.get(f"/api/v1/summaries/schools?{query}", headers=district_a.headers)
+        assert refused.status_code == 400, query
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
 def pdf_text(body: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
 

@@ -157,6 +157,17 @@ def test_roster_upload_fix_link_and_completions_export(
     page.keyboard.press("Enter")
     expect(page.locator("#filter-dates-error")).to_contain_text("`from` is after `to`")
     expect(table.locator("tbody tr")).to_have_count(1)
+    # A period with no completions: none listed, and the charts count only that period's.
+    tab_to(page, "#filter-to")
+    page.keyboard.type("12312031")
+    tab_to(page, "#completions button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#completions")).to_contain_text("No completions match these filters")
+    expect(page.locator("#chart-schools figcaption")).to_contain_text(
+        "completed from 2030-12-31 and before 2031-12-31"
+    )
+    expect(page.locator("#chart-schools desc")).to_have_text("Lincoln Elementary: 0% (0 of 1).")
+    expect(page.locator("#filter-dates-error")).to_have_text("")
 
     # Every read and the export are in the audit log under Ada's name.
     audit = hr_server.http.get("/api/v1/audit?limit=200", headers=hr_server.tenant.headers).json()

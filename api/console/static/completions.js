@@ -18,6 +18,8 @@ const T = {
     csv: "CSV", xlsx: "Excel workbook", ndjson: "NDJSON",
     bySchool: "Completion by school", byRole: "Completion by role",
     ofModule: "share of active staff who completed {module}", ofAll: "share of active staff's modules completed (all modules)",
+    inPeriod: "{what}, completed from {from} and before {to}", since: "{what}, completed from {from}",
+    until: "{what}, completed before {to}",
     noRoster: "No active staff on the roster for these filters: upload the roster on the roster page to see completion by school and role.",
     figures: "The figures", group: "Group", staff: "Active staff", done: "Completed", percent: "Percent",
     summaryOf: "{name}: {percent}% ({done} of {total}).",
@@ -33,6 +35,8 @@ const T = {
     csv: "CSV", xlsx: "Libro de Excel", ndjson: "NDJSON",
     bySchool: "Cursos completados por escuela", byRole: "Cursos completados por puesto",
     ofModule: "proporción del personal activo que completó {module}", ofAll: "proporción de los módulos del personal activo completados (todos los módulos)",
+    inPeriod: "{what}, completados desde el {from} y antes del {to}", since: "{what}, completados desde el {from}",
+    until: "{what}, completados antes del {to}",
     noRoster: "No hay personal activo en el personal para estos filtros: suba el personal en la página de personal para ver los cursos completados por escuela y por puesto.",
     figures: "Las cifras", group: "Grupo", staff: "Personal activo", done: "Completados", percent: "Porcentaje",
     summaryOf: "{name}: {percent} % ({done} de {total}).",
@@ -188,7 +192,7 @@ export function completionsPage(kit) {
   async function drawCharts() {
     const params = query();
     const module = params.get("module") || "";
-    params.delete("module"); params.delete("from"); params.delete("to");  // the summaries are today's coverage
+    params.delete("module");  // the summaries hold every module; the dates narrow what counts
     let schools, roles;
     try {
       [schools, roles] = await Promise.all([
@@ -200,7 +204,10 @@ export function completionsPage(kit) {
     for (const id of schools.modules) if (!moduleSelect.querySelector(`option[value="${CSS.escape(id)}"]`)) {
       moduleSelect.append(el("option", { value: id }, titles[id] || id));
     }
-    const subtitle = module ? fill(t.ofModule, { module: titles[module] || module }) : t.ofAll;
+    const what = module ? fill(t.ofModule, { module: titles[module] || module }) : t.ofAll;
+    const [from, to] = [params.get("from"), params.get("to")];
+    const template = from && to ? t.inPeriod : from ? t.since : to ? t.until : "{what}";
+    const subtitle = fill(template, { what, from, to });
     charts.replaceChildren(
       barChart(kit, t, "chart-schools", t.bySchool, subtitle, bars(schools, module)),
       barChart(kit, t, "chart-roles", t.byRole, subtitle, bars(roles, module)));
