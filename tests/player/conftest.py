@@ -50,9 +50,11 @@ def _free_port() -> int:
 class PlayerServer:
     """The running service: its URL, a district with a key of every scope, and helpers."""
 
-    def __init__(self, url: str, tenant: Tenant) -> None:
+    def __init__(self, url: str, tenant: Tenant, database: Path) -> None:
         self.url = url
         self.tenant = tenant
+        self.database = database
+        """The server's SQLite file, for a test that must set what no route sets (a due time past)."""
         self.http = httpx.Client(base_url=url, timeout=10.0)
 
     def token(
@@ -143,7 +145,7 @@ def serving(database: Path, slug: str, **env: str) -> Iterator[PlayerServer]:
     log_path = database.parent / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    server = PlayerServer(f"http://127.0.0.1:{port}", district)
+    server = PlayerServer(f"http://127.0.0.1:{port}", district, database)
     try:
         deadline = time.monotonic() + 90  # generous: importing the app alone takes seconds under load
         while True:

@@ -69,7 +69,7 @@ def concerns(inbox_server: PlayerServer) -> dict[str, Any]:
 
 
 def sign_in(page: Page, server: PlayerServer) -> None:
-    page.goto(f"{server.url}/console/{SLUG}/")
+    page.goto(f"{server.url}/console/{server.tenant.slug}/")
     tab_to(page, "a.button")
     page.keyboard.press("Enter")  # to the provider and back
 
