@@ -1,5 +1,5 @@
 """SQLAlchemy's aiosqlite adapter, with one trip to aiosqlite's thread per statement, and a
-writer for hot write transactions that needs no trip at all.
+writer for hot write transactions that needs no trip while the write lock is free.
 
 aiosqlite runs each SQLite call in its own thread, and every call is a round trip through
 a queue and back onto the event loop. SQLAlchemy's adapter makes three or four of them per
@@ -21,6 +21,7 @@ behaviour the rest of the code needs from it.
 
 import asyncio
 import collections
+import logging
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -39,6 +40,7 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Result = tuple[Any, int, int | None, list[Any]]
+log = logging.getLogger("frontoffice.sqlite")
 
 PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL")
 """Set on every SQLite connection (see api/db.py)."""
@@ -322,6 +324,8 @@ class LoopWriter:
         try:
             connection = await self._in_thread()
             await connection._execute(_pragmas, connection._conn, ("wal_checkpoint(PASSIVE)",))  # type: ignore[no-untyped-call]
+        except sqlite3.Error as error:  # the log waits for the next one; no write is lost
+            log.warning("SQLite checkpoint failed: %s", error)
         finally:
             self._checkpoint = None
 
