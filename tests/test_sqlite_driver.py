@@ -206,3 +206,35 @@ async def test_the_loops_writes_reach_the_database_file_through_the_threads_chec
     finally:
         await writer.close()  # waits for the checkpoint the 300th write started
     assert _size(database) > size + 300 * 20_000
+
+
+async def test_hot_writes_of_two_processes_and_the_pools_transactions_all_land(engine: AsyncEngine) -> None:
+    """Two writers on one file (two processes' launches) and the pool's own transactions, which
+    hold the lock across awaits, write at once: each write lands once, none is lost, and the
+    writers wait for the lock in their threads when they meet it taken."""
+    database = engine.url.database or ""
+    t = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+    named = OneTripStatement(insert(t).values(name=bindparam("name")), engine.dialect)
+    writers = {"a": LoopWriter(database), "b": LoopWriter(database)}
+
+    async def pool() -> None:
+        for i in range(40):
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), {"n": f"pool{i}"})
+                await asyncio.sleep(0.002)  # the lock held while the loop runs the writers
+
+    async def hot(tag: str) -> None:
+        for i in range(150):
+            assert await writers[tag].write([OneTripStep(named, {"name": f"{tag}{i}"})]) == [[]]
+            await asyncio.sleep(0)
+
+    try:
+        await asyncio.gather(pool(), hot("a"), hot("b"))
+    finally:
+        for writer in writers.values():
+            await writer.close()
+    async with engine.connect() as connection:
+        names = set((await connection.execute(text("SELECT name FROM t"))).scalars())
+    expected = {f"pool{i}" for i in range(40)} | {f"{tag}{i}" for tag in "ab" for i in range(150)}
+    assert names == expected
+    assert writers["a"].waited + writers["b"].waited > 0
