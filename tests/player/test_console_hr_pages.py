@@ -213,6 +213,15 @@ def test_a_principal_sees_their_school_in_spanish_on_a_phone(
         "¿Quiénes son nuestros clientes?"
     )
     axe(phone, "console, principal, Spanish, phone")
+    # From a date to come: the charts count that period only, and say so in Spanish.
+    tab_to(phone, "#filter-from")
+    phone.keyboard.type("01012030")
+    tab_to(phone, "#completions button[type=submit]")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#chart-schools figcaption")).to_contain_text("completados desde el 2030-01-01")
+    expect(phone.locator("#chart-schools desc")).to_have_text(f"Lincoln Elementary: 0 % (0 de {modules}).")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe(phone, "console, principal, Spanish, phone, a period")
 
 
 def test_an_lms_administrator_reaches_the_console_from_the_lms(
