@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -378,13 +379,13 @@ def report(backend: str, results: list[Round]) -> None:
     ratio = best_subject / best_floor
     verdict = "met" if ratio >= 0.5 else "MISSED"
     # CPU: the median round's, in milliseconds (the server process only, not PostgreSQL's).
-    subject_cpu = 1000 * sorted(r.subject.cpu for r in results)[len(results) // 2]
-    floor_cpu = 1000 * sorted(r.floor.cpu for r in results)[len(results) // 2]
+    subject_cpu = 1000 * statistics.median_low(r.subject.cpu for r in results)
+    floor_cpu = 1000 * statistics.median_low(r.floor.cpu for r in results)
 
     def split(flows: list[Flow]) -> str:
         """The median round's CPU per login and per launch post, in milliseconds."""
-        login = 1000 * sorted(f.login_cpu for f in flows)[len(flows) // 2] / LAUNCHES
-        launch = 1000 * sorted(f.launch_cpu for f in flows)[len(flows) // 2] / LAUNCHES
+        login = 1000 * statistics.median_low(f.login_cpu for f in flows) / LAUNCHES
+        launch = 1000 * statistics.median_low(f.launch_cpu for f in flows) / LAUNCHES
         return f"login {login:.2f} + launch {launch:.2f} ms"
 
     subject_split, floor_split = split([r.subject for r in results]), split([r.floor for r in results])

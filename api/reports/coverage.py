@@ -2,7 +2,6 @@
 whom HR still has to chase (with the due date HR's assignments set, and whether it passed)."""
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
@@ -94,8 +93,9 @@ class CoverageService:
             for module_id in course.modules:
                 if (employee.id, module_id) in done:
                     group.completed[module_id] += 1
-        given = {"by": by, "school": school, "role": role, "from": period.start, "to": period.end}
-        filters = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in given.items() if v}
+        # Named in the audit log as the listing's filters are.
+        given = Filters(school=school, role=role, completed_from=period.start, completed_to=period.end)
+        filters = {"by": by, **given.as_dict()}
         await audit(
             self.sessions, self.district_id, self.key_id, "summary", filters, len(groups), actor=self.actor
         )

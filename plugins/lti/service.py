@@ -207,9 +207,6 @@ class Statements(NamedTuple):
     """PostgreSQL only (None on SQLite, which has no data-modifying CTE): `nonce` then `learner`
     in one statement, the learner written only if the nonce was not used before; answers the
     learner's id, or no row for a used nonce."""
-    one_trip: "tuple[OneTripStatement, OneTripStatement] | None"
-    """SQLite only: `nonce` and `learner` compiled for `LoopWriter`, which runs them and the
-    transaction around them at once, on the event loop while the write lock is free."""
 
 
 LEARNER_COLUMNS = ("id", "district_id", "external_id", *LEARNER_FIELDS, "created_at")
@@ -259,10 +256,23 @@ def _statements(dialect: Dialect) -> Statements:
         index_elements=[links.c.registration_id, links.c.resource_link_id],
         set_={k: link.excluded[k] for k in ("module_id", "updated_at")},
     )
-    if dialect.name == "postgresql":
-        return Statements(learner, launch, link, nonce, _nonce_and_learner(), None)
-    one_trip = (OneTripStatement(nonce, dialect), OneTripStatement(learner, dialect))
-    return Statements(learner, launch, link, nonce, None, one_trip)
+    both = _nonce_and_learner() if dialect.name == "postgresql" else None
+    return Statements(learner, launch, link, nonce, both)
+
+
+class SqliteWrite(NamedTuple):
+    """SQLite: a launch's nonce and learner, compiled once, written by a `LoopWriter` of the
+    runtime's own in one transaction, on the event loop while the write lock is free."""
+
+    writer: LoopWriter
+    nonce: OneTripStatement
+    learner: OneTripStatement
+
+    @classmethod
+    def of(cls, engine: AsyncEngine, statements: Statements) -> "SqliteWrite":
+        writer = LoopWriter(engine.url.database or "")
+        nonce = OneTripStatement(statements.nonce, engine.dialect)
+        return cls(writer, nonce, OneTripStatement(statements.learner, engine.dialect))
 
 
 def _replayed() -> Unauthorized:
@@ -315,9 +325,7 @@ class Runtime:
         # (PostgreSQL): no BEGIN and COMMIT round trips around it.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.statements = _statements(self.engine.dialect)
-        # SQLite: the launch's write on the event loop while the write lock is free.
-        sqlite = self.statements.one_trip is not None
-        self.sqlite_writer = LoopWriter(self.engine.url.database or "") if sqlite else None
+        self.sqlite_write = SqliteWrite.of(self.engine, self.statements) if settings.is_sqlite else None
         self.http = http
         self.box = box
         self.settings = settings
@@ -340,8 +348,8 @@ class Runtime:
 
     async def close(self) -> None:
         """Close what the runtime opened (SQLite's launch writer)."""
-        if self.sqlite_writer is not None:
-            await self.sqlite_writer.close()
+        if self.sqlite_write is not None:
+            await self.sqlite_write.writer.close()
 
     async def config(self, district_id: uuid.UUID) -> LtiConfig:
         """The district's plugin settings, remembered for CACHE_TTL seconds."""
@@ -522,14 +530,14 @@ class Runtime:
     async def use_nonce_and_upsert_alone(self, login: Login, learner: dict[str, Any]) -> uuid.UUID:
         """`use_nonce_and_upsert` for a launch that writes nothing else: on PostgreSQL one
         autocommit statement; on SQLite one transaction by the `LoopWriter`."""
-        one_trip, writer = self.statements.one_trip, self.sqlite_writer
-        if one_trip is None or writer is None:
+        sqlite = self.sqlite_write
+        if sqlite is None:
             async with self._writers, self.autocommit.connect() as connection:
                 return await self.use_nonce_and_upsert(connection, login, learner)
         nonce = {"nonce": login.nonce, "expires_at": login.nonce_expires_at}
-        steps = [OneTripStep(one_trip[0], nonce, must_write=True), OneTripStep(one_trip[1], learner)]
+        steps = [OneTripStep(sqlite.nonce, nonce, must_write=True), OneTripStep(sqlite.learner, learner)]
         async with self._writers:
-            answers = await writer.write(steps)
+            answers = await sqlite.writer.write(steps)
         if answers is None:
             raise _replayed()
         return cast(uuid.UUID, answers[1][0][0])

@@ -172,6 +172,9 @@ async def test_summaries_count_what_was_completed_within_the_dates(
     assert await lincoln("to=2026-09-02") == (2, 2, 1)
     roles = await client.get(f"/api/v1/summaries/roles?from={at(1.5)}", headers=district_a.headers)
     assert {g["code"]: g["completed"][m2] for g in roles.json()["groups"]} == {"REG": 0, "SEC": 1}
+    audit = (await client.get("/api/v1/audit?action=summary", headers=district_a.headers)).json()
+    # Named as the listing's filters are.
+    assert {"by": "role", "completed_from": at(1.5)} in [e["filters"] for e in audit]
     for query in (f"from={at(2)}&to={at(1)}", "from=2026-13-01", "to=0001-01-01T00:00:00%2B14:00"):
         refused = await client.get(f"/api/v1/summaries/schools?{query}", headers=district_a.headers)
         assert refused.status_code == 400, query
